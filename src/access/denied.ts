@@ -1,0 +1,88 @@
+/**
+ * "Why is this blank?" is the question users of htop, psutil and lsof ask most. When the kernel
+ * says EACCES/EPERM, look at who we are, who owns the process, and how /proc is mounted, and say
+ * which of the usual causes applies.
+ */
+import fs from "node:fs";
+import type { ProcFs, ProcessDir } from "./proc-fs.js";
+
+/** Facts about the caller and the /proc mount, read once. */
+interface CallerFacts {
+  readonly euid: number;
+  readonly hidepid: string | null;
+  readonly ptraceScope: number | null;
+}
+
+let cachedFacts: CallerFacts | undefined;
+
+function callerFacts(procFs: ProcFs): CallerFacts {
+  if (cachedFacts) return cachedFacts;
+  const euid = typeof process.geteuid === "function" ? process.geteuid() : -1;
+  let hidepid: string | null = null;
+  try {
+    const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    for (const line of mountinfo.split("\n")) {
+      const fields = line.split(" ");
+      if (fields[4] !== procFs.root && !(procFs.isLive && fields[4] === "/proc")) continue;
+      const match = /(?:^|,)hidepid=([^,\s]+)/.exec(line);
+      if (match) hidepid = match[1] ?? null;
+    }
+  } catch {
+    // Not knowing the mount options only makes the explanation less specific.
+  }
+  let ptraceScope: number | null = null;
+  try {
+    ptraceScope = Number(fs.readFileSync("/proc/sys/kernel/yama/ptrace_scope", "utf8").trim());
+  } catch {
+    ptraceScope = null;
+  }
+  cachedFacts = { euid, hidepid, ptraceScope };
+  return cachedFacts;
+}
+
+function statusUid(dir: ProcessDir): number | null {
+  try {
+    const match = /\nUid:\t\d+\t(\d+)/.exec(dir.readText("status"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A short, actionable reason for an EACCES/EPERM on a file of process `pid`. */
+export function explainDenied(procFs: ProcFs, pid: number | undefined, dir: ProcessDir | undefined, code: string | undefined): string {
+  const facts = callerFacts(procFs);
+  const file = code === "EPERM" ? "operation not permitted" : "permission denied";
+  if (pid === undefined || dir === undefined) {
+    return facts.euid === 0 ? `${file} even for root` : `${file}; not root`;
+  }
+  let owner: number | null = null;
+  try {
+    owner = dir.ownerUid();
+  } catch {
+    owner = null;
+  }
+  const realUid = statusUid(dir);
+  if (facts.euid === 0) {
+    if (facts.ptraceScope === 3) return "denied even to root: kernel.yama.ptrace_scope=3 forbids all ptrace access";
+    return "denied even to root: a security module (SELinux, AppArmor, lockdown) or a kernel restriction";
+  }
+  if (facts.hidepid && facts.hidepid !== "0" && facts.hidepid !== "off" && owner !== facts.euid) {
+    return `/proc is mounted with hidepid=${facts.hidepid}: only the owner and root can read it`;
+  }
+  if (realUid !== null && realUid !== facts.euid) {
+    return `another user's process (uid ${realUid}); not root`;
+  }
+  if (owner === 0 && realUid === facts.euid) {
+    return "the process made itself non-dumpable (prctl PR_SET_DUMPABLE 0 or a setuid exec); only root can read it";
+  }
+  if (facts.ptraceScope !== null && facts.ptraceScope >= 1) {
+    return `ptrace restrictions: kernel.yama.ptrace_scope=${facts.ptraceScope} (only a parent tracer or root may read it)`;
+  }
+  return `not root (uid ${facts.euid})`;
+}
+
+/** Forgets cached caller facts (tests that change credentials). */
+export function resetDeniedCache(): void {
+  cachedFacts = undefined;
+}

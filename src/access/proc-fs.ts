@@ -1,0 +1,326 @@
+/**
+ * ProcFs: the one place that reads /proc. It takes a root directory so the same code runs on the
+ * live system and on a captured tree (`--root`). Reads are synchronous into a reused buffer:
+ * measured on Node 20, per-file async I/O is 10x slower for the many tiny files of /proc.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { decodeBytes } from "../bytes.js";
+import { AccessDenied, ParseError, ProcessGone, Unavailable, errnoCode } from "../errors.js";
+import { explainDenied } from "./denied.js";
+
+const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
+
+export interface ProcFsOptions {
+  /** Where passwd/group live. Default: /etc for the live /proc, else `<root>/../etc`. */
+  readonly etcDir?: string;
+}
+
+/** A process's directory held open, so every file read through it belongs to the same process. */
+export interface ProcessDir {
+  readonly pid: number;
+  /** Path of the directory relative to the ProcFs root, e.g. "42" or "42/task/43". */
+  readonly relPath: string;
+  readText(name: string): string;
+  readBytes(name: string): Buffer;
+  readLink(name: string): Buffer;
+  listDir(name: string): string[];
+  /** Owner uid of the directory: the process's effective uid unless it is non-dumpable. */
+  ownerUid(): number;
+  /** Runs `parse` on a file, naming the file in any parse error. */
+  parse<T>(name: string, parse: (text: string) => T): T;
+  close(): void;
+}
+
+export interface ProcFs {
+  readonly root: string;
+  /** True when root is the kernel's /proc (fast paths and live-only files allowed). */
+  readonly isLive: boolean;
+  readonly etcDir: string;
+  readText(relPath: string): string;
+  readBytes(relPath: string): Buffer;
+  readLink(relPath: string): Buffer;
+  listDir(relPath: string): string[];
+  exists(relPath: string): boolean;
+  /** PIDs present now, ascending. Threads are not listed (they live under PID/task). */
+  listPids(): number[];
+  /** Opens /proc/PID (or /proc/PID/task/TID) as a handle; throws ProcessGone if absent. */
+  openProcess(pid: number, tid?: number): ProcessDir;
+  /** Reads a file under etcDir (passwd, group); null if absent. */
+  readEtc(name: string): string | null;
+  /** Absolute path of a file under the root (for code that must open it itself, like mem). */
+  resolve(relPath: string): string;
+  /** Runs `parse` on a file, naming the file in any parse error. */
+  parse<T>(relPath: string, parse: (text: string) => T): T;
+}
+
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads a whole file by fd into the shared scratch buffer; returns the byte count. */
+function readAll(fd: number): number {
+  let length = 0;
+  for (;;) {
+    if (length === scratch.length) {
+      const bigger = Buffer.allocUnsafe(scratch.length * 2);
+      scratch.copy(bigger, 0, 0, length);
+      scratch = bigger;
+    }
+    const n = fs.readSync(fd, scratch, length, scratch.length - length, null);
+    if (n === 0) return length;
+    length += n;
+  }
+}
+
+function readFileBytes(absPath: string): Buffer {
+  const fd = fs.openSync(absPath, "r");
+  try {
+    const n = readAll(fd);
+    return Buffer.from(scratch.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readFileText(absPath: string): string {
+  const fd = fs.openSync(absPath, "r");
+  try {
+    const n = readAll(fd);
+    const text = scratch.toString("utf8", 0, n);
+    // Invalid UTF-8 (a hostile process name) decodes to U+FFFD; keep such bytes visible instead.
+    return text.includes("\uFFFD") ? decodeBytes(scratch.subarray(0, n)) : text;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function pidFromRel(relPath: string): number | undefined {
+  const match = /^(\d+)(?:\/|$)/.exec(relPath);
+  return match ? Number(match[1]) : undefined;
+}
+
+class ProcFsImpl implements ProcFs {
+  readonly root: string;
+  readonly isLive: boolean;
+  readonly etcDir: string;
+
+  constructor(root: string, options: ProcFsOptions) {
+    this.root = path.resolve(root);
+    this.isLive = isKernelProc(this.root);
+    this.etcDir = options.etcDir ?? (this.isLive ? "/etc" : path.join(this.root, "..", "etc"));
+  }
+
+  resolve(relPath: string): string {
+    return relPath === "" ? this.root : `${this.root}/${relPath}`;
+  }
+
+  private fail(relPath: string, error: unknown): never {
+    throw mapError(this, relPath, error, undefined);
+  }
+
+  readText(relPath: string): string {
+    try {
+      return readFileText(this.resolve(relPath));
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  readBytes(relPath: string): Buffer {
+    try {
+      return readFileBytes(this.resolve(relPath));
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  readLink(relPath: string): Buffer {
+    try {
+      return fs.readlinkSync(this.resolve(relPath), { encoding: "buffer" });
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  listDir(relPath: string): string[] {
+    try {
+      return fs.readdirSync(this.resolve(relPath));
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  exists(relPath: string): boolean {
+    return fs.existsSync(this.resolve(relPath));
+  }
+
+  listPids(): number[] {
+    const pids: number[] = [];
+    for (const name of this.listDir("")) {
+      const code = name.charCodeAt(0);
+      if (code >= 48 && code <= 57 && /^\d+$/.test(name)) pids.push(Number(name));
+    }
+    return pids.sort((a, b) => a - b);
+  }
+
+  openProcess(pid: number, tid?: number): ProcessDir {
+    const relPath = tid === undefined ? `${pid}` : `${pid}/task/${tid}`;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.resolve(relPath), O_DIRECTORY_READ);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === "ENOENT" || code === "ESRCH" || code === "ENOTDIR") throw new ProcessGone(pid, { path: relPath, cause: error });
+      throw mapError(this, relPath, error, undefined);
+    }
+    return new ProcessDirImpl(this, pid, relPath, fd);
+  }
+
+  readEtc(name: string): string | null {
+    try {
+      return fs.readFileSync(path.join(this.etcDir, name), "utf8");
+    } catch {
+      return null;
+    }
+  }
+
+  parse<T>(relPath: string, parse: (text: string) => T): T {
+    const text = this.readText(relPath);
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof ParseError) throw error.withPath(this.resolve(relPath));
+      throw error;
+    }
+  }
+}
+
+class ProcessDirImpl implements ProcessDir {
+  private fd: number;
+  private readonly via: string;
+
+  constructor(
+    private readonly procFs: ProcFsImpl,
+    readonly pid: number,
+    readonly relPath: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+    // Paths through the open fd resolve inside the directory we opened, even if the PID has
+    // since been reused: the kernel then answers ESRCH instead of the new process's data.
+    this.via = `/proc/self/fd/${fd}`;
+  }
+
+  private fail(name: string, error: unknown): never {
+    throw mapError(this.procFs, `${this.relPath}/${name}`, error, this);
+  }
+
+  readText(name: string): string {
+    try {
+      return readFileText(`${this.via}/${name}`);
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  readBytes(name: string): Buffer {
+    try {
+      return readFileBytes(`${this.via}/${name}`);
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  readLink(name: string): Buffer {
+    try {
+      return fs.readlinkSync(`${this.via}/${name}`, { encoding: "buffer" });
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  listDir(name: string): string[] {
+    try {
+      return fs.readdirSync(`${this.via}/${name}`);
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  ownerUid(): number {
+    try {
+      return fs.fstatSync(this.fd).uid;
+    } catch (error) {
+      this.fail("", error);
+    }
+  }
+
+  /** True while the process behind the handle still exists (its stat is readable). */
+  alive(): boolean {
+    try {
+      fs.accessSync(`${this.via}/stat`, fs.constants.F_OK);
+      fs.closeSync(fs.openSync(`${this.via}/stat`, "r"));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  parse<T>(name: string, parse: (text: string) => T): T {
+    const text = this.readText(name);
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof ParseError) throw error.withPath(this.procFs.resolve(`${this.relPath}/${name}`));
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+/** Maps an errno error to a typed error; ENOENT is "gone" only if the process really is. */
+function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: ProcessDirImpl | undefined): Error {
+  const code = errnoCode(error);
+  const pid = dir?.pid ?? pidFromRel(relPath);
+  const displayPath = procFs.resolve(relPath);
+  switch (code) {
+    case "ESRCH":
+      return pid === undefined ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error }) : new ProcessGone(pid, { path: displayPath, cause: error });
+    case "ENOENT":
+    case "ENOTDIR": {
+      const gone = dir ? !dir.alive() : pid !== undefined && !procFs.exists(`${pid}/stat`);
+      if (gone && pid !== undefined) return new ProcessGone(pid, { path: displayPath, cause: error });
+      return new Unavailable(`"${displayPath}" does not exist`, { path: displayPath, cause: error });
+    }
+    case "EACCES":
+    case "EPERM":
+      return new AccessDenied(displayPath, explainDenied(procFs, pid, dir, code), error);
+    case "EIO":
+    case "EINVAL":
+    case "EOPNOTSUPP":
+      return new Unavailable(`cannot read "${displayPath}": ${code}`, { path: displayPath, cause: error });
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function isKernelProc(root: string): boolean {
+  try {
+    return fs.statfsSync(root).type === 0x9fa0; // PROC_SUPER_MAGIC
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a ProcFs over `root` (default "/proc").
+ * const procFs = openProcFs(); procFs.readText("loadavg")
+ */
+export function openProcFs(root = "/proc", options: ProcFsOptions = {}): ProcFs {
+  return new ProcFsImpl(root, options);
+}

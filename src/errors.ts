@@ -1,0 +1,103 @@
+/**
+ * Errors are values with a kind, so faces can map them to exit codes and listings can turn them
+ * into per-field reasons. The original errno error is kept as `cause`.
+ */
+
+export type ProcErrorKind =
+  | "ProcessGone"
+  | "AccessDenied"
+  | "Unavailable"
+  | "ParseError"
+  | "InvalidArgument"
+  | "NotFound"
+  | "Conflict";
+
+export abstract class ProcError extends Error {
+  abstract readonly kind: ProcErrorKind;
+  /** Path (relative to the ProcFs root, or absolute) that was being read, when there was one. */
+  readonly path: string | undefined;
+
+  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.path = options.path;
+  }
+
+  override get name(): string {
+    return this.kind;
+  }
+}
+
+/** The process exited (ENOENT/ESRCH on its directory), or its PID now belongs to another process. */
+export class ProcessGone extends ProcError {
+  readonly kind = "ProcessGone";
+  readonly pid: number;
+  constructor(pid: number, options: { path?: string; cause?: unknown; reused?: boolean } = {}) {
+    super(options.reused ? `process ${pid} exited (its PID was reused)` : `process ${pid} exited`, options);
+    this.pid = pid;
+  }
+}
+
+/** EACCES/EPERM. `reason` says why in words a user can act on. */
+export class AccessDenied extends ProcError {
+  readonly kind = "AccessDenied";
+  readonly reason: string;
+  constructor(path: string, reason: string, cause?: unknown) {
+    super(`cannot read "${path}": permission denied (${reason})`, { path, cause });
+    this.reason = reason;
+  }
+}
+
+/** The kernel does not offer this (file absent on this kernel, EIO on an unmapped page, ...). */
+export class Unavailable extends ProcError {
+  readonly kind = "Unavailable";
+  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** A /proc file did not have the expected format: a bug, or a kernel format we do not know yet. */
+export class ParseError extends ProcError {
+  readonly kind = "ParseError";
+  readonly line: number | undefined;
+  readonly detail: string;
+  readonly excerpt: string;
+  constructor(detail: string, excerpt: string, line?: number, path?: string) {
+    const where = `${path === undefined ? "input" : `"${path}"`}${line === undefined ? "" : ` line ${line}`}`;
+    super(`cannot parse ${where}: ${detail} (got ${JSON.stringify(excerpt.slice(0, 60))})`, path === undefined ? {} : { path });
+    this.line = line;
+    this.detail = detail;
+    this.excerpt = excerpt;
+  }
+
+  /** The same error, naming the file it came from. Parsers are pure and do not know paths. */
+  withPath(path: string): ParseError {
+    return new ParseError(this.detail, this.excerpt, this.line, path);
+  }
+}
+
+/** Bad input from the user: a malformed address, an unknown field name, a zero length... */
+export class InvalidArgument extends ProcError {
+  readonly kind = "InvalidArgument";
+}
+
+/** Something named by the user does not exist (no such fd, no such sysctl key, no such symbol). */
+export class NotFound extends ProcError {
+  readonly kind = "NotFound";
+}
+
+/** The world changed under us (memory no longer holds what we wrote, a file already exists...). */
+export class Conflict extends ProcError {
+  readonly kind = "Conflict";
+}
+
+export function isProcError(error: unknown): error is ProcError {
+  return error instanceof ProcError;
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}

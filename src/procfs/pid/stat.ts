@@ -1,0 +1,135 @@
+/**
+ * /proc/PID/stat and /proc/PID/task/TID/stat — proc(5), "/proc/pid/stat".
+ * One line of space-separated fields; field 2 (comm) is in parentheses and may itself hold
+ * spaces and ")", so it runs from the first "(" to the LAST ")".
+ */
+import { ParseError } from "../../errors.js";
+
+export interface PidStat {
+  readonly pid: number;
+  readonly comm: string;
+  /** One letter: R S D Z T t X x K W P I. */
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+  /** Encoded device number of the controlling terminal; 0 when none. */
+  readonly ttyNr: number;
+  readonly tpgid: number;
+  readonly flags: number;
+  readonly minorFaults: number;
+  readonly majorFaults: number;
+  readonly utimeTicks: number;
+  readonly stimeTicks: number;
+  readonly cutimeTicks: number;
+  readonly cstimeTicks: number;
+  readonly priority: number;
+  readonly nice: number;
+  readonly numThreads: number;
+  /** Start time in clock ticks after boot: with the PID, the identity of a process. */
+  readonly startTimeTicks: number;
+  readonly vsizeBytes: number;
+  readonly rssPages: number;
+  /** Soft RSS limit in bytes; 2^64-1 means unlimited. */
+  readonly rsslimBytes: bigint;
+  readonly startCode: bigint;
+  readonly endCode: bigint;
+  readonly startStack: bigint;
+  readonly exitSignal: number | null;
+  /** CPU the task last ran on. */
+  readonly processor: number | null;
+  readonly rtPriority: number | null;
+  readonly policy: number | null;
+  /** Aggregated block I/O delays (delay accounting), since 2.6.18. */
+  readonly delayacctBlkioTicks: number | null;
+  readonly guestTimeTicks: number | null;
+  readonly startBrk: bigint | null;
+  readonly argStart: bigint | null;
+  readonly argEnd: bigint | null;
+  readonly envStart: bigint | null;
+  readonly envEnd: bigint | null;
+  readonly exitCode: number | null;
+}
+
+/** Fields through (41) policy exist on every kernel we support; later ones are optional. */
+const REQUIRED_AFTER_COMM = 41 - 2;
+
+/**
+ * Parses one stat line.
+ * parsePidStat("1 (init) S 0 1 1 0 -1 ...").comm === "init"
+ */
+export function parsePidStat(text: string): PidStat {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) throw new ParseError('expected "PID (comm) ..."', text);
+  const pidText = text.slice(0, open).trim();
+  if (!/^\d+$/.test(pidText)) throw new ParseError("expected a PID before the comm", text);
+  const comm = text.slice(open + 1, close);
+  const rest = text.slice(close + 2).trimEnd().split(" ");
+  if (rest.length < REQUIRED_AFTER_COMM) {
+    throw new ParseError(`expected at least 41 fields, got ${rest.length + 2}`, text);
+  }
+  // rest[0] is field (3); field (n) is rest[n - 3].
+  const field = (n: number): string => rest[n - 3] as string;
+  const int = (n: number): number => {
+    const value = Number(field(n));
+    if (!Number.isFinite(value) || field(n) === "") throw new ParseError(`field ${n} is not a number`, text);
+    return value;
+  };
+  const big = (n: number): bigint => {
+    const raw = field(n);
+    if (!/^-?\d+$/.test(raw)) throw new ParseError(`field ${n} is not an integer`, text);
+    return BigInt.asUintN(64, BigInt(raw));
+  };
+  const optInt = (n: number): number | null => (rest.length >= n - 2 ? int(n) : null);
+  const optBig = (n: number): bigint | null => (rest.length >= n - 2 ? big(n) : null);
+  const state = field(3);
+  if (!/^[A-Za-z]$/.test(state)) throw new ParseError("field 3 (state) is not a letter", text);
+  return {
+    pid: Number(pidText),
+    comm,
+    state, // (3) state
+    ppid: int(4),
+    pgrp: int(5),
+    session: int(6),
+    ttyNr: int(7),
+    tpgid: int(8),
+    flags: int(9),
+    minorFaults: int(10),
+    majorFaults: int(12),
+    utimeTicks: int(14),
+    stimeTicks: int(15),
+    cutimeTicks: int(16),
+    cstimeTicks: int(17),
+    priority: int(18),
+    nice: int(19),
+    numThreads: int(20),
+    startTimeTicks: int(22), // (22) starttime
+    vsizeBytes: int(23),
+    rssPages: int(24),
+    rsslimBytes: big(25),
+    startCode: big(26),
+    endCode: big(27),
+    startStack: big(28),
+    exitSignal: optInt(38),
+    processor: optInt(39),
+    rtPriority: optInt(40),
+    policy: optInt(41),
+    delayacctBlkioTicks: optInt(42),
+    guestTimeTicks: optInt(43),
+    startBrk: optBig(47),
+    argStart: optBig(48),
+    argEnd: optBig(49),
+    envStart: optBig(50),
+    envEnd: optBig(51),
+    exitCode: optInt(52),
+  };
+}
+
+/** Splits an encoded tty_nr into major and minor device numbers (proc(5)). */
+export function decodeTtyNr(ttyNr: number): { major: number; minor: number } | null {
+  if (ttyNr === 0) return null;
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  return { major, minor };
+}

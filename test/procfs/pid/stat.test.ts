@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { ParseError } from "../../../src/errors.js";
+import { decodeTtyNr, parsePidStat } from "../../../src/procfs/pid/stat.js";
+
+// Captured from this machine's /proc/1/stat (kernel 6.18).
+const INIT =
+  "1 (process_api) S 0 0 0 0 -1 4194560 24829 252020 0 137 36 181 788 685 10 -10 13 0 24 38371328 2353 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+describe("parsePidStat()", () => {
+  it("reads the fields of a real line", () => {
+    const stat = parsePidStat(INIT);
+    expect(stat.pid).toBe(1);
+    expect(stat.comm).toBe("process_api");
+    expect(stat.state).toBe("S");
+    expect(stat.ppid).toBe(0);
+    expect(stat.utimeTicks).toBe(36);
+    expect(stat.startTimeTicks).toBe(24);
+    expect(stat.vsizeBytes).toBe(38371328);
+    expect(stat.rssPages).toBe(2353);
+    expect(stat.rsslimBytes).toBe(2n ** 64n - 1n);
+    expect(stat.processor).toBe(0);
+    expect(stat.exitCode).toBe(0);
+  });
+
+  it('keeps ") (" inside comm', () => {
+    const stat = parsePidStat(INIT.replace("(process_api)", "(a) (b)"));
+    expect(stat.comm).toBe("a) (b");
+    expect(stat.state).toBe("S");
+    expect(stat.ppid).toBe(0);
+  });
+
+  it("keeps spaces, newlines and parentheses in comm", () => {
+    expect(parsePidStat(INIT.replace("(process_api)", "((a b ) ( c d) )")).comm).toBe("(a b ) ( c d) ");
+    expect(parsePidStat(INIT.replace("(process_api)", "(x\ny)")).comm).toBe("x\ny");
+  });
+
+  it("reports fields added by later kernels as null on an older kernel", () => {
+    const fields = INIT.trim().split(" ");
+    const old = parsePidStat(fields.slice(0, 44).join(" "));
+    expect(old.guestTimeTicks).toBe(0);
+    expect(old.startBrk).toBeNull();
+    expect(old.exitCode).toBeNull();
+  });
+
+  it("rejects truncated input instead of returning wrong values", () => {
+    expect(() => parsePidStat("1 (process_api) S 0 1 1")).toThrow(ParseError);
+    expect(() => parsePidStat("")).toThrow(ParseError);
+    expect(() => parsePidStat("1 systemd S 0")).toThrow(/PID \(comm\)/);
+  });
+
+  it("reads a zombie's state", () => {
+    expect(parsePidStat(INIT.replace(") S ", ") Z ")).state).toBe("Z");
+  });
+});
+
+describe("decodeTtyNr()", () => {
+  it("splits major and minor", () => {
+    expect(decodeTtyNr(34817)).toEqual({ major: 136, minor: 1 });
+    expect(decodeTtyNr(0)).toBeNull();
+  });
+});
