@@ -3,14 +3,7 @@
  * into per-field reasons. The original errno error is kept as `cause`.
  */
 
-export type ProcErrorKind =
-  | "ProcessGone"
-  | "AccessDenied"
-  | "Unavailable"
-  | "ParseError"
-  | "InvalidArgument"
-  | "NotFound"
-  | "Conflict";
+export type ProcErrorKind = "ProcessGone" | "AccessDenied" | "Unavailable" | "ParseError" | "InvalidArgument" | "NotFound" | "Conflict";
 
 export abstract class ProcError extends Error {
   abstract readonly kind: ProcErrorKind;

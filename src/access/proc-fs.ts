@@ -29,6 +29,27 @@ export interface ProcessDir {
   ownerUid(): number;
   /** Runs `parse` on a file, naming the file in any parse error. */
   parse<T>(name: string, parse: (text: string) => T): T;
+  /** stat() of a file in the directory, following links (fd/N → the open file's inode and size). */
+  statFile(name: string): fs.BigIntStats;
+  /** lstat() of a file in the directory (the link itself). */
+  lstatFile(name: string): fs.Stats;
+  /** Opens a file in the directory for positional I/O (mem, fd/N). Close it when done. */
+  openRaw(name: string, flags: "r" | "r+"): RawFile;
+  close(): void;
+}
+
+/**
+ * An open file for positional reads and writes at bigint offsets (`/proc/PID/mem` addresses can
+ * exceed 2^53; `fs.readSync` honours a bigint position where `FileHandle.read` does not on Node 20).
+ */
+export interface RawFile {
+  readonly fd: number;
+  /** Path shown in errors. */
+  readonly path: string;
+  /** Reads up to `length` bytes at `position`; throws typed errors (EIO → Unavailable). */
+  read(buffer: Uint8Array, offset: number, length: number, position: bigint): number;
+  write(buffer: Uint8Array, offset: number, length: number, position: bigint): number;
+  stat(): fs.BigIntStats;
   close(): void;
 }
 
@@ -52,6 +73,10 @@ export interface ProcFs {
   resolve(relPath: string): string;
   /** Runs `parse` on a file, naming the file in any parse error. */
   parse<T>(relPath: string, parse: (text: string) => T): T;
+  /** Writes a file under the root (a /proc/sys tunable); errors typed like reads. */
+  writeText(relPath: string, text: string): void;
+  /** Opens a file under the root for positional I/O. */
+  openRaw(relPath: string, flags: "r" | "r+"): RawFile;
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -183,6 +208,18 @@ class ProcFsImpl implements ProcFs {
     }
   }
 
+  writeText(relPath: string, text: string): void {
+    try {
+      fs.writeFileSync(this.resolve(relPath), text);
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  openRaw(relPath: string, flags: "r" | "r+"): RawFile {
+    return openRawFile(this.resolve(relPath), flags, (error) => mapError(this, relPath, error, undefined));
+  }
+
   parse<T>(relPath: string, parse: (text: string) => T): T {
     const text = this.readText(relPath);
     try {
@@ -246,6 +283,31 @@ class ProcessDirImpl implements ProcessDir {
     }
   }
 
+  statFile(name: string): fs.BigIntStats {
+    try {
+      return fs.statSync(`${this.via}/${name}`, { bigint: true });
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  lstatFile(name: string): fs.Stats {
+    try {
+      return fs.lstatSync(`${this.via}/${name}`);
+    } catch (error) {
+      this.fail(name, error);
+    }
+  }
+
+  openRaw(name: string, flags: "r" | "r+"): RawFile {
+    return openRawFile(
+      `${this.via}/${name}`,
+      flags,
+      (error) => mapError(this.procFs, `${this.relPath}/${name}`, error, this),
+      this.procFs.resolve(`${this.relPath}/${name}`),
+    );
+  }
+
   ownerUid(): number {
     try {
       return fs.fstatSync(this.fd).uid;
@@ -283,6 +345,47 @@ class ProcessDirImpl implements ProcessDir {
   }
 }
 
+function openRawFile(absPath: string, flags: "r" | "r+", mapErr: (error: unknown) => Error, displayPath = absPath): RawFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(absPath, flags);
+  } catch (error) {
+    throw mapErr(error);
+  }
+  return {
+    fd,
+    path: displayPath,
+    read(buffer, offset, length, position) {
+      try {
+        return fs.readSync(fd, buffer, offset, length, position);
+      } catch (error) {
+        throw mapErr(error);
+      }
+    },
+    write(buffer, offset, length, position) {
+      // Node 20's writeSync ignores a bigint position (it writes at the current offset), so pass
+      // a number; user-space addresses on x86-64 and aarch64 stay below 2^48.
+      if (position > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new Unavailable(`cannot write at 0x${position.toString(16)}: above 2^53`, { path: displayPath });
+      try {
+        return fs.writeSync(fd, buffer, offset, length, Number(position));
+      } catch (error) {
+        throw mapErr(error);
+      }
+    },
+    stat() {
+      try {
+        return fs.fstatSync(fd, { bigint: true });
+      } catch (error) {
+        throw mapErr(error);
+      }
+    },
+    close() {
+      fs.closeSync(fd);
+    },
+  };
+}
+
 /** Maps an errno error to a typed error; ENOENT is "gone" only if the process really is. */
 function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: ProcessDirImpl | undefined): Error {
   const code = errnoCode(error);
@@ -290,7 +393,9 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
   const displayPath = procFs.resolve(relPath);
   switch (code) {
     case "ESRCH":
-      return pid === undefined ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error }) : new ProcessGone(pid, { path: displayPath, cause: error });
+      return pid === undefined
+        ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error })
+        : new ProcessGone(pid, { path: displayPath, cause: error });
     case "ENOENT":
     case "ENOTDIR": {
       const gone = dir ? !dir.alive() : pid !== undefined && !procFs.exists(`${pid}/stat`);

@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Captures a /proc tree for tests and `--root`: text files only (never mem, pagemap or kcore),
+// environ values and home directories scrubbed. It starts a few awkward processes first (a
+// zombie, a process named "a) (b", one whose name holds an escape sequence) so the tree has them.
+//
+//   node scripts/capture-fixture.mjs [OUT_DIR]    (default: test/fixtures/proc-<host>-<kernel>)
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const SYSTEM_FILES = [
+  "meminfo",
+  "cpuinfo",
+  "loadavg",
+  "uptime",
+  "stat",
+  "vmstat",
+  "zoneinfo",
+  "devices",
+  "dma",
+  "version",
+  "filesystems",
+  "partitions",
+  "diskstats",
+  "mounts",
+  "swaps",
+  "cgroups",
+  "modules",
+  "interrupts",
+  "softirqs",
+  "net/tcp",
+  "net/tcp6",
+  "net/udp",
+  "net/udp6",
+  "net/unix",
+  "net/raw",
+  "net/packet",
+  "sys/kernel/pid_max",
+  "sys/kernel/osrelease",
+  "sys/vm/swappiness",
+];
+const PID_FILES = [
+  "stat",
+  "status",
+  "statm",
+  "cmdline",
+  "environ",
+  "limits",
+  "io",
+  "cgroup",
+  "mountinfo",
+  "oom_score",
+  "oom_score_adj",
+  "loginuid",
+  "personality",
+  "wchan",
+  "comm",
+  "maps",
+  "smaps_rollup",
+  "stack",
+  "syscall",
+  "sched",
+  "schedstat",
+  "auxv",
+];
+const PID_LINKS = ["exe", "cwd", "root"];
+const TASK_FILES = ["stat", "status", "comm", "wchan", "stack", "syscall"];
+const home = os.homedir();
+
+function scrub(text) {
+  return home && home !== "/" ? text.split(home).join("/home/user") : text;
+}
+
+function copyFile(src, dst, transform) {
+  let data;
+  try {
+    data = fs.readFileSync(src);
+  } catch {
+    return false; // vanished or unreadable: a capture is a best-effort snapshot
+  }
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  fs.writeFileSync(dst, transform ? transform(data) : data);
+  return true;
+}
+
+function copyLink(src, dst) {
+  try {
+    const target = fs.readlinkSync(src);
+    fs.mkdirSync(path.dirname(dst), { recursive: true });
+    fs.symlinkSync(scrub(target), dst);
+  } catch {
+    // gone, or a kernel thread without the link
+  }
+}
+
+const scrubEnviron = (data) =>
+  Buffer.from(
+    data
+      .toString("latin1")
+      .split("\0")
+      .map((entry) => (entry.includes("=") ? `${entry.slice(0, entry.indexOf("="))}=scrubbed` : entry))
+      .join("\0"),
+    "latin1",
+  );
+
+function capturePid(pidDir, outDir) {
+  for (const name of PID_FILES) {
+    copyFile(
+      path.join(pidDir, name),
+      path.join(outDir, name),
+      name === "environ" ? scrubEnviron : (d) => Buffer.from(scrub(d.toString("latin1")), "latin1"),
+    );
+  }
+  for (const name of PID_LINKS) copyLink(path.join(pidDir, name), path.join(outDir, name));
+  try {
+    for (const ns of fs.readdirSync(path.join(pidDir, "ns"))) copyLink(path.join(pidDir, "ns", ns), path.join(outDir, "ns", ns));
+  } catch {}
+  try {
+    for (const fd of fs.readdirSync(path.join(pidDir, "fd"))) {
+      copyLink(path.join(pidDir, "fd", fd), path.join(outDir, "fd", fd));
+      copyFile(path.join(pidDir, "fdinfo", fd), path.join(outDir, "fdinfo", fd));
+    }
+  } catch {}
+}
+
+async function main() {
+  const kernel = os.release().split("-")[0];
+  const out = path.resolve(process.argv[2] ?? `test/fixtures/proc-${os.hostname()}-${kernel}`);
+  if (fs.existsSync(out)) {
+    console.error(`capture-fixture: "${out}" exists; remove it first`);
+    process.exit(1);
+  }
+  const children = [
+    spawn("sh", ["-c", "sleep 0 & exec sleep 300"], { stdio: "ignore" }), // leaves a zombie child
+    spawn("bash", ["-c", 'printf "a) (b" > /proc/$$/comm; exec -a "a) (b" sleep 300'], { stdio: "ignore" }),
+    spawn("bash", ["-c", 'printf "x\\033[31mred" > /proc/$$/comm; sleep 300'], { stdio: "ignore" }),
+  ];
+  await new Promise((r) => setTimeout(r, 500));
+  const procOut = path.join(out, "proc");
+  for (const name of SYSTEM_FILES) copyFile(path.join("/proc", name), path.join(procOut, name));
+  const pids = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  for (const pid of pids) {
+    capturePid(path.join("/proc", pid), path.join(procOut, pid));
+    try {
+      for (const tid of fs.readdirSync(path.join("/proc", pid, "task"))) {
+        for (const name of TASK_FILES) copyFile(path.join("/proc", pid, "task", tid, name), path.join(procOut, pid, "task", tid, name));
+      }
+    } catch {}
+  }
+  copyFile("/etc/passwd", path.join(out, "etc", "passwd"));
+  copyFile("/etc/group", path.join(out, "etc", "group"));
+  const getconf = (name) => Number(execFileSync("getconf", [name], { encoding: "utf8" }).trim());
+  const info = {
+    clockTicks: getconf("CLK_TCK"),
+    pageSize: getconf("PAGESIZE"),
+    capturedFrom: `${os.hostname()} ${os.release()} ${os.arch()}`,
+    pids: pids.length,
+    special: Object.fromEntries(children.map((c, i) => [["zombieParent", "parenComm", "escapeComm"][i], c.pid])),
+  };
+  fs.writeFileSync(path.join(out, "system-info.json"), `${JSON.stringify(info, null, 2)}\n`);
+  for (const child of children) child.kill("SIGKILL");
+  console.log(`captured ${pids.length} processes into ${out}`);
+}
+
+await main();

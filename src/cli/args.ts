@@ -1,0 +1,31 @@
+/** Parsing of command-line values shared by every command. */
+import { UsageError } from "./exit.js";
+
+/** parsePid("42") === 42; a word or a negative number is a usage error. */
+export function parsePid(text: string, what = "PID"): number {
+  if (!/^\d+$/.test(text) || Number(text) === 0 || Number(text) > 0x3fffffff) {
+    throw new UsageError(`${what} must be a positive number, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** parsePidList("1,2 3") → [1, 2, 3] */
+export function parsePidList(text: string): number[] {
+  const parts = text.split(/[\s,]+/).filter((p) => p !== "");
+  if (parts.length === 0) throw new UsageError("--pid needs at least one PID");
+  return parts.map((p) => parsePid(p));
+}
+
+/** A positive whole number of milliseconds. */
+export function parseInterval(text: string, option = "--interval"): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0))
+    throw new UsageError(`${option} must be a positive number of milliseconds, got "${text}"`);
+  return value;
+}
+
+/** A positive integer option value. */
+export function parsePositiveInt(text: string, option: string): number {
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`${option} must be a positive whole number, got "${text}"`);
+  return Number(text);
+}

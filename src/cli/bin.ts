@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { nodeIo } from "./io.js";
+import { main } from "./main.js";
+
+const controller = new AbortController();
+process.once("SIGINT", () => controller.abort());
+// A closed pipe (procscope ps | head) is a normal way to stop reading.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+process.exitCode = await main(process.argv.slice(2), nodeIo(controller.signal));

@@ -1,0 +1,82 @@
+/**
+ * What every command shares: the common options (--json, --root), the output sink, and a lazily
+ * built process context (user names and system info are read only by commands that need them).
+ */
+import type { Command } from "commander";
+import { type ProcFs, openProcFs } from "../access/proc-fs.js";
+import { createProcessContext } from "../processes/context.js";
+import type { ProcessContext } from "../processes/process.js";
+import type { CliIo } from "./io.js";
+import { toJson, toJsonLine } from "./render/json.js";
+
+export interface CommonOptions {
+  readonly json?: boolean;
+  readonly root?: string;
+}
+
+export class CommandRun {
+  private procFsCache: ProcFs | undefined;
+  private contextCache: ProcessContext | undefined;
+  /** Exit code the command asks for when it finishes without throwing (e.g. 1 on partial failure). */
+  exitCode = 0;
+
+  constructor(
+    readonly io: CliIo,
+    readonly options: CommonOptions,
+  ) {}
+
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  get procFs(): ProcFs {
+    this.procFsCache ??= openProcFs(this.options.root ?? "/proc");
+    return this.procFsCache;
+  }
+
+  get context(): ProcessContext {
+    this.contextCache ??= createProcessContext(this.procFs);
+    return this.contextCache;
+  }
+
+  /** Table width: the terminal's, or unlimited when piped. */
+  get width(): number | undefined {
+    return this.io.isTTY ? this.io.columns : undefined;
+  }
+
+  print(text: string): void {
+    this.io.stdout(text);
+  }
+
+  printJson(value: unknown): void {
+    this.io.stdout(toJson(value));
+  }
+
+  printJsonLine(value: unknown): void {
+    this.io.stdout(toJsonLine(value));
+  }
+
+  /** A warning on stderr that does not stop the command. */
+  warn(message: string): void {
+    this.io.stderr(`procscope: ${message}\n`);
+  }
+}
+
+/** Adds --json and --root to a command. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option("--json", "print JSON (one document; streaming commands print one object per line)")
+    .option("--root <dir>", "read this directory instead of /proc (a captured tree)");
+}
+
+/** The signature of a command module's registration function. */
+export type RegisterCommands = (program: Command, runAction: RunAction) => void;
+
+/**
+ * Wraps an action: builds the CommandRun from the command's options, runs it, and leaves error
+ * reporting and exit codes to main().
+ */
+export type RunAction = (
+  // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments and an options object of command-specific types
+  handler: (run: CommandRun, ...args: any[]) => Promise<void> | void,
+) => (...args: unknown[]) => Promise<void>;

@@ -1,0 +1,8 @@
+/** Every command module registers here; each imports its heavy code only when it runs. */
+import type { Command } from "commander";
+import type { RunAction } from "../command.js";
+import { registerProcessCommands } from "./processes.js";
+
+export function registerAll(program: Command, runAction: RunAction): void {
+  registerProcessCommands(program, runAction);
+}

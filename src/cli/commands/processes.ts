@@ -1,0 +1,85 @@
+/** ps, tree, show: the process commands. */
+import type { Command } from "commander";
+import { parsePid, parsePidList } from "../args.js";
+import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
+import { UsageError } from "../exit.js";
+
+const SORT_KEYS = ["pid", "ppid", "user", "state", "cpu", "rss", "vsz", "threads", "start", "time", "comm", "command"] as const;
+
+interface PsOptions {
+  readonly sort?: string;
+  readonly user?: string;
+  readonly pid?: string;
+  readonly kernel?: boolean;
+}
+
+async function ps(run: CommandRun, filter: string | undefined, options: PsOptions): Promise<void> {
+  const sort = options.sort ?? "pid";
+  const key = sort.replace(/^[-+]/, "");
+  if (!(SORT_KEYS as readonly string[]).includes(key)) throw new UsageError(`--sort must be one of ${SORT_KEYS.join(", ")}, got "${sort}"`);
+  const pids = options.pid === undefined ? undefined : parsePidList(options.pid);
+  const { listProcesses } = await import("../../processes/list.js");
+  const { commandText } = await import("../../processes/format.js");
+  const context = run.context;
+  let rows = listProcesses(context, { fields: { user: true, cmdline: true, exe: run.json }, ...(pids ? { pids } : {}) });
+  if (options.user !== undefined) {
+    const wanted = options.user;
+    rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
+  }
+  if (filter !== undefined) {
+    const needle = filter.toLowerCase();
+    rows = rows.filter(
+      (p) => commandText(p).toLowerCase().includes(needle) || p.comm.toLowerCase().includes(needle) || String(p.pid) === filter,
+    );
+  }
+  if (options.kernel === false) rows = rows.filter((p) => !p.kernelThread);
+  const { sortProcesses } = await import("../../processes/sort.js");
+  rows = sortProcesses(rows, sort);
+  if (run.json) {
+    run.printJson(rows);
+    return;
+  }
+  const { renderPsTable } = await import("../render/ps.js");
+  const now = new Date((context.system.bootTime + context.system.uptimeSeconds) * 1000);
+  run.print(renderPsTable(rows, now, run.width));
+}
+
+async function tree(run: CommandRun, pidText: string | undefined): Promise<void> {
+  const rootPid = pidText === undefined ? undefined : parsePid(pidText);
+  const { listProcesses } = await import("../../processes/list.js");
+  const { buildTree } = await import("../../processes/tree.js");
+  const { ProcessGone } = await import("../../errors.js");
+  const processes = listProcesses(run.context, { fields: { user: true, cmdline: true, exe: run.json } });
+  const forest = buildTree(processes, rootPid);
+  if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
+  if (run.json) {
+    const toJson = (node: (typeof forest)[number]): unknown => ({ ...node.process, children: node.children.map(toJson) });
+    run.printJson(rootPid === undefined ? forest.map(toJson) : toJson(forest[0] as (typeof forest)[number]));
+    return;
+  }
+  const { renderTree } = await import("../render/tree.js");
+  run.print(
+    renderTree(forest, {
+      unicode:
+        !/^(C|POSIX)?$/.test(run.io.env.LC_ALL ?? run.io.env.LC_CTYPE ?? run.io.env.LANG ?? "") || /UTF-?8/i.test(run.io.env.LANG ?? ""),
+      width: run.width,
+    }),
+  );
+}
+
+export function registerProcessCommands(program: Command, runAction: RunAction): void {
+  withCommonOptions(
+    program
+      .command("ps")
+      .description("list all processes: pid, ppid, user, state, %cpu, rss, vsz, threads, start, time, command")
+      .argument("[filter]", "only processes whose command line contains this text")
+      .option("--sort <field>", `sort by ${SORT_KEYS.join("|")}; prefix - for descending`, "pid")
+      .option("--user <name>", "only processes of this user (name or uid)")
+      .option("--pid <list>", "only these PIDs (comma-separated)")
+      .option("--no-kernel", "hide kernel threads"),
+  ).action(runAction(ps));
+
+  withCommonOptions(
+    program.command("tree").description("show the process tree").argument("[pid]", "show only this process and its descendants"),
+  ).action(runAction(tree));
+}

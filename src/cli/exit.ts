@@ -1,0 +1,39 @@
+/**
+ * Exit codes of the command-line contract (docs/ARCHITECTURE.md): 1 error, 2 usage,
+ * 3 no such process / it exited, 4 permission denied.
+ */
+import { ProcError } from "../errors.js";
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_GONE = 3;
+export const EXIT_DENIED = 4;
+
+/** A mistake in how the command was called; printed with the command's usage. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT_USAGE;
+  if (error instanceof ProcError) {
+    switch (error.kind) {
+      case "ProcessGone":
+        return EXIT_GONE;
+      case "AccessDenied":
+        return EXIT_DENIED;
+      case "InvalidArgument":
+        return EXIT_USAGE;
+      default:
+        return EXIT_ERROR;
+    }
+  }
+  return EXIT_ERROR;
+}
+
+/** One line: the cause, without a stack. Unknown errors keep their message (a bug to report). */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `procscope: ${message.split("\n")[0]}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * Real processes for live tests: started, waited for until they say they are ready, and killed
+ * when the test file ends.
+ */
+import fs from "node:fs";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { afterAll } from "vitest";
+
+export interface LiveProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout so far. */
+  output(): string;
+  /** Resolves when stdout contains `text` (or rejects after `timeoutMs`). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const started = new Set<LiveProcess>();
+let cleanupRegistered = false;
+
+/** Starts a process; if `ready` is given, waits until its stdout shows it. */
+export async function startProcess(
+  command: string,
+  args: readonly string[] = [],
+  options: SpawnOptions & { ready?: string | RegExp } = {},
+): Promise<LiveProcess> {
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    afterAll(async () => {
+      await Promise.all([...started].map((p) => p.kill("SIGKILL")));
+    });
+  }
+  const child = spawn(command, args as string[], { stdio: ["pipe", "pipe", "inherit"], ...options });
+  let out = "";
+  const waiters: Array<() => void> = [];
+  child.stdout?.setEncoding("latin1");
+  child.stdout?.on("data", (chunk: string) => {
+    out += chunk;
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", () => resolve());
+    child.once("error", reject);
+  });
+  const live: LiveProcess = {
+    pid: child.pid as number,
+    child,
+    output: () => out,
+    waitFor(text, timeoutMs = 10_000) {
+      const match = () => (typeof text === "string" ? out.includes(text) : text.test(out));
+      return new Promise((resolve, reject) => {
+        if (match()) return resolve(out);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${String(text)} from ${command}; got ${JSON.stringify(out.slice(-200))}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          if (match()) {
+            clearTimeout(timer);
+            resolve(out);
+          } else waiters.push(check);
+        };
+        waiters.push(check);
+        child.once("exit", () => {
+          if (!match()) {
+            clearTimeout(timer);
+            reject(new Error(`${command} exited before printing ${String(text)}; got ${JSON.stringify(out.slice(-200))}`));
+          }
+        });
+      });
+    },
+    async kill(signal = "SIGKILL") {
+      started.delete(live);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+    },
+  };
+  started.add(live);
+  if (options.ready !== undefined) await live.waitFor(options.ready);
+  return live;
+}
+
+/** A PID that is not in use now (for "no such process" tests). */
+export function unusedPid(): number {
+  const max = Number(fs.readFileSync("/proc/sys/kernel/pid_max", "utf8"));
+  for (let pid = max - 1; pid > 1; pid--) if (!fs.existsSync(`/proc/${pid}`)) return pid;
+  throw new Error("no unused PID");
+}
