@@ -2,7 +2,9 @@
 import type { Command } from "commander";
 import type { RunAction } from "../command.js";
 import { registerProcessCommands } from "./processes.js";
+import { registerSystemCommands } from "./system.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);
+  registerSystemCommands(program, runAction);
 }

@@ -82,4 +82,33 @@ export function registerProcessCommands(program: Command, runAction: RunAction):
   withCommonOptions(
     program.command("tree").description("show the process tree").argument("[pid]", "show only this process and its descendants"),
   ).action(runAction(tree));
+
+  registerShowCommand(program, runAction);
+}
+
+interface ShowOptions {
+  readonly field?: string;
+}
+
+async function show(run: CommandRun, pidText: string, options: ShowOptions): Promise<void> {
+  const pid = parsePid(pidText);
+  const require = options.field === undefined ? undefined : options.field.split(",").map((f) => f.trim()).filter((f) => f !== "");
+  const { getProcessDetails } = await import("../../processes/details.js");
+  const details = getProcessDetails(run.context, pid, require ? { require } : {});
+  if (run.json) {
+    run.printJson(require ? Object.fromEntries([["pid", details.pid], ...require.map((f) => [f, details[f as keyof typeof details]])]) : details);
+    return;
+  }
+  const { renderDetails } = await import("../render/details.js");
+  run.print(renderDetails(details, require));
+}
+
+function registerShowCommand(program: Command, runAction: RunAction): void {
+  withCommonOptions(
+    program
+      .command("show")
+      .description("everything about one process: cmdline, exe, cwd, environ, limits, status, io, cgroups, namespaces, capabilities, oom score, container")
+      .argument("<pid>", "process ID")
+      .option("--field <list>", "only these fields (comma-separated, e.g. environ,limits); fail if one cannot be read"),
+  ).action(runAction(show));
 }

@@ -1,0 +1,255 @@
+/**
+ * Everything about one process (`procscope show`). Each part reads one file through the same
+ * directory handle, so all parts describe the same process even if its PID is reused meanwhile.
+ * A part that cannot be read is null with its reason in `errors`; a part the caller *requires*
+ * throws instead (so `show PID --field environ` exits 4 naming the file).
+ */
+import type { ProcessDir } from "../access/proc-fs.js";
+import { decodeBytes } from "../bytes.js";
+import { InvalidArgument, ProcessGone } from "../errors.js";
+import { capabilityNames } from "../procfs/capabilities.js";
+import { type PidCgroup, parsePidCgroup } from "../procfs/pid/cgroup.js";
+import { parseEnviron } from "../procfs/pid/cmdline.js";
+import { type PidIo, parsePidIo } from "../procfs/pid/io.js";
+import { type RlimitValue, parsePidLimits } from "../procfs/pid/limits.js";
+import { parsePidLoginuid } from "../procfs/pid/loginuid.js";
+import { NAMESPACE_LINKS, parseNsLink } from "../procfs/pid/ns.js";
+import { parsePidOomScore, parsePidOomScoreAdj } from "../procfs/pid/oom_score.js";
+import { type PidPersonality, parsePidPersonality } from "../procfs/pid/personality.js";
+import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
+import { parsePidWchan } from "../procfs/pid/wchan.js";
+import { type ContainerInfo, detectContainer } from "./container.js";
+import { ALL_FIELDS, type FieldErrors, type Process, type ProcessContext, fieldFailure, readProcessFrom } from "./process.js";
+
+export interface Limit {
+  readonly name: string;
+  readonly resource: string | null;
+  /** A number, "unlimited", or a decimal string when above 2^53. */
+  readonly soft: number | string;
+  readonly hard: number | string;
+  readonly unit: string | null;
+}
+
+export interface Capabilities {
+  readonly inheritable: readonly string[];
+  readonly permitted: readonly string[];
+  readonly effective: readonly string[];
+  readonly bounding: readonly string[];
+  readonly ambient: readonly string[];
+}
+
+export interface Namespace {
+  readonly type: string;
+  readonly inode: number;
+}
+
+export interface StatusSummary {
+  readonly uids: PidStatus["uids"];
+  readonly gids: PidStatus["gids"];
+  readonly groups: readonly number[];
+  readonly umask: string | null;
+  readonly fdSize: number | null;
+  readonly vmPeak: number | null;
+  readonly vmSize: number | null;
+  readonly vmHwm: number | null;
+  readonly vmRss: number | null;
+  readonly rssAnon: number | null;
+  readonly rssFile: number | null;
+  readonly rssShmem: number | null;
+  readonly vmData: number | null;
+  readonly vmStack: number | null;
+  readonly vmSwap: number | null;
+  readonly voluntaryCtxtSwitches: number | null;
+  readonly nonvoluntaryCtxtSwitches: number | null;
+  readonly cpusAllowedList: string | null;
+  readonly noNewPrivs: boolean | null;
+  readonly sigBlocked: bigint | null;
+  readonly sigIgnored: bigint | null;
+  readonly sigCaught: bigint | null;
+}
+
+export interface ProcessDetails extends Process {
+  readonly cwd: string | null;
+  readonly root: string | null;
+  /** The executable was deleted or replaced after the process started it. */
+  readonly exeDeleted: boolean | null;
+  readonly environ: Readonly<Record<string, string>> | null;
+  readonly limits: readonly Limit[] | null;
+  readonly status: StatusSummary | null;
+  readonly io: PidIo | null;
+  readonly cgroups: readonly PidCgroup[] | null;
+  readonly container: ContainerInfo | null;
+  readonly namespaces: readonly Namespace[] | null;
+  readonly capabilities: Capabilities | null;
+  readonly oomScore: number | null;
+  readonly oomScoreAdj: number | null;
+  readonly personality: PidPersonality | null;
+  /** "disabled", "strict" or "filter". */
+  readonly seccomp: string | null;
+  readonly tracerPid: number | null;
+  /** This process's PID in each nested PID namespace, outermost (ours) first. */
+  readonly nsPid: readonly number[] | null;
+  readonly loginUid: number | null;
+  readonly wchan: string | null;
+}
+
+type DetailName = Exclude<keyof ProcessDetails, keyof Process>;
+
+/** The fields `show --field` accepts, with the file each reads (named in errors). */
+export const DETAIL_FILES: Readonly<Record<DetailName, string>> = {
+  cwd: "cwd",
+  root: "root",
+  exeDeleted: "exe",
+  environ: "environ",
+  limits: "limits",
+  status: "status",
+  io: "io",
+  cgroups: "cgroup",
+  container: "cgroup",
+  namespaces: "ns",
+  capabilities: "status",
+  oomScore: "oom_score",
+  oomScoreAdj: "oom_score_adj",
+  personality: "personality",
+  seccomp: "status",
+  tracerPid: "status",
+  nsPid: "status",
+  loginUid: "loginuid",
+  wchan: "wchan",
+};
+
+export const DETAIL_NAMES = Object.keys(DETAIL_FILES) as DetailName[];
+
+function limitValue(value: RlimitValue): number | string {
+  if (value === "unlimited") return value;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+const SECCOMP_MODES = ["disabled", "strict", "filter"];
+
+export interface DetailsOptions {
+  /** Read only these detail fields (plus the Process basics), and throw if one cannot be read. */
+  readonly require?: readonly string[];
+}
+
+/**
+ * Reads everything about one process. Throws ProcessGone if it does not exist or exits meanwhile.
+ * getProcessDetails(context, 1).namespaces
+ */
+export function getProcessDetails(context: ProcessContext, pid: number, options: DetailsOptions = {}): ProcessDetails {
+  const required = new Set(options.require ?? []);
+  for (const name of required) {
+    if (!(name in DETAIL_FILES)) throw new InvalidArgument(`unknown field "${name}"; known: ${DETAIL_NAMES.join(", ")}`);
+  }
+  const dir = context.procFs.openProcess(pid);
+  try {
+    return readDetails(dir, context, required);
+  } finally {
+    dir.close();
+  }
+}
+
+function readDetails(dir: ProcessDir, context: ProcessContext, required: ReadonlySet<string>): ProcessDetails {
+  const errors: FieldErrors = {};
+  const wanted = (name: DetailName): boolean => required.size === 0 || required.has(name);
+  const attempt = <T>(name: DetailName, read: () => T): T | null => {
+    if (!wanted(name)) return null;
+    try {
+      return read();
+    } catch (error) {
+      if (required.has(name) || error instanceof ProcessGone) throw error;
+      errors[name] = fieldFailure(error);
+      return null;
+    }
+  };
+
+  let status: PidStatus | undefined;
+  let statusError: unknown;
+  try {
+    status = dir.parse("status", parsePidStatus);
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    statusError = error;
+  }
+  const fromStatus = <T>(name: DetailName, pick: (s: PidStatus) => T): T | null =>
+    attempt(name, () => {
+      if (status === undefined) throw statusError;
+      return pick(status);
+    });
+
+  const base = readProcessFrom(dir, context, ALL_FIELDS, status);
+  Object.assign(errors, base.errors);
+  const link = (name: DetailName, file: string): string | null => attempt(name, () => decodeBytes(dir.readLink(file)));
+  if (base.exe === null && base.errors.exe !== undefined && wanted("exeDeleted")) errors.exeDeleted = base.errors.exe;
+  let cgroups: readonly PidCgroup[] | null = null;
+  if (wanted("cgroups") || wanted("container")) {
+    cgroups = attempt(wanted("cgroups") ? "cgroups" : "container", () => dir.parse("cgroup", parsePidCgroup));
+  }
+
+  const details: ProcessDetails = {
+    ...base,
+    errors,
+    cwd: link("cwd", "cwd"),
+    root: link("root", "root"),
+    exeDeleted: base.exe === null ? null : base.exe.endsWith(" (deleted)"),
+    environ: attempt("environ", () => parseEnviron(dir.readBytes("environ"))),
+    limits: attempt("limits", () =>
+      dir.parse("limits", parsePidLimits).map((l) => ({ name: l.name, resource: l.resource, soft: limitValue(l.soft), hard: limitValue(l.hard), unit: l.unit })),
+    ),
+    status: fromStatus("status", (s) => ({
+      uids: s.uids,
+      gids: s.gids,
+      groups: s.groups,
+      umask: s.umask === null ? null : s.umask.toString(8).padStart(4, "0"),
+      fdSize: s.fdSize,
+      vmPeak: s.vmPeakBytes,
+      vmSize: s.vmSizeBytes,
+      vmHwm: s.vmHwmBytes,
+      vmRss: s.vmRssBytes,
+      rssAnon: s.rssAnonBytes,
+      rssFile: s.rssFileBytes,
+      rssShmem: s.rssShmemBytes,
+      vmData: s.vmDataBytes,
+      vmStack: s.vmStkBytes,
+      vmSwap: s.vmSwapBytes,
+      voluntaryCtxtSwitches: s.voluntaryCtxtSwitches,
+      nonvoluntaryCtxtSwitches: s.nonvoluntaryCtxtSwitches,
+      cpusAllowedList: s.cpusAllowedList,
+      noNewPrivs: s.noNewPrivs,
+      sigBlocked: s.sigBlk,
+      sigIgnored: s.sigIgn,
+      sigCaught: s.sigCgt,
+    })),
+    io: attempt("io", () => dir.parse("io", parsePidIo)),
+    cgroups: wanted("cgroups") ? cgroups : null,
+    container: wanted("container") && cgroups !== null ? detectContainer(cgroups) : null,
+    namespaces: attempt("namespaces", () => readNamespaces(dir)),
+    capabilities: fromStatus("capabilities", (s) => ({
+      inheritable: capabilityNames(s.capInh ?? 0n),
+      permitted: capabilityNames(s.capPrm ?? 0n),
+      effective: capabilityNames(s.capEff ?? 0n),
+      bounding: capabilityNames(s.capBnd ?? 0n),
+      ambient: capabilityNames(s.capAmb ?? 0n),
+    })),
+    oomScore: attempt("oomScore", () => dir.parse("oom_score", parsePidOomScore)),
+    oomScoreAdj: attempt("oomScoreAdj", () => dir.parse("oom_score_adj", parsePidOomScoreAdj)),
+    personality: attempt("personality", () => dir.parse("personality", parsePidPersonality)),
+    seccomp: fromStatus("seccomp", (s) => (s.seccomp === null ? null : (SECCOMP_MODES[s.seccomp] ?? String(s.seccomp)))),
+    tracerPid: fromStatus("tracerPid", (s) => s.tracerPid),
+    nsPid: fromStatus("nsPid", (s) => (s.nsPid.length ? s.nsPid : null)),
+    loginUid: attempt("loginUid", () => dir.parse("loginuid", parsePidLoginuid)),
+    wchan: attempt("wchan", () => dir.parse("wchan", parsePidWchan)),
+  };
+  return details;
+}
+
+function readNamespaces(dir: ProcessDir): Namespace[] {
+  const present = new Set(dir.listDir("ns"));
+  const namespaces: Namespace[] = [];
+  for (const name of NAMESPACE_LINKS) {
+    if (!present.has(name) || name.endsWith("_for_children")) continue;
+    const ns = parseNsLink(decodeBytes(dir.readLink(`ns/${name}`)));
+    namespaces.push({ type: ns.type, inode: ns.inode });
+  }
+  return namespaces;
+}
