@@ -2,9 +2,11 @@
 import type { Command } from "commander";
 import type { RunAction } from "../command.js";
 import { registerProcessCommands } from "./processes.js";
+import { registerFilesCommands } from "./files.js";
 import { registerSystemCommands } from "./system.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);
+  registerFilesCommands(program, runAction);
   registerSystemCommands(program, runAction);
 }

@@ -1,0 +1,107 @@
+/** Tables for the files commands (pure: rows in, text out; every cell escaped by renderTable). */
+import type { Channel } from "../../files/channels.js";
+import type { DeletedTotal, FileDescriptor, ProcessFiles } from "../../files/fds.js";
+import type { Socket } from "../../files/sockets.js";
+import { type Column, humanBytes, renderTable } from "./table.js";
+
+function fdName(f: FileDescriptor): string {
+  return `${f.fd}${f.mode === "rw" ? "u" : (f.mode ?? "")}`;
+}
+
+function typeText(f: FileDescriptor): string {
+  return f.type === "anon_inode" && f.anonKind ? `anon:${f.anonKind}` : f.type;
+}
+
+function flagsText(f: FileDescriptor): string | null {
+  return f.flags === null ? null : f.flags.map((flag) => flag.replace(/^O_/, "")).join(",");
+}
+
+const FD_COLUMNS: readonly Column<FileDescriptor>[] = [
+  { header: "FD", value: fdName, align: "right" },
+  { header: "TYPE", value: typeText },
+  { header: "INODE", value: (f) => f.inode, align: "right" },
+  { header: "POS", value: (f) => f.pos, align: "right" },
+  { header: "SIZE", value: (f) => f.size, align: "right" },
+  { header: "FLAGS", value: flagsText },
+  { header: "TARGET", value: (f) => f.target },
+];
+
+export function renderFdTable(fds: readonly FileDescriptor[], width?: number): string {
+  return renderTable(FD_COLUMNS, fds, { width });
+}
+
+interface LsofRow {
+  readonly p: ProcessFiles;
+  readonly f: FileDescriptor | null;
+}
+
+const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
+  { header: "COMMAND", value: (r) => r.p.comm },
+  { header: "PID", value: (r) => r.p.pid, align: "right" },
+  { header: "USER", value: (r) => r.p.user ?? r.p.uid },
+  { header: "FD", value: (r) => (r.f ? fdName(r.f) : "?"), align: "right" },
+  { header: "TYPE", value: (r) => (r.f ? typeText(r.f) : null) },
+  { header: "POS", value: (r) => r.f?.pos, align: "right" },
+  { header: "SIZE", value: (r) => r.f?.size, align: "right" },
+  { header: "INODE", value: (r) => r.f?.inode, align: "right" },
+  { header: "NAME", value: (r) => (r.f ? r.f.target : `(${r.p.errors.fds ?? "unreadable"})`) },
+];
+
+export function renderLsofTable(processes: readonly ProcessFiles[], width?: number): string {
+  const rows: LsofRow[] = [];
+  for (const p of processes) {
+    if (p.fds === null) rows.push({ p, f: null });
+    else for (const f of p.fds) rows.push({ p, f });
+  }
+  return renderTable(LSOF_COLUMNS, rows, { width });
+}
+
+const DELETED_COLUMNS: readonly Column<DeletedTotal>[] = [
+  { header: "PID", value: (t) => t.pid, align: "right" },
+  { header: "COMMAND", value: (t) => t.comm },
+  { header: "FILES", value: (t) => t.files, align: "right" },
+  { header: "HELD", value: (t) => humanBytes(t.bytes), align: "right" },
+  { header: "BYTES", value: (t) => t.bytes, align: "right" },
+];
+
+export function renderDeletedTotals(totals: readonly DeletedTotal[], width?: number): string {
+  const sum = totals.reduce((a, t) => a + t.bytes, 0);
+  return `${renderTable(DELETED_COLUMNS, totals, { width })}total: ${humanBytes(sum)} (${sum} bytes) held by deleted files in ${totals.length} process${totals.length === 1 ? "" : "es"}\n`;
+}
+
+function endText(c: Channel): string {
+  return c.ends.map((e) => `${e.pid}/${e.comm}[${e.fd}${e.side === "read" ? "r" : e.side === "write" ? "w" : ""}]`).join(" ");
+}
+
+const CHANNEL_COLUMNS: readonly Column<Channel>[] = [
+  { header: "KIND", value: (c) => c.kind },
+  { header: "INODE", value: (c) => c.inode, align: "right" },
+  { header: "MATCH", value: (c) => c.match },
+  { header: "LABEL", value: (c) => c.label },
+  { header: "ENDS (pid/comm[fd side])", value: endText },
+];
+
+export function renderChannels(channels: readonly Channel[], width?: number): string {
+  return renderTable(CHANNEL_COLUMNS, channels, { width });
+}
+
+function endpoint(address: string | null, port: number | null): string | null {
+  if (address === null) return null;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return port === null ? host : `${host}:${port === 0 ? "*" : port}`;
+}
+
+const SOCKET_COLUMNS: readonly Column<Socket>[] = [
+  { header: "PROTO", value: (s) => s.protocol },
+  { header: "STATE", value: (s) => s.state },
+  { header: "RECV-Q", value: (s) => s.rxQueue, align: "right" },
+  { header: "SEND-Q", value: (s) => s.txQueue, align: "right" },
+  { header: "LOCAL", value: (s) => (s.protocol === "unix" ? (s.path ?? "*") : endpoint(s.localAddress, s.localPort)) },
+  { header: "PEER", value: (s) => (s.protocol === "unix" ? s.socketType : endpoint(s.remoteAddress, s.remotePort)) },
+  { header: "INODE", value: (s) => s.inode, align: "right" },
+  { header: "PROCESS", value: (s) => s.owners.map((o) => `${o.comm},pid=${o.pid},fd=${o.fd}`).join(" ") },
+];
+
+export function renderSockets(sockets: readonly Socket[], width?: number): string {
+  return renderTable(SOCKET_COLUMNS, sockets, { width });
+}

@@ -1,0 +1,213 @@
+/**
+ * Channels: who is joined to whom. Pipes by pipefs inode, FIFOs by device and inode, TCP/UDP
+ * between local processes by matching the two ends' addresses, UNIX sockets as far as /proc
+ * allows (see `match`): /proc/net/unix has no peer column (only sock_diag's UNIX_DIAG_PEER over
+ * netlink has, which Node cannot open), so a socketpair is recognised by its two consecutive
+ * inodes, and a connection to a named socket only on the server's side.
+ */
+import { escapeControl } from "../bytes.js";
+import type { ProcessContext } from "../processes/process.js";
+import { listOpenFiles, type ProcessFiles } from "./fds.js";
+import { readSocketTables, type Socket, type SocketProtocol } from "./sockets.js";
+
+export type ChannelKind = "pipe" | "fifo" | "unix" | "tcp" | "udp";
+
+export interface ChannelEnd {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+  /** "read" or "write" end of a pipe/FIFO (from the fd's access mode); "both" for sockets. */
+  readonly side: "read" | "write" | "both" | null;
+  /** For sockets: which of the two sockets of the channel this end holds (its inode). */
+  readonly inode: number;
+}
+
+export interface Channel {
+  readonly kind: ChannelKind;
+  /** The pipe's or FIFO's inode; for a socket channel, the lower of the two socket inodes. */
+  readonly inode: number;
+  /** Path of a FIFO or named socket, or "127.0.0.1:5000 <-> 127.0.0.1:41234". */
+  readonly label: string | null;
+  /**
+   * How the ends were matched: "inode" (pipes, FIFOs: exact), "address" (TCP/UDP: exact),
+   * "adjacent-inode" (a socketpair guessed from consecutive inodes), "path" (server side of a
+   * named UNIX socket only; its clients cannot be told from /proc).
+   */
+  readonly match: "inode" | "address" | "adjacent-inode" | "path";
+  readonly ends: readonly ChannelEnd[];
+}
+
+export interface ChannelOptions {
+  /** Only channels with an end in this process. */
+  readonly pid?: number;
+}
+
+interface Holder {
+  readonly p: ProcessFiles;
+  readonly fd: number;
+  readonly mode: "r" | "w" | "rw" | null;
+  readonly inode: number;
+}
+
+function end(h: Holder, socket: boolean): ChannelEnd {
+  return {
+    pid: h.p.pid,
+    comm: h.p.comm,
+    startTimeTicks: h.p.startTimeTicks,
+    fd: h.fd,
+    side: socket ? "both" : h.mode === "r" ? "read" : h.mode === "w" ? "write" : h.mode === "rw" ? "both" : null,
+    inode: h.inode,
+  };
+}
+
+function distinctPids(ends: readonly ChannelEnd[]): number {
+  return new Set(ends.map((e) => e.pid)).size;
+}
+
+/**
+ * Finds the channels between processes from already-read fd lists and socket tables (pure).
+ * Only channels with ends in at least two processes are returned.
+ */
+export function buildChannels(processes: readonly ProcessFiles[], socketList: readonly Omit<Socket, "owners">[]): Channel[] {
+  const pipes = new Map<number, Holder[]>();
+  const fifos = new Map<string, { path: string; inode: number; holders: Holder[] }>();
+  const sockets = new Map<number, Holder[]>();
+  for (const p of processes) {
+    for (const f of p.fds ?? []) {
+      if (f.inode === null) continue;
+      const h: Holder = { p, fd: f.fd, mode: f.mode, inode: f.inode };
+      if (f.type === "pipe") {
+        const list = pipes.get(f.inode) ?? [];
+        list.push(h);
+        pipes.set(f.inode, list);
+      } else if (f.type === "fifo") {
+        const key = `${f.device}:${f.inode}`;
+        const entry = fifos.get(key) ?? { path: f.path ?? "", inode: f.inode, holders: [] };
+        entry.holders.push(h);
+        fifos.set(key, entry);
+      } else if (f.type === "socket") {
+        const list = sockets.get(f.inode) ?? [];
+        list.push(h);
+        sockets.set(f.inode, list);
+      }
+    }
+  }
+  const channels: Channel[] = [];
+  for (const [inode, holders] of pipes)
+    channels.push({ kind: "pipe", inode, label: null, match: "inode", ends: holders.map((h) => end(h, false)) });
+  for (const { path, inode, holders } of fifos.values())
+    channels.push({ kind: "fifo", inode, label: path, match: "inode", ends: holders.map((h) => end(h, false)) });
+
+  // TCP/UDP: an established socket whose remote is another socket's local, both held here.
+  const byLocal = new Map<string, Omit<Socket, "owners">>();
+  const inet = socketList.filter((s) => s.protocol !== "unix" && s.protocol !== "packet" && s.protocol !== "raw" && s.protocol !== "raw6");
+  for (const s of inet) if (s.state === "ESTAB") byLocal.set(`${s.protocol[0]}|${s.localAddress}|${s.localPort}`, s);
+  const done = new Set<number>();
+  for (const s of inet) {
+    if (s.state !== "ESTAB" || done.has(s.inode) || !sockets.has(s.inode)) continue;
+    const peer = byLocal.get(`${s.protocol[0]}|${s.remoteAddress}|${s.remotePort}`);
+    if (!peer || peer.inode === s.inode || !sockets.has(peer.inode)) continue;
+    if (peer.remoteAddress !== s.localAddress || peer.remotePort !== s.localPort) continue;
+    done.add(s.inode).add(peer.inode);
+    const ends = [...(sockets.get(s.inode) ?? []), ...(sockets.get(peer.inode) ?? [])].map((h) => end(h, true));
+    const kind: ChannelKind = s.protocol.startsWith("tcp") ? "tcp" : "udp";
+    const label = `${s.localAddress}:${s.localPort} <-> ${peer.localAddress}:${peer.localPort}`;
+    channels.push({ kind, inode: Math.min(s.inode, peer.inode), label, match: "address", ends });
+  }
+
+  // UNIX: socketpair() allocates its two inodes one after the other.
+  const unix = new Map<number, Omit<Socket, "owners">>();
+  for (const s of socketList) if (s.protocol === "unix") unix.set(s.inode, s);
+  for (const s of unix.values()) {
+    if (s.state !== "ESTAB" || s.path !== null || done.has(s.inode) || !sockets.has(s.inode)) continue;
+    const peer = unix.get(s.inode + 1);
+    if (!peer || peer.state !== "ESTAB" || peer.path !== null || peer.socketType !== s.socketType || !sockets.has(peer.inode)) continue;
+    if (done.has(peer.inode)) continue;
+    done.add(s.inode).add(peer.inode);
+    const ends = [...(sockets.get(s.inode) ?? []), ...(sockets.get(peer.inode) ?? [])].map((h) => end(h, true));
+    channels.push({ kind: "unix", inode: s.inode, label: null, match: "adjacent-inode", ends });
+  }
+  // Named UNIX sockets: the listener and the accepted sockets carry the path.
+  const byPath = new Map<string, Holder[]>();
+  for (const s of unix.values()) {
+    if (s.path === null || !sockets.has(s.inode)) continue;
+    const list = byPath.get(s.path) ?? [];
+    list.push(...(sockets.get(s.inode) ?? []));
+    byPath.set(s.path, list);
+  }
+  for (const [path, holders] of byPath)
+    channels.push({
+      kind: "unix",
+      inode: Math.min(...holders.map((h) => h.inode)),
+      label: path,
+      match: "path",
+      ends: holders.map((h) => end(h, true)),
+    });
+
+  return channels
+    .filter((c) => distinctPids(c.ends) >= 2)
+    .map((c) => ({ ...c, ends: [...c.ends].sort((a, b) => sideOrder(a) - sideOrder(b) || a.pid - b.pid || a.fd - b.fd) }))
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.inode - b.inode);
+}
+
+const KIND_ORDER: readonly ChannelKind[] = ["pipe", "fifo", "unix", "tcp", "udp"];
+
+function sideOrder(e: ChannelEnd): number {
+  return e.side === "write" ? 0 : e.side === "read" ? 2 : 1;
+}
+
+const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp6", "unix"];
+
+/**
+ * Channels joining processes, read from /proc now.
+ * channels(context, { pid: 42 }).filter((c) => c.kind === "pipe")
+ */
+export function channels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
+  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["pipe", "fifo"] });
+  const tables = readSocketTables(context.procFs);
+  const list = buildChannels(
+    processes,
+    tables.sockets.filter((s) => CHANNEL_PROTOCOLS.includes(s.protocol)),
+  );
+  if (options.pid === undefined) return list;
+  const pid = options.pid;
+  return list.filter((c) => c.ends.some((e) => e.pid === pid));
+}
+
+function dotString(text: string): string {
+  return `"${escapeControl(text).replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * A Graphviz graph: one node per process, one edge per pipe/FIFO from writer to reader, and an
+ * undirected-looking edge per socket channel.
+ */
+export function channelsToDot(list: readonly Channel[]): string {
+  const nodes = new Map<number, string>();
+  const edges: string[] = [];
+  for (const c of list) {
+    for (const e of c.ends) nodes.set(e.pid, `${e.pid} ${e.comm}`);
+    const name = c.label ?? `${c.kind}:[${c.inode}]`;
+    const writers = c.ends.filter((e) => e.side === "write" || e.side === "both");
+    const readers = c.ends.filter((e) => e.side === "read" || e.side === "both");
+    const seen = new Set<string>();
+    if (c.kind === "pipe" || c.kind === "fifo") {
+      for (const w of writers)
+        for (const r of readers) {
+          const key = `${w.pid}>${r.pid}`;
+          if (w.pid === r.pid || seen.has(key)) continue;
+          seen.add(key);
+          edges.push(`  p${w.pid} -> p${r.pid} [label=${dotString(name)}];`);
+        }
+    } else {
+      const pids = [...new Set(c.ends.map((e) => e.pid))];
+      for (let i = 1; i < pids.length; i++) edges.push(`  p${pids[0]} -> p${pids[i]} [label=${dotString(name)}, dir=both, style=dashed];`);
+    }
+  }
+  const lines = ["digraph procscope {", "  rankdir=LR;", "  node [shape=box];"];
+  for (const [pid, label] of [...nodes].sort((a, b) => a[0] - b[0])) lines.push(`  p${pid} [label=${dotString(label)}];`);
+  lines.push(...edges, "}");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,325 @@
+/**
+ * Open file descriptors: /proc/PID/fd links classified, with offset and flags from fdinfo and the
+ * inode, size and device from a stat through the link. The `FileDescriptor` shape is shared by
+ * `fds`, `lsof`, the HTTP API and the web UI.
+ */
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import { decodeBytes } from "../bytes.js";
+import { NotFound, ProcessGone, ProcError, Unavailable } from "../errors.js";
+import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { fieldFailure } from "../processes/process.js";
+import { accessMode, decodeOpenFlags, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
+import { parsePidStat } from "../procfs/pid/stat.js";
+
+export type FdType = "file" | "dir" | "pipe" | "fifo" | "socket" | "anon_inode" | "memfd" | "dev" | "tty" | "unknown";
+
+export const FD_TYPES: readonly FdType[] = ["file", "dir", "pipe", "fifo", "socket", "anon_inode", "memfd", "dev", "tty", "unknown"];
+
+export interface FileDescriptor {
+  readonly pid: number;
+  readonly fd: number;
+  /** The link text of /proc/PID/fd/N, e.g. "/var/log/x.log (deleted)", "pipe:[1234]". */
+  readonly target: string;
+  readonly type: FdType;
+  /** For anon_inode: eventfd, [eventpoll] → "eventpoll", inotify, signalfd, timerfd, pidfd... */
+  readonly anonKind: string | null;
+  /** The file's path without the " (deleted)" suffix; null for pipes, sockets and anon inodes. */
+  readonly path: string | null;
+  readonly inode: number | null;
+  /** The file has no names left (unlinked while open). */
+  readonly deleted: boolean;
+  /** File offset (fdinfo pos). */
+  readonly pos: number | null;
+  /** Open flags decoded: access mode first, then O_APPEND, O_NONBLOCK, O_CLOEXEC... */
+  readonly flags: readonly string[] | null;
+  /** "r", "w" or "rw", from the access mode. */
+  readonly mode: "r" | "w" | "rw" | null;
+  readonly mntId: number | null;
+  /** Size in bytes, for regular files and memfds. */
+  readonly size: number | null;
+  /** Device of the filesystem holding the file, as "major:minor"; null when not stat'ed. */
+  readonly device: string | null;
+  readonly errors: FieldErrors;
+}
+
+/** A process and its open fds, as `lsof` lists them. */
+export interface ProcessFiles {
+  readonly pid: number;
+  readonly comm: string;
+  readonly uid: number | null;
+  readonly user: string | null;
+  /** With pid, the process's identity. */
+  readonly startTimeTicks: number;
+  /** Null when the fd directory could not be read (reason in errors.fds). */
+  readonly fds: readonly FileDescriptor[] | null;
+  readonly errors: FieldErrors;
+}
+
+interface Classified {
+  readonly type: FdType;
+  readonly anonKind: string | null;
+  readonly path: string | null;
+  readonly inode: number | null;
+  readonly deletedSuffix: boolean;
+}
+
+const DELETED = " (deleted)";
+
+/**
+ * Classifies a /proc/PID/fd link text without any I/O. Paths come back as type "file" until a
+ * stat says otherwise.
+ * classifyTarget("pipe:[42]") → { type: "pipe", inode: 42, ... }
+ */
+export function classifyTarget(target: string): Classified {
+  const bracket = /^(pipe|socket|net|mnt|cgroup|user|pid|ipc|uts|time):\[(\d+)\]$/.exec(target);
+  if (bracket) {
+    const kind = bracket[1] as string;
+    const inode = Number(bracket[2]);
+    if (kind === "pipe" || kind === "socket") return { type: kind, anonKind: null, path: null, inode, deletedSuffix: false };
+    return { type: "unknown", anonKind: kind, path: null, inode, deletedSuffix: false };
+  }
+  if (target.startsWith("anon_inode:")) {
+    const kind = target.slice("anon_inode:".length).replace(/^\[(.*)\]$/, "$1");
+    return { type: "anon_inode", anonKind: kind, path: null, inode: null, deletedSuffix: false };
+  }
+  if (target.startsWith("/")) {
+    const deletedSuffix = target.endsWith(DELETED);
+    const path = deletedSuffix ? target.slice(0, -DELETED.length) : target;
+    if (path.startsWith("/memfd:")) return { type: "memfd", anonKind: null, path, inode: null, deletedSuffix };
+    return { type: "file", anonKind: null, path, inode: null, deletedSuffix };
+  }
+  return { type: "unknown", anonKind: null, path: null, inode: null, deletedSuffix: false };
+}
+
+const S_IFMT = 0o170000n;
+const S_IFREG = 0o100000n;
+const S_IFDIR = 0o040000n;
+const S_IFCHR = 0o020000n;
+const S_IFBLK = 0o060000n;
+const S_IFIFO = 0o010000n;
+const S_IFSOCK = 0o140000n;
+
+function typeFromMode(mode: bigint, path: string): FdType {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return path.startsWith("/memfd:") ? "memfd" : "file";
+    case S_IFDIR:
+      return "dir";
+    case S_IFCHR:
+      return /^\/dev\/(pts\/|tty|console$|ptmx$)/.test(path) ? "tty" : "dev";
+    case S_IFBLK:
+      return "dev";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    default:
+      return "unknown";
+  }
+}
+
+export function devString(dev: bigint): string {
+  // glibc's gnu_dev_major/minor on the 64-bit dev_t that stat returns.
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
+function closedMeanwhile(dir: ProcessDir, fd: number, cause: Unavailable): NotFound {
+  return new NotFound(`process ${dir.pid} has no fd ${fd} (it was closed)`, { path: cause.path, cause });
+}
+
+export interface ReadFdOptions {
+  /** Read fdinfo (pos, flags, mnt_id). Default true. */
+  readonly fdinfo?: boolean;
+  /** stat() path targets for type, size, inode and device. Default true. */
+  readonly stat?: boolean;
+  /** Read fdinfo only for fds of these types (default: all). */
+  readonly fdinfoTypes?: readonly FdType[];
+}
+
+/**
+ * Reads one fd of an open process directory. Throws NotFound when the fd is not open (or closed
+ * meanwhile), ProcessGone when the process exited.
+ */
+export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {}): FileDescriptor {
+  let target: string;
+  try {
+    target = decodeBytes(dir.readLink(`fd/${fd}`));
+  } catch (error) {
+    if (error instanceof Unavailable) throw new NotFound(`process ${dir.pid} has no fd ${fd}`, { path: error.path, cause: error });
+    throw error;
+  }
+  const c = classifyTarget(target);
+  const errors: FieldErrors = {};
+  let type = c.type;
+  let inode = c.inode;
+  let deleted = c.deletedSuffix;
+  let size: number | null = null;
+  let device: string | null = null;
+  if (c.path !== null && options.stat !== false) {
+    try {
+      const st = dir.statFile(`fd/${fd}`);
+      type = typeFromMode(st.mode, c.path);
+      inode = Number(st.ino);
+      device = devString(st.dev);
+      // The suffix alone could be part of a real name; nlink 0 is the kernel's word.
+      deleted = c.deletedSuffix && st.nlink === 0n;
+      if (type === "file" || type === "memfd") size = Number(st.size);
+    } catch (error) {
+      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      errors.inode = errors.size = fieldFailure(error);
+    }
+  }
+  let pos: number | null = null;
+  let flags: readonly string[] | null = null;
+  let mode: "r" | "w" | "rw" | null = null;
+  let mntId: number | null = null;
+  if (options.fdinfo !== false && (options.fdinfoTypes === undefined || options.fdinfoTypes.includes(type))) {
+    try {
+      const info = dir.parse(`fdinfo/${fd}`, parsePidFdinfo);
+      pos = info.pos;
+      flags = decodeOpenFlags(info.flags);
+      mode = accessMode(info.flags);
+      mntId = info.mntId;
+      if (inode === null && info.ino !== null) inode = info.ino;
+    } catch (error) {
+      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      errors.pos = errors.flags = errors.mode = errors.mntId = fieldFailure(error);
+    }
+  }
+  return {
+    pid: dir.pid,
+    fd,
+    target,
+    type,
+    anonKind: c.anonKind,
+    path: c.path,
+    inode,
+    deleted,
+    pos,
+    flags,
+    mode,
+    mntId,
+    size,
+    device,
+    errors,
+  };
+}
+
+/** Reads all fds of an open process directory; fds closed meanwhile are skipped. */
+export function readFds(dir: ProcessDir, options: ReadFdOptions = {}): FileDescriptor[] {
+  const names = dir.listDir("fd");
+  const fds: FileDescriptor[] = [];
+  for (const name of names) {
+    try {
+      fds.push(readFd(dir, Number(name), options));
+    } catch (error) {
+      if (error instanceof NotFound) continue;
+      throw error;
+    }
+  }
+  return fds.sort((a, b) => a.fd - b.fd);
+}
+
+/**
+ * Lists the open fds of one process. Throws ProcessGone / AccessDenied.
+ * listFds(openProcFs(), 1).find((f) => f.fd === 0)?.target
+ */
+export function listFds(procFs: ProcFs, pid: number, options: ReadFdOptions = {}): FileDescriptor[] {
+  const dir = procFs.openProcess(pid);
+  try {
+    return readFds(dir, options);
+  } finally {
+    dir.close();
+  }
+}
+
+export interface ListOpenFilesOptions extends ReadFdOptions {
+  /** Only these PIDs. */
+  readonly pids?: readonly number[];
+  /** Keep only fds for which this returns true; processes left with none are dropped. */
+  readonly filter?: (fd: FileDescriptor) => boolean;
+  /** Keep processes whose fd directory could not be read (with fds null). Default true. */
+  readonly keepUnreadable?: boolean;
+}
+
+/**
+ * Lists open fds across processes, like `lsof`. Never throws per process: vanished processes are
+ * skipped, an unreadable fd directory becomes `fds: null` with the reason.
+ * listOpenFiles(context, { filter: (f) => f.deleted })
+ */
+export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOptions = {}): ProcessFiles[] {
+  const { procFs } = context;
+  const pids = options.pids ?? procFs.listPids();
+  const out: ProcessFiles[] = [];
+  for (const pid of pids) {
+    let dir: ProcessDir;
+    try {
+      dir = procFs.openProcess(pid);
+    } catch (error) {
+      if (error instanceof ProcessGone) continue;
+      throw error;
+    }
+    try {
+      const stat = dir.parse("stat", parsePidStat);
+      const errors: FieldErrors = {};
+      let uid: number | null = null;
+      let user: string | null = null;
+      try {
+        uid = dir.ownerUid();
+        user = context.users.userName(uid);
+      } catch (error) {
+        errors.uid = errors.user = fieldFailure(error);
+      }
+      let fds: FileDescriptor[] | null = null;
+      try {
+        fds = readFds(dir, options);
+        if (options.filter) fds = fds.filter(options.filter);
+      } catch (error) {
+        errors.fds = fieldFailure(error);
+      }
+      if (fds !== null && fds.length === 0 && options.filter) continue;
+      if (fds === null && (options.keepUnreadable === false || options.filter)) continue;
+      out.push({ pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors });
+    } catch (error) {
+      if (error instanceof ProcessGone) continue;
+      if (error instanceof ProcError) continue;
+      throw error;
+    } finally {
+      dir.close();
+    }
+  }
+  return out;
+}
+
+export interface DeletedTotal {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  /** Distinct deleted regular files (and memfds excluded) held open. */
+  readonly files: number;
+  /** Their sizes added up: disk space freed when the process closes them. */
+  readonly bytes: number;
+}
+
+/**
+ * Per process, the deleted regular files held open and the space they keep (each inode counted
+ * once per process; memfds are memory, not disk, and are left out).
+ */
+export function deletedTotals(processes: readonly ProcessFiles[]): DeletedTotal[] {
+  const totals: DeletedTotal[] = [];
+  for (const p of processes) {
+    const seen = new Set<string>();
+    let bytes = 0;
+    for (const f of p.fds ?? []) {
+      if (!f.deleted || f.type !== "file") continue;
+      const key = `${f.device}:${f.inode}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      bytes += f.size ?? 0;
+    }
+    if (seen.size > 0) totals.push({ pid: p.pid, comm: p.comm, startTimeTicks: p.startTimeTicks, files: seen.size, bytes });
+  }
+  return totals.sort((a, b) => b.bytes - a.bytes || a.pid - b.pid);
+}

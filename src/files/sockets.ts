@@ -1,0 +1,184 @@
+/**
+ * Sockets from /proc/net/{tcp,tcp6,udp,udp6,raw,raw6,unix,packet} matched to the processes that
+ * hold them through socket:[inode] fd links — what `ss -p` shows, without netlink.
+ */
+import type { ProcFs } from "../access/proc-fs.js";
+import { ProcError } from "../errors.js";
+import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { fieldFailure } from "../processes/process.js";
+import { parseNetPacket } from "../procfs/net/packet.js";
+import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
+import { parseNetUnix } from "../procfs/net/unix.js";
+import { listOpenFiles, type ProcessFiles } from "./fds.js";
+
+export type SocketProtocol = "tcp" | "tcp6" | "udp" | "udp6" | "raw" | "raw6" | "unix" | "packet";
+
+export const SOCKET_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "packet"];
+
+export interface SocketOwner {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+}
+
+export interface Socket {
+  readonly protocol: SocketProtocol;
+  readonly inode: number;
+  /** ss-style state: ESTAB, LISTEN, UNCONN, TIME-WAIT, CONNECTED (unix)... */
+  readonly state: string;
+  /** "stream", "dgram", "seqpacket" for unix; "raw"/"dgram" for packet; null for inet. */
+  readonly socketType: string | null;
+  readonly localAddress: string | null;
+  readonly localPort: number | null;
+  readonly remoteAddress: string | null;
+  readonly remotePort: number | null;
+  /** unix: bound path ("@name" abstract), null when unnamed. */
+  readonly path: string | null;
+  readonly txQueue: number | null;
+  readonly rxQueue: number | null;
+  readonly uid: number | null;
+  /** Processes holding the socket (empty: kernel-held, TIME_WAIT, or of a process we cannot read). */
+  readonly owners: readonly SocketOwner[];
+}
+
+export interface SocketTable {
+  readonly sockets: readonly Socket[];
+  /** Per /proc/net file that could not be read or parsed, why. */
+  readonly errors: FieldErrors;
+}
+
+const SS_STATE: Record<string, string> = {
+  ESTABLISHED: "ESTAB",
+  SYN_SENT: "SYN-SENT",
+  SYN_RECV: "SYN-RECV",
+  FIN_WAIT1: "FIN-WAIT-1",
+  FIN_WAIT2: "FIN-WAIT-2",
+  TIME_WAIT: "TIME-WAIT",
+  CLOSE: "UNCONN",
+  CLOSE_WAIT: "CLOSE-WAIT",
+  LAST_ACK: "LAST-ACK",
+  LISTEN: "LISTEN",
+  CLOSING: "CLOSING",
+  NEW_SYN_RECV: "SYN-RECV",
+};
+
+function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, "owners"> {
+  return {
+    protocol,
+    inode: e.inode,
+    state: SS_STATE[e.state] ?? e.state,
+    socketType: null,
+    localAddress: e.localAddress,
+    localPort: e.localPort,
+    remoteAddress: e.remoteAddress,
+    remotePort: e.remotePort,
+    path: null,
+    txQueue: e.txQueue,
+    rxQueue: e.rxQueue,
+    uid: e.uid,
+  };
+}
+
+/** Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). */
+export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omit<Socket, "owners">[]; errors: FieldErrors } {
+  const sockets: Omit<Socket, "owners">[] = [];
+  const errors: FieldErrors = {};
+  for (const protocol of SOCKET_PROTOCOLS) {
+    const file = `${netDir}/${protocol}`;
+    try {
+      if (protocol === "unix") {
+        for (const e of procFs.parse(file, parseNetUnix))
+          sockets.push({
+            protocol,
+            inode: e.inode,
+            state: e.listening ? "LISTEN" : e.stateCode === 3 ? "ESTAB" : e.stateCode === 1 ? "UNCONN" : e.state,
+            socketType: e.type,
+            localAddress: null,
+            localPort: null,
+            remoteAddress: null,
+            remotePort: null,
+            path: e.path,
+            txQueue: null,
+            rxQueue: null,
+            uid: null,
+          });
+      } else if (protocol === "packet") {
+        for (const e of procFs.parse(file, parseNetPacket))
+          sockets.push({
+            protocol,
+            inode: e.inode,
+            state: "UNCONN",
+            socketType: e.typeCode === 3 ? "raw" : e.typeCode === 2 ? "dgram" : `type${e.typeCode}`,
+            localAddress: `ifindex ${e.ifindex}`,
+            localPort: e.protocol,
+            remoteAddress: null,
+            remotePort: null,
+            path: null,
+            txQueue: null,
+            rxQueue: null,
+            uid: e.uid,
+          });
+      } else {
+        const family = protocol.endsWith("6") ? "inet6" : "inet";
+        for (const e of procFs.parse(file, (text) => parseNetInet(text, family))) sockets.push(inetSocket(protocol, e));
+      }
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+      errors[protocol] = error.kind === "Unavailable" ? `the kernel offers no ${file} (protocol not loaded?)` : fieldFailure(error);
+    }
+  }
+  return { sockets, errors };
+}
+
+/** Maps socket inode → holders, from processes' fd lists. */
+export function socketOwners(processes: readonly ProcessFiles[]): Map<number, SocketOwner[]> {
+  const owners = new Map<number, SocketOwner[]>();
+  for (const p of processes) {
+    for (const f of p.fds ?? []) {
+      if (f.type !== "socket" || f.inode === null) continue;
+      const list = owners.get(f.inode) ?? [];
+      owners.set(f.inode, list);
+      list.push({ pid: p.pid, comm: p.comm, startTimeTicks: p.startTimeTicks, fd: f.fd });
+    }
+  }
+  return owners;
+}
+
+export interface SocketsOptions {
+  /** Only sockets this process holds; the tables are read from its network namespace. */
+  readonly pid?: number;
+  /** Only these protocols. */
+  readonly protocols?: readonly SocketProtocol[];
+}
+
+/** Scans every process's fd links (readlink only: no fdinfo, no stat). */
+export function scanSocketHolders(context: ProcessContext, pids?: readonly number[]): ProcessFiles[] {
+  return listOpenFiles(context, { fdinfo: false, stat: false, keepUnreadable: false, ...(pids ? { pids } : {}) });
+}
+
+/**
+ * The sockets of the system (or of one process), with the processes holding them.
+ * sockets(context).sockets.filter((s) => s.state === "LISTEN")
+ */
+export function sockets(context: ProcessContext, options: SocketsOptions = {}): SocketTable {
+  const { procFs } = context;
+  let netDir = "net";
+  if (options.pid !== undefined) {
+    // Open the process first, so a missing PID is ProcessGone, not a missing net file.
+    procFs.openProcess(options.pid).close();
+    netDir = `${options.pid}/net`;
+  }
+  const tables = readSocketTables(procFs, netDir);
+  const owners = socketOwners(scanSocketHolders(context));
+  let list: Socket[] = tables.sockets.map((s) => ({ ...s, owners: owners.get(s.inode) ?? [] }));
+  if (options.pid !== undefined) {
+    const pid = options.pid;
+    list = list.filter((s) => s.owners.some((o) => o.pid === pid));
+  }
+  if (options.protocols) {
+    const wanted = options.protocols;
+    list = list.filter((s) => wanted.includes(s.protocol));
+  }
+  return { sockets: list, errors: tables.errors };
+}
