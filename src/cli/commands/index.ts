@@ -4,9 +4,11 @@ import type { RunAction } from "../command.js";
 import { registerProcessCommands } from "./processes.js";
 import { registerFilesCommands } from "./files.js";
 import { registerSystemCommands } from "./system.js";
+import { registerMemoryWriteCommands } from "./memory-write.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);
   registerFilesCommands(program, runAction);
   registerSystemCommands(program, runAction);
+  registerMemoryWriteCommands(program, runAction);
 }
