@@ -77,6 +77,8 @@ export interface ProcFs {
   writeText(relPath: string, text: string): void;
   /** Opens a file under the root for positional I/O. */
   openRaw(relPath: string, flags: "r" | "r+"): RawFile;
+  /** stat() of a path under the root, following links (type and mode: read-only sysctl keys). */
+  statPath(relPath: string): fs.Stats;
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -218,6 +220,14 @@ class ProcFsImpl implements ProcFs {
 
   openRaw(relPath: string, flags: "r" | "r+"): RawFile {
     return openRawFile(this.resolve(relPath), flags, (error) => mapError(this, relPath, error, undefined));
+  }
+
+  statPath(relPath: string): fs.Stats {
+    try {
+      return fs.statSync(this.resolve(relPath));
+    } catch (error) {
+      this.fail(relPath, error);
+    }
   }
 
   parse<T>(relPath: string, parse: (text: string) => T): T {

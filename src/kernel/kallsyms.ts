@@ -1,0 +1,204 @@
+/**
+ * Kernel symbol look-ups over /proc/kallsyms: address → nearest symbol + offset (+ module), and
+ * name → address(es). The file is read and indexed once; addresses are found by binary search.
+ */
+import type { ProcFs } from "../access/proc-fs.js";
+import { InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
+import { type KallsymsTable, kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../procfs/kallsyms.js";
+
+/** One kernel symbol. */
+export interface KernelSymbol {
+  readonly name: string;
+  readonly address: bigint;
+  /** nm(1) type letter: T/t text, D/d data, R/r read-only, B/b bss, W/w weak. */
+  readonly type: string;
+  /** Module, or null for the kernel image. */
+  readonly module: string | null;
+  /** Bytes up to the next symbol; null for the last one. */
+  readonly size: number | null;
+}
+
+/** The answer to "which symbol holds this address?". */
+export interface AddressHit {
+  readonly address: bigint;
+  readonly symbol: KernelSymbol;
+  readonly offset: number;
+  /** Other names for the same address (aliases such as _text/_stext). */
+  readonly aliases: readonly string[];
+}
+
+export interface KallsymsIndex {
+  readonly count: number;
+  /** Finds the symbol containing `address`; NotFound outside every symbol. */
+  lookupAddress(address: bigint): AddressHit;
+  /** Every symbol named `name` (static functions may repeat); NotFound if none. */
+  lookupName(name: string): KernelSymbol[];
+}
+
+function zeroedMessage(procFs: ProcFs): string {
+  let restrict = "";
+  try {
+    restrict = ` kernel.kptr_restrict=${procFs.readText("sys/kernel/kptr_restrict").trim()};`;
+  } catch {
+    // Not knowing the setting only makes the message less specific.
+  }
+  const root = typeof process.geteuid === "function" && process.geteuid() === 0;
+  return `kernel symbol addresses read as zero:${restrict} ${root ? "even root is denied them (kptr_restrict=2 or lockdown)" : "not root (reading them needs CAP_SYSLOG)"}`;
+}
+
+class Index implements KallsymsIndex {
+  /** Symbol numbers in address order (file order within equal addresses). */
+  private readonly order: Uint32Array;
+  private readonly high: Uint32Array;
+  private readonly low: Uint32Array;
+
+  constructor(
+    private readonly table: KallsymsTable,
+    private readonly zeroedReason: string | null,
+  ) {
+    const n = table.count;
+    const order = new Uint32Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      if (i > 0 && compare(table, i - 1, i) > 0) sorted = false;
+    }
+    // /proc/kallsyms is address-ordered for the kernel image but not across modules.
+    if (!sorted) order.sort((a, b) => compare(table, a, b) || a - b);
+    this.order = order;
+    this.high = new Uint32Array(n);
+    this.low = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.high[i] = table.addressHigh[order[i] as number] as number;
+      this.low[i] = table.addressLow[order[i] as number] as number;
+    }
+  }
+
+  get count(): number {
+    return this.table.count;
+  }
+
+  private symbolAt(position: number): KernelSymbol {
+    const index = this.order[position] as number;
+    const address = kallsymsAddress(this.table, index);
+    let next = position + 1;
+    while (next < this.order.length && this.high[next] === this.high[position] && this.low[next] === this.low[position]) next++;
+    const size = next < this.order.length ? Number(kallsymsAddress(this.table, this.order[next] as number) - address) : null;
+    return {
+      name: kallsymsName(this.table, index),
+      address,
+      type: String.fromCharCode(this.table.types[index] as number),
+      module: kallsymsModule(this.table, index),
+      size,
+    };
+  }
+
+  lookupAddress(address: bigint): AddressHit {
+    if (this.zeroedReason !== null) throw new Unavailable(this.zeroedReason);
+    if (address < 0n || address >= 1n << 64n) throw new InvalidArgument(`address 0x${address.toString(16)} is not a 64-bit address`);
+    const high = Number(address >> 32n);
+    const low = Number(address & 0xffffffffn);
+    // Last position whose address is <= the query.
+    let lo = 0;
+    let hi = this.order.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = this.high[mid] as number;
+      const l = this.low[mid] as number;
+      if (h < high || (h === high && l <= low)) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const hex = `0x${address.toString(16)}`;
+    if (found < 0) throw new NotFound(`no kernel symbol at ${hex}: it is below the first symbol`);
+    // Step back to the first alias at this address: the kernel's own look-up prefers it too.
+    let first = found;
+    while (first > 0 && this.high[first - 1] === this.high[found] && this.low[first - 1] === this.low[found]) first--;
+    const symbol = this.symbolAt(first);
+    const offset = Number(address - symbol.address);
+    if (symbol.size === null && offset > 0) throw new NotFound(`no kernel symbol at ${hex}: it is past the last symbol`);
+    const aliases: string[] = [];
+    for (let p = first + 1; p <= found; p++) aliases.push(kallsymsName(this.table, this.order[p] as number));
+    return { address, symbol, offset, aliases };
+  }
+
+  lookupName(name: string): KernelSymbol[] {
+    if (this.zeroedReason !== null) throw new Unavailable(this.zeroedReason);
+    if (!/^[\w.$]+$/.test(name)) throw new InvalidArgument(`"${name}" is not a kernel symbol name`);
+    const { bytes } = this.table;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const hits: number[] = [];
+    // Names are whole fields: " NAME\n" or " NAME\t[module]". A native search beats a name index
+    // that would need 120 000 strings.
+    for (const terminator of ["\n", "\t"]) {
+      const needle = Buffer.from(` ${name}${terminator}`, "latin1");
+      for (let at = buffer.indexOf(needle); at >= 0; at = buffer.indexOf(needle, at + 1)) hits.push(this.indexOfNameStart(at + 1));
+    }
+    if (hits.length === 0) throw new NotFound(`no kernel symbol named "${name}"`);
+    const positions = new Map<number, number>();
+    for (let p = 0; p < this.order.length; p++) positions.set(this.order[p] as number, p);
+    return hits
+      .filter((i) => i >= 0)
+      .sort((a, b) => a - b)
+      .map((i) => this.symbolAt(positions.get(i) as number));
+  }
+
+  /** The symbol whose name starts at byte `offset` (nameStart ascends in file order). */
+  private indexOfNameStart(offset: number): number {
+    const starts = this.table.nameStart;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const value = starts[mid] as number;
+      if (value === offset) return mid;
+      if (value < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+function compare(table: KallsymsTable, a: number, b: number): number {
+  return (
+    (table.addressHigh[a] as number) - (table.addressHigh[b] as number) || (table.addressLow[a] as number) - (table.addressLow[b] as number)
+  );
+}
+
+/**
+ * Reads /proc/kallsyms once and indexes it. Look-ups throw Unavailable when the kernel hid the
+ * addresses (kptr_restrict, not root) instead of answering with zeros.
+ * loadKallsyms(procFs).lookupName("do_nanosleep")[0].address
+ */
+export function loadKallsyms(procFs: ProcFs): KallsymsIndex {
+  const bytes = procFs.readBytes("kallsyms");
+  let parsed: KallsymsTable;
+  try {
+    parsed = parseKallsyms(bytes);
+  } catch (error) {
+    if (error instanceof ParseError) throw error.withPath(procFs.resolve("kallsyms"));
+    throw error;
+  }
+  if (parsed.count === 0) throw new Unavailable(`"${procFs.resolve("kallsyms")}" is empty (a kernel without CONFIG_KALLSYMS)`);
+  return new Index(parsed, parsed.zeroed ? zeroedMessage(procFs) : null);
+}
+
+/** What `ksym` was asked: an address, or a name with an optional offset ("do_nanosleep+0x6d/0x1a0"). */
+export type KsymQuery =
+  | { readonly kind: "address"; readonly address: bigint }
+  | { readonly kind: "name"; readonly name: string; readonly offset: number | null };
+
+/**
+ * Reads a query: "0x…" or a bare hex word of 9+ digits is an address (kernel addresses have 16);
+ * anything else is a symbol name, optionally "+0xOFFSET" (and a "/0xSIZE" that is ignored).
+ * parseKsymQuery("0x10") → { kind: "address", address: 16n }
+ */
+export function parseKsymQuery(text: string): KsymQuery {
+  const hex = /^0x([0-9a-fA-F]{1,16})$/.exec(text) ?? /^([0-9a-fA-F]{9,16})$/.exec(text);
+  if (hex) return { kind: "address", address: BigInt(`0x${hex[1]}`) };
+  const named = /^([A-Za-z_.$][\w.$]*)(?:\+0x([0-9a-fA-F]+)(?:\/0x[0-9a-fA-F]+)?)?$/.exec(text);
+  if (!named) throw new InvalidArgument(`"${text}" is neither an address (0x…) nor a symbol name`);
+  return { kind: "name", name: named[1] as string, offset: named[2] === undefined ? null : Number.parseInt(named[2], 16) };
+}

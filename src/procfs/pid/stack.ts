@@ -1,0 +1,69 @@
+/**
+ * /proc/PID/stack and /proc/PID/task/TID/stack — proc(5), "/proc/pid/stack" (root only;
+ * CONFIG_STACKTRACE). One frame per line, innermost first: "[<ADDR>] symbol+0xOFF/0xSIZE [module]".
+ * Since Linux 4.18 ADDR is always printed as 0; an address without a symbol prints as bare hex.
+ */
+import { ParseError } from "../../errors.js";
+
+export interface StackFrame {
+  /** The return address; null when the kernel hides it (always, since Linux 4.18). */
+  readonly address: bigint | null;
+  /** Kernel function, e.g. "hrtimer_nanosleep"; null when the address has no symbol. */
+  readonly symbol: string | null;
+  /** Bytes into the function; null when there is no symbol. */
+  readonly offset: number | null;
+  /** Size of the function in bytes; null when there is no symbol. */
+  readonly size: number | null;
+  /** Loadable module holding the function ("cifs"); null for the kernel image itself. */
+  readonly module: string | null;
+}
+
+const LINE = /^\[<([0-9a-fA-F]+)>\] (.+?)(?: \[([^\]\s]+)\])?$/;
+const SYMBOL = /^(.+)\+0x([0-9a-fA-F]+)\/0x([0-9a-fA-F]+)$/;
+
+/**
+ * Parses a kernel stack, innermost frame first.
+ * parsePidStack("[<0>] do_nanosleep+0x6d/0x1a0\n")[0].symbol === "do_nanosleep"
+ */
+export function parsePidStack(text: string): readonly StackFrame[] {
+  const frames: StackFrame[] = [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  lines.forEach((line, index) => {
+    const match = LINE.exec(line);
+    if (!match) throw new ParseError('expected "[<address>] symbol+0xoffset/0xsize [module]"', line, index + 1);
+    const raw = BigInt(`0x${match[1]}`);
+    const body = match[2] as string;
+    const module = match[3] ?? null;
+    const address = raw === 0n ? null : raw;
+    const symbol = SYMBOL.exec(body);
+    if (symbol) {
+      frames.push({
+        address,
+        symbol: symbol[1] as string,
+        offset: Number.parseInt(symbol[2] as string, 16),
+        size: Number.parseInt(symbol[3] as string, 16),
+        module,
+      });
+    } else if (/^(0x)?[0-9a-fA-F]+$/.test(body)) {
+      // No symbol for this address: %pB prints the address itself.
+      frames.push({ address: BigInt(body.startsWith("0x") ? body : `0x${body}`), symbol: null, offset: null, size: null, module });
+    } else if (/^[A-Za-z_.$][\w.$]*$/.test(body)) {
+      frames.push({ address, symbol: body, offset: null, size: null, module });
+    } else {
+      throw new ParseError("expected a symbol with +0xoffset/0xsize", line, index + 1);
+    }
+  });
+  return frames;
+}
+
+/** One frame as the kernel prints it, without the address: "do_nanosleep+0x6d/0x1a0 [mod]". */
+export function formatStackFrame(frame: StackFrame): string {
+  const where =
+    frame.symbol === null
+      ? `0x${(frame.address ?? 0n).toString(16)}`
+      : frame.offset === null
+        ? frame.symbol
+        : `${frame.symbol}+0x${frame.offset.toString(16)}/0x${(frame.size ?? 0).toString(16)}`;
+  return frame.module === null ? where : `${where} [${frame.module}]`;
+}

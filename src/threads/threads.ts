@@ -1,0 +1,188 @@
+/**
+ * Threads of one process: state, CPU time, wait channel, context switches, current system call
+ * and kernel stack, read from /proc/PID/task/TID/*. Threads that exit while being read are skipped.
+ */
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import type { SystemInfo } from "../access/system-info.js";
+import { AccessDenied, NotFound, ProcessGone, Unavailable, errnoCode } from "../errors.js";
+import type { FieldErrors } from "../processes/process.js";
+import { fieldFailure } from "../processes/process.js";
+import { parsePidStack, type StackFrame } from "../procfs/pid/stack.js";
+import { parsePidStat } from "../procfs/pid/stat.js";
+import { parsePidStatus } from "../procfs/pid/status.js";
+import { parsePidSyscall } from "../procfs/pid/syscall.js";
+import { parsePidWchan } from "../procfs/pid/wchan.js";
+import { type CurrentSyscall, decodeSyscall } from "./syscall.js";
+
+/** What the thread readers need: /proc and the clock-tick rate. */
+export interface ThreadContext {
+  readonly procFs: ProcFs;
+  readonly system: Pick<SystemInfo, "clockTicks">;
+}
+
+/** One thread (task) of a process. */
+export interface Thread {
+  readonly pid: number;
+  readonly tid: number;
+  readonly comm: string;
+  /** One letter, as in stat: R S D T t Z X I. */
+  readonly state: string;
+  /** Clock ticks after boot; with the tid, the thread's identity. */
+  readonly startTimeTicks: number;
+  /** User and system CPU seconds of this thread. */
+  readonly userTime: number;
+  readonly systemTime: number;
+  readonly cpuTime: number;
+  /** CPU the thread last ran on. */
+  readonly lastCpu: number | null;
+  /** Kernel function the thread sleeps in; null when running or hidden. */
+  readonly wchan: string | null;
+  readonly voluntaryCtxtSwitches: number | null;
+  readonly nonvoluntaryCtxtSwitches: number | null;
+  /** Block I/O delay in seconds (delay accounting; 0 when kernel.task_delayacct is off). */
+  readonly blkioDelay: number | null;
+  readonly syscall: CurrentSyscall | null;
+  readonly errors: FieldErrors;
+}
+
+/** A thread with its kernel stack. */
+export interface ThreadStack extends Thread {
+  /** Innermost frame first; null when the stack could not be read (see errors.stack). */
+  readonly stack: readonly StackFrame[] | null;
+}
+
+export interface ThreadOptions {
+  /** Only this thread; NotFound when it is not a thread of the process. */
+  readonly tid?: number;
+}
+
+/** Lists the thread ids of a process, checking `tid` belongs to it. */
+function threadIds(dir: ProcessDir, pid: number, tid: number | undefined): number[] {
+  const tids = dir
+    .listDir("task")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (tid === undefined) return tids;
+  if (!tids.includes(tid)) throw new NotFound(`thread ${tid} is not a thread of process ${pid}`);
+  return [tid];
+}
+
+/** Reads one thread through its open directory; throws ProcessGone if it exits meanwhile. */
+export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, context: ThreadContext): Thread {
+  const stat = dir.parse("stat", parsePidStat);
+  const errors: FieldErrors = {};
+  let voluntary: number | null = null;
+  let nonvoluntary: number | null = null;
+  try {
+    const status = dir.parse("status", parsePidStatus);
+    voluntary = status.voluntaryCtxtSwitches;
+    nonvoluntary = status.nonvoluntaryCtxtSwitches;
+  } catch (error) {
+    errors.voluntaryCtxtSwitches = errors.nonvoluntaryCtxtSwitches = fieldFailure(error);
+  }
+  let wchan: string | null = null;
+  try {
+    wchan = dir.parse("wchan", parsePidWchan);
+  } catch (error) {
+    errors.wchan = fieldFailure(error);
+  }
+  let syscall: CurrentSyscall | null = null;
+  if (stat.state === "Z" || stat.state === "X") errors.syscall = "zombie: it has exited";
+  else {
+    try {
+      syscall = decodeSyscall(dir.parse("syscall", parsePidSyscall));
+    } catch (error) {
+      errors.syscall = fieldFailure(error);
+    }
+  }
+  const ticks = context.system.clockTicks;
+  return {
+    pid,
+    tid,
+    comm: stat.comm,
+    state: stat.state,
+    startTimeTicks: stat.startTimeTicks,
+    userTime: stat.utimeTicks / ticks,
+    systemTime: stat.stimeTicks / ticks,
+    cpuTime: (stat.utimeTicks + stat.stimeTicks) / ticks,
+    lastCpu: stat.processor,
+    wchan,
+    voluntaryCtxtSwitches: voluntary,
+    nonvoluntaryCtxtSwitches: nonvoluntary,
+    blkioDelay: stat.delayacctBlkioTicks === null ? null : stat.delayacctBlkioTicks / ticks,
+    syscall,
+    errors,
+  };
+}
+
+/** Runs `read` for each thread of `pid`, skipping threads that exit meanwhile. */
+function eachThread<T>(context: ThreadContext, pid: number, options: ThreadOptions, read: (dir: ProcessDir, tid: number) => T): T[] {
+  const dir = context.procFs.openProcess(pid);
+  try {
+    const tids = threadIds(dir, pid, options.tid);
+    const out: T[] = [];
+    for (const tid of tids) {
+      let taskDir: ProcessDir;
+      try {
+        taskDir = context.procFs.openProcess(pid, tid);
+      } catch (error) {
+        if (error instanceof ProcessGone && options.tid === undefined) continue;
+        throw error;
+      }
+      try {
+        out.push(read(taskDir, tid));
+      } catch (error) {
+        // A thread that exits while read is skipped; the whole process exiting is not.
+        if (!(error instanceof ProcessGone) || options.tid !== undefined) throw error;
+        dir.readText("stat"); // throws ProcessGone if the process itself went away
+      } finally {
+        taskDir.close();
+      }
+    }
+    if (out.length === 0) dir.readText("stat");
+    return out;
+  } finally {
+    dir.close();
+  }
+}
+
+/**
+ * Every thread of a process (or one, with `tid`). Throws ProcessGone if the process does not
+ * exist or exits; NotFound if `tid` is not one of its threads.
+ * listThreads(context, 42).map((t) => t.tid)  // [42, 43, 44]
+ */
+export function listThreads(context: ThreadContext, pid: number, options: ThreadOptions = {}): Thread[] {
+  return eachThread(context, pid, options, (dir, tid) => readThreadFrom(dir, pid, tid, context));
+}
+
+/** Reads a kernel stack; AccessDenied and Unavailable say what the user can do about them. */
+export function readStackFrom(dir: ProcessDir): readonly StackFrame[] {
+  try {
+    return dir.parse("stack", parsePidStack);
+  } catch (error) {
+    if (error instanceof AccessDenied) {
+      const root = typeof process.geteuid === "function" && process.geteuid() === 0;
+      if (!root) throw new AccessDenied(error.path ?? "stack", "kernel stacks are readable only by root (CAP_SYS_ADMIN)", error);
+    }
+    if (error instanceof Unavailable && errnoCode(error.cause) === "ENOENT")
+      throw new Unavailable(`this kernel does not offer kernel stacks: "${error.path ?? "stack"}" is missing (CONFIG_STACKTRACE)`, {
+        ...(error.path === undefined ? {} : { path: error.path }),
+        cause: error,
+      });
+    throw error;
+  }
+}
+
+/**
+ * Every thread of a process with its kernel stack. Kernel stacks are root-only: throws
+ * AccessDenied (exit 4 in the CLI) rather than returning a list of blanks; Unavailable when the
+ * kernel has no stack files.
+ * readThreadStacks(context, 42)[0].stack[0].symbol  // "do_nanosleep"
+ */
+export function readThreadStacks(context: ThreadContext, pid: number, options: ThreadOptions = {}): ThreadStack[] {
+  return eachThread(context, pid, options, (dir, tid) => {
+    const thread = readThreadFrom(dir, pid, tid, context);
+    return { ...thread, stack: readStackFrom(dir) };
+  });
+}
