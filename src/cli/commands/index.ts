@@ -5,10 +5,14 @@ import { registerProcessCommands } from "./processes.js";
 import { registerFilesCommands } from "./files.js";
 import { registerSystemCommands } from "./system.js";
 import { registerMemoryWriteCommands } from "./memory-write.js";
+import { registerLiveCommands } from "./live.js";
+import { registerKernelCommands } from "./kernel.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);
+  registerLiveCommands(program, runAction);
   registerFilesCommands(program, runAction);
   registerSystemCommands(program, runAction);
   registerMemoryWriteCommands(program, runAction);
+  registerKernelCommands(program, runAction);
 }

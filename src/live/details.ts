@@ -1,0 +1,152 @@
+/**
+ * What the details pane of `top` shows for one process, as plain text lines. The data comes from
+ * the other areas (processes/details, files/fds, memory/maps) when they are present in this build,
+ * loaded on demand; a missing area becomes a line saying so, not a failure. Threads are read
+ * here from PID/task (stat, wchan and, for root, the kernel stack).
+ */
+import { ProcessGone, ProcError } from "../errors.js";
+import type { ProcessContext } from "../processes/process.js";
+import { parsePidStat } from "../procfs/pid/stat.js";
+
+export type DetailsTab = 0 | 1 | 2 | 3;
+
+/** Text lines (unescaped: the face escapes them) for one tab. Throws ProcessGone if the process is gone. */
+export async function detailLines(context: ProcessContext, pid: number, tab: DetailsTab): Promise<string[]> {
+  switch (tab) {
+    case 0:
+      return summaryLines(context, pid);
+    case 1:
+      return threadLines(context, pid);
+    case 2:
+      return fileLines(context, pid);
+    case 3:
+      return memoryLines(context, pid);
+  }
+}
+
+async function optionalModule(specifier: string): Promise<Record<string, unknown> | null> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function short(value: unknown): string {
+  if (value === null || value === undefined) return "-";
+  if (typeof value === "bigint") return `0x${value.toString(16)}`;
+  if (typeof value === "object") {
+    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
+    return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+  }
+  return String(value);
+}
+
+async function summaryLines(context: ProcessContext, pid: number): Promise<string[]> {
+  const mod = await optionalModule("../processes/details.js");
+  const get = mod?.getProcessDetails as ((c: ProcessContext, p: number) => Record<string, unknown>) | undefined;
+  if (get === undefined) {
+    const { readProcess } = await import("../processes/process.js");
+    const p = readProcess(context, pid) as unknown as Record<string, unknown>;
+    return ["(full details are not in this build: showing the basics)", ...Object.entries(p).map(([k, v]) => `${k}: ${short(v)}`)];
+  }
+  const details = get(context, pid);
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (key === "errors") continue;
+    if (key === "environ") {
+      lines.push(`environ: ${value === null ? "-" : `${Object.keys(value as object).length} variables`}`);
+      continue;
+    }
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      lines.push(`${key}:`);
+      for (const [sub, v] of Object.entries(value)) lines.push(`  ${sub}: ${short(v)}`);
+    } else lines.push(`${key}: ${short(value)}`);
+  }
+  const errors = details.errors as Record<string, string> | undefined;
+  if (errors && Object.keys(errors).length > 0) {
+    lines.push("", "not readable:");
+    for (const [key, reason] of Object.entries(errors)) lines.push(`  ${key}: ${reason}`);
+  }
+  return lines;
+}
+
+async function threadLines(context: ProcessContext, pid: number): Promise<string[]> {
+  const { procFs, system } = context;
+  const dir = procFs.openProcess(pid);
+  let tids: number[];
+  try {
+    tids = dir
+      .listDir("task")
+      .map(Number)
+      .filter((n) => Number.isInteger(n))
+      .sort((a, b) => a - b);
+  } finally {
+    dir.close();
+  }
+  const lines = [`${"TID".padStart(7)} S ${"CPU TIME".padStart(9)} ${"WCHAN".padEnd(24)} NAME`];
+  let stackDenied: string | null = null;
+  for (const tid of tids) {
+    let task: ReturnType<typeof procFs.openProcess>;
+    try {
+      task = procFs.openProcess(pid, tid);
+    } catch {
+      continue;
+    }
+    try {
+      const stat = task.parse("stat", parsePidStat);
+      let wchan = "-";
+      try {
+        const text = task.readText("wchan").trim();
+        wchan = text === "" || text === "0" ? "-" : text;
+      } catch (error) {
+        if (error instanceof ProcessGone) throw error;
+      }
+      const seconds = (stat.utimeTicks + stat.stimeTicks) / system.clockTicks;
+      lines.push(`${String(tid).padStart(7)} ${stat.state} ${seconds.toFixed(2).padStart(9)} ${wchan.padEnd(24)} ${stat.comm}`);
+      try {
+        const stack = task.readText("stack").trim();
+        for (const frame of stack.split("\n")) if (frame !== "") lines.push(`          ${frame}`);
+      } catch (error) {
+        if (error instanceof ProcessGone) throw error;
+        if (error instanceof ProcError) stackDenied ??= error.message;
+      }
+    } catch (error) {
+      if (!(error instanceof ProcessGone) || tid === pid) throw error;
+    } finally {
+      task.close();
+    }
+  }
+  if (stackDenied !== null) lines.push("", `kernel stacks not shown: ${stackDenied}`);
+  return lines;
+}
+
+async function fileLines(context: ProcessContext, pid: number): Promise<string[]> {
+  const mod = await optionalModule("../files/fds.js");
+  const listFds = mod?.listFds as
+    | ((procFs: unknown, pid: number) => { fd: number; type: string; target: string; pos: number | null }[])
+    | undefined;
+  if (listFds === undefined) return ["(open files are not available in this build)"];
+  const fds = listFds(context.procFs, pid);
+  return [
+    `${"FD".padStart(5)} ${"TYPE".padEnd(10)} ${"POS".padStart(10)} TARGET`,
+    ...fds.map((f) => `${String(f.fd).padStart(5)} ${f.type.padEnd(10)} ${short(f.pos).padStart(10)} ${f.target}`),
+  ];
+}
+
+async function memoryLines(context: ProcessContext, pid: number): Promise<string[]> {
+  const mod = await optionalModule("../memory/maps.js");
+  const readMaps = mod?.readMaps as
+    | ((procFs: unknown, pid: number) => { start: bigint; end: bigint; perms: string; size: number; kind: string; path: string | null }[])
+    | undefined;
+  if (readMaps === undefined) return ["(the memory map is not available in this build)"];
+  const regions = readMaps(context.procFs, pid);
+  if (regions.length === 0) return ["(no user memory: a kernel thread or a zombie)"];
+  return [
+    `${"START".padEnd(16)} ${"END".padEnd(16)} PERM ${"SIZE".padStart(10)} ${"KIND".padEnd(8)} PATH`,
+    ...regions.map(
+      (r) =>
+        `${r.start.toString(16).padStart(16, "0")} ${r.end.toString(16).padStart(16, "0")} ${r.perms} ${String(r.size).padStart(10)} ${r.kind.padEnd(8)} ${r.path ?? ""}`,
+    ),
+  ];
+}
