@@ -6,6 +6,7 @@ import { registerFilesCommands } from "./files.js";
 import { registerSystemCommands } from "./system.js";
 import { registerMemoryWriteCommands } from "./memory-write.js";
 import { registerLiveCommands } from "./live.js";
+import { registerKernelCommands } from "./kernel.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);
@@ -13,4 +14,5 @@ export function registerAll(program: Command, runAction: RunAction): void {
   registerFilesCommands(program, runAction);
   registerSystemCommands(program, runAction);
   registerMemoryWriteCommands(program, runAction);
+  registerKernelCommands(program, runAction);
 }

@@ -1,0 +1,142 @@
+/** threads, stack, blocked, ksym, sysctl: the threads and kernel commands. */
+import type { Command } from "commander";
+import { parsePid } from "../args.js";
+import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
+import { UsageError } from "../exit.js";
+
+async function threadContext(run: CommandRun) {
+  const { readSystemInfo } = await import("../../access/system-info.js");
+  return { procFs: run.procFs, system: readSystemInfo(run.procFs) };
+}
+
+async function threads(run: CommandRun, pidText: string): Promise<void> {
+  const pid = parsePid(pidText);
+  const { listThreads } = await import("../../threads/threads.js");
+  const list = listThreads(await threadContext(run), pid);
+  if (run.json) return run.printJson(list);
+  const { renderThreadsTable } = await import("../render/kernel.js");
+  run.print(renderThreadsTable(list, run.width));
+}
+
+interface StackOptions {
+  readonly tid?: string;
+  readonly group?: boolean;
+}
+
+async function stack(run: CommandRun, pidText: string, options: StackOptions): Promise<void> {
+  const pid = parsePid(pidText);
+  const tid = options.tid === undefined ? undefined : parsePid(options.tid, "--tid");
+  const { readThreadStacks } = await import("../../threads/threads.js");
+  const { groupStacks } = await import("../../threads/group.js");
+  const list = readThreadStacks(await threadContext(run), pid, tid === undefined ? {} : { tid });
+  const groups =
+    options.group === false
+      ? list.map((t) => ({ stack: t.stack, tids: [t.tid], count: 1, syscall: null, wchan: t.wchan }))
+      : groupStacks(list);
+  if (run.json) return run.printJson({ pid, threads: list, groups });
+  const { renderStackGroups } = await import("../render/kernel.js");
+  run.print(renderStackGroups(list, groups));
+}
+
+async function blocked(run: CommandRun): Promise<void> {
+  const { listBlocked } = await import("../../threads/blocked.js");
+  const tasks = listBlocked(await threadContext(run), { signal: run.io.signal });
+  if (run.json) return run.printJson(tasks);
+  const { renderBlocked } = await import("../render/kernel.js");
+  run.print(renderBlocked(tasks));
+}
+
+async function ksym(run: CommandRun, query: string): Promise<void> {
+  const { loadKallsyms, parseKsymQuery } = await import("../../kernel/kallsyms.js");
+  const { InvalidArgument } = await import("../../errors.js");
+  let parsed: ReturnType<typeof parseKsymQuery>;
+  try {
+    parsed = parseKsymQuery(query);
+  } catch (error) {
+    if (error instanceof InvalidArgument) throw new UsageError(error.message);
+    throw error;
+  }
+  const index = loadKallsyms(run.procFs);
+  const render = await import("../render/kernel.js");
+  if (parsed.kind === "address") {
+    const hit = index.lookupAddress(parsed.address);
+    if (run.json) return run.printJson(hit);
+    return run.print(render.renderAddressHit(hit));
+  }
+  const symbols = index.lookupName(parsed.name);
+  if (parsed.offset !== null) {
+    const offset = BigInt(parsed.offset);
+    const hits = symbols.map((s) => index.lookupAddress(s.address + offset));
+    if (run.json) return run.printJson(hits);
+    return run.print(hits.map(render.renderAddressHit).join(""));
+  }
+  if (run.json) return run.printJson(symbols);
+  run.print(render.renderSymbols(symbols));
+}
+
+interface SysctlOptions {
+  readonly yes?: boolean;
+}
+
+async function sysctl(run: CommandRun, name: string | undefined, value: string | undefined, options: SysctlOptions): Promise<void> {
+  if (value === undefined && options.yes) throw new UsageError("--yes needs a NAME and a VALUE to write");
+  const { listSysctl, writeSysctl } = await import("../../kernel/sysctl.js");
+  const render = await import("../render/kernel.js");
+  if (value === undefined) {
+    const entries = listSysctl(run.procFs, name === undefined ? {} : { pattern: name });
+    if (entries.length === 0 && name !== undefined) {
+      const { NotFound } = await import("../../errors.js");
+      throw new NotFound(`no sysctl key matches "${name}"`);
+    }
+    if (run.json) return run.printJson(entries);
+    for (const e of entries) if (e.value === null) run.warn(`cannot read "${e.name}": ${e.error}`);
+    return run.print(render.renderSysctl(entries));
+  }
+  const change = writeSysctl(run.procFs, name as string, value, { yes: options.yes === true });
+  if (change.written && !change.verified) {
+    const { Conflict } = await import("../../errors.js");
+    if (run.json) run.printJson(change);
+    else run.print(render.renderSysctlChange(change));
+    throw new Conflict(`"${change.name}" reads back ${JSON.stringify(change.new)} after writing ${JSON.stringify(change.requested)}`);
+  }
+  if (run.json) return run.printJson(change);
+  run.print(render.renderSysctlChange(change));
+}
+
+export function registerKernelCommands(program: Command, runAction: RunAction): void {
+  withCommonOptions(
+    program
+      .command("threads")
+      .description("list the threads of a process: state, CPU time, last CPU, wchan, context switches, current syscall")
+      .argument("<pid>", "process ID"),
+  ).action(runAction(threads));
+
+  withCommonOptions(
+    program
+      .command("stack")
+      .description("kernel stacks of a process's threads (root only), identical stacks grouped, with the syscall each is in")
+      .argument("<pid>", "process ID")
+      .option("--tid <tid>", "only this thread")
+      .option("--no-group", "one block per thread, even when stacks are identical"),
+  ).action(runAction(stack));
+
+  withCommonOptions(
+    program.command("blocked").description("tasks in uninterruptible sleep (state D): for how long, wchan, syscall and kernel stack"),
+  ).action(runAction(blocked));
+
+  withCommonOptions(
+    program
+      .command("ksym")
+      .description("look up /proc/kallsyms: an address to its symbol+offset, a name (or name+0xOFF) to its address")
+      .argument("<query>", "0xADDRESS, NAME or NAME+0xOFFSET"),
+  ).action(runAction(ksym));
+
+  withCommonOptions(
+    program
+      .command("sysctl")
+      .description("list kernel tunables under /proc/sys, or preview and (with --yes) write one")
+      .argument("[name]", "a key (vm.swappiness), a group (net.ipv4), a glob (*.rp_filter) or text in the name")
+      .argument("[value]", "new value: previewed, written only with --yes")
+      .option("--yes", "write the value, then read it back to verify"),
+  ).action(runAction(sysctl));
+}
