@@ -1,0 +1,44 @@
+/**
+ * A process's memory map, read through ProcFs: the regions of /proc/PID/maps, and with
+ * `readSmaps` the per-region memory use of /proc/PID/smaps.
+ */
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import { Unavailable } from "../errors.js";
+import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
+import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
+
+/** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */
+const PF_KTHREAD = 0x00200000;
+
+export type { MapsRegion, RegionKind, RegionSection } from "../procfs/pid/maps.js";
+
+/**
+ * The regions of a process, in address order, one per line of /proc/PID/maps.
+ * readMaps(openProcFs(), 42).find((r) => r.kind === "heap")
+ */
+export function readMaps(procFs: ProcFs, pid: number): MapsRegion[] {
+  const dir = procFs.openProcess(pid);
+  try {
+    return dir.parse("maps", parsePidMaps);
+  } finally {
+    dir.close();
+  }
+}
+
+/**
+ * Throws a clear Unavailable when a process has no user memory at all (kernel threads, zombies),
+ * so callers do not report "nothing found" for a process that cannot have anything.
+ */
+export function assertHasMemory(pid: number, stat: PidStat, regions: readonly MapsRegion[]): void {
+  if (regions.length > 0) return;
+  if ((stat.flags & PF_KTHREAD) !== 0) throw new Unavailable(`process ${pid} (${stat.comm}) is a kernel thread: it has no user memory`);
+  if (stat.state === "Z") throw new Unavailable(`process ${pid} (${stat.comm}) is a zombie: it has no memory left`);
+  throw new Unavailable(`process ${pid} (${stat.comm}) has no memory mapped`);
+}
+
+/** stat and maps of one open process directory. */
+export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: MapsRegion[] } {
+  const stat = dir.parse("stat", parsePidStat);
+  const regions = dir.parse("maps", parsePidMaps);
+  return { stat, regions };
+}
