@@ -132,9 +132,10 @@ async function main() {
     process.exit(1);
   }
   const children = [
-    spawn("sh", ["-c", "sleep 0 & exec sleep 300"], { stdio: "ignore" }), // leaves a zombie child
-    spawn("bash", ["-c", 'printf "a) (b" > /proc/$$/comm; exec -a "a) (b" sleep 300'], { stdio: "ignore" }),
-    spawn("bash", ["-c", 'printf "x\\033[31mred" > /proc/$$/comm; sleep 300'], { stdio: "ignore" }),
+    spawn("sh", ["-c", "sleep 0 & exec sleep 300"], { stdio: "ignore", detached: true }), // leaves a zombie child
+    // Renamed shells must not exec (exec resets the name), so each waits on a child and stays.
+    spawn("bash", ["-c", 'printf "a) (b" > /proc/$$/comm; sleep 300; true'], { stdio: "ignore", detached: true }),
+    spawn("bash", ["-c", 'printf "x\\033[31mred" > /proc/$$/comm; sleep 300; true'], { stdio: "ignore", detached: true }),
   ];
   await new Promise((r) => setTimeout(r, 500));
   const procOut = path.join(out, "proc");
@@ -159,7 +160,8 @@ async function main() {
     special: Object.fromEntries(children.map((c, i) => [["zombieParent", "parenComm", "escapeComm"][i], c.pid])),
   };
   fs.writeFileSync(path.join(out, "system-info.json"), `${JSON.stringify(info, null, 2)}\n`);
-  for (const child of children) child.kill("SIGKILL");
+  // Each helper leads its own process group: kill the groups so no sleep is left behind.
+  for (const child of children) process.kill(-child.pid, "SIGKILL");
   console.log(`captured ${pids.length} processes into ${out}`);
 }
 
