@@ -19,3 +19,22 @@ export { parsePidStatus, type PidStatus } from "./procfs/pid/status.js";
 export { parsePidStatm, type PidStatm } from "./procfs/pid/statm.js";
 export { parseCmdline, parseEnviron } from "./procfs/pid/cmdline.js";
 // Features add their exports below, one block per area.
+// memory, part 2: safe writes with a journal and undo, shell history
+export {
+  writeMemory,
+  replace,
+  undo,
+  checkWriteTarget,
+  type WriteOptions,
+  type WritePolicy,
+  type WriteResult,
+  type PlannedWrite,
+  type ReplaceOptions,
+  type ReplaceResult,
+  type UndoOptions,
+  type UndoResult,
+  type UndoEntryResult,
+} from "./memory/write.js";
+export { readJournal, parseJournal, openJournal, defaultJournalPath, type JournalContents, type JournalEntry } from "./memory/journal.js";
+export { freezeProcess, type Frozen, type FreezeOptions } from "./memory/freeze.js";
+export { shellHistory, allShellHistories, type ShellHistory, type HistoryEntry, type ShellHistoryFailure } from "./memory/history.js";
