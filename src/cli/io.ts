@@ -2,6 +2,8 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Raw bytes to stdout (read --raw); absent in tests, where callers fall back to latin1 text. */
+  stdoutBytes?(bytes: Uint8Array): void;
   /** True when stdout is a terminal (tables fit its width, progress bars are drawn). */
   readonly isTTY: boolean;
   /** Terminal width, or undefined when not a terminal. */
@@ -18,6 +20,9 @@ export function nodeIo(signal: AbortSignal): CliIo {
     },
     stderr: (text) => {
       process.stderr.write(text);
+    },
+    stdoutBytes: (bytes) => {
+      process.stdout.write(bytes);
     },
     isTTY: process.stdout.isTTY === true,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,

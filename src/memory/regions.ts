@@ -77,7 +77,7 @@ function matchesPart(region: MapsRegion, part: SelectorPart): boolean {
     case "default":
       return region.writable && !region.shared && region.kind !== "vvar" && region.kind !== "vsyscall";
     case "path":
-      return region.path !== null && region.path.includes(part.text);
+      return region.path?.includes(part.text) === true;
     case "range":
       return region.start < part.end && region.end > part.start;
   }

@@ -124,9 +124,9 @@ function kindOf(path: string | null, deleted: boolean, dev: string, inode: numbe
  * Tells text/rodata/data/bss of private file mappings: x → text, r-- → rodata (headers and
  * RELRO too), rw- → data, and the anonymous rw-p region that starts where a file's data ends → bss.
  */
-export function withSections(regions: readonly MapsRegion[]): MapsRegion[] {
-  const out: MapsRegion[] = [];
-  let previous: MapsRegion | undefined;
+export function withSections<T extends MapsRegion>(regions: readonly T[]): T[] {
+  const out: T[] = [];
+  let previous: T | undefined;
   for (const region of regions) {
     let section: RegionSection | null = null;
     if ((region.kind === "file" || region.kind === "deleted") && !region.shared) {
@@ -141,7 +141,7 @@ export function withSections(regions: readonly MapsRegion[]): MapsRegion[] {
     ) {
       section = "bss";
     }
-    const next = section === null ? region : { ...region, section };
+    const next: T = section === null ? region : { ...region, section };
     out.push(next);
     previous = next;
   }

@@ -1,0 +1,84 @@
+/**
+ * Scanning the selected regions of one process: data chunks and holes in address order, with the
+ * region each belongs to. A process that exits mid-scan ends the scan with an "exited" event
+ * instead of an error, so callers keep what they found.
+ */
+import { ProcessGone } from "../errors.js";
+import type { MapsRegion } from "../procfs/pid/maps.js";
+import { DEFAULT_CHUNK_SIZE, type ProcessMemory, readRegion } from "./reader.js";
+import type { SelectedRegion } from "./regions.js";
+
+export type ScanEvent =
+  | {
+      readonly kind: "data";
+      readonly region: MapsRegion;
+      readonly address: bigint;
+      /** A view into a reused buffer: valid until the next event. */
+      readonly bytes: Buffer;
+      /** Bytes at the start repeated from the previous chunk. */
+      readonly overlap: number;
+      /** True when this chunk ends where the selected range of its region ends. */
+      readonly last: boolean;
+    }
+  | { readonly kind: "hole"; readonly region: MapsRegion; readonly address: bigint; readonly length: number; readonly reason: string }
+  | { readonly kind: "region-done"; readonly region: MapsRegion }
+  | { readonly kind: "exited"; readonly pid: number };
+
+export interface ScanOptions {
+  readonly signal?: AbortSignal;
+  readonly chunkSize?: number;
+  /** See ReadRegionOptions.overlap. */
+  readonly overlap?: number;
+}
+
+/**
+ * Streams the selected regions of an open process.
+ * for await (const e of scan(memory, selectRegions(memory.regions, DEFAULT_SELECTOR, pid))) ...
+ */
+export async function* scan(
+  memory: ProcessMemory,
+  selected: readonly SelectedRegion[],
+  options: ScanOptions = {},
+): AsyncGenerator<ScanEvent> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const overlap = options.overlap ?? 0;
+  const buffer = Buffer.allocUnsafe(chunkSize + overlap);
+  for (const { region, start, end } of selected) {
+    if (options.signal?.aborted) return;
+    try {
+      for await (const piece of readRegion(memory.mem, start, end, {
+        chunkSize,
+        overlap,
+        buffer,
+        pid: memory.pid,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) {
+        if (piece.kind === "hole") yield { ...piece, region };
+        else
+          yield {
+            kind: "data",
+            region,
+            address: piece.address,
+            bytes: piece.bytes,
+            overlap: piece.overlap,
+            last: piece.address + BigInt(piece.bytes.length) >= end,
+          };
+      }
+    } catch (error) {
+      if (error instanceof ProcessGone) {
+        yield { kind: "exited", pid: memory.pid };
+        return;
+      }
+      throw error;
+    }
+    yield { kind: "region-done", region };
+  }
+}
+
+/** A short label for a region: its kind for pseudo-regions, else the file's base name. */
+export function regionLabel(region: MapsRegion): string {
+  if (region.path === null) return region.section === "bss" ? "bss" : "anon";
+  if (region.path.startsWith("[")) return region.path.slice(1, -1);
+  const slash = region.path.lastIndexOf("/");
+  return slash >= 0 ? region.path.slice(slash + 1) || region.path : region.path;
+}
