@@ -1,0 +1,88 @@
+/**
+ * /proc/diskstats — proc_diskstats(5) (proc(5) "/proc/diskstats"; fields in the kernel's
+ * Documentation/admin-guide/iostats.rst). "major minor name" and 11 counters (14 fields), 15 since
+ * 4.18 (discards, 18 fields), 17 since 5.5 (flushes, 20 fields). Sectors are always 512 bytes.
+ */
+import { ParseError } from "../errors.js";
+import { splitLines, toCount } from "./_lines.js";
+
+export interface DiskStats {
+  readonly major: number;
+  readonly minor: number;
+  /** Kernel name, as under /sys/block: "vda", "sda1", "dm-0". */
+  readonly name: string;
+  /** (1) reads completed. */
+  readonly reads: number;
+  /** (2) adjacent reads merged into one. */
+  readonly readsMerged: number;
+  /** (3) 512-byte sectors read. */
+  readonly readSectors: number;
+  /** (4) milliseconds spent on reads, summed over requests. */
+  readonly readTimeMs: number;
+  /** (5) writes completed. */
+  readonly writes: number;
+  readonly writesMerged: number;
+  readonly writeSectors: number;
+  readonly writeTimeMs: number;
+  /** (9) requests in flight now (the only field that is not a counter). */
+  readonly inFlight: number;
+  /** (10) milliseconds the device had requests in flight ("%util" is its rate). */
+  readonly ioTimeMs: number;
+  /** (11) milliseconds spent doing I/O, weighted by the requests in flight. */
+  readonly weightedIoTimeMs: number;
+  /** (12) discards completed (since 4.18). */
+  readonly discards: number | null;
+  readonly discardsMerged: number | null;
+  readonly discardSectors: number | null;
+  readonly discardTimeMs: number | null;
+  /** (16) flush requests completed (since 5.5). */
+  readonly flushes: number | null;
+  readonly flushTimeMs: number | null;
+  /** Counters after the 17th, if a kernel ever adds some. */
+  readonly other: readonly number[];
+}
+
+/**
+ * Parses /proc/diskstats, one entry per line.
+ * parseDiskstats(" 254 0 vda 8133 4391 898562 3342 1006 6023 801864 2146 0 1704 5697\n")[0].readSectors === 898562
+ */
+export function parseDiskstats(text: string): readonly DiskStats[] {
+  const lines = splitLines(text);
+  const disks: DiskStats[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const fields = line.trim().split(/ +/);
+    const counters = fields.length - 3;
+    if (counters !== 11 && counters !== 15 && counters < 17) {
+      throw new ParseError(`expected 14, 18 or 20 fields, got ${fields.length}`, line, i + 1);
+    }
+    const n = fields.slice(3).map((value, index) => toCount(value, `field ${index + 4}`, line, i + 1));
+    const at = (index: number): number => n[index] as number;
+    const optional = (index: number): number | null => n[index] ?? null;
+    disks.push({
+      major: toCount(fields[0] as string, "the major number", line, i + 1),
+      minor: toCount(fields[1] as string, "the minor number", line, i + 1),
+      name: fields[2] as string,
+      reads: at(0),
+      readsMerged: at(1),
+      readSectors: at(2),
+      readTimeMs: at(3),
+      writes: at(4),
+      writesMerged: at(5),
+      writeSectors: at(6),
+      writeTimeMs: at(7),
+      inFlight: at(8),
+      ioTimeMs: at(9),
+      weightedIoTimeMs: at(10),
+      discards: optional(11),
+      discardsMerged: optional(12),
+      discardSectors: optional(13),
+      discardTimeMs: optional(14),
+      flushes: optional(15),
+      flushTimeMs: optional(16),
+      other: n.slice(17),
+    });
+  }
+  return disks;
+}

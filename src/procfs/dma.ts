@@ -1,0 +1,30 @@
+/**
+ * /proc/dma — proc(5) "/proc/dma".
+ * ISA DMA channels in use, "%2d: %s" per line (channel 4 is the "cascade" between the two
+ * controllers on x86); empty on machines without ISA DMA.
+ */
+import { ParseError } from "../errors.js";
+import { splitLines, toCount } from "./_lines.js";
+
+export interface DmaChannel {
+  readonly channel: number;
+  /** Name of the driver holding the channel. */
+  readonly device: string;
+}
+
+/**
+ * Parses /proc/dma.
+ * parseDma(" 4: cascade\n") → [{ channel: 4, device: "cascade" }]
+ */
+export function parseDma(text: string): readonly DmaChannel[] {
+  const lines = splitLines(text);
+  const channels: DmaChannel[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const match = /^ *(\d+): (.*)$/.exec(line);
+    if (!match) throw new ParseError('expected "N: device"', line, i + 1);
+    channels.push({ channel: toCount(match[1] as string, "the channel", line, i + 1), device: match[2] as string });
+  }
+  return channels;
+}

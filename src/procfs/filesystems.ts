@@ -1,0 +1,30 @@
+/**
+ * /proc/filesystems — proc_filesystems(5) (proc(5) "/proc/filesystems" on older man-pages).
+ * One "nodev\tNAME" or "\tNAME" line per registered filesystem type; "nodev" marks types that
+ * need no block device. Modules not yet loaded are absent.
+ */
+import { ParseError } from "../errors.js";
+import { splitLines } from "./_lines.js";
+
+export interface Filesystem {
+  readonly name: string;
+  /** True when the type is not backed by a block device (proc, tmpfs, cgroup2...). */
+  readonly nodev: boolean;
+}
+
+/**
+ * Parses /proc/filesystems.
+ * parseFilesystems("nodev\tproc\n\text4\n") → [{ name: "proc", nodev: true }, { name: "ext4", nodev: false }]
+ */
+export function parseFilesystems(text: string): readonly Filesystem[] {
+  const lines = splitLines(text);
+  const filesystems: Filesystem[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const match = /^(nodev)?\t(\S+)$/.exec(line);
+    if (!match) throw new ParseError('expected "nodev\\tNAME" or "\\tNAME"', line, i + 1);
+    filesystems.push({ name: match[2] as string, nodev: match[1] !== undefined });
+  }
+  return filesystems;
+}

@@ -1,0 +1,181 @@
+/**
+ * /proc/meminfo — proc_meminfo(5) (proc(5) "/proc/meminfo" on older man-pages).
+ * "Key:   value kB" lines, padded with spaces; keys contain parentheses ("Active(anon)") and come
+ * and go with kernel version and config. "kB" means KiB; the HugePages_* lines are bare counts.
+ */
+import { ParseError } from "../errors.js";
+import { kibToBytes, missing, splitLines, toCount, toU64 } from "./_lines.js";
+
+export interface Meminfo {
+  /** Usable RAM: physical memory minus reserved bits and the kernel binary. */
+  readonly memTotalBytes: number;
+  readonly memFreeBytes: number;
+  /** Estimate of memory available for new work without swapping (since 3.14). */
+  readonly memAvailableBytes: number | null;
+  readonly buffersBytes: number | null;
+  readonly cachedBytes: number | null;
+  readonly swapCachedBytes: number | null;
+  readonly activeBytes: number | null;
+  readonly inactiveBytes: number | null;
+  readonly activeAnonBytes: number | null;
+  readonly inactiveAnonBytes: number | null;
+  readonly activeFileBytes: number | null;
+  readonly inactiveFileBytes: number | null;
+  readonly unevictableBytes: number | null;
+  readonly mlockedBytes: number | null;
+  readonly swapTotalBytes: number | null;
+  readonly swapFreeBytes: number | null;
+  /** Memory used by the zswap compressed cache (since 5.18). */
+  readonly zswapBytes: number | null;
+  /** Uncompressed size of what zswap holds (since 5.18). */
+  readonly zswappedBytes: number | null;
+  readonly dirtyBytes: number | null;
+  readonly writebackBytes: number | null;
+  readonly anonPagesBytes: number | null;
+  readonly mappedBytes: number | null;
+  readonly shmemBytes: number | null;
+  /** Kernel allocations the kernel will try to reclaim under pressure (since 4.20). */
+  readonly kReclaimableBytes: number | null;
+  readonly slabBytes: number | null;
+  readonly sReclaimableBytes: number | null;
+  readonly sUnreclaimBytes: number | null;
+  readonly kernelStackBytes: number | null;
+  readonly pageTablesBytes: number | null;
+  /** Secondary page tables, e.g. KVM's (since 6.0). */
+  readonly secPageTablesBytes: number | null;
+  readonly commitLimitBytes: number | null;
+  readonly committedAsBytes: number | null;
+  /** Size of the vmalloc area: 32 TiB with 4-level paging, 12800 TiB (past 2^53 bytes) with 5-level. */
+  readonly vmallocTotalBytes: bigint | null;
+  readonly vmallocUsedBytes: number | null;
+  /** Largest free vmalloc block; reported as 0 since 4.4. */
+  readonly vmallocChunkBytes: bigint | null;
+  readonly percpuBytes: number | null;
+  /** Only with CONFIG_MEMORY_FAILURE. */
+  readonly hardwareCorruptedBytes: number | null;
+  readonly anonHugePagesBytes: number | null;
+  readonly shmemHugePagesBytes: number | null;
+  readonly fileHugePagesBytes: number | null;
+  readonly hugePagesTotal: number | null;
+  readonly hugePagesFree: number | null;
+  readonly hugePagesRsvd: number | null;
+  readonly hugePagesSurp: number | null;
+  /** Size of the default huge page. */
+  readonly hugepagesizeBytes: number | null;
+  /** Memory used by huge pages of every size (since 4.16). */
+  readonly hugetlbBytes: number | null;
+  readonly directMap4kBytes: number | null;
+  readonly directMap2MBytes: number | null;
+  readonly directMap1GBytes: number | null;
+  /** Every line as the kernel wrote it ("24684084 kB"), including keys this parser does not name. */
+  readonly raw: Readonly<Record<string, string>>;
+}
+
+type KibField = {
+  [K in keyof Meminfo]: Meminfo[K] extends number | null ? (K extends `${string}Bytes` ? K : never) : never;
+}[keyof Meminfo];
+type CountField = "hugePagesTotal" | "hugePagesFree" | "hugePagesRsvd" | "hugePagesSurp";
+
+const KIB_KEYS: Readonly<Record<Exclude<KibField, "memTotalBytes" | "memFreeBytes">, string>> = {
+  memAvailableBytes: "MemAvailable",
+  buffersBytes: "Buffers",
+  cachedBytes: "Cached",
+  swapCachedBytes: "SwapCached",
+  activeBytes: "Active",
+  inactiveBytes: "Inactive",
+  activeAnonBytes: "Active(anon)",
+  inactiveAnonBytes: "Inactive(anon)",
+  activeFileBytes: "Active(file)",
+  inactiveFileBytes: "Inactive(file)",
+  unevictableBytes: "Unevictable",
+  mlockedBytes: "Mlocked",
+  swapTotalBytes: "SwapTotal",
+  swapFreeBytes: "SwapFree",
+  zswapBytes: "Zswap",
+  zswappedBytes: "Zswapped",
+  dirtyBytes: "Dirty",
+  writebackBytes: "Writeback",
+  anonPagesBytes: "AnonPages",
+  mappedBytes: "Mapped",
+  shmemBytes: "Shmem",
+  kReclaimableBytes: "KReclaimable",
+  slabBytes: "Slab",
+  sReclaimableBytes: "SReclaimable",
+  sUnreclaimBytes: "SUnreclaim",
+  kernelStackBytes: "KernelStack",
+  pageTablesBytes: "PageTables",
+  secPageTablesBytes: "SecPageTables",
+  commitLimitBytes: "CommitLimit",
+  committedAsBytes: "Committed_AS",
+  vmallocUsedBytes: "VmallocUsed",
+  percpuBytes: "Percpu",
+  hardwareCorruptedBytes: "HardwareCorrupted",
+  anonHugePagesBytes: "AnonHugePages",
+  shmemHugePagesBytes: "ShmemHugePages",
+  fileHugePagesBytes: "FileHugePages",
+  hugepagesizeBytes: "Hugepagesize",
+  hugetlbBytes: "Hugetlb",
+  directMap4kBytes: "DirectMap4k",
+  directMap2MBytes: "DirectMap2M",
+  directMap1GBytes: "DirectMap1G",
+};
+
+const COUNT_KEYS: Readonly<Record<CountField, string>> = {
+  hugePagesTotal: "HugePages_Total",
+  hugePagesFree: "HugePages_Free",
+  hugePagesRsvd: "HugePages_Rsvd",
+  hugePagesSurp: "HugePages_Surp",
+};
+
+/**
+ * Parses /proc/meminfo; "kB" values become bytes.
+ * parseMeminfo("MemTotal:  2048 kB\nMemFree:  1024 kB\n").memTotalBytes === 2097152
+ */
+export function parseMeminfo(text: string): Meminfo {
+  const raw: Record<string, string> = {};
+  const where = new Map<string, { line: string; lineNumber: number; value: string; kib: boolean }>();
+  const lines = splitLines(text);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const match = /^([^:\s][^:]*):\s+(\d+)( kB)?$/.exec(line);
+    if (!match) throw new ParseError('expected "Key:   N" or "Key:   N kB"', line, i + 1);
+    const key = match[1] as string;
+    raw[key] = line.slice(key.length + 1).trim();
+    where.set(key, { line, lineNumber: i + 1, value: match[2] as string, kib: match[3] !== undefined });
+  }
+  const entry = (key: string, kib: boolean) => {
+    const found = where.get(key);
+    if (found === undefined) return undefined;
+    if (found.kib !== kib) throw new ParseError(`"${key}" should ${kib ? "" : "not "}be in kB`, found.line, found.lineNumber);
+    return found;
+  };
+  const bytes = (key: string): number | null => {
+    const found = entry(key, true);
+    return found === undefined ? null : kibToBytes(found.value, `"${key}"`, found.line, found.lineNumber);
+  };
+  const bigBytes = (key: string): bigint | null => {
+    const found = entry(key, true);
+    return found === undefined ? null : toU64(found.value, `"${key}"`, found.line, found.lineNumber) * 1024n;
+  };
+  const count = (key: string): number | null => {
+    const found = entry(key, false);
+    return found === undefined ? null : toCount(found.value, `"${key}"`, found.line, found.lineNumber);
+  };
+  const required = (key: string): number => {
+    const value = bytes(key);
+    if (value === null) throw missing(`"${key}:" line`, lines);
+    return value;
+  };
+  const named: Record<string, number | null> = {};
+  for (const [field, key] of Object.entries(KIB_KEYS)) named[field] = bytes(key);
+  for (const [field, key] of Object.entries(COUNT_KEYS)) named[field] = count(key);
+  return {
+    ...(named as Record<Exclude<KibField, "memTotalBytes" | "memFreeBytes"> | CountField, number | null>),
+    memTotalBytes: required("MemTotal"),
+    memFreeBytes: required("MemFree"),
+    vmallocTotalBytes: bigBytes("VmallocTotal"),
+    vmallocChunkBytes: bigBytes("VmallocChunk"),
+    raw,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * /proc/swaps — proc_swaps(5) (proc(5) "/proc/swaps" on older man-pages).
+ * A "Filename Type Size Used Priority" header (tab-separated), then one padded row per swap area;
+ * Size and Used are in KiB, and the file name escapes " \t\n\\" as octal (\040...).
+ */
+import { ParseError } from "../errors.js";
+import { decodeOctalEscapes, kibToBytes, splitLines, toSigned } from "./_lines.js";
+
+export interface SwapArea {
+  /** Path of the swap device or file, escapes decoded. */
+  readonly filename: string;
+  /** "partition" or "file". */
+  readonly type: string;
+  readonly sizeBytes: number;
+  readonly usedBytes: number;
+  /** Higher is used first; areas without an explicit priority get negative ones (-2, -3, ...). */
+  readonly priority: number;
+  /** Columns after Priority, if a kernel ever adds some. */
+  readonly other: readonly string[];
+}
+
+/**
+ * Parses /proc/swaps; an empty list means no swap is active.
+ * parseSwaps("Filename\tType\tSize\tUsed\tPriority\n/dev/dm-2 partition\t131068\t176\t-2\n")[0].usedBytes === 180224
+ */
+export function parseSwaps(text: string): readonly SwapArea[] {
+  const lines = splitLines(text);
+  const header = lines[0] ?? "";
+  if (!/^Filename\s+Type\s+Size\s+Used\s+Priority\b/.test(header)) {
+    throw new ParseError('expected the "Filename Type Size Used Priority" header', header, 1);
+  }
+  const areas: SwapArea[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const fields = line.split(/[ \t]+/);
+    if (fields.length < 5 || fields[0] === "") throw new ParseError("expected 5 fields", line, i + 1);
+    areas.push({
+      filename: decodeOctalEscapes(fields[0] as string),
+      type: fields[1] as string,
+      sizeBytes: kibToBytes(fields[2] as string, "Size", line, i + 1),
+      usedBytes: kibToBytes(fields[3] as string, "Used", line, i + 1),
+      priority: toSigned(fields[4] as string, "Priority", line, i + 1),
+      other: fields.slice(5),
+    });
+  }
+  return areas;
+}

@@ -1,0 +1,52 @@
+/**
+ * /proc/vmstat — proc_vmstat(5) (proc(5) "/proc/vmstat" on older man-pages).
+ * "name value" lines, one counter each; the set of names changes with nearly every kernel release
+ * and config, so every line is kept. Most "nr_*" values are pages; "pgpgin"/"pgpgout" are KiB.
+ */
+import { ParseError } from "../errors.js";
+import { missing, splitLines, toCount } from "./_lines.js";
+
+export interface Vmstat {
+  /** "nr_free_pages". */
+  readonly freePages: number;
+  /** Page faults since boot, minor and major ("pgfault"). */
+  readonly pageFaults: number | null;
+  /** Faults that needed I/O ("pgmajfault"). */
+  readonly majorPageFaults: number | null;
+  /** Pages read in from swap ("pswpin"). */
+  readonly swapInPages: number | null;
+  /** Pages written out to swap ("pswpout"). */
+  readonly swapOutPages: number | null;
+  /** Processes killed by the OOM killer ("oom_kill", since 4.13). */
+  readonly oomKills: number | null;
+  /** Every line, name → value in the kernel's unit, including the ones named above. */
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/**
+ * Parses /proc/vmstat.
+ * parseVmstat("nr_free_pages 897151\npgfault 12\n").counters.pgfault === 12
+ */
+export function parseVmstat(text: string): Vmstat {
+  const lines = splitLines(text);
+  const counters: Record<string, number> = {};
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const match = /^(\S+) (\S+)$/.exec(line);
+    if (!match) throw new ParseError('expected "name value"', line, i + 1);
+    const name = match[1] as string;
+    counters[name] = toCount(match[2] as string, `"${name}"`, line, i + 1);
+  }
+  const freePages = counters.nr_free_pages;
+  if (freePages === undefined) throw missing('"nr_free_pages" line', lines);
+  return {
+    freePages,
+    pageFaults: counters.pgfault ?? null,
+    majorPageFaults: counters.pgmajfault ?? null,
+    swapInPages: counters.pswpin ?? null,
+    swapOutPages: counters.pswpout ?? null,
+    oomKills: counters.oom_kill ?? null,
+    counters,
+  };
+}
