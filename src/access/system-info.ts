@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { ProcError } from "../errors.js";
 import { AT_CLKTCK, AT_PAGESZ, parseAuxv } from "../procfs/pid/auxv.js";
 import { parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
@@ -14,10 +15,12 @@ export interface SystemInfo {
   /** USER_HZ: the unit of every *Ticks field. */
   readonly clockTicks: number;
   readonly pageSize: number;
-  /** Boot time, seconds since the epoch (btime of /proc/stat). */
-  readonly bootTime: number;
-  /** Seconds since boot when this info was read. */
-  readonly uptimeSeconds: number;
+  /** Boot time, seconds since the epoch (btime of /proc/stat); null if the tree lacks it. */
+  readonly bootTime: number | null;
+  /** Seconds since boot when this info was read; null if the tree lacks /proc/uptime. */
+  readonly uptimeSeconds: number | null;
+  /** Why bootTime or uptimeSeconds is null. */
+  readonly errors: Readonly<Record<string, string>>;
 }
 
 /** Written beside a captured proc tree by scripts/capture-fixture.mjs. */
@@ -47,7 +50,18 @@ function capturedConstants(procFs: ProcFs): { clockTicks: number; pageSize: numb
 /** Reads clock ticks, page size, boot time and uptime for the tree behind `procFs`. */
 export function readSystemInfo(procFs: ProcFs): SystemInfo {
   const constants = procFs.isLive ? liveConstants() : (capturedConstants(procFs) ?? { clockTicks: 100, pageSize: 4096 });
-  const bootTime = procFs.parse("stat", parseSystemStat).bootTime;
-  const uptimeSeconds = procFs.parse("uptime", parseUptime).uptimeSeconds;
-  return { ...constants, bootTime, uptimeSeconds };
+  const errors: Record<string, string> = {};
+  // A captured tree may lack these files; only start times and %CPU depend on them.
+  const optional = <T>(name: string, read: () => T): T | null => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+      errors[name] = error.message;
+      return null;
+    }
+  };
+  const bootTime = optional("bootTime", () => procFs.parse("stat", parseSystemStat).bootTime);
+  const uptimeSeconds = optional("uptimeSeconds", () => procFs.parse("uptime", parseUptime).uptimeSeconds);
+  return { ...constants, bootTime, uptimeSeconds, errors };
 }

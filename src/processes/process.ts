@@ -46,14 +46,14 @@ export interface Process {
   readonly threads: number;
   readonly nice: number;
   readonly priority: number;
-  /** ISO 8601. */
-  readonly startTime: string;
+  /** ISO 8601; null if the boot time is unknown (a captured tree without /proc/stat). */
+  readonly startTime: string | null;
   /** Clock ticks after boot; with the pid, the process's identity. */
   readonly startTimeTicks: number;
   /** User + system CPU seconds (not counting children). */
   readonly cpuTime: number;
-  /** Lifetime CPU use as ps computes it: cpuTime / seconds since start × 100. */
-  readonly cpuPercent: number;
+  /** Lifetime CPU use as ps computes it: cpuTime / seconds since start × 100; null without uptime. */
+  readonly cpuPercent: number | null;
   readonly rss: number;
   readonly vsz: number;
   readonly kernelThread: boolean;
@@ -70,14 +70,16 @@ export interface ProcessFields {
 export const ALL_FIELDS: ProcessFields = { user: true, cmdline: true, exe: true };
 
 /** ps's pcpu: CPU seconds over seconds since the process started, in percent, one decimal. */
-export function lifetimeCpuPercent(stat: PidStat, system: SystemInfo): number {
+export function lifetimeCpuPercent(stat: PidStat, system: SystemInfo): number | null {
+  if (system.uptimeSeconds === null) return null;
   const cpuTicks = stat.utimeTicks + stat.stimeTicks;
   const elapsed = system.uptimeSeconds - stat.startTimeTicks / system.clockTicks;
   if (elapsed <= 0) return 0;
   return Math.round((cpuTicks / system.clockTicks / elapsed) * 1000) / 10;
 }
 
-export function startTimeIso(startTimeTicks: number, system: SystemInfo): string {
+export function startTimeIso(startTimeTicks: number, system: SystemInfo): string | null {
+  if (system.bootTime === null) return null;
   return new Date((system.bootTime + startTimeTicks / system.clockTicks) * 1000).toISOString();
 }
 
@@ -139,8 +141,12 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
   }
 
   const { system } = context;
+  if (system.bootTime === null) errors.startTime = system.errors.bootTime ?? "boot time unknown";
+  if (system.uptimeSeconds === null) errors.cpuPercent = system.errors.uptimeSeconds ?? "uptime unknown";
   return {
-    pid: stat.pid,
+    // The directory name is how the process is addressed; the kernel always writes the same PID
+    // into stat, but a captured tree need not.
+    pid: dir.pid,
     ppid: stat.ppid,
     pgid: stat.pgrp,
     sid: stat.session,

@@ -21,7 +21,7 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
   const { listProcesses } = await import("../../processes/list.js");
   const { commandText } = await import("../../processes/format.js");
   const context = run.context;
-  let rows = listProcesses(context, { fields: { user: true, cmdline: true, exe: run.json }, ...(pids ? { pids } : {}) });
+  let rows = listProcesses(context, { fields: { user: true, cmdline: true, exe: run.json }, onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`), ...(pids ? { pids } : {}) });
   if (options.user !== undefined) {
     const wanted = options.user;
     rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
@@ -40,7 +40,9 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
     return;
   }
   const { renderPsTable } = await import("../render/ps.js");
-  const now = new Date((context.system.bootTime + context.system.uptimeSeconds) * 1000);
+  const { bootTime, uptimeSeconds } = context.system;
+  // "Now" of the tree being read, so a captured tree prints the dates it had.
+  const now = bootTime !== null && uptimeSeconds !== null ? new Date((bootTime + uptimeSeconds) * 1000) : new Date();
   run.print(renderPsTable(rows, now, run.width));
 }
 
@@ -49,7 +51,7 @@ async function tree(run: CommandRun, pidText: string | undefined): Promise<void>
   const { listProcesses } = await import("../../processes/list.js");
   const { buildTree } = await import("../../processes/tree.js");
   const { ProcessGone } = await import("../../errors.js");
-  const processes = listProcesses(run.context, { fields: { user: true, cmdline: true, exe: run.json } });
+  const processes = listProcesses(run.context, { fields: { user: true, cmdline: true, exe: run.json }, onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`) });
   const forest = buildTree(processes, rootPid);
   if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
   if (run.json) {

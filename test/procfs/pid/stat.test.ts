@@ -58,3 +58,11 @@ describe("decodeTtyNr()", () => {
     expect(decodeTtyNr(0)).toBeNull();
   });
 });
+
+describe("parsePidStat() on odd files", () => {
+  it("ignores text after the line (the peer fixture appends a second line)", () => {
+    const stat = parsePidStat(`${INIT.trimEnd()}\n#!/bin/cat /proc/self/stat\n`);
+    expect(stat.exitCode).toBe(0);
+    expect(stat.comm).toBe("process_api");
+  });
+});
