@@ -5,12 +5,14 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Unavailable } from "../errors.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
+import { type SmapsRegion, type SmapsTotals, parsePidSmaps, smapsTotals } from "../procfs/pid/smaps.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 
 /** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */
 const PF_KTHREAD = 0x00200000;
 
 export type { MapsRegion, RegionKind, RegionSection } from "../procfs/pid/maps.js";
+export type { SmapsRegion, SmapsTotals } from "../procfs/pid/smaps.js";
 
 /**
  * The regions of a process, in address order, one per line of /proc/PID/maps.
@@ -41,4 +43,32 @@ export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: Maps
   const stat = dir.parse("stat", parsePidStat);
   const regions = dir.parse("maps", parsePidMaps);
   return { stat, regions };
+}
+
+/**
+ * The regions of a process with their memory use from /proc/PID/smaps (bytes), and totals.
+ * const { regions, totals } = readSmaps(openProcFs(), 42); totals.pss
+ */
+export function readSmaps(procFs: ProcFs, pid: number): { regions: SmapsRegion[]; totals: SmapsTotals; startTimeTicks: number } {
+  const dir = procFs.openProcess(pid);
+  try {
+    const stat = dir.parse("stat", parsePidStat);
+    const regions = dir.parse("smaps", parsePidSmaps);
+    assertHasMemory(pid, stat, regions);
+    return { regions, totals: smapsTotals(regions), startTimeTicks: stat.startTimeTicks };
+  } finally {
+    dir.close();
+  }
+}
+
+/** The regions of a process, refusing kernel threads and zombies with a clear message. */
+export function readProcessMaps(procFs: ProcFs, pid: number): { regions: MapsRegion[]; startTimeTicks: number; comm: string } {
+  const dir = procFs.openProcess(pid);
+  try {
+    const { stat, regions } = readStatAndMaps(dir);
+    assertHasMemory(pid, stat, regions);
+    return { regions, startTimeTicks: stat.startTimeTicks, comm: stat.comm };
+  } finally {
+    dir.close();
+  }
 }

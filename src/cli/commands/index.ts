@@ -4,6 +4,7 @@ import type { RunAction } from "../command.js";
 import { registerProcessCommands } from "./processes.js";
 import { registerFilesCommands } from "./files.js";
 import { registerSystemCommands } from "./system.js";
+import { registerMemoryCommands } from "./memory.js";
 import { registerMemoryWriteCommands } from "./memory-write.js";
 import { registerLiveCommands } from "./live.js";
 import { registerKernelCommands } from "./kernel.js";
@@ -13,6 +14,7 @@ export function registerAll(program: Command, runAction: RunAction): void {
   registerLiveCommands(program, runAction);
   registerFilesCommands(program, runAction);
   registerSystemCommands(program, runAction);
+  registerMemoryCommands(program, runAction);
   registerMemoryWriteCommands(program, runAction);
   registerKernelCommands(program, runAction);
 }

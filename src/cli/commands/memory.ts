@@ -1,0 +1,282 @@
+/** maps, read, dump, strings, search: the read-only memory commands. */
+import type { Command } from "commander";
+import { parsePid, parsePositiveInt } from "../args.js";
+import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
+import { UsageError } from "../exit.js";
+
+const ENCODINGS = ["ascii", "utf16le", "all"] as const;
+
+async function maps(run: CommandRun, pidText: string, options: { smaps?: boolean }): Promise<void> {
+  const pid = parsePid(pidText);
+  const { readProcessMaps, readSmaps } = await import("../../memory/maps.js");
+  const render = await import("../render/memory.js");
+  if (options.smaps) {
+    const { regions, totals } = readSmaps(run.procFs, pid);
+    if (run.json) run.printJson({ pid, regions, totals });
+    else run.print(render.renderSmapsTable(regions, totals, run.width));
+    return;
+  }
+  const { regions } = readProcessMaps(run.procFs, pid);
+  if (run.json) run.printJson({ pid, regions });
+  else run.print(render.renderMapsTable(regions, run.width));
+}
+
+async function read(run: CommandRun, pidText: string, addressText: string, lengthText: string, options: { raw?: boolean }): Promise<void> {
+  const pid = parsePid(pidText);
+  const { parseByteCount, resolveAddress } = await import("../../memory/regions.js");
+  const { checkReadLength, openProcessMemory, readFrom } = await import("../../memory/reader.js");
+  const length = parseByteCount(lengthText);
+  checkReadLength(length);
+  const memory = openProcessMemory(run.procFs, pid);
+  try {
+    const address = resolveAddress(addressText, memory.regions, pid);
+    const result = await readFrom(memory, address, length, run.io.signal);
+    for (const hole of result.holes)
+      run.warn(
+        `0x${hole.address.toString(16)}+${hole.length} could not be read (${hole.reason}); shown as ${options.raw ? "zeros" : "??"}`,
+      );
+    if (options.raw) {
+      if (run.io.stdoutBytes) run.io.stdoutBytes(result.bytes);
+      else run.print(result.bytes.toString("latin1"));
+      return;
+    }
+    if (run.json) {
+      const { regionLabel } = await import("../../memory/scan.js");
+      run.printJson({
+        pid,
+        startTimeTicks: result.startTimeTicks,
+        address,
+        length,
+        hex: result.bytes.toString("hex"),
+        holes: result.holes.map((h) => ({ address: h.address, length: h.length, reason: h.reason })),
+        regions: result.regions.map((r) => ({
+          start: r.start,
+          end: r.end,
+          perms: r.perms,
+          kind: r.kind,
+          path: r.path,
+          label: regionLabel(r),
+        })),
+      });
+      return;
+    }
+    const { renderHexView } = await import("../render/memory.js");
+    run.print(renderHexView(address, result.bytes, result.holes));
+  } finally {
+    memory.close();
+  }
+}
+
+async function dump(run: CommandRun, pidText: string, options: { region?: string; output?: string }): Promise<void> {
+  const pid = parsePid(pidText);
+  if (options.output === undefined) throw new UsageError("dump needs -o DIR: the directory to write the region files into");
+  const { parseRegionSelector } = await import("../../memory/regions.js");
+  const selector = parseRegionSelector(options.region ?? "all");
+  const { dumpRegions } = await import("../../memory/dump.js");
+  const { humanBytes } = await import("../render/table.js");
+  const { progressLine } = await import("../render/memory.js");
+  let lastDraw = 0;
+  const tty = run.io.isTTY && !run.json;
+  const index = await dumpRegions(run.procFs, pid, selector, options.output, {
+    signal: run.io.signal,
+    ...(tty
+      ? {
+          onProgress: (done: number, total: number) => {
+            const now = Date.now();
+            if (now - lastDraw < 100 && done < total) return;
+            lastDraw = now;
+            run.io.stderr(progressLine(`dumping ${pid}`, done, total, run.io.columns));
+          },
+        }
+      : {}),
+  });
+  if (tty) run.io.stderr("\n");
+  if (index.exited) run.warn(`process ${pid} exited during the dump: kept the ${index.regions.length} regions read before it did`);
+  if (run.json) {
+    run.printJson({ directory: options.output, ...index });
+    return;
+  }
+  const holes = index.regions.reduce((sum, r) => sum + r.holes.length, 0);
+  run.print(
+    `dumped ${index.regions.length} regions (${humanBytes(index.totalBytes)} read${holes > 0 ? `, ${holes} unreadable ranges left as zeros` : ""}) of process ${pid} into ${options.output} (index: ${options.output}/index.json)\n`,
+  );
+}
+
+interface StringsCliOptions {
+  readonly region?: string;
+  readonly bytes?: string;
+  readonly encoding?: string;
+}
+
+async function stringsCommand(run: CommandRun, pidText: string, options: StringsCliOptions): Promise<void> {
+  const pid = parsePid(pidText);
+  const minLength = options.bytes === undefined ? 4 : parsePositiveInt(options.bytes, "-n");
+  const encoding = options.encoding ?? "ascii";
+  if (!(ENCODINGS as readonly string[]).includes(encoding))
+    throw new UsageError(`--encoding must be one of ${ENCODINGS.join(", ")}, got "${encoding}"`);
+  const { parseRegionSelector, DEFAULT_SELECTOR } = await import("../../memory/regions.js");
+  const region = options.region === undefined ? DEFAULT_SELECTOR : parseRegionSelector(options.region);
+  const { openProcessMemory } = await import("../../memory/reader.js");
+  const { stringBatches, newStringsStats } = await import("../../memory/strings.js");
+  const { regionLabel } = await import("../../memory/scan.js");
+  const { escapeControl } = await import("../../bytes.js");
+  const memory = openProcessMemory(run.procFs, pid);
+  const stats = newStringsStats();
+  try {
+    let labelOf: unknown = null;
+    let label = "";
+    for await (const batch of stringBatches(memory, {
+      region,
+      minLength,
+      encoding: encoding as "ascii" | "utf16le" | "all",
+      signal: run.io.signal,
+      stats,
+    })) {
+      if (labelOf !== batch.region) {
+        labelOf = batch.region;
+        label = regionLabel(batch.region);
+      }
+      const base = Number(batch.base);
+      const { offsets, texts, encodings } = batch;
+      let out = "";
+      if (run.json) {
+        for (let i = 0; i < texts.length; i++)
+          out += `{"pid":${pid},"address":"0x${(base + (offsets[i] as number)).toString(16)}","region":${JSON.stringify(label)},"encoding":"${encodings[i]}","text":${JSON.stringify(texts[i])}}\n`;
+      } else {
+        const safeLabel = escapeControl(label);
+        const mark = encoding === "all";
+        for (let i = 0; i < texts.length; i++) {
+          const text = texts[i] as string;
+          out += `${(base + (offsets[i] as number)).toString(16)} ${safeLabel}${mark && encodings[i] === "utf16le" ? " (utf16)" : ""} ${text.includes("\t") ? escapeControl(text) : text}\n`;
+        }
+      }
+      run.print(out);
+    }
+  } finally {
+    memory.close();
+  }
+  if (stats.exited) run.warn(`process ${pid} exited during the scan: showing the ${stats.strings} strings found before it did`);
+}
+
+interface SearchCliOptions {
+  readonly all?: boolean;
+  readonly hex?: boolean;
+  readonly regex?: boolean;
+  readonly ignoreCase?: boolean;
+  readonly utf16?: boolean;
+  readonly region?: string;
+  readonly max?: string;
+}
+
+async function searchCommand(run: CommandRun, first: string, second: string | undefined, options: SearchCliOptions): Promise<void> {
+  let pid: number | undefined;
+  let patternText: string;
+  if (options.all) {
+    if (second !== undefined) throw new UsageError("search --all takes only a PATTERN, not a PID");
+    patternText = first;
+  } else {
+    if (second === undefined) throw new UsageError("search needs a PID and a PATTERN (or --all PATTERN)");
+    pid = parsePid(first);
+    patternText = second;
+  }
+  const max = options.max === undefined ? undefined : parsePositiveInt(options.max, "--max");
+  const { compilePattern, newSearchStats, search, searchAll } = await import("../../memory/search.js");
+  const { parseRegionSelector } = await import("../../memory/regions.js");
+  const pattern = compilePattern({
+    pattern: patternText,
+    hex: options.hex === true,
+    regex: options.regex === true,
+    ignoreCase: options.ignoreCase === true,
+    utf16: options.utf16 === true,
+  });
+  const region = options.region === undefined ? undefined : parseRegionSelector(options.region);
+  const stats = newSearchStats();
+  const searchOptions = { stats, signal: run.io.signal, ...(region ? { region } : {}), ...(max ? { max } : {}) };
+  const matches = pid === undefined ? searchAll(run.procFs, pattern, searchOptions) : search(run.procFs, pid, pattern, searchOptions);
+  const { regionLabel } = await import("../../memory/scan.js");
+  const { escapeControl } = await import("../../bytes.js");
+  const { humanBytes } = await import("../render/table.js");
+  const tty = run.io.isTTY && !run.json;
+  let lastDraw = 0;
+  for await (const match of matches) {
+    if (run.json) {
+      run.printJsonLine(match);
+      continue;
+    }
+    const label = regionLabel({ ...match.region, section: null } as Parameters<typeof regionLabel>[0]);
+    const line = `${String(match.pid).padStart(7)} ${match.address.toString(16).padStart(12)} ${escapeControl(label)}+0x${match.offset.toString(16)}  ${match.preview}\n`;
+    if (tty) run.io.stderr("\r\x1b[K");
+    run.print(line);
+    if (tty && pid === undefined) {
+      const now = Date.now();
+      if (now - lastDraw > 100) {
+        lastDraw = now;
+        run.io.stderr(`searching: ${stats.processes} processes, ${humanBytes(stats.bytes)}`);
+      }
+    }
+  }
+  if (tty) run.io.stderr("\r\x1b[K");
+  const scope = pid === undefined ? `${stats.processes} processes` : `process ${pid}`;
+  let summary = `${stats.matches} match${stats.matches === 1 ? "" : "es"} for ${pattern.description} in ${stats.regions} regions (${humanBytes(stats.bytes)}) of ${scope}`;
+  if (stats.matches === max) summary += ` (stopped at --max ${max})`;
+  if (stats.holes > 0) summary += `; ${stats.holes} unreadable ranges skipped`;
+  if (pid === undefined && stats.denied > 0) summary += `; ${stats.denied} processes could not be read (${stats.deniedReason})`;
+  if (pid !== undefined && stats.exited.includes(pid))
+    summary += `; process ${pid} exited during the scan: these are the matches found before it did`;
+  else if (pid === undefined && stats.exited.length > 0) summary += `; ${stats.exited.length} processes exited before or during their scan`;
+  run.warn(summary);
+}
+
+export function registerMemoryCommands(program: Command, runAction: RunAction): void {
+  withCommonOptions(
+    program
+      .command("maps")
+      .description("memory regions of a process: start, end, perms, offset, dev, inode, kind (heap, stack, file:text…), path")
+      .argument("<pid>", "process ID")
+      .option("--smaps", "add rss, pss, shared/private clean/dirty and swap per region, with totals (like pmap -X)"),
+  ).action(runAction(maps));
+
+  withCommonOptions(
+    program
+      .command("read")
+      .description("show LEN bytes of a process's memory at ADDR as hex (like xxd)")
+      .argument("<pid>", "process ID")
+      .argument("<addr>", "hex address (0x7ffd…) or REGION[+-OFFSET], e.g. heap+0x10, libc+4096")
+      .argument("<len>", "number of bytes: 64, 0x40, 4k (at most 256M)")
+      .option("--raw", "write the bytes themselves to stdout"),
+  ).action(runAction(read));
+
+  withCommonOptions(
+    program
+      .command("dump")
+      .description("copy regions of a process's memory into files, one per region, with index.json")
+      .argument("<pid>", "process ID")
+      .option("--region <sel>", "heap, stack, anon, rw, all, a path substring, 0xSTART-0xEND (comma-separated)", "all")
+      .option("-o, --output <dir>", "new (or empty) directory to write into"),
+  ).action(runAction(dump));
+
+  withCommonOptions(
+    program
+      .command("strings")
+      .description("printable text in a process's memory, with addresses (default: writable private regions)")
+      .argument("<pid>", "process ID")
+      .option("--region <sel>", "heap, stack, anon, rw, all, a path substring, 0xSTART-0xEND (comma-separated)")
+      .option("-n, --bytes <min>", "shortest string shown (default 4)")
+      .option("--encoding <enc>", `${ENCODINGS.join("|")} (default ascii)`),
+  ).action(runAction(stringsCommand));
+
+  withCommonOptions(
+    program
+      .command("search")
+      .description("find text, bytes or a regex in a process's memory (or every process's with --all)")
+      .argument("<pid|pattern>", "process ID (or the PATTERN with --all)")
+      .argument("[pattern]", "what to look for")
+      .option("--all", "search every process this user may read")
+      .option("--hex", 'the pattern is hex bytes: "de ad be ef"')
+      .option("--regex", "the pattern is a regular expression (over bytes)")
+      .option("-i, --ignore-case", "ASCII letters match either case")
+      .option("--utf16", "look for the text encoded as UTF-16LE")
+      .option("--region <sel>", "heap, stack, anon, rw, all, a path substring, 0xSTART-0xEND (default: writable private regions)")
+      .option("--max <n>", "stop after N matches"),
+  ).action(runAction(searchCommand));
+}
