@@ -47,10 +47,13 @@ export interface ShellHistory {
   readonly note: string | null;
 }
 
-interface LoadedRegion {
-  readonly start: bigint;
-  readonly end: bigint;
+export interface LoadedRegion {
+  /** Addresses as numbers: user space on x86-64/aarch64 stays below 2^48, exact in a double. */
+  readonly start: number;
+  readonly end: number;
   readonly bytes: Buffer;
+  /** The same bytes as little-endian 32-bit words (bytes.length is a multiple of the page size). */
+  readonly words: Uint32Array;
 }
 
 function shellName(procFs: ProcFs, pid: number, comm: string): string {
@@ -89,12 +92,23 @@ async function loadRegions(memory: ProcessMemory, signal: AbortSignal | undefine
     for await (const piece of readRegion(memory.mem, region.start, region.end, { pid: memory.pid, ...(signal ? { signal } : {}) })) {
       if (piece.kind === "data") piece.bytes.copy(bytes, Number(piece.address - region.start));
     }
-    loaded.push({ start: region.start, end: region.end, bytes });
+    loaded.push(loadedRegion(Number(region.start), bytes));
   }
-  return loaded.sort((a, b) => (a.start < b.start ? -1 : 1));
+  return loaded.sort((a, b) => a.start - b.start);
 }
 
-function locate(regions: readonly LoadedRegion[], address: bigint): LoadedRegion | undefined {
+/** Wraps bytes read at `start` for the search (the buffer must not come from Node's shared pool). */
+export function loadedRegion(start: number, bytes: Buffer): LoadedRegion {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
+  return {
+    start,
+    end: start + aligned.length,
+    bytes: aligned,
+    words: new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >> 2),
+  };
+}
+
+function locate(regions: readonly LoadedRegion[], address: number): LoadedRegion | undefined {
   let lo = 0;
   let hi = regions.length - 1;
   while (lo <= hi) {
@@ -108,21 +122,21 @@ function locate(regions: readonly LoadedRegion[], address: bigint): LoadedRegion
 }
 
 /** The NUL-terminated string at `address`, or null if it is not one. */
-function cString(regions: readonly LoadedRegion[], address: bigint): Buffer | null {
+function cString(regions: readonly LoadedRegion[], address: number): Buffer | null {
   const region = locate(regions, address);
   if (!region) return null;
-  const offset = Number(address - region.start);
+  const offset = address - region.start;
   const end = region.bytes.indexOf(0, offset);
   if (end === -1 || end - offset > MAX_LINE) return null;
   return region.bytes.subarray(offset, end);
 }
 
 /** A HIST_ENTRY timestamp: the comment character ('#' or NUL) then the epoch seconds. */
-function timestampAt(regions: readonly LoadedRegion[], address: bigint): number | null {
+function timestampAt(regions: readonly LoadedRegion[], address: number): number | null {
   const region = locate(regions, address);
   if (!region) return null;
   const bytes = region.bytes;
-  let i = Number(address - region.start);
+  let i = address - region.start;
   const first = bytes[i];
   if (first !== 0x23 && first !== 0) return null;
   i++;
@@ -146,69 +160,79 @@ function plausibleCommand(bytes: Buffer): boolean {
 }
 
 interface FoundEntry {
-  readonly address: bigint;
+  readonly address: number;
   readonly command: Buffer;
   readonly timestamp: number;
 }
 
+const TWO_32 = 0x1_0000_0000;
+
 /** Pure search over loaded memory: HIST_ENTRY structs, then the array that lists them. */
 export function findHistoryEntries(regions: readonly LoadedRegion[]): HistoryEntry[] {
-  const found = new Map<bigint, FoundEntry>();
+  const found = new Map<number, FoundEntry>();
   for (const region of regions) {
-    const { bytes } = region;
-    const end = bytes.length - 24;
-    for (let o = 0; o <= end; o += 8) {
+    const { words } = region;
+    const last = words.length - 6;
+    // Word i is 8-byte aligned: HIST_ENTRY { line (i, i+1), timestamp (i+2, i+3), data (i+4, i+5) }.
+    for (let i = 0; i <= last; i += 2) {
       // data == NULL is the cheapest test, and rules out most words.
-      if (bytes.readUInt32LE(o + 16) !== 0 || bytes.readUInt32LE(o + 20) !== 0) continue;
-      const ts = bytes.readBigUInt64LE(o + 8);
-      if (ts === 0n) continue;
-      const line = bytes.readBigUInt64LE(o);
-      if (line === 0n || !locate(regions, ts) || !locate(regions, line)) continue;
+      if (words[i + 4] !== 0 || words[i + 5] !== 0) continue;
+      // User-space pointers stay below 2^48 on x86-64 and aarch64: the high half is at most 0xffff.
+      const tsHigh = words[i + 3] as number;
+      const lineHigh = words[i + 1] as number;
+      if (tsHigh > 0xffff || lineHigh > 0xffff) continue;
+      const ts = tsHigh * TWO_32 + (words[i + 2] as number);
+      const line = lineHigh * TWO_32 + (words[i] as number);
+      if (ts === 0 || line === 0) continue;
       const timestamp = timestampAt(regions, ts);
       if (timestamp === null) continue;
       const command = cString(regions, line);
       if (!command || !plausibleCommand(command)) continue;
-      const address = region.start + BigInt(o);
+      const address = region.start + i * 4;
       found.set(address, { address, command, timestamp });
     }
   }
   if (found.size === 0) return [];
   // the_history: the longest run of consecutive words pointing at entries.
-  let best: { region: LoadedRegion; offset: number; length: number } | undefined;
+  const highs = new Set<number>();
+  for (const address of found.keys()) highs.add(Math.floor(address / TWO_32));
+  const pointerAt = (words: Uint32Array, i: number): number => {
+    const high = words[i + 1] as number;
+    return highs.has(high) ? high * TWO_32 + (words[i] as number) : -1;
+  };
+  let best: { region: LoadedRegion; index: number; length: number } | undefined;
   for (const region of regions) {
-    const { bytes } = region;
+    const { words } = region;
     let runStart = -1;
-    for (let o = 0; o + 8 <= bytes.length; o += 8) {
-      const value = bytes.readBigUInt64LE(o);
-      const hit = value !== 0n && found.has(value);
-      if (hit && runStart === -1) runStart = o;
-      if ((!hit || o + 16 > bytes.length) && runStart !== -1) {
-        const stop = hit ? o + 8 : o;
-        const length = (stop - runStart) / 8;
-        if (!best || length >= best.length) best = { region, offset: runStart, length };
+    for (let i = 0; i + 2 <= words.length; i += 2) {
+      const hit = found.has(pointerAt(words, i));
+      if (hit && runStart === -1) runStart = i;
+      if ((!hit || i + 4 > words.length) && runStart !== -1) {
+        const stop = hit ? i + 2 : i;
+        const length = (stop - runStart) / 2;
+        if (!best || length >= best.length) best = { region, index: runStart, length };
         runStart = -1;
       }
     }
   }
   const entries: HistoryEntry[] = [];
-  const listed = new Set<bigint>();
+  const listed = new Set<number>();
   const toEntry = (entry: FoundEntry, index: number | null): HistoryEntry => ({
     index,
     command: decodeBytes(entry.command),
     time: entry.timestamp > 0 ? new Date(entry.timestamp * 1000).toISOString() : null,
-    address: entry.address,
+    address: BigInt(entry.address),
   });
   if (best) {
     for (let i = 0; i < best.length; i++) {
-      const pointer = best.region.bytes.readBigUInt64LE(best.offset + i * 8);
-      const entry = found.get(pointer) as FoundEntry;
-      listed.add(pointer);
+      const entry = found.get(pointerAt(best.region.words, best.index + i * 2)) as FoundEntry;
+      listed.add(entry.address);
       entries.push(toEntry(entry, i));
     }
   }
   const stale = [...found.values()]
     .filter((e) => !listed.has(e.address))
-    .sort((a, b) => a.timestamp - b.timestamp || (a.address < b.address ? -1 : 1));
+    .sort((a, b) => a.timestamp - b.timestamp || a.address - b.address);
   for (const entry of stale) entries.push(toEntry(entry, null));
   return entries;
 }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { shellHistory } from "../../src/memory/history.js";
+import { findHistoryEntries, loadedRegion, shellHistory } from "../../src/memory/history.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess, unusedPid } from "../helpers/live.js";
 
@@ -123,5 +123,55 @@ describe("shellHistory()", () => {
       expect(result.stderr).toMatch(/^procscope: /);
       expect(result.stderr).toMatch(message);
     }
+  });
+});
+
+/** Lays out bash-like history in a fake heap at `base`: strings, HIST_ENTRY structs, the_history. */
+function fakeHeap(base: number, commands: readonly string[], order: readonly number[], stale: string[] = []) {
+  const bytes = Buffer.alloc(8192);
+  let cursor = 64;
+  const put = (text: Buffer): number => {
+    const at = cursor;
+    text.copy(bytes, at);
+    cursor += Math.ceil((text.length + 1) / 16) * 16;
+    return base + at;
+  };
+  const entry = (command: string, seconds: number): number => {
+    const line = put(Buffer.from(command));
+    const ts = put(Buffer.from(`#${seconds}`));
+    const at = cursor;
+    bytes.writeBigUInt64LE(BigInt(line), at);
+    bytes.writeBigUInt64LE(BigInt(ts), at + 8);
+    cursor += 32;
+    return base + at;
+  };
+  // Structs are allocated in `order`, so their addresses do not follow the typing order.
+  const structs = new Map<number, number>();
+  for (const i of order) structs.set(i, entry(commands[i] as string, 1_795_400_000 + i));
+  for (const [i, command] of stale.entries()) entry(command, 1_795_300_000 + i);
+  const list = cursor;
+  commands.forEach((_, i) => bytes.writeBigUInt64LE(BigInt(structs.get(i) as number), list + i * 8));
+  return loadedRegion(base, bytes);
+}
+
+describe("findHistoryEntries()", () => {
+  it("orders entries by bash's history array, not by address, and lists left-over entries last", () => {
+    const commands = ["make", "ls -la", "cat /etc/passwd | grep root", "for i in 1 2; do\necho $i\ndone"];
+    const region = fakeHeap(0x5555_0000_0000, commands, [2, 0, 3, 1], ["old command"]);
+    const entries = findHistoryEntries([region]);
+    expect(entries.map((e) => e.command)).toEqual([...commands, "old command"]);
+    expect(entries.map((e) => e.index)).toEqual([0, 1, 2, 3, null]);
+    expect(entries[0]?.time).toBe(new Date(1_795_400_000 * 1000).toISOString());
+  });
+
+  it("works for a non-PIE bash whose heap lies below 4 GiB, and finds nothing in plain data", () => {
+    const entries = findHistoryEntries([fakeHeap(0x0100_0000, ["id", "whoami"], [1, 0])]);
+    expect(entries.map((e) => [e.index, e.command])).toEqual([
+      [0, "id"],
+      [1, "whoami"],
+    ]);
+    const noise = Buffer.alloc(4096);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7) & 0xff;
+    expect(findHistoryEntries([loadedRegion(0x7f00_0000_0000, noise)])).toEqual([]);
   });
 });
