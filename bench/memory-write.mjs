@@ -35,7 +35,7 @@ int main(void) {
 `;
 
 // The peer: what tutorials and CTF write-ups do — scan writable private maps, overwrite every match.
-const PEER_PY = String.raw`
+const PEER_PY = `
 import sys
 pid, old, new = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
 with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb+", buffering=0) as mem:

@@ -150,7 +150,7 @@ function fakeHeap(base: number, commands: readonly string[], order: readonly num
   for (const i of order) structs.set(i, entry(commands[i] as string, 1_795_400_000 + i));
   for (const [i, command] of stale.entries()) entry(command, 1_795_300_000 + i);
   const list = cursor;
-  commands.forEach((_, i) => bytes.writeBigUInt64LE(BigInt(structs.get(i) as number), list + i * 8));
+  for (let i = 0; i < commands.length; i++) bytes.writeBigUInt64LE(BigInt(structs.get(i) as number), list + i * 8);
   return loadedRegion(base, bytes);
 }
 
