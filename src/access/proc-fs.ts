@@ -82,6 +82,7 @@ export interface ProcFs {
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
+const MAX_READ = 1024 * 1024;
 
 /** Reads a whole file by fd into the shared scratch buffer; returns the byte count. */
 function readAll(fd: number): number {
@@ -92,7 +93,9 @@ function readAll(fd: number): number {
       scratch.copy(bigger, 0, 0, length);
       scratch = bigger;
     }
-    const n = fs.readSync(fd, scratch, length, scratch.length - length, null);
+    // At most 1 MiB per read: /proc/sys handlers kmalloc the whole request and fail with ENOMEM
+    // at 4 MiB and above, which a scratch grown by a big file (kallsyms) would ask for.
+    const n = fs.readSync(fd, scratch, length, Math.min(scratch.length - length, MAX_READ), null);
     if (n === 0) return length;
     length += n;
   }
