@@ -21,7 +21,7 @@ const WARMUP_MS = 2500;
 const WINDOW_MS = 6000;
 const CLK_TCK = 100;
 
-const FORKER_C = String.raw`
+const FORKER_C = `
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

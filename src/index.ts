@@ -38,3 +38,18 @@ export {
 export { readJournal, parseJournal, openJournal, defaultJournalPath, type JournalContents, type JournalEntry } from "./memory/journal.js";
 export { freezeProcess, type Frozen, type FreezeOptions } from "./memory/freeze.js";
 export { shellHistory, allShellHistories, type ShellHistory, type HistoryEntry, type ShellHistoryFailure } from "./memory/history.js";
+// Live views: sampling (CPU% over an interval, per-CPU, memory, I/O rates) and process start/exit events.
+export {
+  createSampler,
+  sampleOnce,
+  samples,
+  type Sampler,
+  type SamplerOptions,
+  type Snapshot,
+  type SampledProcess,
+  type MemoryUsage,
+  type TaskCounts,
+} from "./live/sampler.js";
+export { rateOf, cpuUsage, identityKey, type Rates, type CpuUsage, type CpuTicks, type TickRecord, type PreviousSample } from "./live/rates.js";
+export { sortSampled, treeRows, matchesFilter, LIVE_SORT_KEYS, type TreeRow } from "./live/sort.js";
+export { watchProcesses, DEFAULT_WATCH_INTERVAL_MS, type ProcessEvent, type WatchOptions } from "./live/watch.js";
