@@ -29,8 +29,8 @@ export interface ProcessEvent {
   readonly comm: string;
   /** argv; null if it could not be read (reason in errors); empty for kernel threads. */
   readonly cmdline: readonly string[] | null;
-  /** When the process started (from stat field 22), ISO 8601. */
-  readonly startTime: string;
+  /** When the process started (from stat field 22), ISO 8601; null if the boot time is unknown. */
+  readonly startTime: string | null;
   readonly startTimeTicks: number;
   readonly errors: FieldErrors;
 }
