@@ -28,6 +28,8 @@ export interface StringsOptions {
   readonly minLength?: number;
   readonly encoding?: StringEncoding;
   readonly signal?: AbortSignal;
+  /** Bytes per read (default 1 MiB). */
+  readonly chunkSize?: number;
   /** Longest run kept whole; longer runs are reported in pieces of this many characters. */
   readonly maxRunLength?: number;
   /** Filled while running: processes that exited mid-scan, holes seen. */
@@ -123,7 +125,10 @@ export async function* stringBatches(memory: ProcessMemory, options: StringsOpti
     if (batch) stats.strings += batch.texts.length;
     return batch;
   };
-  for await (const event of scan(memory, selected, options.signal ? { signal: options.signal } : {})) {
+  for await (const event of scan(memory, selected, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+  })) {
     if (event.kind === "exited") {
       stats.exited = true;
       break;
