@@ -406,6 +406,9 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
   const displayPath = procFs.resolve(relPath);
   switch (code) {
     case "ESRCH":
+      // A zombie (or a process mid-exit) answers ESRCH for files that need its memory while its
+      // stat is still there: that is "unavailable", not "gone".
+      if (dir?.alive()) return new Unavailable(`cannot read "${displayPath}": the process has no memory (zombie or exiting)`, { path: displayPath, cause: error });
       return pid === undefined
         ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error })
         : new ProcessGone(pid, { path: displayPath, cause: error });

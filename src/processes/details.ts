@@ -19,7 +19,7 @@ import { type PidPersonality, parsePidPersonality } from "../procfs/pid/personal
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
 import { type ContainerInfo, detectContainer } from "./container.js";
-import { ALL_FIELDS, type FieldErrors, type Process, type ProcessContext, fieldFailure, readProcessFrom } from "./process.js";
+import { ALL_FIELDS, ZOMBIE_REASON, type FieldErrors, type Process, type ProcessContext, fieldFailure, readProcessFrom } from "./process.js";
 
 export interface Limit {
   readonly name: string;
@@ -125,6 +125,9 @@ function limitValue(value: RlimitValue): number | string {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
+/** A zombie has released its memory, files and filesystem context; only its stat and status remain. */
+const ZOMBIE_LACKS: ReadonlySet<string> = new Set(["cwd", "root", "environ", "exeDeleted"]);
+
 const SECCOMP_MODES = ["disabled", "strict", "filter"];
 
 export interface DetailsOptions {
@@ -152,8 +155,13 @@ export function getProcessDetails(context: ProcessContext, pid: number, options:
 function readDetails(dir: ProcessDir, context: ProcessContext, required: ReadonlySet<string>): ProcessDetails {
   const errors: FieldErrors = {};
   const wanted = (name: DetailName): boolean => required.size === 0 || required.has(name);
+  let zombie = false;
   const attempt = <T>(name: DetailName, read: () => T): T | null => {
     if (!wanted(name)) return null;
+    if (zombie && ZOMBIE_LACKS.has(name)) {
+      errors[name] = ZOMBIE_REASON;
+      return null;
+    }
     try {
       return read();
     } catch (error) {
@@ -178,6 +186,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     });
 
   const base = readProcessFrom(dir, context, ALL_FIELDS, status);
+  zombie = base.state === "Z";
   Object.assign(errors, base.errors);
   const link = (name: DetailName, file: string): string | null => attempt(name, () => decodeBytes(dir.readLink(file)));
   if (base.exe === null && base.errors.exe !== undefined && wanted("exeDeleted")) errors.exeDeleted = base.errors.exe;

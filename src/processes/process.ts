@@ -11,6 +11,8 @@ import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
 import { ttyName } from "./tty.js";
 
+export const ZOMBIE_REASON = "zombie: it has exited and waits for its parent to reap it";
+
 /** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */
 const PF_KTHREAD = 0x00200000;
 
@@ -107,9 +109,12 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
 
   let uid: number | null = null;
   let user: string | null = null;
+  let vmRssBytes: number | null = null;
   if (fields.user) {
     try {
-      const uids = (status ?? dir.parse("status", parsePidStatus)).uids;
+      status ??= dir.parse("status", parsePidStatus);
+      vmRssBytes = status.vmRssBytes;
+      const uids = status.uids;
       uid = uids?.effective ?? null;
       user = uid === null ? null : context.users.userName(uid);
       if (uid === null) errors.uid = errors.user = "status has no Uid line";
@@ -130,7 +135,7 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
   let exe: string | null = null;
   if (fields.exe) {
     if (kernelThread) errors.exe = "kernel thread: it has no executable";
-    else if (zombie) errors.exe = "zombie: it has exited and waits for its parent to reap it";
+    else if (zombie) errors.exe = ZOMBIE_REASON;
     else {
       try {
         exe = decodeBytes(dir.readLink("exe"));
@@ -164,7 +169,9 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
     startTimeTicks: stat.startTimeTicks,
     cpuTime: (stat.utimeTicks + stat.stimeTicks) / system.clockTicks,
     cpuPercent: lifetimeCpuPercent(stat, system),
-    rss: stat.rssPages * system.pageSize,
+    // stat's rss lags behind (the kernel batches per-CPU RSS counters); status's VmRSS is what
+    // procps and psutil report. Without status (not requested or unreadable) fall back to stat.
+    rss: vmRssBytes ?? stat.rssPages * system.pageSize,
     vsz: stat.vsizeBytes,
     kernelThread,
     errors,

@@ -53,7 +53,8 @@ describe("ps --root on the captured tree", () => {
   it("converts kernel units with the tree's own clock ticks and page size", async () => {
     const [row] = await psJson("--pid", String(parenComm));
     expect(row).toBeDefined();
-    expect(row?.rss).toBe(Number(statField(parenComm, 24)) * fixtureInfo.pageSize);
+    const vmRss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(path.join(FIXTURE_PROC, String(parenComm), "status"), "utf8"))?.[1];
+    expect(row?.rss).toBe(Number(vmRss) * 1024);
     expect(row?.vsz).toBe(Number(statField(parenComm, 23)));
     expect(row?.cpuTime).toBeCloseTo((Number(statField(parenComm, 14)) + Number(statField(parenComm, 15))) / fixtureInfo.clockTicks, 5);
     const btime = Number(/btime (\d+)/.exec(fs.readFileSync(path.join(FIXTURE_PROC, "stat"), "utf8"))?.[1]);
