@@ -286,7 +286,10 @@ export async function* allShellHistories(procFs: ProcFs, signal?: AbortSignal): 
     if (pid === self) continue;
     let comm: string;
     try {
-      comm = parsePidStat(procFs.readText(`${pid}/stat`)).comm;
+      const stat = parsePidStat(procFs.readText(`${pid}/stat`));
+      // A zombie has no memory left to look at.
+      if (stat.state === "Z" || stat.state === "X") continue;
+      comm = stat.comm;
     } catch {
       continue;
     }

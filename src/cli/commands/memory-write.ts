@@ -110,7 +110,7 @@ async function undoCommand(run: CommandRun, journal: string, options: { force?: 
   else run.print(render.renderUndoResult(result, { width: run.width }));
   if (result.conflicts > 0) {
     run.warn(
-      `refused ${result.conflicts} of ${result.entries.length} entries: memory no longer holds what was written (see WHY); --force restores them anyway`,
+      `refused ${result.conflicts} of ${result.entries.length} entries: memory does not hold what was written (see WHY); --force restores them anyway`,
     );
     run.exitCode = 1;
   }
@@ -128,18 +128,27 @@ async function historyCommand(run: CommandRun, pidText: string | undefined, opti
     return;
   }
   const results: unknown[] = [];
-  let first = true;
+  const empty: string[] = [];
+  let shown = 0;
   for await (const item of history.allShellHistories(run.procFs, run.io.signal)) {
     if (run.json) {
       results.push(item);
       continue;
     }
-    if (!first) run.print("\n");
-    first = false;
-    run.print("error" in item ? render.renderHistoryFailure(item) : render.renderHistory(item, { width: run.width }));
+    if ("error" in item) {
+      run.print(render.renderHistoryFailure(item));
+      continue;
+    }
+    if (item.entries.length === 0) {
+      empty.push(`${item.pid} (${item.shell}${item.supported ? "" : ", not supported"})`);
+      continue;
+    }
+    if (shown++ > 0) run.print("\n");
+    run.print(render.renderHistory(item, { width: run.width }));
   }
   if (run.json) run.printJson(results);
-  else if (first) run.print("no bash, sh or zsh processes\n");
+  else if (shown === 0 && empty.length === 0) run.print("no bash, sh or zsh processes\n");
+  else if (empty.length > 0) run.print(`${shown > 0 ? "\n" : ""}no history in memory: ${empty.join(", ")}\n`);
 }
 
 function safety(command: Command): Command {
