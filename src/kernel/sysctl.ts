@@ -41,6 +41,9 @@ function dottedName(components: readonly string[]): string {
   return components.map((c) => c.replaceAll(".", "/")).join(".");
 }
 
+/** Keys whose read is an action, not a value (procps sysctl skips them too). */
+const SKIPPED = new Set(["vm.stat_refresh"]);
+
 function globToRegExp(glob: string): RegExp {
   const source = glob
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
@@ -111,6 +114,7 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
       }
       if ((stats.mode & 0o444) === 0) continue; // write-only: a trigger, not a value
       const name = dottedName(next);
+      if (SKIPPED.has(name)) continue;
       if (!match(name)) continue;
       const writable = (stats.mode & 0o222) !== 0;
       try {

@@ -89,7 +89,13 @@ async function sysctl(run: CommandRun, name: string | undefined, value: string |
       throw new NotFound(`no sysctl key matches "${name}"`);
     }
     if (run.json) return run.printJson(entries);
-    for (const e of entries) if (e.value === null) run.warn(`cannot read "${e.name}": ${e.error}`);
+    // Like sysctl -a, a listing is quiet about keys without a value (stable_secret: EIO until set);
+    // asking for one such key by name is an error.
+    const only = entries.length === 1 ? entries[0] : undefined;
+    if (only && only.value === null) {
+      const { Unavailable } = await import("../../errors.js");
+      throw new Unavailable(`cannot read "${only.name}": ${only.error}`);
+    }
     return run.print(render.renderSysctl(entries));
   }
   const change = writeSysctl(run.procFs, name as string, value, { yes: options.yes === true });

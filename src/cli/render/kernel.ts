@@ -94,11 +94,11 @@ export function renderSymbols(symbols: readonly KernelSymbol[]): string {
   );
 }
 
-/** "name = value" lines as sysctl(8) prints them; unreadable keys go to the caller's stderr. */
+/** "name = value" lines as sysctl(8) prints them (one per line of a multi-line value); unreadable keys are left out. */
 export function renderSysctl(entries: readonly SysctlEntry[]): string {
   return entries
     .filter((e) => e.value !== null)
-    .map((e) => `${e.name} = ${escapeControl(e.value as string).replaceAll("\\t", "\t")}\n`)
+    .flatMap((e) => (e.value as string).split("\n").map((line) => `${e.name} = ${escapeControl(line).replaceAll("\\t", "\t")}\n`))
     .join("");
 }
 
