@@ -12,7 +12,7 @@
  */
 import type { ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { ProcError } from "../errors.js";
+import { ProcError, Unavailable } from "../errors.js";
 import type { MapsRegion } from "../procfs/pid/maps.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { type ProcessMemory, openProcessMemory, readRegion } from "./reader.js";
@@ -243,6 +243,7 @@ export function findHistoryEntries(regions: readonly LoadedRegion[]): HistoryEnt
  * const { entries } = await shellHistory(openProcFs(), 4242);
  */
 export async function shellHistory(procFs: ProcFs, pid: number, options: { signal?: AbortSignal } = {}): Promise<ShellHistory> {
+  if (!procFs.isLive) throw new Unavailable(`"${procFs.root}" is not the kernel's /proc: a shell's memory can only be read live`);
   const memory = openProcessMemory(procFs, pid);
   try {
     const shell = shellName(procFs, pid, memory.comm);

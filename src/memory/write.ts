@@ -135,6 +135,10 @@ export function checkWriteTarget(
   return region;
 }
 
+function requireLive(procFs: ProcFs): void {
+  if (!procFs.isLive) throw new Unavailable(`"${procFs.root}" is not the kernel's /proc: memory can only be written in a live system`);
+}
+
 /** Reads exactly `length` bytes or throws: Unavailable (EIO) or ProcessGone (read of 0). */
 function readExact(memory: ProcessMemory, address: bigint, length: number): Buffer {
   const buffer = Buffer.alloc(length);
@@ -300,6 +304,7 @@ export async function writeMemory(
   bytes: Uint8Array,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
+  requireLive(procFs);
   const memory = openProcessMemory(procFs, pid, { write: options.apply === true });
   try {
     checkIdentity(memory, options.startTimeTicks);
@@ -384,6 +389,7 @@ export async function replace(
     );
   if (options.max !== undefined && !(Number.isSafeInteger(options.max) && options.max > 0))
     throw new InvalidArgument(`max must be a positive whole number, got ${options.max}`);
+  requireLive(procFs);
   const bytes = Buffer.alloc(Math.max(newBytes.length, options.pad ? oldBytes.length : 0));
   Buffer.from(newBytes).copy(bytes);
   const memory = openProcessMemory(procFs, pid, { write: options.apply === true });
@@ -448,6 +454,7 @@ export interface UndoResult {
  * const result = await undo(openProcFs(), "~/.local/state/procscope/journal-42-1234.jsonl")
  */
 export async function undo(procFs: ProcFs, journalPath: string, options: UndoOptions = {}): Promise<UndoResult> {
+  requireLive(procFs);
   const contents = readJournal(journalPath);
   const { header } = contents;
   if (contents.truncatedTail)

@@ -116,6 +116,7 @@ describe("shellHistory()", () => {
       [["history", "x1"], 2, /PID must be a positive number/],
       [["history", String(unusedPid())], 3, /exited/],
       [["history", "2"], 1, /kernel thread/],
+      [["history", "1", "--root", "test/fixtures"], 1, /not the kernel's \/proc/],
     ];
     for (const [argv, code, message] of cases) {
       const result = await runCli(argv);

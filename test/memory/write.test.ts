@@ -312,6 +312,11 @@ describe("replace/write/undo bad input", () => {
       [["replace", String(unusedPid()), "a", "b"], 3, /exited/],
       [["write", "abc", "0x10", "--text", "a"], 2, /PID must be a positive number/],
       [["undo", path.join(tmp, "missing.jsonl")], 1, /does not exist/],
+      [
+        ["write", demo.pid, "0x1000", "--text", "a", "--root", "test/fixtures"],
+        1,
+        /not the kernel's \/proc: memory can only be written in a live system/,
+      ],
     ];
     for (const [argv, code, message] of cases) {
       const result = await runCli(argv);
