@@ -50,6 +50,35 @@ export {
   type MemoryUsage,
   type TaskCounts,
 } from "./live/sampler.js";
-export { rateOf, cpuUsage, identityKey, type Rates, type CpuUsage, type CpuTicks, type TickRecord, type PreviousSample } from "./live/rates.js";
+export {
+  rateOf,
+  cpuUsage,
+  identityKey,
+  type Rates,
+  type CpuUsage,
+  type CpuTicks,
+  type TickRecord,
+  type PreviousSample,
+} from "./live/rates.js";
 export { sortSampled, treeRows, matchesFilter, LIVE_SORT_KEYS, type TreeRow } from "./live/sort.js";
 export { watchProcesses, DEFAULT_WATCH_INTERVAL_MS, type ProcessEvent, type WatchOptions } from "./live/watch.js";
+// Threads and the kernel: per-thread state and kernel stacks, blocked (D-state) tasks, kallsyms, sysctl.
+export { listThreads, readThreadStacks, type Thread, type ThreadStack, type ThreadContext, type ThreadOptions } from "./threads/threads.js";
+export { groupStacks, type StackGroup } from "./threads/group.js";
+export { listBlocked, type BlockedTask, type BlockedOptions } from "./threads/blocked.js";
+export { decodeSyscall, formatSyscall, HOST_SYSCALL_ARCH, type CurrentSyscall } from "./threads/syscall.js";
+export { loadKallsyms, parseKsymQuery, type KallsymsIndex, type KernelSymbol, type AddressHit, type KsymQuery } from "./kernel/kallsyms.js";
+export {
+  listSysctl,
+  writeSysctl,
+  sysctlPath,
+  type SysctlEntry,
+  type SysctlChange,
+  type SysctlListOptions,
+  type SysctlWriteOptions,
+} from "./kernel/sysctl.js";
+export { parsePidStack, formatStackFrame, type StackFrame } from "./procfs/pid/stack.js";
+export { parsePidSyscall, type PidSyscall } from "./procfs/pid/syscall.js";
+export { parsePidSched, type PidSched } from "./procfs/pid/sched.js";
+export { parseKallsyms, type KallsymsTable } from "./procfs/kallsyms.js";
+export { syscallName, syscallArchOf, type SyscallArch } from "./procfs/syscalls/index.js";
