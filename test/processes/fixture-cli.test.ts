@@ -46,7 +46,11 @@ function statField(pid: number, n: number): string {
 describe("ps --root on the captured tree", () => {
   it("lists every process directory of the tree", async () => {
     const rows = await psJson();
-    const dirs = fs.readdirSync(FIXTURE_PROC).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    const dirs = fs
+      .readdirSync(FIXTURE_PROC)
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(rows.map((r) => r.pid)).toEqual(dirs);
   });
 
@@ -166,7 +170,8 @@ describe("show --root", () => {
   it("prints a text view with sections", async () => {
     const result = await runCli(["show", "1", ...ROOT]);
     expect(result.code).toBe(0);
-    for (const section of ["Process 1", "Memory", "Security", "Container", "Limits", "Environment"]) expect(result.stdout).toContain(section);
+    for (const section of ["Process 1", "Memory", "Security", "Container", "Limits", "Environment"])
+      expect(result.stdout).toContain(section);
   });
 
   it("gives only the requested fields with --field", async () => {
@@ -188,7 +193,22 @@ describe("sys --root", () => {
   });
 
   it("parses each named system file", async () => {
-    for (const name of ["meminfo", "cpuinfo", "loadavg", "uptime", "stat", "vmstat", "zoneinfo", "devices", "version", "filesystems", "partitions", "diskstats", "mounts", "swaps"]) {
+    for (const name of [
+      "meminfo",
+      "cpuinfo",
+      "loadavg",
+      "uptime",
+      "stat",
+      "vmstat",
+      "zoneinfo",
+      "devices",
+      "version",
+      "filesystems",
+      "partitions",
+      "diskstats",
+      "mounts",
+      "swaps",
+    ]) {
       const result = await runCli(["sys", name, "--json", ...ROOT]);
       expect(result.stderr, name).toBe("");
       expect(result.code, name).toBe(0);

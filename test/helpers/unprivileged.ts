@@ -1,0 +1,46 @@
+/**
+ * Runs the built CLI as an unprivileged user (nobody, 65534) with no supplementary groups, via
+ * setpriv. The checkout may sit where that user cannot read it (CI clones under /root), so the
+ * build and its one runtime dependency are copied to a world-readable temp dir first.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { CliResult } from "./cli.js";
+
+let copyRoot: string | undefined;
+
+function worldReadableCopy(): string {
+  if (copyRoot) return copyRoot;
+  if (!fs.existsSync("dist/cli/bin.js")) throw new Error("dist/ is missing: run `npm run build` (npm test does) first");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-unpriv-"));
+  fs.cpSync("dist", path.join(dir, "dist"), { recursive: true });
+  fs.cpSync("package.json", path.join(dir, "package.json"));
+  fs.cpSync("node_modules/commander", path.join(dir, "node_modules/commander"), { recursive: true });
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: false }) as string[])
+    fs.chmodSync(path.join(dir, entry), 0o755);
+  fs.chmodSync(dir, 0o755);
+  copyRoot = dir;
+  return dir;
+}
+
+export const NOBODY = 65534;
+
+export function runAsNobody(argv: readonly string[]): Promise<CliResult> {
+  if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
+  const bin = path.join(worldReadableCopy(), "dist/cli/bin.js");
+  const { NODE_EXTRA_CA_CERTS: _ignored, ...env } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      "setpriv",
+      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv],
+      { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, cwd: "/" },
+      (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
+          throw new Error("setpriv is not installed: apt-get install -y util-linux");
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
