@@ -56,14 +56,14 @@ export function rateOf(record: TickRecord, previous: PreviousSample | null, elap
     // Born during the interval: everything it has done, it did in the interval.
     return {
       cpuPercent: percent(record.cpuTicks, elapsedSeconds, clockTicks),
-      readBytesPerSecond: record.readBytes === null ? null : record.readBytes / elapsedSeconds,
-      writeBytesPerSecond: record.writeBytes === null ? null : record.writeBytes / elapsedSeconds,
+      readBytesPerSecond: record.readBytes === null ? null : Math.round(record.readBytes / elapsedSeconds),
+      writeBytesPerSecond: record.writeBytes === null ? null : Math.round(record.writeBytes / elapsedSeconds),
       reason: null,
     };
   }
   const ticks = Math.max(0, record.cpuTicks - before.cpuTicks);
   const delta = (now: number | null, then: number | null): number | null =>
-    now === null || then === null ? null : Math.max(0, now - then) / elapsedSeconds;
+    now === null || then === null ? null : Math.round(Math.max(0, now - then) / elapsedSeconds);
   return {
     cpuPercent: percent(ticks, elapsedSeconds, clockTicks),
     readBytesPerSecond: delta(record.readBytes, before.readBytes),
