@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { parseInterval, parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
+import { escapeControl } from "../../bytes.js";
 import { UsageError } from "../exit.js";
 
 function parseFd(text: string): number {
@@ -84,6 +85,123 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
   run.print(renderSockets(table.sockets, run.width));
 }
 
+interface RecoverCliOptions {
+  readonly output?: string;
+  readonly force?: boolean;
+  readonly deleted?: boolean;
+}
+
+function progressBar(run: CommandRun): ((copied: number, total: number) => void) | undefined {
+  if (!run.io.isTTY || run.json) return undefined;
+  let last = 0;
+  return (copied, total) => {
+    if (total < 16 * 1024 * 1024) return;
+    const now = Date.now();
+    if (copied < total && now - last < 100) return;
+    last = now;
+    const width = 30;
+    const filled = Math.round((copied / total) * width);
+    const percent = Math.floor((copied / total) * 100);
+    run.io.stderr(
+      `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${String(percent).padStart(3)}% ${copied}/${total} bytes${copied >= total ? "\n" : ""}`,
+    );
+  };
+}
+
+async function recoverCommand(
+  run: CommandRun,
+  pidText: string | undefined,
+  fdText: string | undefined,
+  options: RecoverCliOptions,
+): Promise<void> {
+  if (options.output === undefined) throw new UsageError("-o OUT is required (a file, or a directory with --deleted)");
+  const onProgress = progressBar(run);
+  const common = { force: options.force === true, signal: run.io.signal, ...(onProgress ? { onProgress } : {}) };
+  if (options.deleted) {
+    if (fdText !== undefined) throw new UsageError("--deleted takes at most a PID, not an FD");
+    const pid = pidText === undefined ? undefined : parsePid(pidText);
+    const { recoverDeleted } = await import("../../files/recover.js");
+    const result = await recoverDeleted(run.context, options.output, { ...common, ...(pid === undefined ? {} : { pid }) });
+    if (result.failed.length > 0) run.exitCode = 1;
+    if (run.json) return run.printJson(result);
+    for (const r of result.recovered) run.print(recoveredLine(r));
+    for (const f of result.failed) run.warn(`fd ${f.fd} of process ${f.pid}: ${f.error}`);
+    if (result.recovered.length === 0 && result.failed.length === 0) run.print("no deleted files are held open\n");
+    return;
+  }
+  if (pidText === undefined || fdText === undefined) throw new UsageError("give PID and FD (or --deleted [PID])");
+  const pid = parsePid(pidText);
+  const fd = parseFd(fdText);
+  const { recover } = await import("../../files/recover.js");
+  const result = await recover(run.procFs, pid, fd, options.output, common);
+  if (run.json) return run.printJson(result);
+  run.print(recoveredLine(result));
+}
+
+function recoveredLine(r: import("../../files/recover.js").RecoverResult): string {
+  const what = `${r.source === null ? "" : ` (${escapeControl(r.source)}${r.deleted ? ", deleted" : ""})`}`;
+  let text = `recovered ${r.bytes} bytes from fd ${r.fd} of process ${r.pid}${what} to ${escapeControl(r.out)}\nsha256 ${r.sha256}\n`;
+  if (r.growing)
+    text += `note: the file is still growing: copied the ${r.bytes} bytes it had when the copy started (it has ${r.sizeAfter} now)\n`;
+  return text;
+}
+
+interface ProgressCliOptions {
+  readonly watch?: boolean;
+  readonly interval?: string;
+}
+
+async function progressCommand(run: CommandRun, pidText: string | undefined, options: ProgressCliOptions): Promise<void> {
+  const pid = pidText === undefined ? undefined : parsePid(pidText);
+  const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
+  const { progress, watchProgress } = await import("../../files/progress.js");
+  const { renderProgress } = await import("../render/files-progress.js");
+  const base = { ...(pid === undefined ? {} : { pid }), signal: run.io.signal };
+  if (!options.watch) {
+    const rows = await progress(run.context, { ...base, ...(intervalMs === undefined ? {} : { intervalMs }) });
+    if (run.json) return run.printJson(rows);
+    run.print(rows.length === 0 ? "no file is being read or written\n" : renderProgress(rows, run.width));
+    return;
+  }
+  if (pid !== undefined) run.procFs.openProcess(pid).close();
+  for await (const tick of watchProgress(run.context, { ...base, intervalMs: intervalMs ?? 1000 })) {
+    if (run.json) run.printJsonLine(tick);
+    else {
+      const body = tick.files.length === 0 ? "no file is being read or written\n" : renderProgress(tick.files, run.width);
+      run.print(run.io.isTTY ? `\x1b[H\x1b[2J${tick.time}\n${body}` : `${tick.time}\n${body}\n`);
+    }
+  }
+}
+
+async function followCommand(
+  run: CommandRun,
+  pidText: string,
+  fdText: string | undefined,
+  options: { fromStart?: boolean },
+): Promise<void> {
+  const pid = parsePid(pidText);
+  const fd = fdText === undefined ? 2 : parseFd(fdText);
+  const { follow } = await import("../../files/follow.js");
+  const target = follow(run.procFs, pid, fd, { signal: run.io.signal, fromStart: options.fromStart === true });
+  for await (const chunk of target.chunks) {
+    if (run.json) run.printJsonLine({ pid, fd, text: chunk.toString("utf8") });
+    else
+      run.print(
+        run.io.isTTY ? escapeControl(chunk.toString("utf8")).replace(/\\n/g, "\n").replace(/\\t/g, "\t") : chunk.toString("latin1"),
+      );
+  }
+}
+
+async function pipelineCommand(run: CommandRun, pidText: string, options: { interval?: string }): Promise<void> {
+  const pid = parsePid(pidText);
+  const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
+  const { pipeline } = await import("../../files/pipeline.js");
+  const result = await pipeline(run.context, pid, { signal: run.io.signal, ...(intervalMs === undefined ? {} : { intervalMs }) });
+  if (run.json) return run.printJson(result);
+  const { renderPipeline } = await import("../render/files-progress.js");
+  run.print(renderPipeline(result, run.width));
+}
+
 export function registerFilesCommands(program: Command, runAction: RunAction): void {
   withCommonOptions(
     program
@@ -117,6 +235,41 @@ export function registerFilesCommands(program: Command, runAction: RunAction): v
       .argument("[pid]", "only sockets of this process (read from its network namespace)")
       .option("--protocol <list>", "only these: tcp,tcp6,udp,udp6,raw,raw6,unix,packet"),
   ).action(runAction(net));
-}
 
-export { parseFd, parseInterval };
+  withCommonOptions(
+    program
+      .command("recover")
+      .description("copy out a file a process holds open (typically deleted): recover PID FD -o OUT, or recover --deleted [PID] -o DIR")
+      .argument("[pid]", "process ID")
+      .argument("[fd]", "file descriptor number")
+      .option("-o, --output <path>", "where to write (a file; a directory with --deleted)")
+      .option("--force", "overwrite an existing output file")
+      .option("--deleted", "recover every deleted regular file held open (by PID, or by any process) into the directory"),
+  ).action(runAction(recoverCommand));
+
+  withCommonOptions(
+    program
+      .command("progress")
+      .description("files being read or written: pos/size, percent, rate and ETA from two samples")
+      .argument("[pid]", "only this process (its idle files are shown too)")
+      .option("--watch", "keep sampling and redraw (NDJSON with --json) until Ctrl-C")
+      .option("--interval <ms>", "milliseconds between samples (default 500, 1000 with --watch)"),
+  ).action(runAction(progressCommand));
+
+  withCommonOptions(
+    program
+      .command("follow")
+      .description("stream what a process writes to a file-backed fd (like tail -f); refuses pipes, sockets and terminals")
+      .argument("<pid>", "process ID")
+      .argument("[fd]", "file descriptor (default 2, stderr)")
+      .option("--from-start", "print the file from its beginning, not only what is written from now on"),
+  ).action(runAction(followCommand));
+
+  withCommonOptions(
+    program
+      .command("pipeline")
+      .description("a shell pipeline's stages with byte rates, what each waits on, and the bottleneck")
+      .argument("<pid>", "any process of the pipeline (or the shell that started it)")
+      .option("--interval <ms>", "milliseconds between the two samples (default 1000)"),
+  ).action(runAction(pipelineCommand));
+}

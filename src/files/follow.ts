@@ -1,0 +1,132 @@
+/**
+ * Follow: what a process writes to a file-backed fd, as it grows (the `tail -f /proc/PID/fd/N`
+ * trick). We open the file itself through the link and read it; pipes, sockets and terminals are
+ * refused, because reading them takes the data away from their real reader.
+ */
+import type { ProcFs } from "../access/proc-fs.js";
+import { Conflict, InvalidArgument, ProcError } from "../errors.js";
+import { parsePidStat } from "../procfs/pid/stat.js";
+import { devString, type FileDescriptor, readFd } from "./fds.js";
+
+/** Why following this fd is refused, or null when it is a regular file. */
+export function followRefusal(f: FileDescriptor): string | null {
+  switch (f.type) {
+    case "file":
+    case "memfd":
+      return null;
+    case "pipe":
+    case "fifo":
+      return `fd ${f.fd} of process ${f.pid} is a ${f.type} (${f.target}): reading it would steal the data from its real reader`;
+    case "socket":
+      return `fd ${f.fd} of process ${f.pid} is a socket (${f.target}): it cannot be reopened, and reading it would take the data from the process`;
+    case "tty":
+      return `fd ${f.fd} of process ${f.pid} is a terminal (${f.target}): reading it would steal keyboard input, not show output`;
+    case "dev":
+      return `fd ${f.fd} of process ${f.pid} is a device (${f.target}): only regular files can be followed`;
+    default:
+      return `fd ${f.fd} of process ${f.pid} (${f.target}) is not a regular file`;
+  }
+}
+
+export interface FollowOptions {
+  readonly signal?: AbortSignal;
+  /** Start at the beginning of the file instead of its current end. */
+  readonly fromStart?: boolean;
+  /** Milliseconds between checks for growth (default 100). */
+  readonly pollMs?: number;
+}
+
+export interface FollowTarget {
+  readonly fd: FileDescriptor;
+  /** Chunks of what the process writes, until it exits, closes the fd, or the signal aborts. */
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Opens fd `fd` of process `pid` for following; throws InvalidArgument for pipes, sockets and
+ * terminals (with the reason), NotFound for an fd that is not open, ProcessGone if it exited.
+ * for await (const chunk of follow(openProcFs(), 42, 2).chunks) process.stdout.write(chunk)
+ */
+export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowOptions = {}): FollowTarget {
+  const dir = procFs.openProcess(pid);
+  let raw: ReturnType<typeof dir.openRaw>;
+  let listed: FileDescriptor;
+  let startTimeTicks: number;
+  try {
+    startTimeTicks = dir.parse("stat", parsePidStat).startTimeTicks;
+    listed = readFd(dir, fd, { fdinfo: false });
+    const reason = followRefusal(listed);
+    if (reason !== null) throw new InvalidArgument(`cannot follow: ${reason}`);
+    raw = dir.openRaw(`fd/${fd}`, "r");
+    const st = raw.stat();
+    if (Number(st.ino) !== listed.inode || devString(st.dev) !== listed.device) {
+      raw.close();
+      throw new Conflict(`fd ${fd} of process ${pid} changed while being opened: try again`);
+    }
+  } catch (error) {
+    dir.close();
+    throw error;
+  }
+  const inode = listed.inode;
+  const pollMs = options.pollMs ?? 100;
+  const signal = options.signal;
+
+  /** Whether the process still exists and still holds the same file on that fd. */
+  function stillHeld(): boolean {
+    try {
+      if (dir.parse("stat", parsePidStat).startTimeTicks !== startTimeTicks) return false;
+      const now = dir.statFile(`fd/${fd}`);
+      return Number(now.ino) === inode;
+    } catch (error) {
+      if (error instanceof ProcError) return false;
+      throw error;
+    }
+  }
+
+  async function* chunks(): AsyncIterable<Buffer> {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    let offset = options.fromStart ? 0 : Number(raw.stat().size);
+    try {
+      for (;;) {
+        const size = Number(raw.stat().size);
+        if (size < offset) offset = 0; // truncated: start again from the top, as tail -f does
+        while (offset < size) {
+          const n = raw.read(buffer, 0, Math.min(buffer.length, size - offset), BigInt(offset));
+          if (n === 0) break;
+          offset += n;
+          yield Buffer.from(buffer.subarray(0, n));
+        }
+        if (signal?.aborted) return;
+        if (!stillHeld()) {
+          // Drain what was written just before the exit.
+          const last = Number(raw.stat().size);
+          while (offset < last) {
+            const n = raw.read(buffer, 0, Math.min(buffer.length, last - offset), BigInt(offset));
+            if (n === 0) break;
+            offset += n;
+            yield Buffer.from(buffer.subarray(0, n));
+          }
+          return;
+        }
+        await sleep(pollMs, signal);
+      }
+    } finally {
+      raw.close();
+      dir.close();
+    }
+  }
+  return { fd: listed, chunks: chunks() };
+}

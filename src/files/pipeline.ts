@@ -1,0 +1,242 @@
+/**
+ * Pipeline: the stages of a shell pipeline (one process group joined by pipes), each with its
+ * read/write byte rates from /proc/PID/io sampled twice, its CPU use and what it waits on
+ * (wchan: pipe_read, pipe_write...), and which stage holds the others back.
+ */
+import type { ProcessDir } from "../access/proc-fs.js";
+import { decodeBytes } from "../bytes.js";
+import { NotFound, ProcessGone, ProcError } from "../errors.js";
+import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { fieldFailure } from "../processes/process.js";
+import { parsePidIo } from "../procfs/pid/io.js";
+import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
+import { parsePidWchan } from "../procfs/pid/wchan.js";
+
+export interface PipelineStage {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  readonly state: string;
+  /** Kernel function the process sleeps in; null when running (or hidden). */
+  readonly wchan: string | null;
+  /** Bytes per second read (rchar) and written (wchar) between the samples. */
+  readonly readRate: number | null;
+  readonly writeRate: number | null;
+  /** CPU use between the samples, percent of one core. */
+  readonly cpuPercent: number;
+  /** fd 0 and fd 1 link texts ("pipe:[123]", a file, a tty). */
+  readonly stdin: string | null;
+  readonly stdout: string | null;
+  readonly errors: FieldErrors;
+}
+
+export interface Pipeline {
+  readonly pgid: number;
+  /** In data order: the first stage reads the input, the last writes the output. */
+  readonly stages: readonly PipelineStage[];
+  /** PID of the stage that limits the others, or null when none stands out. */
+  readonly bottleneck: number | null;
+  readonly reason: string;
+  readonly intervalMs: number;
+}
+
+interface Snap {
+  readonly pid: number;
+  readonly stat: PidStat;
+  readonly rchar: number | null;
+  readonly wchar: number | null;
+  readonly wchan: string | null;
+  readonly stdin: string | null;
+  readonly stdout: string | null;
+  readonly errors: FieldErrors;
+}
+
+/** Pipe waits: pipe_read/pipe_write, anon_pipe_read/anon_pipe_write (Linux 6.16+), pipe_wait (old kernels). */
+export function isPipeWait(wchan: string | null): boolean {
+  return wchan !== null && /(^|_)pipe_(read|write|wait)/.test(wchan);
+}
+
+function snap(dir: ProcessDir): Snap {
+  const stat = dir.parse("stat", parsePidStat);
+  const errors: FieldErrors = {};
+  let rchar: number | null = null;
+  let wchar: number | null = null;
+  try {
+    const io = dir.parse("io", parsePidIo);
+    rchar = io.rcharBytes;
+    wchar = io.wcharBytes;
+  } catch (error) {
+    errors.readRate = errors.writeRate = fieldFailure(error);
+  }
+  let wchan: string | null = null;
+  try {
+    wchan = dir.parse("wchan", parsePidWchan);
+  } catch (error) {
+    errors.wchan = fieldFailure(error);
+  }
+  const link = (fd: number): string | null => {
+    try {
+      return decodeBytes(dir.readLink(`fd/${fd}`));
+    } catch (error) {
+      if (error instanceof ProcessGone) throw error;
+      return null;
+    }
+  };
+  return { pid: dir.pid, stat, rchar, wchar, wchan, stdin: link(0), stdout: link(1), errors };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Splits stages into chains where each one's stdout pipe is the next one's stdin, in data order
+ * (pure). Stages joined to no other come back as chains of one.
+ */
+export function stageChains<T extends { pid: number; stdin: string | null; stdout: string | null }>(stages: readonly T[]): T[][] {
+  const isPipe = (t: string | null): t is string => t !== null && t.startsWith("pipe:");
+  const byStdin = new Map<string, T>();
+  for (const s of stages) if (isPipe(s.stdin)) byStdin.set(s.stdin, s);
+  const writtenBy = new Set(stages.map((s) => s.stdout).filter(isPipe));
+  const heads = stages.filter((s) => !isPipe(s.stdin) || !writtenBy.has(s.stdin)).sort((a, b) => a.pid - b.pid);
+  const chains: T[][] = [];
+  const placed = new Set<number>();
+  for (const head of heads) {
+    const chain: T[] = [];
+    let s: T | undefined = head;
+    while (s && !placed.has(s.pid)) {
+      chain.push(s);
+      placed.add(s.pid);
+      s = isPipe(s.stdout) ? byStdin.get(s.stdout) : undefined;
+    }
+    if (chain.length > 0) chains.push(chain);
+  }
+  for (const s of [...stages].sort((a, b) => a.pid - b.pid)) if (!placed.has(s.pid)) chains.push([s]);
+  return chains;
+}
+
+/** Picks the stage that holds the pipeline back, with the reason in words (pure). */
+export function findBottleneck(stages: readonly PipelineStage[]): { pid: number | null; reason: string } {
+  if (stages.length === 0) return { pid: null, reason: "no stages" };
+  const busy = stages.filter((s) => !isPipeWait(s.wchan));
+  const waiting = stages.filter((s) => isPipeWait(s.wchan));
+  const describe = (s: PipelineStage): string => `${s.comm} (${s.pid})`;
+  if (busy.length === 0) return { pid: null, reason: "every stage waits on a pipe: the pipeline is idle or just changing" };
+  const top = [...busy].sort((a, b) => b.cpuPercent - a.cpuPercent)[0] as PipelineStage;
+  const what = top.wchan === null ? `running (${top.cpuPercent}% CPU)` : `waiting in ${top.wchan} (${top.cpuPercent}% CPU)`;
+  const others = waiting.map((s) => `${describe(s)} waits in ${s.wchan}`).join(", ");
+  return { pid: top.pid, reason: `${describe(top)} is ${what}${others ? `, while ${others}` : ""}` };
+}
+
+export interface PipelineOptions {
+  /** Milliseconds between the two samples (default 1000). */
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The pipeline PID belongs to: its process group's members joined by pipes. Given the shell that
+ * started a pipeline (alone in its group), the children's group is used instead.
+ * (await pipeline(context, 4242)).bottleneck
+ */
+export async function pipeline(context: ProcessContext, pid: number, options: PipelineOptions = {}): Promise<Pipeline> {
+  const { procFs } = context;
+  const intervalMs = options.intervalMs ?? 1000;
+  const first = procFs.openProcess(pid);
+  let target: PidStat;
+  try {
+    target = first.parse("stat", parsePidStat);
+  } finally {
+    first.close();
+  }
+  const all: PidStat[] = [];
+  for (const p of procFs.listPids()) {
+    try {
+      all.push(procFs.parse(`${p}/stat`, parsePidStat));
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+    }
+  }
+  let pgid = target.pgrp;
+  let members = all.filter((s) => s.pgrp === pgid);
+  if (members.length <= 1) {
+    const children = all.filter((s) => s.ppid === pid);
+    const groups = new Map<number, number>();
+    for (const c of children) groups.set(c.pgrp, (groups.get(c.pgrp) ?? 0) + 1);
+    const best = [...groups].sort((a, b) => b[1] - a[1])[0];
+    if (best && best[1] > 1) {
+      pgid = best[0];
+      members = all.filter((s) => s.pgrp === pgid);
+    }
+  }
+  const dirs: ProcessDir[] = [];
+  try {
+    for (const m of members) {
+      try {
+        dirs.push(procFs.openProcess(m.pid));
+      } catch (error) {
+        if (!(error instanceof ProcessGone)) throw error;
+      }
+    }
+    const takeAll = (): Map<number, Snap> => {
+      const out = new Map<number, Snap>();
+      for (const d of dirs) {
+        try {
+          out.set(d.pid, snap(d));
+        } catch (error) {
+          if (!(error instanceof ProcessGone)) throw error;
+        }
+      }
+      return out;
+    };
+    const before = takeAll();
+    const t0 = performance.now();
+    await sleep(intervalMs, options.signal);
+    const after = takeAll();
+    const seconds = (performance.now() - t0) / 1000;
+    if (!after.has(pid) && !before.has(pid)) throw new ProcessGone(pid);
+    const ticks = context.system.clockTicks;
+    const stages: PipelineStage[] = [];
+    for (const [p, now] of after) {
+      const then = before.get(p);
+      if (then && then.stat.startTimeTicks !== now.stat.startTimeTicks) continue;
+      const rate = (a: number | null | undefined, b: number | null): number | null =>
+        a === null || a === undefined || b === null || seconds <= 0 ? null : Math.round(Math.max(0, b - a) / seconds);
+      const cpu = then ? (now.stat.utimeTicks + now.stat.stimeTicks - then.stat.utimeTicks - then.stat.stimeTicks) / ticks / seconds : 0;
+      stages.push({
+        pid: p,
+        comm: now.stat.comm,
+        startTimeTicks: now.stat.startTimeTicks,
+        state: now.stat.state,
+        wchan: now.wchan,
+        readRate: rate(then?.rchar, now.rchar),
+        writeRate: rate(then?.wchar, now.wchar),
+        cpuPercent: Math.round(cpu * 1000) / 10,
+        stdin: now.stdin,
+        stdout: now.stdout,
+        errors: now.errors,
+      });
+    }
+    const chains = stageChains(stages).filter((c) => c.length > 1);
+    // The chain PID is in; for the shell that started it, the longest chain of its children.
+    const joined =
+      chains.find((c) => c.some((s) => s.pid === pid)) ??
+      chains.filter((c) => c.some((s) => all.some((a) => a.pid === s.pid && a.ppid === pid))).sort((a, b) => b.length - a.length)[0] ??
+      [];
+    if (joined.length === 0)
+      throw new NotFound(`process ${pid} is not part of a pipeline (no process of group ${pgid} reads another's output through a pipe)`);
+    const { pid: bottleneck, reason } = findBottleneck(joined);
+    return { pgid, stages: joined, bottleneck, reason, intervalMs };
+  } finally {
+    for (const d of dirs) d.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Progress of reads and writes on regular files, like the `progress` tool: the file offset
+ * (fdinfo pos) against the size, sampled twice for a rate and an ETA. Samples are keyed by
+ * (pid, start time, fd, inode), so a reused PID or fd is never mistaken for progress.
+ */
+import type { ProcessContext } from "../processes/process.js";
+import { listOpenFiles } from "./fds.js";
+
+export interface FileProgress {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+  readonly path: string | null;
+  readonly deleted: boolean;
+  readonly mode: "r" | "w" | "rw" | null;
+  readonly pos: number;
+  readonly size: number;
+  /** pos / size × 100, one decimal; null for an empty file. */
+  readonly percent: number | null;
+  /** Bytes per second the offset moved between the two samples (0 when it did not). */
+  readonly rate: number;
+  /** Seconds until pos reaches size at this rate; null when not moving or already past the end. */
+  readonly etaSeconds: number | null;
+  /** The offset or the size changed between the samples. */
+  readonly moving: boolean;
+}
+
+interface Sample {
+  readonly pid: number;
+  readonly comm: string;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+  readonly path: string | null;
+  readonly deleted: boolean;
+  readonly mode: "r" | "w" | "rw" | null;
+  readonly pos: number;
+  readonly size: number;
+  readonly key: string;
+}
+
+export interface ProgressOptions {
+  /** Only this process. */
+  readonly pid?: number;
+  /** Milliseconds between the two samples (default 500). */
+  readonly intervalMs?: number;
+  /** Include files that did not move (default: only when a pid is given). */
+  readonly includeIdle?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** One sample of every regular file's offset and size. */
+export function sampleFiles(context: ProcessContext, pid?: number): Map<string, Sample> {
+  const processes = listOpenFiles(context, {
+    ...(pid === undefined ? {} : { pids: [pid] }),
+    fdinfoTypes: ["file"],
+    filter: (f) => f.type === "file",
+  });
+  const samples = new Map<string, Sample>();
+  for (const p of processes) {
+    for (const f of p.fds ?? []) {
+      if (f.pos === null || f.size === null) continue;
+      const key = `${p.pid}/${p.startTimeTicks}/${f.fd}/${f.device}:${f.inode}`;
+      samples.set(key, {
+        pid: p.pid,
+        comm: p.comm,
+        startTimeTicks: p.startTimeTicks,
+        fd: f.fd,
+        path: f.path,
+        deleted: f.deleted,
+        mode: f.mode,
+        pos: f.pos,
+        size: f.size,
+        key,
+      });
+    }
+  }
+  return samples;
+}
+
+/** Compares two samples taken `seconds` apart (pure). */
+export function compareSamples(
+  before: ReadonlyMap<string, Sample>,
+  after: ReadonlyMap<string, Sample>,
+  seconds: number,
+  includeIdle: boolean,
+): FileProgress[] {
+  const rows: FileProgress[] = [];
+  for (const [key, now] of after) {
+    const then = before.get(key);
+    const moving = then !== undefined && (then.pos !== now.pos || then.size !== now.size);
+    if (!moving && !includeIdle) continue;
+    const rate = then !== undefined && seconds > 0 ? Math.max(0, (now.pos - then.pos) / seconds) : 0;
+    const remaining = now.size - now.pos;
+    rows.push({
+      pid: now.pid,
+      comm: now.comm,
+      startTimeTicks: now.startTimeTicks,
+      fd: now.fd,
+      path: now.path,
+      deleted: now.deleted,
+      mode: now.mode,
+      pos: now.pos,
+      size: now.size,
+      percent: now.size > 0 ? Math.round((now.pos / now.size) * 1000) / 10 : null,
+      rate: Math.round(rate),
+      etaSeconds: rate > 0 && remaining > 0 ? Math.round((remaining / rate) * 10) / 10 : null,
+      moving,
+    });
+  }
+  return rows.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Samples twice `intervalMs` apart and returns the files being read or written.
+ * (await progress(context, { pid: 42 }))[0]?.percent
+ */
+export async function progress(context: ProcessContext, options: ProgressOptions = {}): Promise<FileProgress[]> {
+  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  const interval = options.intervalMs ?? 500;
+  const before = sampleFiles(context, options.pid);
+  const t0 = performance.now();
+  await sleep(interval, options.signal);
+  const after = sampleFiles(context, options.pid);
+  return compareSamples(before, after, (performance.now() - t0) / 1000, options.includeIdle ?? options.pid !== undefined);
+}
+
+export interface ProgressTick {
+  /** ISO 8601 time of the sample. */
+  readonly time: string;
+  readonly files: readonly FileProgress[];
+}
+
+/**
+ * Streams a table of moving files every `intervalMs` until the signal aborts (or, with a pid,
+ * until that process exits).
+ * for await (const tick of watchProgress(context, { signal })) console.log(tick.files.length)
+ */
+export async function* watchProgress(context: ProcessContext, options: ProgressOptions = {}): AsyncIterable<ProgressTick> {
+  const interval = options.intervalMs ?? 1000;
+  const includeIdle = options.includeIdle ?? options.pid !== undefined;
+  let before = sampleFiles(context, options.pid);
+  let t0 = performance.now();
+  while (!options.signal?.aborted) {
+    await sleep(interval, options.signal);
+    if (options.signal?.aborted) return;
+    if (options.pid !== undefined && !context.procFs.exists(`${options.pid}/stat`)) return;
+    const after = sampleFiles(context, options.pid);
+    const t1 = performance.now();
+    yield { time: new Date().toISOString(), files: compareSamples(before, after, (t1 - t0) / 1000, includeIdle) };
+    before = after;
+    t0 = t1;
+  }
+}

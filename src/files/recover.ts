@@ -1,0 +1,250 @@
+/**
+ * Recover: copy out a file a process still holds open (typically deleted) through
+ * /proc/PID/fd/N. Only regular files: reopening a pipe steals the process's data and a socket
+ * cannot be reopened. The copy goes to a temporary name and is renamed only when complete.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import { Conflict, InvalidArgument, NotFound, ProcessGone } from "../errors.js";
+import type { ProcessContext } from "../processes/process.js";
+import { parsePidStat } from "../procfs/pid/stat.js";
+import { devString, type FileDescriptor, listOpenFiles, readFd } from "./fds.js";
+
+export interface RecoverOptions {
+  /** Replace an existing OUT. Default false: an existing OUT is a Conflict. */
+  readonly force?: boolean;
+  /** Called after each chunk with bytes copied so far and the size being copied. */
+  readonly onProgress?: (copied: number, total: number) => void;
+  readonly signal?: AbortSignal;
+  /** Chunk size in bytes (default 1 MiB). */
+  readonly chunkSize?: number;
+}
+
+export interface RecoverResult {
+  readonly pid: number;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+  /** The file's path as the process holds it (" (deleted)" removed). */
+  readonly source: string | null;
+  readonly deleted: boolean;
+  readonly inode: number;
+  readonly out: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The file was bigger after the copy than when it started: copied up to the size at the start. */
+  readonly growing: boolean;
+  /** Size when the copy ended. */
+  readonly sizeAfter: number;
+}
+
+/** Why an fd of this type cannot be recovered, or null when it can. */
+export function refusal(f: FileDescriptor): string | null {
+  switch (f.type) {
+    case "file":
+    case "memfd":
+      return null;
+    case "pipe":
+    case "fifo":
+      return `fd ${f.fd} of process ${f.pid} is a ${f.type}: reading it through /proc would steal the data from its real reader`;
+    case "socket":
+      return `fd ${f.fd} of process ${f.pid} is a socket: a socket cannot be reopened through /proc`;
+    case "dir":
+      return `fd ${f.fd} of process ${f.pid} is a directory, not a regular file`;
+    case "tty":
+    case "dev":
+      return `fd ${f.fd} of process ${f.pid} is a device (${f.target}): only regular files can be recovered`;
+    default:
+      return `fd ${f.fd} of process ${f.pid} (${f.target}) is not a regular file`;
+  }
+}
+
+function checkOut(out: string, force: boolean): string {
+  const absolute = path.resolve(out);
+  const parent = path.dirname(absolute);
+  let parentStat: fs.Stats;
+  try {
+    parentStat = fs.statSync(parent);
+  } catch {
+    throw new NotFound(`cannot write "${out}": directory "${parent}" does not exist`, { path: parent });
+  }
+  if (!parentStat.isDirectory()) throw new InvalidArgument(`cannot write "${out}": "${parent}" is not a directory`, { path: parent });
+  let existing: fs.Stats | null = null;
+  try {
+    existing = fs.lstatSync(absolute);
+  } catch {
+    existing = null;
+  }
+  if (existing?.isDirectory()) throw new InvalidArgument(`"${out}" is a directory: give a file name`, { path: absolute });
+  if (existing && !force) throw new Conflict(`"${out}" already exists: not overwriting it (use --force)`, { path: absolute });
+  return absolute;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Copies fd `fd` of an open process directory to `out`. */
+export async function recoverFrom(dir: ProcessDir, fd: number, out: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+  const startTimeTicks = dir.parse("stat", parsePidStat).startTimeTicks;
+  const listed = readFd(dir, fd, { fdinfo: false });
+  const reason = refusal(listed);
+  if (reason !== null) throw new InvalidArgument(`cannot recover: ${reason}`);
+  if (listed.inode === null)
+    throw new NotFound(`cannot recover fd ${fd} of process ${dir.pid}: ${listed.errors.inode ?? "its inode is unknown"}`);
+  const absolute = checkOut(out, options.force === true);
+
+  const raw = dir.openRaw(`fd/${fd}`, "r");
+  let tempPath: string | null = null;
+  let outFd = -1;
+  try {
+    const st = raw.stat();
+    // The fd may have been closed and reused between listing and opening.
+    if (Number(st.ino) !== listed.inode || devString(st.dev) !== listed.device)
+      throw new Conflict(
+        `fd ${fd} of process ${dir.pid} now refers to another file (inode ${st.ino}, listed ${listed.inode}): not copying`,
+      );
+    const total = Number(st.size);
+    tempPath = path.join(path.dirname(absolute), `.${path.basename(absolute)}.procscope-${process.pid}-${Date.now()}.partial`);
+    outFd = fs.openSync(tempPath, "wx", 0o600);
+    const hash = createHash("sha256");
+    const buffer = Buffer.allocUnsafe(options.chunkSize ?? 1024 * 1024);
+    let copied = 0;
+    let sinceYield = 0;
+    while (copied < total) {
+      if (options.signal?.aborted)
+        throw new Conflict(`copy of fd ${fd} of process ${dir.pid} interrupted after ${copied} bytes: nothing written`);
+      const n = raw.read(buffer, 0, Math.min(buffer.length, total - copied), BigInt(copied));
+      if (n === 0) break; // truncated meanwhile
+      const chunk = buffer.subarray(0, n);
+      let written = 0;
+      while (written < n) written += fs.writeSync(outFd, chunk, written, n - written);
+      hash.update(chunk);
+      copied += n;
+      options.onProgress?.(copied, total);
+      sinceYield += n;
+      if (sinceYield >= 32 * 1024 * 1024) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
+    }
+    fs.fsyncSync(outFd);
+    fs.closeSync(outFd);
+    outFd = -1;
+    const sizeAfter = Number(raw.stat().size);
+    if (copied < total)
+      throw new Conflict(`fd ${fd} of process ${dir.pid} shrank from ${total} to ${sizeAfter} bytes while copying: nothing written`);
+    if (options.force === true) fs.renameSync(tempPath, absolute);
+    else {
+      // link() fails if OUT appeared meanwhile, so an existing file is never replaced.
+      try {
+        fs.linkSync(tempPath, absolute);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST")
+          throw new Conflict(`"${out}" already exists: not overwriting it (use --force)`, { path: absolute });
+        throw error;
+      }
+      fs.unlinkSync(tempPath);
+    }
+    tempPath = null;
+    return {
+      pid: dir.pid,
+      startTimeTicks,
+      fd,
+      source: listed.path,
+      deleted: listed.deleted,
+      inode: listed.inode,
+      out: absolute,
+      bytes: copied,
+      sha256: hash.digest("hex"),
+      growing: sizeAfter > total,
+      sizeAfter,
+    };
+  } finally {
+    if (outFd >= 0) fs.closeSync(outFd);
+    if (tempPath !== null) fs.rmSync(tempPath, { force: true });
+    raw.close();
+  }
+}
+
+/**
+ * Copies what fd `fd` of process `pid` refers to into `out`; never replaces an existing `out`
+ * unless `force`. Resolves with the byte count and sha256.
+ * await recover(openProcFs(), 42, 3, "/tmp/saved.log")
+ */
+export async function recover(procFs: ProcFs, pid: number, fd: number, out: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+  const dir = procFs.openProcess(pid);
+  try {
+    return await recoverFrom(dir, fd, out, options);
+  } finally {
+    dir.close();
+  }
+}
+
+export interface RecoverFailure {
+  readonly pid: number;
+  readonly fd: number;
+  readonly source: string | null;
+  readonly error: string;
+}
+
+export interface RecoverDeletedResult {
+  readonly recovered: readonly RecoverResult[];
+  readonly failed: readonly RecoverFailure[];
+}
+
+/** A file name for a recovered file: "PID-fdN-BASENAME", made safe for any filesystem. */
+export function recoveredName(f: FileDescriptor): string {
+  const base =
+    path
+      .basename(f.path ?? "file")
+      .replace(/[^A-Za-z0-9._-]/g, "_")
+      .slice(0, 100) || "file";
+  return `${f.pid}-fd${f.fd}-${base}`;
+}
+
+/**
+ * Recovers every deleted regular file held open (by `pid`, or by any process) into `outDir`,
+ * each inode once. Failures are listed, not thrown.
+ */
+export async function recoverDeleted(
+  context: ProcessContext,
+  outDir: string,
+  options: RecoverOptions & { readonly pid?: number } = {},
+): Promise<RecoverDeletedResult> {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(outDir);
+  } catch {
+    throw new NotFound(`directory "${outDir}" does not exist`, { path: outDir });
+  }
+  if (!st.isDirectory()) throw new InvalidArgument(`"${outDir}" is not a directory`, { path: outDir });
+  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  const processes = listOpenFiles(context, {
+    ...(options.pid === undefined ? {} : { pids: [options.pid] }),
+    fdinfo: false,
+    filter: (f) => f.deleted && f.type === "file",
+  });
+  const recovered: RecoverResult[] = [];
+  const failed: RecoverFailure[] = [];
+  const seen = new Set<string>();
+  for (const p of processes) {
+    for (const f of p.fds ?? []) {
+      const key = `${f.device}:${f.inode}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      try {
+        const dir = context.procFs.openProcess(p.pid);
+        try {
+          if (dir.parse("stat", parsePidStat).startTimeTicks !== p.startTimeTicks) throw new ProcessGone(p.pid, { reused: true });
+          recovered.push(await recoverFrom(dir, f.fd, path.join(outDir, recoveredName(f)), options));
+        } finally {
+          dir.close();
+        }
+      } catch (error) {
+        if (!(error instanceof Error) || !("kind" in error)) throw error;
+        failed.push({ pid: p.pid, fd: f.fd, source: f.path, error: error.message });
+      }
+    }
+  }
+  return { recovered, failed };
+}
