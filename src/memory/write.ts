@@ -277,13 +277,18 @@ async function performWrites(
       });
       try {
         writeExact(procFs, memory, region, request.address, newBytes);
-        const after = readExact(memory, request.address, newBytes.length);
-        if (!after.equals(newBytes))
-          throw new Conflict(`wrote ${hex(request.address)} in process ${memory.pid} but reading it back gives different bytes`);
       } catch (error) {
+        // Nothing (or not all) was written: undo must not count on this entry.
         journal.append({ op: "abort", seq, reason: error instanceof Error ? error.message : String(error) });
         throw error;
       }
+      // Written: the entry stays in the journal even if the check fails, so undo can still
+      // compare-and-swap it back.
+      const after = readExact(memory, request.address, newBytes.length);
+      if (!after.equals(newBytes))
+        throw new Conflict(
+          `wrote ${hex(request.address)} in process ${memory.pid} but reading it back gives different bytes (the process changed them?); the journal "${journal.path}" still has the old bytes`,
+        );
       writes.push({ address: request.address, old, new: newBytes, region: regionSummary(region), status: "written", seq });
     }
   } finally {
