@@ -1,0 +1,177 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { ProcessGone } from "../../src/errors.js";
+import { classifyTarget, deletedTotals, listFds, listOpenFiles } from "../../src/files/fds.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { runBin, runCli } from "../helpers/cli.js";
+import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
+import { holderBinary, readyNumbers, tempDir } from "./_helpers.js";
+
+const dir = tempDir();
+const file = path.join(dir, "data.bin");
+const doomed = path.join(dir, "doomed.bin");
+let holder: LiveProcess;
+let fdOf: Record<string, number>;
+
+beforeAll(async () => {
+  fs.writeFileSync(file, randomBytes(20000));
+  fs.writeFileSync(doomed, randomBytes(70000));
+  holder = await startProcess(holderBinary(), [file, doomed], { ready: "ready" });
+  fdOf = readyNumbers(holder.output());
+});
+afterAll(() => holder.kill());
+
+/** lsof's view of the numbered fds: fd → { access, type, inode, offset, name }. */
+function lsofFds(pid: number): Map<number, Record<string, string>> {
+  const out = execFileSync("lsof", ["-n", "-P", "-o", "-o", "0", "-p", String(pid), "-F", "fatinon"], { encoding: "utf8" });
+  const fds = new Map<number, Record<string, string>>();
+  let current: Record<string, string> | null = null;
+  for (const line of out.split("\n")) {
+    const key = line[0];
+    const value = line.slice(1);
+    if (key === "f") {
+      current = /^\d+$/.test(value) ? {} : null;
+      if (current) fds.set(Number(value), current);
+    } else if (current && key) current[key] = value;
+  }
+  return fds;
+}
+
+describe("listFds()", () => {
+  it("reports offset, access mode, decoded flags and size of a file held at a known offset", () => {
+    const fds = listFds(openProcFs(), holder.pid);
+    const r = fds.find((f) => f.fd === fdOf.r);
+    expect(r).toMatchObject({ type: "file", path: file, pos: 12345, mode: "r", size: 20000, deleted: false });
+    expect(r?.flags?.[0]).toBe("O_RDONLY");
+    expect(r?.inode).toBe(fs.statSync(file).ino);
+    const a = fds.find((f) => f.fd === fdOf.a);
+    expect(a?.mode).toBe("w");
+    expect(a?.flags).toEqual(expect.arrayContaining(["O_WRONLY", "O_APPEND", "O_NONBLOCK"]));
+    expect(a?.flags).not.toContain("O_CLOEXEC");
+  });
+
+  it("classifies pipes, eventfd, sockets, memfd and a deleted file", () => {
+    const fds = new Map(listFds(openProcFs(), holder.pid).map((f) => [f.fd, f]));
+    const pr = fds.get(fdOf.pr as number);
+    const pw = fds.get(fdOf.pw as number);
+    expect(pr).toMatchObject({ type: "pipe", mode: "r" });
+    expect(pw).toMatchObject({ type: "pipe", mode: "w", inode: pr?.inode });
+    expect(fds.get(fdOf.e as number)).toMatchObject({ type: "anon_inode", anonKind: "eventfd" });
+    expect(fds.get(fdOf.e as number)?.flags).toContain("O_CLOEXEC");
+    expect(fds.get(fdOf.s0 as number)?.type).toBe("socket");
+    expect(fds.get(fdOf.m as number)).toMatchObject({ type: "memfd", size: 4096 });
+    expect(fds.get(fdOf.d as number)).toMatchObject({ type: "file", deleted: true, path: doomed, size: 70000 });
+  });
+
+  it("agrees with lsof -n -P on access, inode and offset of every numbered fd", () => {
+    const ours = new Map(listFds(openProcFs(), holder.pid).map((f) => [f.fd, f]));
+    const theirs = lsofFds(holder.pid);
+    expect([...ours.keys()].sort((x, y) => x - y)).toEqual([...theirs.keys()].sort((x, y) => x - y));
+    const typeMap: Record<string, string[]> = {
+      REG: ["file", "memfd"],
+      FIFO: ["pipe", "fifo"],
+      unix: ["socket"],
+      a_inode: ["anon_inode"],
+      CHR: ["dev", "tty"],
+      DIR: ["dir"],
+    };
+    for (const [fd, l] of theirs) {
+      const f = ours.get(fd);
+      expect(f, `fd ${fd}`).toBeDefined();
+      expect({ fd, mode: f?.mode === "rw" ? "u" : f?.mode }).toEqual({ fd, mode: l.a });
+      expect(typeMap[l.t as string] ?? [], `fd ${fd} type ${l.t}`).toContain(f?.type);
+      if (l.i !== undefined && l.t !== "a_inode") expect({ fd, inode: f?.inode }).toEqual({ fd, inode: Number(l.i) });
+      if (l.o?.startsWith("0t")) expect({ fd, pos: f?.pos }).toEqual({ fd, pos: Number(l.o.slice(2)) });
+    }
+  });
+
+  it("throws ProcessGone for a PID that does not exist", () => {
+    expect(() => listFds(openProcFs(), unusedPid())).toThrow(ProcessGone);
+  });
+});
+
+describe("classifyTarget()", () => {
+  it("reads the kind from the link text alone", () => {
+    expect(classifyTarget("pipe:[42]")).toMatchObject({ type: "pipe", inode: 42 });
+    expect(classifyTarget("anon_inode:[eventpoll]")).toMatchObject({ type: "anon_inode", anonKind: "eventpoll" });
+    expect(classifyTarget("anon_inode:inotify")).toMatchObject({ type: "anon_inode", anonKind: "inotify" });
+    expect(classifyTarget("/memfd:x (deleted)")).toMatchObject({ type: "memfd", path: "/memfd:x", deletedSuffix: true });
+    expect(classifyTarget("net:[4026531840]")).toMatchObject({ type: "unknown", anonKind: "net" });
+  });
+});
+
+describe("listOpenFiles() and deletedTotals()", () => {
+  it("finds the holder's deleted file and totals its size once", () => {
+    const context = createProcessContext(openProcFs());
+    const processes = listOpenFiles(context, { filter: (f) => f.deleted && f.type === "file" });
+    const totals = deletedTotals(processes);
+    expect(totals.find((t) => t.pid === holder.pid)).toMatchObject({ files: 1, bytes: 70000 });
+  });
+});
+
+describe("procscope fds / lsof", () => {
+  it("fds --json prints the same fds as listFds()", async () => {
+    const result = await runCli(["fds", String(holder.pid), "--json"]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { fd: number; pos: number | null }[];
+    expect(parsed.find((f) => f.fd === fdOf.r)?.pos).toBe(12345);
+    expect(parsed.map((f) => f.fd)).toEqual(listFds(openProcFs(), holder.pid).map((f) => f.fd));
+  });
+
+  it("fds prints a table with the target and exits 3 for a gone PID", async () => {
+    const ok = await runCli(["fds", String(holder.pid)]);
+    expect(ok.stdout).toContain(`${doomed} (deleted)`);
+    const gone = await runCli(["fds", String(unusedPid())]);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/^procscope: process \d+ exited\n$/);
+  });
+
+  it("lsof --path answers who holds a file, and exits 1 when nobody does", async () => {
+    const result = await runCli(["lsof", "--path", file, "--json"]);
+    expect(result.code).toBe(0);
+    const processes = JSON.parse(result.stdout) as { pid: number; fds: { fd: number }[] }[];
+    expect(processes.map((p) => p.pid)).toEqual([holder.pid]);
+    expect(processes[0]?.fds.map((f) => f.fd).sort()).toEqual([fdOf.r, fdOf.a].sort());
+    const other = path.join(dir, "unheld");
+    fs.writeFileSync(other, "x");
+    expect((await runCli(["lsof", "--path", other])).code).toBe(1);
+  });
+
+  it("lsof --deleted totals the space held per process", async () => {
+    const result = await runCli(["lsof", "--deleted", "--json"]);
+    const parsed = JSON.parse(result.stdout) as { totalBytes: number; totals: { pid: number; bytes: number }[] };
+    expect(parsed.totals.find((t) => t.pid === holder.pid)?.bytes).toBe(70000);
+    expect(parsed.totalBytes).toBe(parsed.totals.reduce((a, t) => a + t.bytes, 0));
+    const text = await runCli(["lsof", "--deleted", "--pid", String(holder.pid)]);
+    expect(text.stdout).toMatch(/total: .* \(70000 bytes\) held by deleted files in 1 process\n$/);
+  });
+
+  it("lsof --type filters by type and rejects an unknown type", async () => {
+    const result = await runCli(["lsof", "--type", "pipe", "--pid", String(holder.pid), "--json"]);
+    const processes = JSON.parse(result.stdout) as { fds: { type: string }[] }[];
+    expect(processes[0]?.fds.every((f) => f.type === "pipe")).toBe(true);
+    expect(processes[0]?.fds.length).toBeGreaterThanOrEqual(2);
+    const bad = await runCli(["lsof", "--type", "chair"]);
+    expect(bad.code).toBe(2);
+  });
+
+  it("fds of another user's process as an unprivileged user exits 4", async () => {
+    if (process.getuid?.() !== 0) return;
+    const result = await runBin(["fds", String(holder.pid)], { uid: 65534 });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/^procscope: .*permission denied/);
+  });
+});
+
+describe("procscope recover on a closed fd", () => {
+  it("recover of an fd number that is not open is a one-line error", async () => {
+    const result = await runCli(["recover", String(holder.pid), "999", "-o", path.join(dir, "nope")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`procscope: process ${holder.pid} has no fd 999\n`);
+    expect(fs.existsSync(path.join(dir, "nope"))).toBe(false);
+  });
+});
