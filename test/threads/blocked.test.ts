@@ -115,3 +115,30 @@ describe("blocked --root on a captured tree", () => {
     expect(cli).toEqual({ code: 0, stdout: "No task is in uninterruptible sleep (state D).\n", stderr: "" });
   });
 });
+
+describe("stack on a kernel without stack files", () => {
+  it("says the kernel does not offer kernel stacks, exit 1", async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-nostack-"));
+    try {
+      const root = path.join(base, "proc");
+      fs.mkdirSync(path.join(root, "77", "task", "77"), { recursive: true });
+      fs.copyFileSync("/proc/stat", path.join(root, "stat"));
+      fs.copyFileSync("/proc/uptime", path.join(root, "uptime"));
+      const line = `77 (nostack) S 1 77 77 0 -1 4194560 81 0 0 0 0 0 0 0 20 0 1 0 64998 2580480 351 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
+      fs.writeFileSync(path.join(root, "77", "stat"), line);
+      fs.writeFileSync(path.join(root, "77", "task", "77", "stat"), line);
+      fs.writeFileSync(path.join(root, "77", "task", "77", "syscall"), "running\n");
+      const cli = await runCli(["stack", "77", "--root", root]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toBe(
+        `procscope: this kernel does not offer kernel stacks: "${root}/77/task/77/stack" is missing (CONFIG_STACKTRACE)\n`,
+      );
+      // threads still lists it, with reasons for what the tree lacks.
+      const threads = JSON.parse((await runCli(["threads", "77", "--root", root, "--json"])).stdout);
+      expect(threads[0]).toMatchObject({ tid: 77, comm: "nostack", wchan: null, syscall: { state: "running" } });
+      expect(threads[0].errors.wchan).toMatch(/does not exist/);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
