@@ -4,7 +4,7 @@
  * A "." inside a path component (an interface "eth0.100") is shown as "/" in the dotted name.
  */
 import type { ProcFs } from "../access/proc-fs.js";
-import { AccessDenied, InvalidArgument, NotFound, ProcError, Unavailable, errnoCode } from "../errors.js";
+import { AccessDenied, errnoCode, InvalidArgument, NotFound, ProcError, Unavailable } from "../errors.js";
 
 export interface SysctlEntry {
   /** Dotted name: "vm.swappiness". */

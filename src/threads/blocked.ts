@@ -10,7 +10,7 @@ import { fieldFailure } from "../processes/process.js";
 import { parsePidSched } from "../procfs/pid/sched.js";
 import type { StackFrame } from "../procfs/pid/stack.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { type Thread, type ThreadContext, readStackFrom, readThreadFrom } from "./threads.js";
+import { readStackFrom, readThreadFrom, type Thread, type ThreadContext } from "./threads.js";
 
 /** A task in state D. */
 export interface BlockedTask extends Thread {

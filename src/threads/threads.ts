@@ -4,7 +4,7 @@
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
-import { AccessDenied, NotFound, ProcessGone, Unavailable, errnoCode } from "../errors.js";
+import { AccessDenied, errnoCode, NotFound, ProcessGone, Unavailable } from "../errors.js";
 import type { FieldErrors } from "../processes/process.js";
 import { fieldFailure } from "../processes/process.js";
 import { parsePidStack, type StackFrame } from "../procfs/pid/stack.js";
