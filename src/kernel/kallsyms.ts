@@ -137,12 +137,17 @@ class Index implements KallsymsIndex {
       for (let at = buffer.indexOf(needle); at >= 0; at = buffer.indexOf(needle, at + 1)) hits.push(this.indexOfNameStart(at + 1));
     }
     if (hits.length === 0) throw new NotFound(`no kernel symbol named "${name}"`);
-    const positions = new Map<number, number>();
-    for (let p = 0; p < this.order.length; p++) positions.set(this.order[p] as number, p);
     return hits
       .filter((i) => i >= 0)
       .sort((a, b) => a - b)
-      .map((i) => this.symbolAt(positions.get(i) as number));
+      .map((i) => this.symbolAt(this.positionOf(i)));
+  }
+
+  /** Where symbol `index` (file order) sits in address order. */
+  private positionOf(index: number): number {
+    if (this.order[index] === index) return index; // the usual case: the file is in address order here
+    for (let p = 0; p < this.order.length; p++) if (this.order[p] === index) return p;
+    return -1;
   }
 
   /** The symbol whose name starts at byte `offset` (nameStart ascends in file order). */
