@@ -76,6 +76,21 @@ describe("listThreads()", () => {
     expect(() => listThreads(context, sleepers.pid, { tid: process.pid })).toThrow(/not a thread of process/);
   });
 
+  it("does not read a kernel thread's zeroed registers as system call 0", () => {
+    const kthread = fs
+      .readdirSync("/proc")
+      .filter((n) => /^\d+$/.test(n))
+      .find((n) => {
+        const stat = fs.readFileSync(`/proc/${n}/stat`, "utf8");
+        return (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[6]) & 0x00200000) !== 0;
+      });
+    expect(kthread).toBeDefined();
+    const raw = fs.readFileSync(`/proc/${kthread}/syscall`, "utf8");
+    expect(raw).toMatch(/^0 0x0 /); // what the kernel shows
+    const [thread] = listThreads(context, Number(kthread));
+    expect(thread?.syscall).toMatchObject({ state: "none", name: null });
+  });
+
   it("throws ProcessGone for a PID that does not exist", () => {
     expect(() => listThreads(context, unusedPid())).toThrow(ProcessGone);
   });
