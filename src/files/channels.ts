@@ -116,15 +116,19 @@ export function buildChannels(processes: readonly ProcessFiles[], socketList: re
     channels.push({ kind, inode: Math.min(s.inode, peer.inode), label, match: "address", ends });
   }
 
-  // UNIX: socketpair() allocates its two inodes one after the other.
+  // UNIX: socketpair() allocates its two inodes one after the other, and a connected socket
+  // whose peer is alive has a reference count of at least 3 (the peer holds one). Pair such
+  // sockets in ascending order, so a pair is never split across two neighbours.
   const unix = new Map<number, Omit<Socket, "owners">>();
   for (const s of socketList) if (s.protocol === "unix") unix.set(s.inode, s);
-  for (const s of unix.values()) {
-    if (s.state !== "ESTAB" || s.path !== null || done.has(s.inode) || !sockets.has(s.inode)) continue;
-    const peer = unix.get(s.inode + 1);
-    if (!peer || peer.state !== "ESTAB" || peer.path !== null || peer.socketType !== s.socketType || !sockets.has(peer.inode)) continue;
-    if (done.has(peer.inode)) continue;
+  const pairable = (s: Omit<Socket, "owners"> | undefined): s is Omit<Socket, "owners"> =>
+    s !== undefined && s.state === "ESTAB" && s.path === null && (s.refCount ?? 0) >= 3 && !done.has(s.inode);
+  for (const inode of [...unix.keys()].sort((a, b) => a - b)) {
+    const s = unix.get(inode);
+    const peer = unix.get(inode + 1);
+    if (!pairable(s) || !pairable(peer) || peer.socketType !== s.socketType) continue;
     done.add(s.inode).add(peer.inode);
+    if (!sockets.has(s.inode) || !sockets.has(peer.inode)) continue;
     const ends = [...(sockets.get(s.inode) ?? []), ...(sockets.get(peer.inode) ?? [])].map((h) => end(h, true));
     channels.push({ kind: "unix", inode: s.inode, label: null, match: "adjacent-inode", ends });
   }

@@ -38,6 +38,8 @@ export interface Socket {
   readonly txQueue: number | null;
   readonly rxQueue: number | null;
   readonly uid: number | null;
+  /** unix: the kernel's reference count on the socket (3 or more while a connected peer is alive). */
+  readonly refCount: number | null;
   /** Processes holding the socket (empty: kernel-held, TIME_WAIT, or of a process we cannot read). */
   readonly owners: readonly SocketOwner[];
 }
@@ -77,6 +79,7 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
     txQueue: e.txQueue,
     rxQueue: e.rxQueue,
     uid: e.uid,
+    refCount: null,
   };
 }
 
@@ -102,6 +105,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
             txQueue: null,
             rxQueue: null,
             uid: null,
+            refCount: e.refCount,
           });
       } else if (protocol === "packet") {
         for (const e of procFs.parse(file, parseNetPacket))
@@ -118,6 +122,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
             txQueue: null,
             rxQueue: null,
             uid: e.uid,
+            refCount: null,
           });
       } else {
         const family = protocol.endsWith("6") ? "inet6" : "inet";

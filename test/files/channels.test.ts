@@ -1,0 +1,262 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { buildChannels, channels, channelsToDot } from "../../src/files/channels.js";
+import { pipeline } from "../../src/files/pipeline.js";
+import { sockets } from "../../src/files/sockets.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { runCli } from "../helpers/cli.js";
+import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { tempDir } from "./_helpers.js";
+
+const context = createProcessContext(openProcFs());
+const dir = tempDir();
+
+function children(pid: number): number[] {
+  return fs
+    .readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== "")
+    .map(Number);
+}
+
+function comm(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+}
+
+async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("a real `yes | gzip` pipeline", () => {
+  let shell: LiveProcess;
+  let yes: number;
+  let gzip: number;
+  beforeAll(async () => {
+    shell = await startProcess("sh", ["-c", "yes | gzip -1 > /dev/null"], { detached: true });
+    [yes, gzip] = await until(() => {
+      const kids = children(shell.pid);
+      const y = kids.find((p) => comm(p) === "yes");
+      const g = kids.find((p) => comm(p) === "gzip");
+      return y && g ? [y, g] : undefined;
+    }, "yes and gzip");
+  });
+  afterAll(async () => {
+    try {
+      process.kill(-shell.pid, "SIGKILL");
+    } catch {}
+    await shell.kill();
+  });
+
+  it("channels() joins yes's write end to gzip's read end by pipe inode", () => {
+    const list = channels(context, { pid: yes });
+    const pipe = list.find((c) => c.kind === "pipe" && c.ends.some((e) => e.pid === yes && e.fd === 1));
+    expect(pipe).toBeDefined();
+    expect(pipe?.ends.filter((e) => e.pid === yes || e.pid === gzip)).toEqual([
+      expect.objectContaining({ pid: yes, fd: 1, side: "write" }),
+      expect.objectContaining({ pid: gzip, fd: 0, side: "read" }),
+    ]);
+    expect(fs.readlinkSync(`/proc/${yes}/fd/1`)).toBe(`pipe:[${pipe?.inode}]`);
+  });
+
+  it("peers --dot draws the pipe from writer to reader", async () => {
+    const result = await runCli(["peers", String(gzip), "--dot"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^digraph procscope \{/);
+    expect(result.stdout).toContain(`p${yes} -> p${gzip} [label="pipe:[`);
+    expect(result.stdout).toContain(`p${gzip} [label="${gzip} gzip"];`);
+  });
+
+  it("pipeline() orders the stages, measures rates and names gzip the bottleneck", async () => {
+    const result = await pipeline(context, yes, { intervalMs: 600 });
+    expect(result.stages.map((s) => s.pid)).toEqual([yes, gzip]);
+    const [y, g] = result.stages;
+    expect(y?.writeRate).toBeGreaterThan(0);
+    expect(g?.readRate).toBeGreaterThan(0);
+    expect(result.bottleneck).toBe(gzip);
+    expect(result.reason).toContain(`gzip (${gzip})`);
+  });
+
+  it("pipeline given the shell finds its children's pipeline; --json works", async () => {
+    const result = await runCli(["pipeline", String(shell.pid), "--interval", "200", "--json"]);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { stages: { pid: number }[] }).stages.map((s) => s.pid)).toEqual([yes, gzip]);
+  });
+});
+
+describe("pipeline of a process outside any pipeline", () => {
+  it("is a one-line error", async () => {
+    const lone = await startProcess("sleep", ["30"], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
+    try {
+      const result = await runCli(["pipeline", String(lone.pid), "--interval", "50"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^procscope: process \d+ is not part of a pipeline .*\n$/);
+    } finally {
+      await lone.kill();
+    }
+  });
+});
+
+describe("a FIFO between two processes", () => {
+  it("is found by device and inode, writer first", async () => {
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const reader = await startProcess("cat", [fifo], { stdio: ["ignore", "ignore", "ignore"] });
+    const writer = await startProcess("sh", ["-c", 'exec 3>"$0"; echo ready; read x', fifo], { ready: "ready" });
+    try {
+      const list = channels(context, { pid: writer.pid });
+      const channel = list.find((c) => c.kind === "fifo");
+      expect(channel?.label).toBe(fifo);
+      expect(channel?.inode).toBe(fs.statSync(fifo).ino);
+      expect(channel?.ends.map((e) => [e.pid, e.fd, e.side])).toEqual([
+        [writer.pid, 3, "write"],
+        [reader.pid, 3, "read"],
+      ]);
+    } finally {
+      await writer.kill();
+      await reader.kill();
+    }
+  });
+});
+
+describe("sockets between processes", () => {
+  let server: LiveProcess;
+  let port: number;
+  let client: net.Socket;
+  beforeAll(async () => {
+    server = await startProcess(
+      process.execPath,
+      [
+        "-e",
+        "const s=require('net').createServer((c)=>{console.log('accepted');c.on('data',()=>{})}).listen(0,'127.0.0.1',()=>console.log('port='+s.address().port))",
+      ],
+      { ready: /port=\d+/ },
+    );
+    port = Number(/port=(\d+)/.exec(server.output())?.[1]);
+    client = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+    await server.waitFor("accepted");
+  });
+  afterAll(async () => {
+    client.destroy();
+    await server.kill();
+  });
+
+  it("sockets() lists the node server's listener with the same inode as ss", () => {
+    const table = sockets(context, { pid: server.pid, protocols: ["tcp"] });
+    const listener = table.sockets.find((s) => s.state === "LISTEN");
+    expect(listener).toMatchObject({ localAddress: "127.0.0.1", localPort: port, remoteAddress: "0.0.0.0", remotePort: 0 });
+    expect(listener?.owners.map((o) => o.pid)).toEqual([server.pid]);
+    const ss = execFileSync("ss", ["-H", "-tlne", "sport", "=", `:${port}`], { encoding: "utf8" });
+    expect(ss).toContain(`ino:${listener?.inode} `);
+    expect(table.sockets.some((s) => s.state === "ESTAB" && s.localPort === port)).toBe(true);
+  });
+
+  it("channels() pairs the TCP connection's two local ends by address", () => {
+    const list = channels(context, { pid: server.pid });
+    const tcp = list.find((c) => c.kind === "tcp");
+    expect(tcp?.match).toBe("address");
+    expect(new Set(tcp?.ends.map((e) => e.pid))).toEqual(new Set([server.pid, process.pid]));
+    expect(tcp?.label).toContain(`127.0.0.1:${port}`);
+  });
+
+  it("channels() pairs the stdio socketpair of a child with this process, as ss -x sees it", () => {
+    // The server's stdio are socketpairs whose other ends this process holds (libuv makes them so).
+    const list = channels(context, { pid: server.pid }).filter(
+      (c) => c.kind === "unix" && c.match === "adjacent-inode" && c.ends.some((e) => e.pid === process.pid),
+    );
+    expect(list.length).toBeGreaterThan(0);
+    const ss = execFileSync("ss", ["-H", "-xn"], { encoding: "utf8" });
+    for (const c of list) {
+      const inodes = [...new Set(c.ends.map((e) => e.inode))];
+      expect(inodes).toHaveLength(2);
+      // ss prints "local-address inode peer-address peer-inode"; the kernel's peer must be the other one.
+      const [a, b] = inodes as [number, number];
+      expect(ss).toMatch(new RegExp(`\\* (${a}\\s+\\* ${b}|${b}\\s+\\* ${a})\\b`));
+    }
+  });
+
+  it("net --json and the table show the listener with its process", async () => {
+    const json = await runCli(["net", String(server.pid), "--json", "--protocol", "tcp"]);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { sockets: { localPort: number; state: string }[] };
+    expect(parsed.sockets.some((s) => s.localPort === port && s.state === "LISTEN")).toBe(true);
+    const text = await runCli(["net", String(server.pid)]);
+    expect(text.stdout).toMatch(new RegExp(`tcp +LISTEN .*127\\.0\\.0\\.1:${port} .*pid=${server.pid},fd=\\d+`));
+    expect((await runCli(["net", "--protocol", "sctp"])).code).toBe(2);
+  });
+});
+
+describe("buildChannels()", () => {
+  it("keeps only channels joining two processes and leaves unknown unix peers out", () => {
+    const proc = (pid: number, fds: { fd: number; type: "pipe" | "socket"; inode: number; mode: "r" | "w" | "rw" }[]) => ({
+      pid,
+      comm: `p${pid}`,
+      uid: 0,
+      user: "root",
+      startTimeTicks: pid,
+      errors: {},
+      fds: fds.map((f) => ({
+        ...f,
+        pid,
+        target: `${f.type}:[${f.inode}]`,
+        anonKind: null,
+        path: null,
+        deleted: false,
+        pos: 0,
+        flags: [],
+        mntId: 1,
+        size: null,
+        device: null,
+        errors: {},
+      })),
+    });
+    const unix = (inode: number, path: string | null, refCount = 3) => ({
+      protocol: "unix" as const,
+      inode,
+      state: "ESTAB",
+      socketType: "stream",
+      localAddress: null,
+      localPort: null,
+      remoteAddress: null,
+      remotePort: null,
+      path,
+      txQueue: null,
+      rxQueue: null,
+      uid: null,
+      refCount,
+    });
+    const list = buildChannels(
+      [
+        proc(1, [
+          { fd: 3, type: "pipe", inode: 10, mode: "w" },
+          { fd: 4, type: "pipe", inode: 11, mode: "r" },
+          { fd: 5, type: "socket", inode: 20, mode: "rw" },
+          { fd: 8, type: "socket", inode: 50, mode: "rw" },
+        ]),
+        proc(2, [
+          { fd: 0, type: "pipe", inode: 10, mode: "r" },
+          { fd: 6, type: "socket", inode: 21, mode: "rw" },
+          { fd: 7, type: "socket", inode: 40, mode: "rw" },
+          { fd: 9, type: "socket", inode: 51, mode: "rw" },
+        ]),
+      ],
+      // 50 and 51 are neighbours, but refcount 2 says their peers are gone: not a pair.
+      [unix(20, null), unix(21, null), unix(40, null), unix(41, null), unix(50, null, 2), unix(51, null, 2)],
+    );
+    expect(list.map((c) => [c.kind, c.inode, c.match])).toEqual([
+      ["pipe", 10, "inode"],
+      ["unix", 20, "adjacent-inode"],
+    ]);
+    expect(channelsToDot(list)).toContain('p1 -> p2 [label="pipe:[10]"];');
+  });
+});

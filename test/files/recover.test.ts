@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { Conflict, InvalidArgument, NotFound } from "../../src/errors.js";
+import { recover } from "../../src/files/recover.js";
+import { runCli } from "../helpers/cli.js";
+import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { holderBinary, readyNumbers, tempDir } from "./_helpers.js";
+
+const dir = tempDir();
+const content = randomBytes(8 * 1024 * 1024);
+const sha256 = createHash("sha256").update(content).digest("hex");
+let holder: LiveProcess;
+let fdOf: Record<string, number>;
+
+beforeAll(async () => {
+  const file = path.join(dir, "plain.bin");
+  const doomed = path.join(dir, "doomed-8MiB.bin");
+  fs.writeFileSync(file, "plain file\n".repeat(2000));
+  fs.writeFileSync(doomed, content);
+  holder = await startProcess(holderBinary(), [file, doomed], { ready: "ready" });
+  fdOf = readyNumbers(holder.output());
+  expect(fs.existsSync(doomed)).toBe(false);
+});
+afterAll(() => holder.kill());
+
+function noPartials(): void {
+  expect(fs.readdirSync(dir).filter((n) => n.includes(".partial"))).toEqual([]);
+}
+
+describe("recover()", () => {
+  it("copies a deleted 8 MiB file byte for byte and reports its sha256", async () => {
+    const out = path.join(dir, "recovered.bin");
+    const seen: number[] = [];
+    const result = await recover(openProcFs(), holder.pid, fdOf.d as number, out, { onProgress: (copied) => seen.push(copied) });
+    expect(result).toMatchObject({ bytes: content.length, sha256, deleted: true, growing: false });
+    expect(fs.readFileSync(out).equals(content)).toBe(true);
+    expect(seen[seen.length - 1]).toBe(content.length);
+    noPartials();
+  });
+
+  it("never overwrites an existing file unless forced", async () => {
+    const out = path.join(dir, "existing.bin");
+    fs.writeFileSync(out, "keep me");
+    await expect(recover(openProcFs(), holder.pid, fdOf.d as number, out)).rejects.toThrow(Conflict);
+    expect(fs.readFileSync(out, "utf8")).toBe("keep me");
+    const forced = await recover(openProcFs(), holder.pid, fdOf.d as number, out, { force: true });
+    expect(forced.sha256).toBe(sha256);
+    noPartials();
+  });
+
+  it("refuses pipes, sockets and eventfds with the reason, writing nothing", async () => {
+    const out = path.join(dir, "refused.bin");
+    await expect(recover(openProcFs(), holder.pid, fdOf.pr as number, out)).rejects.toThrow(/pipe: reading it through \/proc would steal/);
+    await expect(recover(openProcFs(), holder.pid, fdOf.s0 as number, out)).rejects.toThrow(/socket cannot be reopened/);
+    await expect(recover(openProcFs(), holder.pid, fdOf.e as number, out)).rejects.toThrow(InvalidArgument);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("rejects an output in a missing directory", async () => {
+    await expect(recover(openProcFs(), holder.pid, fdOf.d as number, path.join(dir, "missing", "x"))).rejects.toThrow(NotFound);
+  });
+});
+
+describe("procscope recover", () => {
+  it("prints bytes and sha256 and exits 1 without touching an existing OUT", async () => {
+    const out = path.join(dir, "cli.bin");
+    const first = await runCli(["recover", String(holder.pid), String(fdOf.d), "-o", out]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`recovered ${content.length} bytes from fd ${fdOf.d} of process ${holder.pid}`);
+    expect(first.stdout).toContain(`sha256 ${sha256}`);
+    const again = await runCli(["recover", String(holder.pid), String(fdOf.d), "-o", out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists: not overwriting it \(use --force\)\n$/);
+  });
+
+  it("--deleted PID -o DIR recovers every deleted file of the process", async () => {
+    const outDir = path.join(dir, "all");
+    fs.mkdirSync(outDir);
+    const result = await runCli(["recover", "--deleted", String(holder.pid), "-o", outDir, "--json"]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { recovered: { out: string; sha256: string }[]; failed: unknown[] };
+    expect(parsed.failed).toEqual([]);
+    expect(parsed.recovered.map((r) => r.sha256)).toEqual([sha256]);
+    expect(fs.readdirSync(outDir)).toEqual([`${holder.pid}-fd${fdOf.d}-doomed-8MiB.bin`]);
+  });
+
+  it("gives usage errors for missing -o and FD", async () => {
+    expect((await runCli(["recover", String(holder.pid), "3"])).code).toBe(2);
+    expect((await runCli(["recover", String(holder.pid), "-o", path.join(dir, "y")])).code).toBe(2);
+    expect((await runCli(["recover", String(holder.pid), "x", "-o", path.join(dir, "y")])).code).toBe(2);
+  });
+
+  it("copies a growing file up to its size at the start and says so", async () => {
+    const log = path.join(dir, "growing.log");
+    fs.writeFileSync(log, "first part\n".repeat(50000));
+    const writer = await startProcess("sh", ["-c", 'exec 3>>"$0"; echo ready; read x', log], { ready: "ready" });
+    try {
+      const out = path.join(dir, "growing-copy.log");
+      let appended = false;
+      const result = await recover(openProcFs(), writer.pid, 3, out, {
+        chunkSize: 64 * 1024,
+        onProgress: () => {
+          if (!appended) fs.appendFileSync(log, "written during the copy\n");
+          appended = true;
+        },
+      });
+      expect(result).toMatchObject({ bytes: 550000, growing: true, sizeAfter: 550000 + 24 });
+      expect(fs.readFileSync(out).equals(fs.readFileSync(log).subarray(0, 550000))).toBe(true);
+      const cli = await runCli(["recover", String(writer.pid), "3", "-o", path.join(dir, "growing-cli.log")]);
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).not.toContain("still growing");
+    } finally {
+      await writer.kill();
+    }
+  });
+});
