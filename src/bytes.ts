@@ -10,14 +10,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * decodeBytes(Buffer.from([0x61, 0xff])) === "a\\xff"
  */
 export function decodeBytes(bytes: Uint8Array): string {
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if ((bytes[i] as number) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  // U+FFFD marks invalid input (or a literal U+FFFD, which the strict decoder keeps as is).
+  if (!text.includes("\uFFFD")) return text;
   try {
     return utf8.decode(bytes);
   } catch {

@@ -29,6 +29,11 @@ export interface ProcessDir {
   ownerUid(): number;
   /** Runs `parse` on a file, naming the file in any parse error. */
   parse<T>(name: string, parse: (text: string) => T): T;
+  /**
+   * Runs `parse` on a file's bytes without copying them; `parse` must not keep the array (it is
+   * a reused buffer).
+   */
+  parseBytes<T>(name: string, parse: (bytes: Uint8Array) => T): T;
   /** stat() of a file in the directory, following links (fd/N → the open file's inode and size). */
   statFile(name: string): fs.BigIntStats;
   /** lstat() of a file in the directory (the link itself). */
@@ -106,6 +111,16 @@ function readFileBytes(absPath: string): Buffer {
   try {
     const n = readAll(fd);
     return Buffer.from(scratch.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads a file into the scratch buffer and returns a view of it (valid until the next read). */
+function readFileView(absPath: string): Buffer {
+  const fd = fs.openSync(absPath, "r");
+  try {
+    return scratch.subarray(0, readAll(fd));
   } finally {
     fs.closeSync(fd);
   }
@@ -344,6 +359,21 @@ class ProcessDirImpl implements ProcessDir {
     const text = this.readText(name);
     try {
       return parse(text);
+    } catch (error) {
+      if (error instanceof ParseError) throw error.withPath(this.procFs.resolve(`${this.relPath}/${name}`));
+      throw error;
+    }
+  }
+
+  parseBytes<T>(name: string, parse: (bytes: Uint8Array) => T): T {
+    let view: Buffer;
+    try {
+      view = readFileView(`${this.via}/${name}`);
+    } catch (error) {
+      this.fail(name, error);
+    }
+    try {
+      return parse(view);
     } catch (error) {
       if (error instanceof ParseError) throw error.withPath(this.procFs.resolve(`${this.relPath}/${name}`));
       throw error;

@@ -8,7 +8,7 @@ import { decodeBytes } from "../bytes.js";
 import { AccessDenied, ProcessGone, ProcError } from "../errors.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
-import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
+import { type PidStatus, parsePidStatusBrief } from "../procfs/pid/status.js";
 import { ttyName } from "./tty.js";
 
 export const ZOMBIE_REASON = "zombie: it has exited and waits for its parent to reap it";
@@ -112,10 +112,9 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
   let vmRssBytes: number | null = null;
   if (fields.user) {
     try {
-      status ??= dir.parse("status", parsePidStatus);
-      vmRssBytes = status.vmRssBytes;
-      const uids = status.uids;
-      uid = uids?.effective ?? null;
+      const brief = status ?? dir.parse("status", parsePidStatusBrief);
+      vmRssBytes = brief.vmRssBytes;
+      uid = brief.uids?.effective ?? null;
       user = uid === null ? null : context.users.userName(uid);
       if (uid === null) errors.uid = errors.user = "status has no Uid line";
     } catch (error) {
@@ -126,7 +125,7 @@ export function readProcessFrom(dir: ProcessDir, context: ProcessContext, fields
   let cmdline: string[] | null = null;
   if (fields.cmdline) {
     try {
-      cmdline = parseCmdline(dir.readBytes("cmdline"));
+      cmdline = dir.parseBytes("cmdline", parseCmdline);
     } catch (error) {
       errors.cmdline = fieldFailure(error);
     }

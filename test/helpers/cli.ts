@@ -30,7 +30,7 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-export const BIN = path.resolve("dist/cli/bin.js");
+export const BIN = path.resolve("dist/bin/procscope.js");
 
 /** Runs dist/cli/bin.js (built by `npm test` before vitest starts). */
 export function runBin(

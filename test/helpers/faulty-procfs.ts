@@ -8,26 +8,21 @@ import type { ProcFs, ProcessDir } from "../../src/access/proc-fs.js";
 export type FaultRule = (pid: number, name: string) => Error | undefined;
 
 export function faultyProcFs(inner: ProcFs, rule: FaultRule): ProcFs {
-  const wrapDir = (dir: ProcessDir): ProcessDir => {
-    const check = (name: string) => {
-      const error = rule(dir.pid, name);
-      if (error) throw error;
-    };
-    return {
-      pid: dir.pid,
-      relPath: dir.relPath,
-      readText: (name) => (check(name), dir.readText(name)),
-      readBytes: (name) => (check(name), dir.readBytes(name)),
-      readLink: (name) => (check(name), dir.readLink(name)),
-      listDir: (name) => (check(name), dir.listDir(name)),
-      ownerUid: () => dir.ownerUid(),
-      parse: (name, parse) => (check(name), dir.parse(name, parse)),
-      statFile: (name) => (check(name), dir.statFile(name)),
-      lstatFile: (name) => (check(name), dir.lstatFile(name)),
-      openRaw: (name, flags) => (check(name), dir.openRaw(name, flags)),
-      close: () => dir.close(),
-    };
-  };
+  // Every ProcessDir method whose first argument is a file name can fail; the rest pass through.
+  const wrapDir = (dir: ProcessDir): ProcessDir =>
+    new Proxy(dir, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (typeof args[0] === "string") {
+            const error = rule(target.pid, args[0]);
+            if (error) throw error;
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
   return new Proxy(inner, {
     get(target, property, receiver) {
       if (property === "openProcess") {

@@ -124,12 +124,9 @@ describe("listing under churn", () => {
     try {
       const context = createProcessContext(openProcFs());
       const skipped: string[] = [];
-      let listings = 0;
       let seenShortLived = 0;
-      const until = Date.now() + 3000;
-      while (Date.now() < until) {
+      for (let listing = 0; listing < 30; listing++) {
         const rows = listProcesses(context, { onSkip: (pid, error) => skipped.push(`${pid}: ${error.message}`) });
-        listings++;
         seenShortLived += rows.filter((r) => r.comm === "true").length;
         for (const row of rows) {
           expect(row.pid).toBeGreaterThan(0);
@@ -138,7 +135,6 @@ describe("listing under churn", () => {
         await new Promise((r) => setImmediate(r));
       }
       expect(skipped).toEqual([]);
-      expect(listings).toBeGreaterThan(10);
       // The churn was real: some listings caught a short-lived process.
       expect(seenShortLived).toBeGreaterThan(0);
       // And the real binary copes too.

@@ -6,15 +6,15 @@
 import { decodeBytes } from "../../bytes.js";
 
 function splitNul(bytes: Uint8Array): string[] {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: string[] = [];
   let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0) {
-      out.push(decodeBytes(bytes.subarray(start, i)));
-      start = i + 1;
-    }
+  while (start < buffer.length) {
+    const nul = buffer.indexOf(0, start);
+    const end = nul < 0 ? buffer.length : nul;
+    out.push(decodeBytes(buffer.subarray(start, end)));
+    start = end + 1;
   }
-  if (start < bytes.length) out.push(decodeBytes(bytes.subarray(start)));
   return out;
 }
 

@@ -195,3 +195,40 @@ export function parsePidStatus(text: string): PidStatus {
     raw,
   };
 }
+
+/** The two status fields a process listing needs, found without building the whole record. */
+export interface PidStatusBrief {
+  readonly uids: IdSet | null;
+  readonly vmRssBytes: number | null;
+}
+
+function lineValue(text: string, key: string): string | null {
+  const at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
+  if (at < 0) return null;
+  const start = (at === 0 ? 0 : at + 1) + key.length;
+  const end = text.indexOf("\n", start);
+  return text.slice(start, end < 0 ? undefined : end).trim();
+}
+
+/**
+ * Extracts Uid and VmRSS only: listings read status for every process, and building the full
+ * record (60-odd fields) costs more than reading the file.
+ * parsePidStatusBrief("Uid:\t1\t2\t3\t4\nVmRSS:\t 8 kB\n").vmRssBytes === 8192
+ */
+export function parsePidStatusBrief(text: string): PidStatusBrief {
+  const uidText = lineValue(text, "Uid:");
+  let uids: IdSet | null = null;
+  if (uidText !== null) {
+    const parts = uidText.split("\t").map(Number);
+    if (parts.length < 4 || parts.some((n) => !Number.isInteger(n))) throw new ParseError('"Uid" needs four ids', uidText);
+    uids = { real: parts[0] as number, effective: parts[1] as number, saved: parts[2] as number, filesystem: parts[3] as number };
+  }
+  const rssText = lineValue(text, "VmRSS:");
+  let vmRssBytes: number | null = null;
+  if (rssText !== null) {
+    if (!rssText.endsWith(" kB")) throw new ParseError('"VmRSS" is not "N kB"', rssText);
+    vmRssBytes = Number(rssText.slice(0, -3)) * 1024;
+    if (!Number.isFinite(vmRssBytes)) throw new ParseError('"VmRSS" is not "N kB"', rssText);
+  }
+  return { uids, vmRssBytes };
+}
