@@ -81,6 +81,9 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
     throw error;
   }
   const inode = listed.inode;
+  // The starting point is fixed now, not when the caller first iterates, so nothing written in
+  // between is skipped.
+  const startOffset = options.fromStart ? 0 : Number(raw.stat().size);
   const pollMs = options.pollMs ?? 100;
   const signal = options.signal;
 
@@ -98,7 +101,7 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
 
   async function* chunks(): AsyncIterable<Buffer> {
     const buffer = Buffer.allocUnsafe(256 * 1024);
-    let offset = options.fromStart ? 0 : Number(raw.stat().size);
+    let offset = startOffset;
     try {
       for (;;) {
         const size = Number(raw.stat().size);
