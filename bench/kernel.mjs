@@ -1,5 +1,5 @@
 /**
- * Benchmarks for the threads and kernel commands: wall time of one run of the real CLI against
+ * Benchmarks for the threads and kernel commands: wall time of one run of the real (bundled) CLI against
  * the nearest peer doing the same work, medians of several runs.
  *  - threads PID (64 threads) vs `ps -L -o tid,stat,time,psr,wchan,comm -p PID`
  *  - stack PID (64 threads) vs `cat /proc/PID/task/STAR/stack` (no packaged peer reads kernel stacks)
@@ -7,19 +7,16 @@
  *  - ksym NAME and ksym ADDR vs `grep -w NAME /proc/kallsyms` (the usual way)
  *  - sysctl (all keys) vs `sysctl -a`; sysctl vm.swappiness vs `sysctl vm.swappiness`
  *
- *   node bench/kernel.mjs          (after `npx tsc -p tsconfig.json`; needs gcc, procps; root for stack/ksym)
+ *   node bench/kernel.mjs          (after `npm run build`; needs gcc, procps; root for stack/ksym)
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BIN, CLEAN_ENV, median } from "./_util.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = path.join(ROOT, "dist/cli/bin.js");
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const ENV = { ...process.env };
-delete ENV.NODE_EXTRA_CA_CERTS;
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
 const THREADS_C = `
 #include <pthread.h>
@@ -34,14 +31,12 @@ int main(void) {
 }
 `;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /** Output goes to a pipe, not /dev/null: GNU grep stops at the first match when it sees /dev/null. */
 function timeOf(command, args) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const start = process.hrtime.bigint();
-    execFileSync(command, args, { env: ENV, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 });
+    execFileSync(command, args, { env: CLEAN_ENV, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 });
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return median(times);
@@ -106,9 +101,10 @@ export async function run(report) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log("ratio = peer time / our time (above 1: procscope is faster)");
   await run((name, { ours: o, peer, peerName, note }) => {
     console.log(
-      `${name.padEnd(30)} ours ${o.toFixed(1).padStart(7)} ms  ${peerName.padEnd(18)} ${peer.toFixed(1).padStart(7)} ms  ratio ${(o / peer).toFixed(2)}${note ? `  (${note})` : ""}`,
+      `${name.padEnd(30)} ours ${o.toFixed(1).padStart(7)} ms  ${peerName.padEnd(18)} ${peer.toFixed(1).padStart(7)} ms  ${(peer / o).toFixed(2)}x${note ? `  (${note})` : ""}`,
     );
   });
 }

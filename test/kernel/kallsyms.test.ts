@@ -8,7 +8,7 @@ import { type KallsymsIndex, loadKallsyms, parseKsymQuery } from "../../src/kern
 import { kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../../src/procfs/kallsyms.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
-import { runAs, worldReadableBin } from "../threads/_helpers.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -182,17 +182,12 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
   });
 
   it("says addresses are hidden when run as uid 65534 instead of printing zeros", async () => {
-    const bin = worldReadableBin();
-    try {
-      const result = await runAs(bin, 65534, ["ksym", "hrtimer_nanosleep"]);
-      const zeroed = fs.readFileSync("/proc/kallsyms", "latin1").startsWith("0000000000000000");
-      expect(zeroed).toBe(false); // we are root: the file shows us real addresses
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(
-        /^procscope: kernel symbol addresses read as zero: kernel.kptr_restrict=\d; not root \(reading them needs CAP_SYSLOG\)\n$/,
-      );
-    } finally {
-      fs.rmSync(path.dirname(path.dirname(path.dirname(bin))), { recursive: true, force: true });
-    }
+    const result = await runAsNobody(["ksym", "hrtimer_nanosleep"]);
+    const zeroed = fs.readFileSync("/proc/kallsyms", "latin1").startsWith("0000000000000000");
+    expect(zeroed).toBe(false); // we are root: the file shows us real addresses
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^procscope: kernel symbol addresses read as zero: kernel.kptr_restrict=\d; not root \(reading them needs CAP_SYSLOG\)\n$/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { openProcFs } from "../../src/access/proc-fs.js";
 import { InvalidArgument, NotFound } from "../../src/errors.js";
 import { listSysctl, sameSysctlValue, sysctlPath, writeSysctl } from "../../src/kernel/sysctl.js";
 import { runCli } from "../helpers/cli.js";
-import { runAs, worldReadableBin } from "../threads/_helpers.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
 
 const isRoot = process.geteuid?.() === 0;
 const SWAPPINESS = "/proc/sys/vm/swappiness";
@@ -118,15 +118,10 @@ describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
   });
 
   it("without root, writing exits 4 and changes nothing", async () => {
-    const bin = worldReadableBin();
-    try {
-      const result = await runAs(bin, 65534, ["sysctl", "vm.swappiness", other, "--yes"]);
-      expect(result.code).toBe(4);
-      expect(result.stderr).toMatch(/^procscope: .*permission denied.*\n$/);
-      expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(original);
-    } finally {
-      fs.rmSync(path.dirname(path.dirname(path.dirname(bin))), { recursive: true, force: true });
-    }
+    const result = await runAsNobody(["sysctl", "vm.swappiness", other, "--yes"]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/^procscope: .*permission denied.*\n$/);
+    expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(original);
   });
 });
 

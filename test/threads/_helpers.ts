@@ -1,8 +1,4 @@
 /** C helpers for the threads tests: sleeping threads, threads that exit on request, a vfork parent in D. */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { compileC } from "../helpers/native.js";
 
 /** Main thread and 4 workers, all in nanosleep; prints "ready" once the workers run. */
@@ -107,34 +103,4 @@ export function vanishingBinary(): string {
 
 export function vforkBinary(): string {
   return compileC("threads-vfork", VFORK_C);
-}
-
-/**
- * A world-readable copy of dist/ and commander, so the real binary can run as uid 65534 even when
- * the checkout is not readable by that user. Returns the path of bin.js in the copy.
- */
-export function worldReadableBin(): string {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-bin-"));
-  fs.cpSync(path.resolve("dist"), path.join(base, "dist"), { recursive: true });
-  fs.cpSync(path.resolve("node_modules/commander"), path.join(base, "node_modules/commander"), { recursive: true });
-  fs.cpSync(path.resolve("package.json"), path.join(base, "package.json"));
-  const chmod = (p: string): void => {
-    const stats = fs.statSync(p);
-    fs.chmodSync(p, stats.isDirectory() ? 0o755 : 0o644);
-    if (stats.isDirectory()) for (const child of fs.readdirSync(p)) chmod(path.join(p, child));
-  };
-  chmod(base);
-  return path.join(base, "dist/cli/bin.js");
-}
-
-/** Runs a copied binary as another user; the environment is trimmed to PATH. */
-export function runAs(bin: string, uid: number, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...argv],
-      { encoding: "utf8", uid, gid: uid, cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
 }

@@ -10,7 +10,8 @@ import { groupStacks } from "../../src/threads/group.js";
 import { listThreads, readThreadStacks, type ThreadContext } from "../../src/threads/threads.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
-import { runAs, sleepersBinary, vanishingBinary, worldReadableBin } from "./_helpers.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
+import { sleepersBinary, vanishingBinary } from "./_helpers.js";
 
 const isRoot = process.geteuid?.() === 0;
 const procFs = openProcFs();
@@ -218,22 +219,20 @@ describe("threads that vanish while read", () => {
 
 describe("stack without root", () => {
   it.runIf(isRoot)("exits 4 with a one-line reason when run as uid 65534", async () => {
-    const bin = worldReadableBin();
     // A process of the same unprivileged user: ownership is not the obstacle, root is.
     const own = await startProcess("sleep", ["1000"], { uid: 65534, gid: 65534 });
-    const result = await runAs(bin, 65534, ["stack", String(own.pid)]);
+    const result = await runAsNobody(["stack", String(own.pid)]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(
       /^procscope: cannot read "\/proc\/\d+\/task\/\d+\/stack": permission denied \(kernel stacks are readable only by root/,
     );
     expect(result.stderr.split("\n")).toHaveLength(2);
     // Someone else's process (root's sleeper): the same exit code.
-    expect((await runAs(bin, 65534, ["stack", String(sleepers.pid)])).code).toBe(4);
+    expect((await runAsNobody(["stack", String(sleepers.pid)])).code).toBe(4);
     // threads still works without root, with the fields it may read.
-    const threads = await runAs(bin, 65534, ["threads", String(own.pid), "--json"]);
+    const threads = await runAsNobody(["threads", String(own.pid), "--json"]);
     expect(threads.code).toBe(0);
     expect(JSON.parse(threads.stdout)[0].syscall.name).toBe("clock_nanosleep");
-    fs.rmSync(path.dirname(path.dirname(path.dirname(bin))), { recursive: true, force: true });
     await own.kill();
   });
 });
