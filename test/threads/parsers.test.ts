@@ -112,6 +112,22 @@ describe("syscallName()", () => {
     expect(syscallName(101, "aarch64")).toBe("nanosleep");
     expect(syscallName(79, "aarch64")).toBe("newfstatat");
     expect(syscallName(435, "aarch64")).toBe("clone3");
+    // The 64-bit names of the __NR3264_* calls, and the calls arm64 opts into.
+    const arm64: [number, string][] = [
+      [25, "fcntl"],
+      [62, "lseek"],
+      [71, "sendfile"],
+      [80, "fstat"],
+      [98, "futex"],
+      [115, "clock_nanosleep"],
+      [163, "getrlimit"],
+      [222, "mmap"],
+      [223, "fadvise64"],
+      [38, "renameat"],
+      [447, "memfd_secret"],
+      [449, "futex_waitv"],
+    ];
+    for (const [nr, name] of arm64) expect(syscallName(nr, "aarch64")).toBe(name);
     expect(syscallName(0, "x86_64")).toBe("read");
   });
 
