@@ -17,7 +17,15 @@ export interface LiveProcess {
 }
 
 const started = new Set<LiveProcess>();
-let cleanupRegistered = false;
+
+// Registered when a test file imports this module (collection time), so it runs for that file
+// whether processes were started in a test or in a hook. The exit handler catches a crashed run.
+afterAll(async () => {
+  await Promise.all([...started].map((p) => p.kill("SIGKILL")));
+});
+process.once("exit", () => {
+  for (const p of started) p.child.kill("SIGKILL");
+});
 
 /** Starts a process; if `ready` is given, waits until its stdout shows it. */
 export async function startProcess(
@@ -25,12 +33,6 @@ export async function startProcess(
   args: readonly string[] = [],
   options: SpawnOptions & { ready?: string | RegExp } = {},
 ): Promise<LiveProcess> {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    afterAll(async () => {
-      await Promise.all([...started].map((p) => p.kill("SIGKILL")));
-    });
-  }
   const child = spawn(command, args as string[], { stdio: ["pipe", "pipe", "inherit"], ...options });
   let out = "";
   const waiters: Array<() => void> = [];
