@@ -29,10 +29,11 @@ export function timeCommand(command, args, runs = 15) {
   return median(times);
 }
 
-/** Median time (ms) of an in-process function. */
-export async function timeFunction(fn, runs = 10) {
+/** Median time (ms) of an in-process function; `pauseMs` waits (untimed) before each call. */
+export async function timeFunction(fn, runs = 10, pauseMs = 0) {
   const times = [];
   for (let i = 0; i < runs + 1; i++) {
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     const start = process.hrtime.bigint();
     await fn();
     if (i >= 1) times.push(Number(process.hrtime.bigint() - start) / 1e6);
