@@ -82,3 +82,55 @@ export { parsePidSyscall, type PidSyscall } from "./procfs/pid/syscall.js";
 export { parsePidSched, type PidSched } from "./procfs/pid/sched.js";
 export { parseKallsyms, type KallsymsTable } from "./procfs/kallsyms.js";
 export { syscallName, syscallArchOf, type SyscallArch } from "./procfs/syscalls/index.js";
+// Files and connections: open fds, lsof, channels between processes, sockets, recover, progress, follow, pipelines.
+export {
+  listFds,
+  listOpenFiles,
+  readFd,
+  deletedTotals,
+  classifyTarget,
+  FD_TYPES,
+  type FileDescriptor,
+  type FdType,
+  type ProcessFiles,
+  type DeletedTotal,
+  type ReadFdOptions,
+  type ListOpenFilesOptions,
+} from "./files/fds.js";
+export { pathMatcher } from "./files/holders.js";
+export {
+  channels,
+  buildChannels,
+  channelsToDot,
+  type Channel,
+  type ChannelEnd,
+  type ChannelKind,
+  type ChannelOptions,
+} from "./files/channels.js";
+export {
+  sockets,
+  readSocketTables,
+  SOCKET_PROTOCOLS,
+  type Socket,
+  type SocketOwner,
+  type SocketProtocol,
+  type SocketTable,
+  type SocketsOptions,
+} from "./files/sockets.js";
+export {
+  recover,
+  recoverDeleted,
+  type RecoverOptions,
+  type RecoverResult,
+  type RecoverDeletedResult,
+  type RecoverFailure,
+} from "./files/recover.js";
+export { progress, watchProgress, type FileProgress, type ProgressOptions, type ProgressTick } from "./files/progress.js";
+export { follow, followRefusal, type FollowOptions, type FollowTarget } from "./files/follow.js";
+export { pipeline, findBottleneck, type Pipeline, type PipelineStage, type PipelineOptions } from "./files/pipeline.js";
+export { parsePidFdinfo, decodeOpenFlags, accessMode, type PidFdinfo } from "./procfs/pid/fdinfo.js";
+export { parseNetInet, parseNetTcp, parseNetTcp6, decodeHexAddress, type InetSocketEntry, type InetFamily } from "./procfs/net/tcp.js";
+export { parseNetUdp, parseNetUdp6 } from "./procfs/net/udp.js";
+export { parseNetRaw, parseNetRaw6 } from "./procfs/net/raw.js";
+export { parseNetUnix, type UnixSocketEntry } from "./procfs/net/unix.js";
+export { parseNetPacket, type PacketSocketEntry } from "./procfs/net/packet.js";
