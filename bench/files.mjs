@@ -1,0 +1,65 @@
+/**
+ * files: `procscope lsof --json` and `procscope peers` against `lsof -n -P`, with 1000 extra idle
+ * processes holding a file, a pipe and a socketpair each. Runnable alone: node bench/files.mjs
+ */
+import { spawn } from "node:child_process";
+import { BIN, compile, requireTool, timeCommand } from "./_util.mjs";
+
+const HOLDERS_C = `
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 1000;
+  for (int i = 0; i < n; i++) {
+    if (fork() == 0) {
+      int p[2], s[2];
+      open("/etc/hostname", O_RDONLY);
+      if (pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, s)) return 1;
+      for (;;) pause();
+    }
+  }
+  puts("ready"); fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+async function startHolders(count) {
+  const forker = spawn(compile("files-holders", HOLDERS_C), [String(count)], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    forker.stdout.on("data", (d) => d.toString().includes("ready") && resolve());
+    forker.once("exit", () => reject(new Error("holder forker exited early")));
+  });
+  return {
+    stop() {
+      try {
+        process.kill(-forker.pid, "SIGKILL");
+      } catch {}
+    },
+  };
+}
+
+export async function run(report) {
+  requireTool("lsof", "lsof");
+  const holders = await startHolders(1000);
+  try {
+    const runs = 7;
+    const lsof = timeCommand("lsof", ["-n", "-P"], runs);
+    const ours = timeCommand(process.execPath, [BIN, "lsof", "--json"], runs);
+    report("lsof --json, 1000 extra processes x 6 fds", { ours, peer: lsof, peerName: "lsof -n -P", note: "goal >= 2x" });
+    const peers = timeCommand(process.execPath, [BIN, "peers"], runs);
+    report("peers (pipes, FIFOs, sockets joined)", { ours: peers, peer: lsof, peerName: "lsof -n -P", note: "goal >= 1x" });
+    const ss = timeCommand("ss", ["-a", "-n", "-p"], runs);
+    const net = timeCommand(process.execPath, [BIN, "net"], runs);
+    report("net (all sockets with their processes)", { ours: net, peer: ss, peerName: "ss -a -n -p" });
+  } finally {
+    holders.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printReport } = await import("./run.mjs");
+  await printReport([run]);
+}
