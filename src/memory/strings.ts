@@ -76,6 +76,10 @@ function finders(encoding: StringEncoding, min: number): Finder[] {
   return encoding === "ascii" ? [ascii] : encoding === "utf16le" ? [utf16] : [ascii, utf16];
 }
 
+function isPrintable(code: number): boolean {
+  return (code >= 0x20 && code < 0x7f) || code === 9;
+}
+
 interface Pending {
   address: bigint;
   latin1: string;
@@ -176,6 +180,12 @@ export async function* stringBatches(memory: ProcessMemory, options: StringsOpti
         offsets.push(m.index);
         texts.push(ascii ? run : finder.decode(run));
         encodings.push(finder.encoding);
+      }
+      if (ascii && pending[f] === null && !event.last) {
+        // A run shorter than MIN at the end of the chunk may go on in the next one.
+        let length = 0;
+        while (length < min && length < text.length - from && isPrintable(text.charCodeAt(text.length - 1 - length))) length++;
+        if (length > 0 && length < min) pending[f] = { address: address + BigInt(text.length - length), latin1: text.slice(-length) };
       }
     }
     if (list.length > 1 && batch.offsets.length > 1) {

@@ -104,7 +104,7 @@ describe("procscope read", () => {
   it("marks unreadable pages with ?? and warns once per hole", async () => {
     const result = await runCli(["read", String(target.pid), hex(target.file + 4096n - 8n), "24"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/: 0000 0000 0000 0000 \?\?\?\? \?\?\?\? \?\?\?\? \?\?\?\?  \.{8}\?{8}/);
+    expect(result.stdout).toMatch(/: 0000 0000 0000 0000 \?\?\?\? \?\?\?\? \?\?\?\? \?\?\?\? {2}\.{8}\?{8}/);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
@@ -248,6 +248,23 @@ describe("procscope strings", () => {
       .map((s) => `${Number(BigInt(s.address) - heapStart)} ${s.text}`);
     expect(ours).toEqual(reference);
     expect(ours.some((l) => l.endsWith(" HEAPSTRING-ONE"))).toBe(true);
+  });
+
+  it("prints the same lines from one thread, from worker threads and through the library", async () => {
+    const region = `${hex(target.big)}-${hex(target.big + BigInt(4 * MIB))}`;
+    const single = await runCli(["strings", String(target.pid), "--region", region, "-n", "5"]);
+    const workers = await runBin(["strings", String(target.pid), "--region", region, "-n", "5"], {
+      env: { ...process.env, PROCSCOPE_STRINGS_WORKERS: "2" },
+    });
+    const library = await runCli(["strings", String(target.pid), "--region", region, "-n", "5", "--json"]);
+    const fromJson = library.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .map((s) => `${s.address.slice(2)} ${s.region} ${s.text}`);
+    expect(single.stdout.trim().split("\n")).toEqual(fromJson);
+    expect(workers.stdout).toBe(single.stdout);
+    expect(fromJson.some((l) => l.endsWith(" anon EDGE-RUN-ACROSS-CHUNKS"))).toBe(true);
   });
 
   it("--encoding utf16le finds wide strings", async () => {
