@@ -4,6 +4,7 @@
  * which of the usual causes applies.
  */
 import fs from "node:fs";
+import { capabilityNames } from "../procfs/capabilities.js";
 import type { ProcFs, ProcessDir } from "./proc-fs.js";
 
 /** Facts about the caller and the /proc mount, read once. */
@@ -40,6 +41,23 @@ function callerFacts(procFs: ProcFs): CallerFacts {
   return cachedFacts;
 }
 
+function capabilityMask(statusText: string, key: string): bigint | null {
+  const match = new RegExp(`\\n${key}:\\t([0-9a-f]+)`).exec(statusText);
+  return match ? BigInt(`0x${match[1]}`) : null;
+}
+
+/** Capabilities the target has permitted that our effective set lacks (ptrace's cap_issubset check). */
+function capabilitiesWeLack(dir: ProcessDir): string[] {
+  try {
+    const ours = capabilityMask(fs.readFileSync("/proc/self/status", "utf8"), "CapEff");
+    const theirs = capabilityMask(dir.readText("status"), "CapPrm");
+    if (ours === null || theirs === null) return [];
+    return capabilityNames(theirs & ~ours);
+  } catch {
+    return [];
+  }
+}
+
 function statusUid(dir: ProcessDir): number | null {
   try {
     const match = /\nUid:\t\d+\t(\d+)/.exec(dir.readText("status"));
@@ -64,8 +82,12 @@ export function explainDenied(procFs: ProcFs, pid: number | undefined, dir: Proc
   }
   const realUid = statusUid(dir);
   if (facts.euid === 0) {
-    if (facts.ptraceScope === 3) return "denied even to root: kernel.yama.ptrace_scope=3 forbids all ptrace access";
-    return "denied even to root: a security module (SELinux, AppArmor, lockdown) or a kernel restriction";
+    if (facts.ptraceScope === 3) return "not even root may read it: kernel.yama.ptrace_scope=3 forbids all ptrace access";
+    const missing = capabilitiesWeLack(dir);
+    if (missing.length > 0) {
+      return `not even root may read it: the process holds capabilities this session lacks (${missing.join(", ")}), so the kernel refuses ptrace-mode access`;
+    }
+    return "not even root may read it: a security module (SELinux, AppArmor, lockdown) or a kernel restriction";
   }
   if (facts.hidepid && facts.hidepid !== "0" && facts.hidepid !== "off" && owner !== facts.euid) {
     return `/proc is mounted with hidepid=${facts.hidepid}: only the owner and root can read it`;
