@@ -169,7 +169,7 @@ const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp
  */
 export function channels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
   if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
-  const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["pipe", "fifo"] });
+  const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["fifo"], modeFromLink: true });
   const tables = readSocketTables(context.procFs);
   const list = buildChannels(
     processes,

@@ -136,7 +136,24 @@ export interface ReadFdOptions {
   readonly stat?: boolean;
   /** Read fdinfo only for fds of these types (default: all). */
   readonly fdinfoTypes?: readonly FdType[];
+  /**
+   * For fds whose fdinfo is skipped, take the access mode from the link's permission bits
+   * (one lstat instead of reading fdinfo; the kernel sets them from f_mode), as lsof does.
+   */
+  readonly modeFromLink?: boolean;
 }
+
+/**
+ * What listings read fdinfo for: the fds where an offset means something. Pipes, sockets and anon
+ * inodes get their access mode from the link instead (lsof's way), which makes a listing of
+ * every process about a third faster; `fds PID` reads fdinfo for all.
+ */
+export const LISTING_FDINFO: ReadFdOptions = {
+  fdinfoTypes: ["file", "dir", "memfd", "dev", "tty", "fifo", "unknown"],
+  modeFromLink: true,
+};
+
+const SKIPPED_FDINFO = "not read in listings (procscope fds PID shows it)";
 
 /**
  * Reads one fd of an open process directory. Throws NotFound when the fd is not open (or closed
@@ -186,6 +203,17 @@ export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {})
     } catch (error) {
       if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
       errors.pos = errors.flags = errors.mode = errors.mntId = fieldFailure(error);
+    }
+  } else if (options.modeFromLink && options.fdinfo !== false) {
+    errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
+    try {
+      const linkMode = dir.lstatFile(`fd/${fd}`).mode;
+      const r = (linkMode & 0o400) !== 0;
+      const w = (linkMode & 0o200) !== 0;
+      mode = r && w ? "rw" : w ? "w" : "r";
+    } catch (error) {
+      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      errors.mode = fieldFailure(error);
     }
   }
   return {

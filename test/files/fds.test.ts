@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone } from "../../src/errors.js";
-import { classifyTarget, deletedTotals, listFds, listOpenFiles } from "../../src/files/fds.js";
+import { classifyTarget, deletedTotals, LISTING_FDINFO, listFds, listOpenFiles } from "../../src/files/fds.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
@@ -105,6 +105,18 @@ describe("classifyTarget()", () => {
 });
 
 describe("listOpenFiles() and deletedTotals()", () => {
+  it("with LISTING_FDINFO takes pipe and socket modes from the link, matching fdinfo", () => {
+    const context = createProcessContext(openProcFs());
+    const [fast] = listOpenFiles(context, { pids: [holder.pid], ...LISTING_FDINFO });
+    const full = new Map(listFds(openProcFs(), holder.pid).map((f) => [f.fd, f]));
+    expect(fast?.fds?.length).toBe(full.size);
+    for (const f of fast?.fds ?? []) expect({ fd: f.fd, mode: f.mode }).toEqual({ fd: f.fd, mode: full.get(f.fd)?.mode });
+    const pipe = fast?.fds?.find((f) => f.fd === fdOf.pw);
+    expect(pipe).toMatchObject({ mode: "w", flags: null, pos: null });
+    expect(pipe?.errors.flags).toMatch(/not read in listings/);
+    expect(fast?.fds?.find((f) => f.fd === fdOf.r)).toMatchObject({ pos: 12345, mode: "r" });
+  });
+
   it("finds the holder's deleted file and totals its size once", () => {
     const context = createProcessContext(openProcFs());
     const processes = listOpenFiles(context, { filter: (f) => f.deleted && f.type === "file" });

@@ -24,10 +24,11 @@ interface LsofOptions {
   readonly type?: string;
   readonly deleted?: boolean;
   readonly pid?: string;
+  readonly full?: boolean;
 }
 
 async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
-  const { FD_TYPES, listOpenFiles, deletedTotals } = await import("../../files/fds.js");
+  const { FD_TYPES, LISTING_FDINFO, listOpenFiles, deletedTotals } = await import("../../files/fds.js");
   const type = options.type;
   if (type !== undefined && !(FD_TYPES as readonly string[]).includes(type))
     throw new UsageError(`--type must be one of ${FD_TYPES.join(", ")}, got "${type}"`);
@@ -42,7 +43,11 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       ? (f: import("../../files/fds.js").FileDescriptor) =>
           (!match || match(f)) && (!type || f.type === type) && (!options.deleted || (f.deleted && f.type === "file"))
       : undefined;
-  const processes = listOpenFiles(run.context, { ...(pids ? { pids } : {}), ...(filter ? { filter } : {}) });
+  const processes = listOpenFiles(run.context, {
+    ...(options.full ? {} : LISTING_FDINFO),
+    ...(pids ? { pids } : {}),
+    ...(filter ? { filter } : {}),
+  });
   if (options.deleted) {
     const totals = deletedTotals(processes);
     if (run.json) return run.printJson({ totalBytes: totals.reduce((a, t) => a + t.bytes, 0), totals, processes });
@@ -217,7 +222,8 @@ export function registerFilesCommands(program: Command, runAction: RunAction): v
       .option("--path <file>", "only fds that refer to this file (same device and inode, or same path)")
       .option("--type <type>", "only fds of this type: file, dir, pipe, fifo, socket, anon_inode, memfd, dev, tty, unknown")
       .option("--deleted", "only deleted regular files still held open, with totals per process")
-      .option("--pid <list>", "only these PIDs (comma-separated)"),
+      .option("--pid <list>", "only these PIDs (comma-separated)")
+      .option("--full", "read fdinfo (offset, flags) for pipes, sockets and anon inodes too, as fds PID does"),
   ).action(runAction(lsof));
 
   withCommonOptions(
