@@ -29,6 +29,8 @@ export interface ScanOptions {
   readonly chunkSize?: number;
   /** See ReadRegionOptions.overlap. */
   readonly overlap?: number;
+  /** See ReadRegionOptions.prefetch. */
+  readonly prefetch?: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function* scan(
         overlap,
         buffer,
         pid: memory.pid,
+        prefetch: options.prefetch === true,
         ...(options.signal ? { signal: options.signal } : {}),
       })) {
         if (piece.kind === "hole") yield { ...piece, region };

@@ -182,6 +182,7 @@ export async function* searchMemory(memory: ProcessMemory, pattern: CompiledPatt
   };
   for await (const event of scan(memory, selected, {
     overlap: pattern.overlap,
+    prefetch: true,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   })) {

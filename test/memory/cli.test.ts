@@ -188,6 +188,18 @@ describe("procscope search", () => {
     expect(wide[0]).toMatchObject({ text: "WideString", length: 20, address: hex(target.big + BigInt(3 * MIB + 200)) });
   });
 
+  it("skips unreadable pages of a region and counts them", async () => {
+    const result = await runCli(["search", String(target.pid), "FILEPAGE", "--region", "backing.bin", "--json"]);
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).address),
+    ).toEqual([hex(target.file)]);
+    expect(result.stderr).toContain("1 unreadable ranges skipped");
+  });
+
   it("--max stops after N matches", async () => {
     const result = await runCli(["search", String(target.pid), "HEAPSTRING", "--max", "1", "--json"]);
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
