@@ -200,6 +200,8 @@ export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {})
       mode = accessMode(info.flags);
       mntId = info.mntId;
       if (inode === null && info.ino !== null) inode = info.ino;
+      // Not stat'ed (a captured tree): O_DIRECTORY still tells a directory from a file.
+      if (type === "file" && device === null && (info.flags & 0o200000) !== 0) type = "dir";
     } catch (error) {
       if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
       errors.pos = errors.flags = errors.mode = errors.mntId = fieldFailure(error);
@@ -257,10 +259,20 @@ export function readFds(dir: ProcessDir, options: ReadFdOptions = {}): FileDescr
 export function listFds(procFs: ProcFs, pid: number, options: ReadFdOptions = {}): FileDescriptor[] {
   const dir = procFs.openProcess(pid);
   try {
-    return readFds(dir, options);
+    return readFds(dir, forRoot(procFs, options));
   } finally {
     dir.close();
   }
+}
+
+/**
+ * On a captured tree the fd links point into the machine we run on, not the one captured: do not
+ * stat through them or read modes from their permission bits; use the captured fdinfo alone.
+ */
+function forRoot<T extends ReadFdOptions>(procFs: ProcFs, options: T): T {
+  if (procFs.isLive) return options;
+  const { fdinfoTypes: _types, ...rest } = options;
+  return { ...rest, stat: false, modeFromLink: false } as T;
 }
 
 export interface ListOpenFilesOptions extends ReadFdOptions {
@@ -280,6 +292,7 @@ export interface ListOpenFilesOptions extends ReadFdOptions {
 export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOptions = {}): ProcessFiles[] {
   const { procFs } = context;
   const pids = options.pids ?? procFs.listPids();
+  const readOptions = forRoot(procFs, options);
   const out: ProcessFiles[] = [];
   for (const pid of pids) {
     let dir: ProcessDir;
@@ -302,9 +315,11 @@ export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOpt
       }
       let fds: FileDescriptor[] | null = null;
       try {
-        fds = readFds(dir, options);
+        fds = readFds(dir, readOptions);
         if (options.filter) fds = fds.filter(options.filter);
       } catch (error) {
+        // No fd directory (a captured tree without it): nothing to list, not a failure to show.
+        if (error instanceof Unavailable) continue;
         errors.fds = fieldFailure(error);
       }
       if (fds !== null && fds.length === 0 && options.filter) continue;

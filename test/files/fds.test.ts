@@ -187,3 +187,28 @@ describe("procscope recover on a closed fd", () => {
     expect(fs.existsSync(path.join(dir, "nope"))).toBe(false);
   });
 });
+
+describe("a captured tree (--root)", () => {
+  const root = "test/fixtures/proc-vm-6.18.44/proc";
+
+  it("lsof --root reads the captured fd links and fdinfo without stat'ing this machine's files", async () => {
+    const result = await runCli(["lsof", "--root", root, "--pid", "1017", "--json"]);
+    expect(result.code).toBe(0);
+    const [p] = JSON.parse(result.stdout) as {
+      comm: string;
+      fds: { fd: number; type: string; inode: number; mode: string; device: string | null }[];
+    }[];
+    expect(p?.comm).toBe("memfd:sealed-91");
+    expect(p?.fds.find((f) => f.fd === 0)).toMatchObject({ type: "pipe", inode: 2945, mode: "r" });
+    expect(p?.fds.find((f) => f.fd === 3)).toMatchObject({ type: "dir", device: null });
+  });
+
+  it("peers --root joins the captured processes by pipe inode", async () => {
+    const result = await runCli(["peers", "--root", root, "--json"]);
+    const list = JSON.parse(result.stdout) as { kind: string; inode: number; ends: { pid: number; fd: number; side: string }[] }[];
+    expect(list.find((c) => c.inode === 2952)?.ends.map((e) => [e.pid, e.fd, e.side])).toEqual([
+      [1017, 4, "write"],
+      [1018, 255, "read"],
+    ]);
+  });
+});
