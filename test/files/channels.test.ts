@@ -260,3 +260,19 @@ describe("buildChannels()", () => {
     expect(channelsToDot(list)).toContain('p1 -> p2 [label="pipe:[10]"];');
   });
 });
+
+describe("procscope net on /proc/net files with unexpected columns", () => {
+  it("warns in one line per bad table and still shows the good ones", async () => {
+    const root = path.join(dir, "fake-proc");
+    fs.mkdirSync(path.join(root, "net"), { recursive: true });
+    fs.writeFileSync(path.join(root, "net", "tcp"), "  sl  local rem st\n   0: 0100007F:1F90 00000000:0000 0A\n");
+    fs.writeFileSync(
+      path.join(root, "net", "udp"),
+      "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n 4770: 0100007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2 0000000000000000 0\n",
+    );
+    const result = await runCli(["net", "--root", root]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^procscope: net\/tcp: cannot parse .*unexpected columns.*\n$/);
+    expect(result.stdout).toMatch(/udp +UNCONN .*127\.0\.0\.1:53 .* 4242/);
+  });
+});
