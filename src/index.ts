@@ -134,3 +134,47 @@ export { parseNetUdp, parseNetUdp6 } from "./procfs/net/udp.js";
 export { parseNetRaw, parseNetRaw6 } from "./procfs/net/raw.js";
 export { parseNetUnix, type UnixSocketEntry } from "./procfs/net/unix.js";
 export { parseNetPacket, type PacketSocketEntry } from "./procfs/net/packet.js";
+// Memory (read side): maps, smaps, /proc/PID/mem reader, selectors, scan, search, strings, dump
+export {
+  parsePidMaps,
+  parseMapsLine,
+  type MapsRegion,
+  type RegionKind,
+  type RegionSection,
+} from "./procfs/pid/maps.js";
+export { parsePidSmaps, smapsTotals, type SmapsRegion, type SmapsTotals } from "./procfs/pid/smaps.js";
+export { readMaps, readSmaps, readProcessMaps } from "./memory/maps.js";
+export {
+  openProcessMemory,
+  readMemory,
+  readRegion,
+  type ProcessMemory,
+  type MemoryRead,
+  type MemoryPiece,
+  type MemoryChunk,
+  type MemoryHole,
+  type ReadRegionOptions,
+} from "./memory/reader.js";
+export {
+  parseRegionSelector,
+  selectRegions,
+  resolveAddress,
+  DEFAULT_SELECTOR,
+  type RegionSelector,
+  type SelectedRegion,
+} from "./memory/regions.js";
+export { scan, type ScanEvent, type ScanOptions } from "./memory/scan.js";
+export {
+  search,
+  searchAll,
+  searchMemory,
+  compilePattern,
+  newSearchStats,
+  type Match,
+  type PatternSpec,
+  type CompiledPattern,
+  type SearchOptions,
+  type SearchStats,
+} from "./memory/search.js";
+export { strings, stringBatches, type StringRun, type StringBatch, type StringsOptions, type StringEncoding } from "./memory/strings.js";
+export { dumpRegions, type DumpIndex, type DumpedRegion, type DumpOptions } from "./memory/dump.js";
