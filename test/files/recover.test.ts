@@ -87,6 +87,26 @@ describe("procscope recover", () => {
     expect(fs.readdirSync(outDir)).toEqual([`${holder.pid}-fd${fdOf.d}-doomed-8MiB.bin`]);
   });
 
+  it("draws a progress bar on stderr when stdout is a terminal and the file is big", async () => {
+    const big = path.join(dir, "big-17MiB.bin");
+    const doomed = path.join(dir, "doomed-small.bin");
+    fs.writeFileSync(big, Buffer.alloc(17 * 1024 * 1024, 7));
+    fs.writeFileSync(doomed, "x");
+    const bigHolder = await startProcess(holderBinary(), [big, doomed], { ready: "ready" });
+    try {
+      const fd = readyNumbers(bigHolder.output()).r as number;
+      const out = path.join(dir, "big-copy.bin");
+      const result = await runCli(["recover", String(bigHolder.pid), String(fd), "-o", out], { isTTY: true, columns: 100 });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/\r\[#{30}\] 100% 17825792\/17825792 bytes\n$/);
+      expect(result.stdout).toContain("recovered 17825792 bytes");
+      const piped = await runCli(["recover", String(bigHolder.pid), String(fd), "-o", `${out}.2`]);
+      expect(piped.stderr).toBe("");
+    } finally {
+      await bigHolder.kill();
+    }
+  });
+
   it("gives usage errors for missing -o and FD", async () => {
     expect((await runCli(["recover", String(holder.pid), "3"])).code).toBe(2);
     expect((await runCli(["recover", String(holder.pid), "-o", path.join(dir, "y")])).code).toBe(2);
