@@ -5,7 +5,7 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Unavailable } from "../errors.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
-import { type SmapsRegion, type SmapsTotals, parsePidSmaps, smapsTotals } from "../procfs/pid/smaps.js";
+import { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 
 /** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import type { ProcessDir, ProcFs, RawFile } from "../access/proc-fs.js";
-import { InvalidArgument, NotFound, ProcessGone, ProcError } from "../errors.js";
+import { InvalidArgument, NotFound, ProcError, ProcessGone } from "../errors.js";
 import type { MapsRegion } from "../procfs/pid/maps.js";
 import { assertHasMemory, readStatAndMaps } from "./maps.js";
 

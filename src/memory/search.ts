@@ -8,7 +8,7 @@ import type { ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, InvalidArgument, NotFound, ProcError, ProcessGone } from "../errors.js";
 import type { MapsRegion } from "../procfs/pid/maps.js";
-import { type ProcessMemory, openProcessMemory } from "./reader.js";
+import { openProcessMemory, type ProcessMemory } from "./reader.js";
 import { DEFAULT_SELECTOR, type RegionSelector, selectRegions } from "./regions.js";
 import { scan } from "./scan.js";
 

@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { compileC } from "../helpers/native.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
 
 const SOURCE = String.raw`
 #define _GNU_SOURCE

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runBin, runCli } from "../helpers/cli.js";
 import { unusedPid } from "../helpers/live.js";
-import { MIB, type Target, startTarget } from "./_target.js";
+import { MIB, startTarget, type Target } from "./_target.js";
 
 let target: Target;
 let tmp: string;

@@ -3,7 +3,7 @@ import { openProcFs } from "../../src/access/proc-fs.js";
 import { NotFound, ProcessGone, Unavailable } from "../../src/errors.js";
 import { readMaps } from "../../src/memory/maps.js";
 import { findHoleEnd, openProcessMemory, readMemory, readRegion } from "../../src/memory/reader.js";
-import { MIB, type Target, startTarget } from "./_target.js";
+import { MIB, startTarget, type Target } from "./_target.js";
 
 const procFs = openProcFs();
 let target: Target;

@@ -4,7 +4,7 @@ import { openProcessMemory } from "../../src/memory/reader.js";
 import { parseRegionSelector } from "../../src/memory/regions.js";
 import { compilePattern, newSearchStats, searchMemory } from "../../src/memory/search.js";
 import { newStringsStats, strings } from "../../src/memory/strings.js";
-import { MIB, type Target, startTarget } from "./_target.js";
+import { MIB, startTarget, type Target } from "./_target.js";
 
 const procFs = openProcFs();
 let target: Target;
