@@ -101,6 +101,12 @@ describe("procscope read", () => {
     expect(ours.equals(dd)).toBe(true);
   });
 
+  it("--raw refuses to write bytes to a terminal", async () => {
+    const result = await runCli(["read", String(target.pid), hex(target.big), "16", "--raw"], { isTTY: true, columns: 80 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^procscope: refusing to write raw bytes to a terminal/);
+  });
+
   it("marks unreadable pages with ?? and warns once per hole", async () => {
     const result = await runCli(["read", String(target.pid), hex(target.file + 4096n - 8n), "24"]);
     expect(result.code).toBe(0);
@@ -198,6 +204,13 @@ describe("procscope search", () => {
         .map((l) => JSON.parse(l).address),
     ).toEqual([hex(target.file)]);
     expect(result.stderr).toContain("1 unreadable ranges skipped");
+  });
+
+  it("draws a status line on stderr on a terminal and keeps stdout to the matches", async () => {
+    const result = await runCli(["search", String(target.pid), "STRADDLE-NEEDLE"], { isTTY: true, columns: 100 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ +\d+ +[0-9a-f]+ anon\+0xffffb {2}.*STRADDLE-NEEDLE/);
+    expect(result.stderr).toContain("\r\x1b[K");
   });
 
   it("--max stops after N matches", async () => {

@@ -27,6 +27,7 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
   const { checkReadLength, openProcessMemory, readFrom } = await import("../../memory/reader.js");
   const length = parseByteCount(lengthText);
   checkReadLength(length);
+  if (options.raw && run.io.isTTY) throw new UsageError("refusing to write raw bytes to a terminal: redirect --raw to a file or a pipe");
   const memory = openProcessMemory(run.procFs, pid);
   try {
     const address = resolveAddress(addressText, memory.regions, pid);
@@ -226,25 +227,29 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
   const { escapeControl } = await import("../../bytes.js");
   const { humanBytes } = await import("../render/table.js");
   const tty = run.io.isTTY && !run.json;
-  let lastDraw = 0;
-  for await (const match of matches) {
-    if (run.json) {
-      run.printJsonLine(match);
-      continue;
-    }
-    const label = regionLabel({ ...match.region, section: null } as Parameters<typeof regionLabel>[0]);
-    const line = `${String(match.pid).padStart(7)} ${match.address.toString(16).padStart(12)} ${escapeControl(label)}+0x${match.offset.toString(16)}  ${match.preview}\n`;
-    if (tty) run.io.stderr("\r\x1b[K");
-    run.print(line);
-    if (tty && pid === undefined) {
-      const now = Date.now();
-      if (now - lastDraw > 100) {
-        lastDraw = now;
-        run.io.stderr(`searching: ${stats.processes} processes, ${humanBytes(stats.bytes)}`);
+  // On a terminal, a status line on stderr while the scan runs (reads yield to the event loop).
+  const progress = tty
+    ? setInterval(() => {
+        const where = pid === undefined ? `${stats.processes} processes, ` : "";
+        run.io.stderr(`\r\x1b[Ksearching: ${where}${humanBytes(stats.bytes)}, ${stats.matches} matches`);
+      }, 200)
+    : undefined;
+  try {
+    for await (const match of matches) {
+      if (run.json) {
+        run.printJsonLine(match);
+        continue;
       }
+      const label = regionLabel({ ...match.region, section: null } as Parameters<typeof regionLabel>[0]);
+      if (tty) run.io.stderr("\r\x1b[K");
+      run.print(
+        `${String(match.pid).padStart(7)} ${match.address.toString(16).padStart(12)} ${escapeControl(label)}+0x${match.offset.toString(16)}  ${match.preview}\n`,
+      );
     }
+  } finally {
+    if (progress) clearInterval(progress);
+    if (tty) run.io.stderr("\r\x1b[K");
   }
-  if (tty) run.io.stderr("\r\x1b[K");
   const scope = pid === undefined ? `${stats.processes} processes` : `process ${pid}`;
   let summary = `${stats.matches} match${stats.matches === 1 ? "" : "es"} for ${pattern.description} in ${stats.regions} regions (${humanBytes(stats.bytes)}) of ${scope}`;
   if (stats.matches === max) summary += ` (stopped at --max ${max})`;
