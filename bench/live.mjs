@@ -15,7 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = path.join(ROOT, "dist/cli/bin.js");
+const BIN = path.join(ROOT, "dist/bin/procscope.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP_MS = 2500;
 const WINDOW_MS = 6000;

@@ -32,7 +32,7 @@ export async function runCli(
 
 export const BIN = path.resolve("dist/bin/procscope.js");
 
-/** Runs dist/cli/bin.js (built by `npm test` before vitest starts). */
+/** Runs dist/bin/procscope.js (built by `npm test` before vitest starts). */
 export function runBin(
   argv: readonly string[],
   options: { uid?: number; gid?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},

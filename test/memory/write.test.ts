@@ -6,9 +6,10 @@ import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone } from "../../src/errors.js";
 import { readJournal } from "../../src/memory/journal.js";
 import { replace, undo, writeMemory } from "../../src/memory/write.js";
-import { runBin, runCli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
 
 // Plants two strings on its heap and prints the first every 100 ms; also maps a read-write page
 // followed by a read-only page (two adjacent mappings) and a shared anonymous page.
@@ -347,11 +348,8 @@ describe("replace/write/undo bad input", () => {
   });
 
   it("reports permission denied (exit 4) for a caller who may not write the process", async () => {
-    if (process.getuid?.() !== 0 || !fs.existsSync("dist/cli/bin.js")) return;
     const demo = await startDemo();
-    const result = await runBin(["write", demo.pid, demo.addresses.a as string, "--text", "x", "--yes", "--journal", "/tmp/nobody.jsonl"], {
-      uid: 65534,
-    });
+    const result = await runAsNobody(["write", demo.pid, demo.addresses.a as string, "--text", "x", "--yes", "--journal", "/tmp/nobody.jsonl"]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^procscope: .*permission denied/);
     await demo.live.kill();
