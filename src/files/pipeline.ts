@@ -24,6 +24,11 @@ export interface PipelineStage {
   readonly writeRate: number | null;
   /** CPU use between the samples, percent of one core. */
   readonly cpuPercent: number;
+  /** Share of wchan samples taken during the interval (every ~50 ms) that found it waiting on a pipe. */
+  readonly pipeWaitPercent: number | null;
+  /** The same, split: waiting to read from an empty pipe, and to write to a full one. */
+  readonly pipeReadWaitPercent: number | null;
+  readonly pipeWriteWaitPercent: number | null;
   /** fd 0 and fd 1 link texts ("pipe:[123]", a file, a tty). */
   readonly stdin: string | null;
   readonly stdout: string | null;
@@ -124,17 +129,62 @@ export function stageChains<T extends { pid: number; stdin: string | null; stdou
   return chains;
 }
 
-/** Picks the stage that holds the pipeline back, with the reason in words (pure). */
+/**
+ * Picks the stage that holds the pipeline back (pure). Between two stages, a writer waiting to
+ * write (the pipe is full) says the slow side is downstream; a reader waiting to read (the pipe
+ * is empty) says it is upstream. The bottleneck is the stage with the most such evidence
+ * pointing at it; none when the evidence is too weak (every pipe neither full nor empty).
+ */
 export function findBottleneck(stages: readonly PipelineStage[]): { pid: number | null; reason: string } {
   if (stages.length === 0) return { pid: null, reason: "no stages" };
-  const busy = stages.filter((s) => !isPipeWait(s.wchan));
-  const waiting = stages.filter((s) => isPipeWait(s.wchan));
+  const writeWait = (s: PipelineStage): number =>
+    (s.pipeWriteWaitPercent ?? (isPipeWait(s.wchan) && /write|wait/.test(s.wchan ?? "") ? 100 : 0)) / 100;
+  const readWait = (s: PipelineStage): number =>
+    (s.pipeReadWaitPercent ?? (isPipeWait(s.wchan) && /read|wait/.test(s.wchan ?? "") ? 100 : 0)) / 100;
   const describe = (s: PipelineStage): string => `${s.comm} (${s.pid})`;
-  if (busy.length === 0) return { pid: null, reason: "every stage waits on a pipe: the pipeline is idle or just changing" };
-  const top = [...busy].sort((a, b) => b.cpuPercent - a.cpuPercent)[0] as PipelineStage;
-  const what = top.wchan === null ? `running (${top.cpuPercent}% CPU)` : `waiting in ${top.wchan} (${top.cpuPercent}% CPU)`;
-  const others = waiting.map((s) => `${describe(s)} waits in ${s.wchan}`).join(", ");
-  return { pid: top.pid, reason: `${describe(top)} is ${what}${others ? `, while ${others}` : ""}` };
+  // pressure[b] > 0: the pipe between stage b and b+1 is full (downstream is slower).
+  const pressure = stages.slice(0, -1).map((s, b) => writeWait(s) - readWait(stages[b + 1] as PipelineStage));
+  const strongest = Math.max(0, ...pressure.map(Math.abs));
+  const busiest = [...stages].sort((a, b) => b.cpuPercent - a.cpuPercent)[0] as PipelineStage;
+  // Wait samples are a few dozen and skewed when the machine is busy (a runnable task shows no
+  // wait); a stage using most of a core is the better witness unless the pipes say otherwise clearly.
+  if (stages.length > 1 && strongest < 0.3 && busiest.cpuPercent >= 50)
+    return {
+      pid: busiest.pid,
+      reason: `${describe(busiest)} is CPU-bound (${busiest.cpuPercent}% CPU) and the others wait for it`,
+    };
+  if (stages.length > 1 && strongest < 0.05)
+    return {
+      pid: null,
+      reason: "no pipe between the stages is mostly full or mostly empty, and no stage is CPU-bound: none holds the others back",
+    };
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  stages.forEach((_, k) => {
+    const score = pressure.reduce((sum, p, b) => sum + (b < k ? p : -p), 0);
+    if (score > bestScore + 1e-9) {
+      best = k;
+      bestScore = score;
+    }
+  });
+  const top = stages[best] as PipelineStage;
+  const evidence: string[] = [];
+  const before = stages[best - 1];
+  const after = stages[best + 1];
+  if (before && writeWait(before) > 0)
+    evidence.push(`${describe(before)} waits to write to it ${Math.round(writeWait(before) * 100)}% of the time`);
+  if (after && readWait(after) > 0)
+    evidence.push(`${describe(after)} waits to read from it ${Math.round(readWait(after) * 100)}% of the time`);
+  const own = `${top.cpuPercent}% CPU, ${top.wchan === null ? "running" : `last seen in ${top.wchan}`}`;
+  return { pid: top.pid, reason: `${describe(top)} is the slowest stage (${own})${evidence.length > 0 ? `: ${evidence.join(", ")}` : ""}` };
+}
+
+function waitPercents(
+  w: { samples: number; read: number; write: number } | undefined,
+): Pick<PipelineStage, "pipeWaitPercent" | "pipeReadWaitPercent" | "pipeWriteWaitPercent"> {
+  if (!w || w.samples === 0) return { pipeWaitPercent: null, pipeReadWaitPercent: null, pipeWriteWaitPercent: null };
+  const pct = (n: number): number => Math.round((n / w.samples) * 1000) / 10;
+  return { pipeWaitPercent: pct(Math.max(w.read, w.write)), pipeReadWaitPercent: pct(w.read), pipeWriteWaitPercent: pct(w.write) };
 }
 
 export interface PipelineOptions {
@@ -200,7 +250,28 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
     };
     const before = takeAll();
     const t0 = performance.now();
-    await sleep(intervalMs, options.signal);
+    // Sample what each stage waits on through the interval: one wchan read is a coin toss.
+    const waits = new Map<number, { samples: number; read: number; write: number }>();
+    const step = Math.max(10, Math.min(50, intervalMs / 10));
+    while (performance.now() - t0 < intervalMs - step && !options.signal?.aborted) {
+      await sleep(step, options.signal);
+      for (const d of dirs) {
+        try {
+          const w = waits.get(d.pid) ?? { samples: 0, read: 0, write: 0 };
+          const wchan = d.parse("wchan", parsePidWchan);
+          if (isPipeWait(wchan)) {
+            // pipe_wait (before Linux 5.x) serves both directions.
+            if (/read|wait/.test(wchan ?? "")) w.read++;
+            if (/write|wait/.test(wchan ?? "")) w.write++;
+          }
+          w.samples++;
+          waits.set(d.pid, w);
+        } catch (error) {
+          if (!(error instanceof ProcError)) throw error;
+        }
+      }
+    }
+    await sleep(Math.max(0, intervalMs - (performance.now() - t0)), options.signal);
     const after = takeAll();
     const seconds = (performance.now() - t0) / 1000;
     if (!after.has(pid) && !before.has(pid)) throw new ProcessGone(pid);
@@ -221,6 +292,7 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
         readRate: rate(then?.rchar, now.rchar),
         writeRate: rate(then?.wchar, now.wchar),
         cpuPercent: Math.round(cpu * 1000) / 10,
+        ...waitPercents(waits.get(p)),
         stdin: now.stdin,
         stdout: now.stdout,
         errors: now.errors,

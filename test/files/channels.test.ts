@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { buildChannels, channels, channelsToDot } from "../../src/files/channels.js";
-import { pipeline } from "../../src/files/pipeline.js";
+import { findBottleneck, pipeline } from "../../src/files/pipeline.js";
 import { sockets } from "../../src/files/sockets.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
@@ -42,7 +42,7 @@ describe("a real `yes | gzip` pipeline", () => {
   let yes: number;
   let gzip: number;
   beforeAll(async () => {
-    shell = await startProcess("sh", ["-c", "yes | gzip -1 > /dev/null"], { detached: true });
+    shell = await startProcess("sh", ["-c", "yes | gzip -9 > /dev/null"], { detached: true });
     [yes, gzip] = await until(() => {
       const kids = children(shell.pid);
       const y = kids.find((p) => comm(p) === "yes");
@@ -274,5 +274,43 @@ describe("procscope net on /proc/net files with unexpected columns", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^procscope: net\/tcp: cannot parse .*unexpected columns.*\n$/);
     expect(result.stdout).toMatch(/udp +UNCONN .*127\.0\.0\.1:53 .* 4242/);
+  });
+});
+
+describe("findBottleneck()", () => {
+  const stage = (pid: number, comm: string, read: number, write: number, cpuPercent: number) => ({
+    pid,
+    comm,
+    startTimeTicks: 1,
+    state: "S",
+    wchan: null,
+    readRate: 0,
+    writeRate: 0,
+    cpuPercent,
+    pipeWaitPercent: Math.max(read, write),
+    pipeReadWaitPercent: read,
+    pipeWriteWaitPercent: write,
+    stdin: null,
+    stdout: null,
+    errors: {},
+  });
+
+  it("names the stage its upstream waits to write to and its downstream waits to read from", () => {
+    const result = findBottleneck([stage(1, "cat", 0, 95, 3), stage(2, "ssh", 5, 0, 2), stage(3, "tee", 80, 0, 1)]);
+    expect(result.pid).toBe(2);
+    expect(result.reason).toBe(
+      "ssh (2) is the slowest stage (2% CPU, running): cat (1) waits to write to it 95% of the time, tee (3) waits to read from it 80% of the time",
+    );
+  });
+
+  it("names the source when every later stage waits for input, and none when no pipe is full or empty", () => {
+    expect(findBottleneck([stage(1, "sleep", 0, 0, 0), stage(2, "cat", 100, 0, 0)]).pid).toBe(1);
+    expect(findBottleneck([stage(1, "a", 0, 2, 20), stage(2, "b", 1, 0, 30)]).pid).toBeNull();
+    expect(findBottleneck([stage(1, "a", 0, 2, 20), stage(2, "b", 1, 0, 90)])).toMatchObject({
+      pid: 2,
+      reason: expect.stringMatching(/CPU-bound/),
+    });
+    // Clear pipe evidence wins over CPU: b waits to read 90% of the time, so a is the slow one.
+    expect(findBottleneck([stage(1, "a", 0, 0, 10), stage(2, "b", 90, 0, 60)]).pid).toBe(1);
   });
 });

@@ -35,6 +35,7 @@ const STAGE_COLUMNS: readonly Column<PipelineStage>[] = [
   { header: "CPU%", value: (s) => s.cpuPercent.toFixed(1), align: "right" },
   { header: "READ/s", value: (s) => humanBytes(s.readRate), align: "right" },
   { header: "WRITE/s", value: (s) => humanBytes(s.writeRate), align: "right" },
+  { header: "PIPE-WAIT%", value: (s) => (s.pipeWaitPercent === null ? null : s.pipeWaitPercent.toFixed(0)), align: "right" },
   { header: "WCHAN", value: (s) => s.wchan ?? "(running)" },
   { header: "STDIN", value: (s) => s.stdin },
   { header: "STDOUT", value: (s) => s.stdout },
