@@ -24,8 +24,16 @@ afterAll(async () => {
   await Promise.all([...started].map((p) => p.kill("SIGKILL")));
 });
 process.once("exit", () => {
-  for (const p of started) p.child.kill("SIGKILL");
+  for (const p of started) killGroup(p.child, "SIGKILL");
 });
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {
+    // The group is already gone.
+  }
+}
 
 /** Starts a process; if `ready` is given, waits until its stdout shows it. */
 export async function startProcess(
@@ -33,7 +41,9 @@ export async function startProcess(
   args: readonly string[] = [],
   options: SpawnOptions & { ready?: string | RegExp } = {},
 ): Promise<LiveProcess> {
-  const child = spawn(command, args as string[], { stdio: ["pipe", "pipe", "inherit"], ...options });
+  // Its own process group, so kill() also ends what it started (a shell's background sleep would
+  // otherwise outlive the test holding vitest's stderr open).
+  const child = spawn(command, args as string[], { stdio: ["pipe", "pipe", "inherit"], detached: true, ...options });
   let out = "";
   const waiters: Array<() => void> = [];
   child.stdout?.setEncoding("latin1");
@@ -76,9 +86,9 @@ export async function startProcess(
     async kill(signal = "SIGKILL") {
       started.delete(live);
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
+        killGroup(child, signal);
         await exited;
-      }
+      } else killGroup(child, "SIGKILL");
     },
   };
   started.add(live);
