@@ -2,8 +2,11 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Raw bytes to stdout (read --raw); absent in tests, where callers fall back to latin1 text. */
-  stdoutBytes?(bytes: Uint8Array): void;
+  /**
+   * Raw bytes to stdout (read --raw, strings); absent in tests, where callers fall back to latin1
+   * text. The bytes must not be reused until written; a returned promise resolves on drain.
+   */
+  stdoutBytes?(bytes: Uint8Array): void | Promise<void>;
   /** True when stdout is a terminal (tables fit its width, progress bars are drawn). */
   readonly isTTY: boolean;
   /** Terminal width, or undefined when not a terminal. */
@@ -14,6 +17,7 @@ export interface CliIo {
 }
 
 export function nodeIo(signal: AbortSignal): CliIo {
+  let drained: Promise<void> | undefined;
   return {
     stdout: (text) => {
       process.stdout.write(text);
@@ -22,7 +26,15 @@ export function nodeIo(signal: AbortSignal): CliIo {
       process.stderr.write(text);
     },
     stdoutBytes: (bytes) => {
-      process.stdout.write(bytes);
+      if (process.stdout.write(bytes)) return undefined;
+      // One listener however many writes wait: the first drain releases them all.
+      drained ??= new Promise<void>((resolve) =>
+        process.stdout.once("drain", () => {
+          drained = undefined;
+          resolve();
+        }),
+      );
+      return drained;
     },
     isTTY: process.stdout.isTTY === true,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,

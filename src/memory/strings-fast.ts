@@ -62,11 +62,11 @@ class Output {
   private hiLength = 0;
   constructor(size: number) {
     // Not from the shared pool: the whole ArrayBuffer is transferred from a worker.
-    this.buffer = Buffer.from(new ArrayBuffer(size));
+    this.buffer = Buffer.allocUnsafeSlow(size);
   }
   ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
-    const bigger = Buffer.from(new ArrayBuffer(Math.max(this.buffer.length * 2, this.length + extra)));
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + extra));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
@@ -250,9 +250,20 @@ function scanSpan(fd: number, job: AsciiJob, start: number, end: number, out: Ou
   return true;
 }
 
-/** Runs one job on `fd` (a /proc/PID/mem opened by this process). */
-export function runAsciiJob(fd: number, job: AsciiJob): JobResult {
-  const out = new Output(64 * 1024);
+let reusable: Output | undefined;
+
+/**
+ * Runs one job on `fd` (a /proc/PID/mem opened by this process). With `reuse`, the output buffer
+ * is shared between jobs: consume it before the next call.
+ */
+export function runAsciiJob(fd: number, job: AsciiJob, reuse = false): JobResult {
+  let out: Output;
+  if (reuse) {
+    reusable ??= new Output(4 * 1024 * 1024);
+    out = reusable;
+    out.length = 0;
+    out.lines = 0;
+  } else out = new Output(64 * 1024);
   const state = { holes: 0 };
   const alive = scanSpan(fd, job, job.start, job.end, out, state);
   return { output: out.buffer, length: out.length, lines: out.lines, holes: state.holes, exited: !alive };
@@ -300,23 +311,28 @@ interface WorkerReply {
 export async function writeAsciiStrings(
   fd: number,
   jobs: readonly AsciiJob[],
-  write: (bytes: Uint8Array) => void,
+  write: (bytes: Uint8Array) => void | Promise<void>,
   options: { readonly workers: number; readonly signal?: AbortSignal; readonly workerUrl?: URL },
 ): Promise<WriteStringsStats> {
   const stats: WriteStringsStats = { strings: 0, holes: 0, bytes: 0, exited: false };
   const take = (job: AsciiJob, r: { length: number; lines: number; holes: number; exited: boolean }, bytes: Uint8Array) => {
-    if (r.length > 0) write(bytes.subarray(0, r.length));
     stats.strings += r.lines;
     stats.holes += r.holes;
     stats.bytes += job.end - job.start;
     if (r.exited) stats.exited = true;
+    return r.length > 0 ? write(bytes.subarray(0, r.length)) : undefined;
   };
   if (options.workers <= 0 || jobs.length < 2 || !options.workerUrl) {
     for (let i = 0; i < jobs.length && !stats.exited; i++) {
       if (options.signal?.aborted) break;
       const job = jobs[i] as AsciiJob;
-      const result = runAsciiJob(fd, job);
-      take(job, result, result.output);
+      // One scan buffer serves every job; what is written is a copy, because a write to a full
+      // pipe is queued, not done, when write() returns. A returned promise is backpressure.
+      const result = runAsciiJob(fd, job, true);
+      const copy = Buffer.allocUnsafeSlow(result.length);
+      result.output.copy(copy, 0, 0, result.length);
+      const drained = take(job, result, copy);
+      if (drained) await drained;
       if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
     }
     return stats;
