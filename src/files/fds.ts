@@ -5,7 +5,7 @@
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ProcessGone, ProcError, Unavailable } from "../errors.js";
+import { NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { fieldFailure } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, parsePidFdinfo } from "../procfs/pid/fdinfo.js";

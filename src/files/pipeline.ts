@@ -5,7 +5,7 @@
  */
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ProcessGone, ProcError } from "../errors.js";
+import { NotFound, ProcError, ProcessGone } from "../errors.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { fieldFailure } from "../processes/process.js";
 import { parsePidIo } from "../procfs/pid/io.js";

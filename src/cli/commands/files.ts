@@ -1,8 +1,8 @@
 /** fds, lsof, peers, net, recover, progress, follow, pipeline: the files and connections commands. */
 import type { Command } from "commander";
+import { escapeControl } from "../../bytes.js";
 import { parseInterval, parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
-import { escapeControl } from "../../bytes.js";
 import { UsageError } from "../exit.js";
 
 function parseFd(text: string): number {
