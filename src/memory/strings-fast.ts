@@ -130,12 +130,24 @@ function scratchFor(size: number): Scratch {
  * Scans [start, end) (a whole job, or one page of a job that hit an unreadable page).
  * Returns false when the process is gone.
  */
-function scanSpan(fd: number, job: AsciiJob, start: number, end: number, out: Output, state: { holes: number }): boolean {
+/** A job's bytes read ahead (with the peek byte in front when the job does not start its range). */
+export interface Preread {
+  readonly buffer: Buffer;
+  readonly length: number;
+}
+
+function peekOf(job: AsciiJob, start: number): number {
+  return start > job.rangeStart ? 1 : 0;
+}
+
+function scanSpan(fd: number, job: AsciiJob, start: number, end: number, out: Output, state: { holes: number }, pre?: Preread): boolean {
   const { min, label, rangeStart, rangeEnd } = job;
   const scratch = scratchFor(end - start);
-  const buf = scratch.buffer;
-  let peek = start > rangeStart ? 1 : 0;
-  let n = readAt(fd, buf, 0, end - start + peek, start - peek);
+  let peek = peekOf(job, start);
+  // Read-ahead data is used only when complete; anything odd is redone synchronously below.
+  const usePre = pre !== undefined && pre.length === end - start + peek;
+  const buf = usePre ? pre.buffer : scratch.buffer;
+  let n = usePre ? pre.length : readAt(fd, buf, 0, end - start + peek, start - peek);
   if (n < 0 && peek === 1) {
     // The byte before may be unreadable (a hole just ended): count it as a run boundary.
     peek = 0;
@@ -256,7 +268,7 @@ let reusable: Output | undefined;
  * Runs one job on `fd` (a /proc/PID/mem opened by this process). With `reuse`, the output buffer
  * is shared between jobs: consume it before the next call.
  */
-export function runAsciiJob(fd: number, job: AsciiJob, reuse = false): JobResult {
+export function runAsciiJob(fd: number, job: AsciiJob, reuse = false, pre?: Preread): JobResult {
   let out: Output;
   if (reuse) {
     reusable ??= new Output(4 * 1024 * 1024);
@@ -265,7 +277,7 @@ export function runAsciiJob(fd: number, job: AsciiJob, reuse = false): JobResult
     out.lines = 0;
   } else out = new Output(64 * 1024);
   const state = { holes: 0 };
-  const alive = scanSpan(fd, job, job.start, job.end, out, state);
+  const alive = scanSpan(fd, job, job.start, job.end, out, state, pre);
   return { output: out.buffer, length: out.length, lines: out.lines, holes: state.holes, exited: !alive };
 }
 
@@ -323,18 +335,35 @@ export async function writeAsciiStrings(
     return r.length > 0 ? write(bytes.subarray(0, r.length)) : undefined;
   };
   if (options.workers <= 0 || jobs.length < 2 || !options.workerUrl) {
+    // The next job's bytes are read on the thread pool while this one is scanned.
+    const maxJob = jobs.reduce((max, job) => Math.max(max, job.end - job.start), 0) + 1;
+    const buffers = [Buffer.allocUnsafeSlow(maxJob), Buffer.allocUnsafeSlow(maxJob)] as const;
+    const readAhead = (index: number): Promise<Preread | undefined> => {
+      const job = jobs[index];
+      if (!job) return Promise.resolve(undefined);
+      const peek = peekOf(job, job.start);
+      const buffer = buffers[index % 2] as Buffer;
+      return new Promise((resolve) =>
+        fs.read(fd, buffer, 0, job.end - job.start + peek, job.start - peek, (error, n) =>
+          resolve(error ? undefined : { buffer, length: n }),
+        ),
+      );
+    };
+    let ahead = readAhead(0);
     for (let i = 0; i < jobs.length && !stats.exited; i++) {
+      const pre = await ahead;
       if (options.signal?.aborted) break;
+      ahead = readAhead(i + 1);
       const job = jobs[i] as AsciiJob;
       // One scan buffer serves every job; what is written is a copy, because a write to a full
       // pipe is queued, not done, when write() returns. A returned promise is backpressure.
-      const result = runAsciiJob(fd, job, true);
+      const result = runAsciiJob(fd, job, true, pre);
       const copy = Buffer.allocUnsafeSlow(result.length);
       result.output.copy(copy, 0, 0, result.length);
       const drained = take(job, result, copy);
       if (drained) await drained;
-      if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
     }
+    await ahead;
     return stats;
   }
   const { Worker } = await import("node:worker_threads");
