@@ -12,7 +12,9 @@ export async function printReport(runners) {
   const report = (name, { ours, peer, peerName, note }) => {
     const row = { name, ours, peer, peerName, ratio: peer / ours, note };
     rows.push(row);
-    console.log(`${name.padEnd(52)} ours ${ours.toFixed(1).padStart(9)} ms   ${peerName.padEnd(28)} ${peer.toFixed(1).padStart(9)} ms   ${row.ratio.toFixed(2).padStart(6)}x${note ? `   ${note}` : ""}`);
+    console.log(
+      `${name.padEnd(52)} ours ${ours.toFixed(1).padStart(9)} ms   ${peerName.padEnd(28)} ${peer.toFixed(1).padStart(9)} ms   ${row.ratio.toFixed(2).padStart(6)}x${note ? `   ${note}` : ""}`,
+    );
   };
   for (const run of runners) {
     try {
@@ -36,10 +38,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const runners = [];
   for (const file of files) {
     const module = await import(path.join(ROOT, "bench", file));
-    if (typeof module.run === "function") runners.push(async (report) => {
-      console.log(`\n## ${file.replace(/\.mjs$/, "")}`);
-      await module.run(report);
-    });
+    if (typeof module.run === "function")
+      runners.push(async (report) => {
+        console.log(`\n## ${file.replace(/\.mjs$/, "")}`);
+        await module.run(report);
+      });
   }
   await printReport(runners);
 }

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import { capabilityNames } from "../procfs/capabilities.js";
-import type { ProcFs, ProcessDir } from "./proc-fs.js";
+import type { ProcessDir, ProcFs } from "./proc-fs.js";
 
 /** Facts about the caller and the /proc mount, read once. */
 interface CallerFacts {

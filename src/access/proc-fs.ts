@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { decodeBytes } from "../bytes.js";
-import { AccessDenied, ParseError, ProcessGone, Unavailable, errnoCode } from "../errors.js";
+import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
 import { explainDenied } from "./denied.js";
 
 const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
@@ -438,7 +438,11 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
     case "ESRCH":
       // A zombie (or a process mid-exit) answers ESRCH for files that need its memory while its
       // stat is still there: that is "unavailable", not "gone".
-      if (dir?.alive()) return new Unavailable(`cannot read "${displayPath}": the process has no memory (zombie or exiting)`, { path: displayPath, cause: error });
+      if (dir?.alive())
+        return new Unavailable(`cannot read "${displayPath}": the process has no memory (zombie or exiting)`, {
+          path: displayPath,
+          cause: error,
+        });
       return pid === undefined
         ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error })
         : new ProcessGone(pid, { path: displayPath, cause: error });

@@ -3,7 +3,7 @@
  * built process context (user names and system info are read only by commands that need them).
  */
 import type { Command } from "commander";
-import { type ProcFs, openProcFs } from "../access/proc-fs.js";
+import { openProcFs, type ProcFs } from "../access/proc-fs.js";
 import { createProcessContext } from "../processes/context.js";
 import type { ProcessContext } from "../processes/process.js";
 import type { CliIo } from "./io.js";

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { CommandRun, type CommonOptions, type RunAction } from "./command.js";
 import { registerAll } from "./commands/index.js";
-import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, errorLine, exitCodeFor } from "./exit.js";
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, errorLine, exitCodeFor, UsageError } from "./exit.js";
 import type { CliIo } from "./io.js";
 
 export const VERSION = "0.1.0";

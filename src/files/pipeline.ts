@@ -108,7 +108,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * (pure). Stages joined to no other come back as chains of one.
  */
 export function stageChains<T extends { pid: number; stdin: string | null; stdout: string | null }>(stages: readonly T[]): T[][] {
-  const isPipe = (t: string | null): t is string => t !== null && t.startsWith("pipe:");
+  const isPipe = (t: string | null): t is string => t?.startsWith("pipe:") === true;
   const byStdin = new Map<string, T>();
   for (const s of stages) if (isPipe(s.stdin)) byStdin.set(s.stdin, s);
   const writtenBy = new Set(stages.map((s) => s.stdout).filter(isPipe));

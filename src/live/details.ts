@@ -4,7 +4,7 @@
  * loaded on demand; a missing area becomes a line saying so, not a failure. Threads are read
  * here from PID/task (stat, wchan and, for root, the kernel stack).
  */
-import { ProcessGone, ProcError } from "../errors.js";
+import { ProcError, ProcessGone } from "../errors.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 

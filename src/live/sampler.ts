@@ -9,26 +9,26 @@
  * setuid() without an exec is not noticed until then.
  */
 import { decodeBytes } from "../bytes.js";
-import { ProcessGone, ProcError } from "../errors.js";
+import { ProcError, ProcessGone } from "../errors.js";
 import {
   type FieldErrors,
+  fieldFailure,
+  isKernelThread,
   type Process,
   type ProcessContext,
   type ProcessFields,
-  fieldFailure,
-  isKernelThread,
   startTimeIso,
 } from "../processes/process.js";
 import { ttyName } from "../processes/tty.js";
+import { parseLoadavg } from "../procfs/loadavg.js";
+import { parseMeminfo } from "../procfs/meminfo.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { parsePidIo } from "../procfs/pid/io.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 import { parsePidStatus } from "../procfs/pid/status.js";
-import { parseLoadavg } from "../procfs/loadavg.js";
-import { parseMeminfo } from "../procfs/meminfo.js";
 import { type CpuTimes, parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
-import { type CpuTicks, type CpuUsage, type PreviousSample, type TickRecord, cpuUsage, identityKey, rateOf } from "./rates.js";
+import { type CpuTicks, type CpuUsage, cpuUsage, identityKey, type PreviousSample, rateOf, type TickRecord } from "./rates.js";
 
 /** A process as `ps` shows it, with CPU% over the sampling interval and I/O rates. */
 export interface SampledProcess extends Omit<Process, "cpuPercent"> {

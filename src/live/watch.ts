@@ -11,12 +11,12 @@
  * new program) is not reported. A new process whose command line still equals its parent's
  * (forked, not yet exec'd) is held back one tick so the command it runs is shown.
  */
-import { ProcessGone, ProcError } from "../errors.js";
-import { type FieldErrors, type ProcessContext, fieldFailure, startTimeIso } from "../processes/process.js";
+import { ProcError, ProcessGone } from "../errors.js";
+import { type FieldErrors, fieldFailure, type ProcessContext, startTimeIso } from "../processes/process.js";
+import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { parsePidStatus } from "../procfs/pid/status.js";
-import { parseLoadavg } from "../procfs/loadavg.js";
 
 export interface ProcessEvent {
   readonly event: "start" | "exit";

@@ -9,7 +9,7 @@
  * stops a process without its parent noticing.
  */
 import type { ProcessDir } from "../access/proc-fs.js";
-import { Conflict, ProcessGone, ProcError } from "../errors.js";
+import { Conflict, ProcError, ProcessGone } from "../errors.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 
 /** A process held stopped; `thaw()` lets it run again (a no-op if it was stopped before). */

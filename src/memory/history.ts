@@ -15,7 +15,7 @@ import { decodeBytes } from "../bytes.js";
 import { ProcError, Unavailable } from "../errors.js";
 import type { MapsRegion } from "../procfs/pid/maps.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { type ProcessMemory, openProcessMemory, readRegion } from "./reader.js";
+import { openProcessMemory, type ProcessMemory, readRegion } from "./reader.js";
 
 /** Do not read more than this much of one shell's memory. */
 const MAX_SCAN_BYTES = 512 * 1024 * 1024;

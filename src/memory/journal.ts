@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Conflict, InvalidArgument, NotFound, ParseError, errnoCode } from "../errors.js";
+import { Conflict, errnoCode, InvalidArgument, NotFound, ParseError } from "../errors.js";
 
 export const JOURNAL_VERSION = 1;
 

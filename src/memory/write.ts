@@ -14,8 +14,8 @@ import type { ProcFs, RawFile } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
 import { type Frozen, freezeProcess } from "./freeze.js";
-import { type JournalWriter, defaultJournalPath, openJournal, readJournal } from "./journal.js";
-import { type ProcessMemory, openProcessMemory, readRegion } from "./reader.js";
+import { defaultJournalPath, type JournalWriter, openJournal, readJournal } from "./journal.js";
+import { openProcessMemory, type ProcessMemory, readRegion } from "./reader.js";
 import { DEFAULT_SELECTOR, type RegionSelector, selectRegions } from "./regions.js";
 
 /** Largest single write or replacement accepted. */

@@ -11,7 +11,7 @@ import { capabilityNames } from "../procfs/capabilities.js";
 import { type PidCgroup, parsePidCgroup } from "../procfs/pid/cgroup.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
 import { type PidIo, parsePidIo } from "../procfs/pid/io.js";
-import { type RlimitValue, parsePidLimits } from "../procfs/pid/limits.js";
+import { parsePidLimits, type RlimitValue } from "../procfs/pid/limits.js";
 import { parsePidLoginuid } from "../procfs/pid/loginuid.js";
 import { NAMESPACE_LINKS, parseNsLink } from "../procfs/pid/ns.js";
 import { parsePidOomScore, parsePidOomScoreAdj } from "../procfs/pid/oom_score.js";
@@ -19,7 +19,15 @@ import { type PidPersonality, parsePidPersonality } from "../procfs/pid/personal
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
 import { type ContainerInfo, detectContainer } from "./container.js";
-import { ALL_FIELDS, ZOMBIE_REASON, type FieldErrors, type Process, type ProcessContext, fieldFailure, readProcessFrom } from "./process.js";
+import {
+  ALL_FIELDS,
+  type FieldErrors,
+  fieldFailure,
+  type Process,
+  type ProcessContext,
+  readProcessFrom,
+  ZOMBIE_REASON,
+} from "./process.js";
 
 export interface Limit {
   readonly name: string;
@@ -203,7 +211,9 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     exeDeleted: base.exe === null ? null : base.exe.endsWith(" (deleted)"),
     environ: attempt("environ", () => parseEnviron(dir.readBytes("environ"))),
     limits: attempt("limits", () =>
-      dir.parse("limits", parsePidLimits).map((l) => ({ name: l.name, resource: l.resource, soft: limitValue(l.soft), hard: limitValue(l.hard), unit: l.unit })),
+      dir
+        .parse("limits", parsePidLimits)
+        .map((l) => ({ name: l.name, resource: l.resource, soft: limitValue(l.soft), hard: limitValue(l.hard), unit: l.unit })),
     ),
     status: fromStatus("status", (s) => ({
       uids: s.uids,

@@ -2,10 +2,10 @@
  * The `Process` shape shared by `ps`, `tree`, `top`, the HTTP API and the web UI, and the code
  * that fills it from one process directory held open (so every field belongs to one process).
  */
-import { type ProcessDir, type ProcFs } from "../access/proc-fs.js";
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
 import { decodeBytes } from "../bytes.js";
-import { AccessDenied, ProcessGone, ProcError } from "../errors.js";
+import { AccessDenied, ProcError, ProcessGone } from "../errors.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 import { type PidStatus, parsePidStatusBrief } from "../procfs/pid/status.js";

@@ -5,7 +5,7 @@ import { parseCpuinfo } from "../procfs/cpuinfo.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseMeminfo } from "../procfs/meminfo.js";
 import { parseSystemStat } from "../procfs/stat.js";
-import { SYSTEM_FILES, SYSTEM_FILE_NAMES, isSystemFileName } from "../procfs/system-files.js";
+import { isSystemFileName, SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../procfs/system-files.js";
 import { parseUptime } from "../procfs/uptime.js";
 import { parseVersion } from "../procfs/version.js";
 
@@ -14,7 +14,13 @@ export interface SystemOverview {
   readonly kernel: string | null;
   readonly bootTime: string | null;
   readonly uptimeSeconds: number | null;
-  readonly load: { readonly load1: number; readonly load5: number; readonly load15: number; readonly running: number; readonly threads: number } | null;
+  readonly load: {
+    readonly load1: number;
+    readonly load5: number;
+    readonly load15: number;
+    readonly running: number;
+    readonly threads: number;
+  } | null;
   readonly cpus: { readonly count: number; readonly model: string | null } | null;
   readonly memory: {
     readonly total: number;

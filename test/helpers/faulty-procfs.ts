@@ -2,7 +2,7 @@
  * A ProcFs over a real tree that fails at chosen paths, as the kernel does when a process exits
  * mid-listing or a file is not readable: fault injection for the listing and detail readers.
  */
-import type { ProcFs, ProcessDir } from "../../src/access/proc-fs.js";
+import type { ProcessDir, ProcFs } from "../../src/access/proc-fs.js";
 
 /** Returns an error to throw for `pid`/`name` (name "" = opening the directory), or undefined. */
 export type FaultRule = (pid: number, name: string) => Error | undefined;

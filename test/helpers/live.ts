@@ -2,8 +2,9 @@
  * Real processes for live tests: started, waited for until they say they are ready, and killed
  * when the test file ends.
  */
-import fs from "node:fs";
+
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import fs from "node:fs";
 import { afterAll } from "vitest";
 
 export interface LiveProcess {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type PreviousSample, type TickRecord, cpuUsage, identityKey, rateOf } from "../../src/live/rates.js";
+import { cpuUsage, identityKey, type PreviousSample, rateOf, type TickRecord } from "../../src/live/rates.js";
 
 const HZ = 100;
 

@@ -349,7 +349,16 @@ describe("replace/write/undo bad input", () => {
 
   it("reports permission denied (exit 4) for a caller who may not write the process", async () => {
     const demo = await startDemo();
-    const result = await runAsNobody(["write", demo.pid, demo.addresses.a as string, "--text", "x", "--yes", "--journal", "/tmp/nobody.jsonl"]);
+    const result = await runAsNobody([
+      "write",
+      demo.pid,
+      demo.addresses.a as string,
+      "--text",
+      "x",
+      "--yes",
+      "--journal",
+      "/tmp/nobody.jsonl",
+    ]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^procscope: .*permission denied/);
     await demo.live.kill();

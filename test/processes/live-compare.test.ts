@@ -7,8 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
 import { THREADED_SLEEPER, ZOMBIE_MAKER } from "../helpers/c-sources.js";
+import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 

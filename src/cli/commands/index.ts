@@ -1,13 +1,13 @@
 /** Every command module registers here; each imports its heavy code only when it runs. */
 import type { Command } from "commander";
 import type { RunAction } from "../command.js";
-import { registerProcessCommands } from "./processes.js";
 import { registerFilesCommands } from "./files.js";
-import { registerSystemCommands } from "./system.js";
+import { registerKernelCommands } from "./kernel.js";
+import { registerLiveCommands } from "./live.js";
 import { registerMemoryCommands } from "./memory.js";
 import { registerMemoryWriteCommands } from "./memory-write.js";
-import { registerLiveCommands } from "./live.js";
-import { registerKernelCommands } from "./kernel.js";
+import { registerProcessCommands } from "./processes.js";
+import { registerSystemCommands } from "./system.js";
 
 export function registerAll(program: Command, runAction: RunAction): void {
   registerProcessCommands(program, runAction);

@@ -21,7 +21,11 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
   const { listProcesses } = await import("../../processes/list.js");
   const { commandText } = await import("../../processes/format.js");
   const context = run.context;
-  let rows = listProcesses(context, { fields: { user: true, cmdline: true, exe: run.json }, onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`), ...(pids ? { pids } : {}) });
+  let rows = listProcesses(context, {
+    fields: { user: true, cmdline: true, exe: run.json },
+    onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`),
+    ...(pids ? { pids } : {}),
+  });
   if (options.user !== undefined) {
     const wanted = options.user;
     rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
@@ -51,7 +55,10 @@ async function tree(run: CommandRun, pidText: string | undefined): Promise<void>
   const { listProcesses } = await import("../../processes/list.js");
   const { buildTree } = await import("../../processes/tree.js");
   const { ProcessGone } = await import("../../errors.js");
-  const processes = listProcesses(run.context, { fields: { user: true, cmdline: true, exe: run.json }, onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`) });
+  const processes = listProcesses(run.context, {
+    fields: { user: true, cmdline: true, exe: run.json },
+    onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`),
+  });
   const forest = buildTree(processes, rootPid);
   if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
   if (run.json) {
@@ -94,11 +101,19 @@ interface ShowOptions {
 
 async function show(run: CommandRun, pidText: string, options: ShowOptions): Promise<void> {
   const pid = parsePid(pidText);
-  const require = options.field === undefined ? undefined : options.field.split(",").map((f) => f.trim()).filter((f) => f !== "");
+  const require =
+    options.field === undefined
+      ? undefined
+      : options.field
+          .split(",")
+          .map((f) => f.trim())
+          .filter((f) => f !== "");
   const { getProcessDetails } = await import("../../processes/details.js");
   const details = getProcessDetails(run.context, pid, require ? { require } : {});
   if (run.json) {
-    run.printJson(require ? Object.fromEntries([["pid", details.pid], ...require.map((f) => [f, details[f as keyof typeof details]])]) : details);
+    run.printJson(
+      require ? Object.fromEntries([["pid", details.pid], ...require.map((f) => [f, details[f as keyof typeof details]])]) : details,
+    );
     return;
   }
   const { renderDetails } = await import("../render/details.js");
@@ -109,7 +124,9 @@ function registerShowCommand(program: Command, runAction: RunAction): void {
   withCommonOptions(
     program
       .command("show")
-      .description("everything about one process: cmdline, exe, cwd, environ, limits, status, io, cgroups, namespaces, capabilities, oom score, container")
+      .description(
+        "everything about one process: cmdline, exe, cwd, environ, limits, status, io, cgroups, namespaces, capabilities, oom score, container",
+      )
       .argument("<pid>", "process ID")
       .option("--field <list>", "only these fields (comma-separated, e.g. environ,limits); fail if one cannot be read"),
   ).action(runAction(show));

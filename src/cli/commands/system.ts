@@ -30,8 +30,20 @@ async function sys(run: CommandRun, name: string | undefined): Promise<void> {
       ["uptime", overview.uptimeSeconds === null ? reason("uptimeSeconds") : `${formatDuration(overview.uptimeSeconds)}`],
       ["load", l ? `${l.load1} ${l.load5} ${l.load15} (${l.running} running of ${l.threads} threads)` : reason("load")],
       ["cpus", overview.cpus ? `${overview.cpus.count} × ${overview.cpus.model ?? "unknown model"}` : reason("cpus")],
-      ["memory", m ? `${humanBytes(m.used)} used, ${humanBytes(m.available)} available of ${humanBytes(m.total)} (buffers ${humanBytes(m.buffers)}, cache ${humanBytes(m.cached)})` : reason("memory")],
-      ["swap", m ? (m.swapTotal ? `${humanBytes((m.swapTotal ?? 0) - (m.swapFree ?? 0))} used of ${humanBytes(m.swapTotal)}` : "none") : reason("memory")],
+      [
+        "memory",
+        m
+          ? `${humanBytes(m.used)} used, ${humanBytes(m.available)} available of ${humanBytes(m.total)} (buffers ${humanBytes(m.buffers)}, cache ${humanBytes(m.cached)})`
+          : reason("memory"),
+      ],
+      [
+        "swap",
+        m
+          ? m.swapTotal
+            ? `${humanBytes((m.swapTotal ?? 0) - (m.swapFree ?? 0))} used of ${humanBytes(m.swapTotal)}`
+            : "none"
+          : reason("memory"),
+      ],
       ["processes", overview.processes],
     ]),
   );
@@ -49,6 +61,9 @@ export function registerSystemCommands(program: Command, runAction: RunAction): 
     program
       .command("sys")
       .description("system overview (uptime, load, memory, CPUs, kernel), or one system file parsed")
-      .argument("[name]", "meminfo, cpuinfo, loadavg, uptime, stat, vmstat, zoneinfo, devices, dma, version, filesystems, partitions, diskstats, mounts, swaps"),
+      .argument(
+        "[name]",
+        "meminfo, cpuinfo, loadavg, uptime, stat, vmstat, zoneinfo, devices, dma, version, filesystems, partitions, diskstats, mounts, swaps",
+      ),
   ).action(runAction(sys));
 }

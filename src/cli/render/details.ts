@@ -1,8 +1,8 @@
 /** Text rendering of `show`: sections of key/value lines; null fields show their reason. */
 import { escapeControl } from "../../bytes.js";
-import { capabilityNumber } from "../../procfs/capabilities.js";
 import type { ProcessDetails } from "../../processes/details.js";
 import { commandText, cpuTimeText } from "../../processes/format.js";
+import { capabilityNumber } from "../../procfs/capabilities.js";
 import { humanBytes, renderTable } from "./table.js";
 
 type Value = string | number | boolean | null | undefined;
@@ -32,7 +32,10 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
       ["user", d.user === null ? null : `${d.user} (uid ${d.uid})`, "user"],
       ["tty", d.tty ?? "none"],
       ["started", d.startTime, "startTime"],
-      ["cpu time", `${cpuTimeText(d.cpuTime)} (${d.cpuTime.toFixed(2)} s${d.cpuPercent === null ? "" : `, ${d.cpuPercent}% of its lifetime`})`],
+      [
+        "cpu time",
+        `${cpuTimeText(d.cpuTime)} (${d.cpuTime.toFixed(2)} s${d.cpuPercent === null ? "" : `, ${d.cpuPercent}% of its lifetime`})`,
+      ],
       ["threads", d.threads],
       ["nice / priority", `${d.nice} / ${d.priority}`],
       ["wchan", d.wchan ?? (d.errors.wchan ? null : "running or not waiting"), "wchan"],
@@ -41,7 +44,11 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
       ["rss", humanBytes(d.rss)],
       ["vsz", humanBytes(d.vsz)],
       ["peak rss", d.status ? humanBytes(d.status.vmHwm) : null, "status"],
-      ["anon / file / shmem", d.status ? `${humanBytes(d.status.rssAnon)} / ${humanBytes(d.status.rssFile)} / ${humanBytes(d.status.rssShmem)}` : null, "status"],
+      [
+        "anon / file / shmem",
+        d.status ? `${humanBytes(d.status.rssAnon)} / ${humanBytes(d.status.rssFile)} / ${humanBytes(d.status.rssShmem)}` : null,
+        "status",
+      ],
       ["swap", d.status ? humanBytes(d.status.vmSwap) : null, "status"],
       ["oom score / adj", d.oomScore === null ? null : `${d.oomScore} / ${d.oomScoreAdj}`, "oomScore"],
     ]);
@@ -56,7 +63,12 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
       ["no_new_privs", d.status?.noNewPrivs ?? null, "status"],
       ["tracer pid", d.tracerPid === 0 ? "not traced" : d.tracerPid, "tracerPid"],
       ["login uid", d.loginUid ?? (d.errors.loginUid ? null : "unset"), "loginUid"],
-      ["personality", d.personality ? `${d.personality.baseName ?? d.personality.base}${d.personality.flags.length ? ` ${d.personality.flags.join(" ")}` : ""}` : null],
+      [
+        "personality",
+        d.personality
+          ? `${d.personality.baseName ?? d.personality.base}${d.personality.flags.length ? ` ${d.personality.flags.join(" ")}` : ""}`
+          : null,
+      ],
     ]);
     section("Container", [
       ["pid in namespaces", d.nsPid ? d.nsPid.join(" → ") : null, "nsPid"],
@@ -72,7 +84,11 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
       ]);
     } else out.push(`I/O\n  ${reason("io")}\n`);
     out.push("Cgroups");
-    out.push(d.cgroups ? d.cgroups.map((c) => `  ${c.hierarchyId}:${c.controllers.join(",")}:${escapeControl(c.path)}`).join("\n") : `  ${reason("cgroups")}`);
+    out.push(
+      d.cgroups
+        ? d.cgroups.map((c) => `  ${c.hierarchyId}:${c.controllers.join(",")}:${escapeControl(c.path)}`).join("\n")
+        : `  ${reason("cgroups")}`,
+    );
     out.push("");
   }
   if (!only || only.includes("limits")) {
@@ -93,12 +109,20 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
   }
   if (!only || only.includes("environ")) {
     out.push("Environment");
-    out.push(d.environ ? `${Object.entries(d.environ).map(([k, v]) => `  ${escapeControl(k)}=${escapeControl(v)}`).join("\n")}\n` : `  ${reason("environ")}\n`);
+    out.push(
+      d.environ
+        ? `${Object.entries(d.environ)
+            .map(([k, v]) => `  ${escapeControl(k)}=${escapeControl(v)}`)
+            .join("\n")}\n`
+        : `  ${reason("environ")}\n`,
+    );
   }
   if (only) {
     for (const field of only.filter((f) => f !== "limits" && f !== "environ")) {
       const value = d[field as keyof ProcessDetails];
-      out.push(`${field}: ${value === null ? reason(field) : escapeControl(typeof value === "object" ? JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)) : String(value))}`);
+      out.push(
+        `${field}: ${value === null ? reason(field) : escapeControl(typeof value === "object" ? JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)) : String(value))}`,
+      );
     }
     out.push("");
   }
@@ -108,6 +132,7 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
 /** A set equal to the bounding set (root's usual case) reads better as one phrase than 41 names. */
 function capList(names: readonly string[], bounding: readonly string[]): string {
   if (names.length === 0) return "none";
-  if (names.length === bounding.length && names.length > 8 && names.every((n) => capabilityNumber(n) !== null)) return `all ${names.length} (the full bounding set)`;
+  if (names.length === bounding.length && names.length > 8 && names.every((n) => capabilityNumber(n) !== null))
+    return `all ${names.length} (the full bounding set)`;
   return names.join(" ");
 }

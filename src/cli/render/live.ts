@@ -2,7 +2,7 @@
  * Text for `top --once` (like `top -b -n 1`): a summary header and the process table. Pure:
  * snapshot in, string out. The interactive view draws its own screen (src/cli/tui/).
  */
-import type { Snapshot, SampledProcess } from "../../live/sampler.js";
+import type { SampledProcess, Snapshot } from "../../live/sampler.js";
 import { liveCommandText } from "../../live/sort.js";
 import { cpuTimeText } from "../../processes/format.js";
 import { humanBytes, renderTable } from "./table.js";

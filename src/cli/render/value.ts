@@ -12,7 +12,8 @@ function scalar(value: unknown): string {
   return escapeControl(String(value));
 }
 
-const isScalar = (v: unknown): boolean => v === null || typeof v !== "object" || (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object"));
+const isScalar = (v: unknown): boolean =>
+  v === null || typeof v !== "object" || (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object"));
 
 export function renderValue(value: unknown, indent = ""): string {
   if (Array.isArray(value) && value.length === 0) return `${indent}(none)\n`;
@@ -35,6 +36,8 @@ export function renderValue(value: unknown, indent = ""): string {
   const entries = Object.entries(value as Record<string, unknown>);
   const width = Math.max(0, ...entries.filter(([, v]) => isScalar(v)).map(([k]) => k.length));
   return entries
-    .map(([k, v]) => (isScalar(v) ? `${indent}${`${k}:`.padEnd(width + 1)} ${scalar(v)}\n` : `${indent}${k}:\n${renderValue(v, `${indent}  `)}`))
+    .map(([k, v]) =>
+      isScalar(v) ? `${indent}${`${k}:`.padEnd(width + 1)} ${scalar(v)}\n` : `${indent}${k}:\n${renderValue(v, `${indent}  `)}`,
+    )
     .join("");
 }

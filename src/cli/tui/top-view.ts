@@ -9,7 +9,7 @@ import { isDescending, liveCommandText, type TreeRow } from "../../live/sort.js"
 import { cpuTimeText } from "../../processes/format.js";
 import { memPercent, percentText, uptimeText } from "../render/live.js";
 import { humanBytes } from "../render/table.js";
-import { type Capabilities, type Span, type Style, displayWidth, fitLine, fitText, toAnsi } from "./screen.js";
+import { type Capabilities, displayWidth, fitLine, fitText, type Span, type Style, toAnsi } from "./screen.js";
 
 export const MIN_COLUMNS = 50;
 

@@ -8,7 +8,7 @@ import os from "node:os";
 import readline from "node:readline";
 import type tty from "node:tty";
 import { escapeControl } from "../../bytes.js";
-import { ProcessGone, ProcError } from "../../errors.js";
+import { ProcError, ProcessGone } from "../../errors.js";
 import type { DetailsTab } from "../../live/details.js";
 import { createSampler, type SampledProcess, type Snapshot } from "../../live/sampler.js";
 import { isDescending, matchesFilter, sortSampled, type TreeRow, treeRows } from "../../live/sort.js";

@@ -67,7 +67,10 @@ export function parsePidStat(text: string): PidStat {
   const comm = text.slice(open + 1, close);
   // The fields end at the first newline after comm (comm itself may hold newlines).
   const end = text.indexOf("\n", close);
-  const rest = text.slice(close + 2, end < 0 ? undefined : end).trimEnd().split(" ");
+  const rest = text
+    .slice(close + 2, end < 0 ? undefined : end)
+    .trimEnd()
+    .split(" ");
   if (rest.length < REQUIRED_AFTER_COMM) {
     throw new ParseError(`expected at least 41 fields, got ${rest.length + 2}`, text);
   }

@@ -16,5 +16,11 @@ export function parsePidStatm(text: string): PidStatm {
   const parts = text.trim().split(" ");
   if (parts.length < 7 || parts.some((p) => !/^\d+$/.test(p))) throw new ParseError("expected 7 numbers", text);
   const n = parts.map(Number);
-  return { sizePages: n[0] as number, residentPages: n[1] as number, sharedPages: n[2] as number, textPages: n[3] as number, dataPages: n[5] as number };
+  return {
+    sizePages: n[0] as number,
+    residentPages: n[1] as number,
+    sharedPages: n[2] as number,
+    textPages: n[3] as number,
+    dataPages: n[5] as number,
+  };
 }
