@@ -141,7 +141,7 @@ function peekOf(job: AsciiJob, start: number): number {
 }
 
 function scanSpan(fd: number, job: AsciiJob, start: number, end: number, out: Output, state: { holes: number }, pre?: Preread): boolean {
-  const { min, label, rangeStart, rangeEnd } = job;
+  const { min, label, rangeEnd } = job;
   const scratch = scratchFor(end - start);
   let peek = peekOf(job, start);
   // Read-ahead data is used only when complete; anything odd is redone synchronously below.
