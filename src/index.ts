@@ -144,10 +144,23 @@ export {
   type WriteResult,
   writeMemory,
 } from "./memory/write.js";
+export { type ContainerInfo, detectContainer } from "./processes/container.js";
 export { createProcessContext } from "./processes/context.js";
+export {
+  type Capabilities,
+  DETAIL_NAMES,
+  type DetailsOptions,
+  getProcess,
+  getProcessDetails,
+  type Limit,
+  type Namespace,
+  type ProcessDetails,
+} from "./processes/details.js";
 export { type ListOptions, listProcesses } from "./processes/list.js";
 export { type Process, type ProcessContext, type ProcessFields, readProcess } from "./processes/process.js";
 export { buildTree, type ProcessNode } from "./processes/tree.js";
+export { createUserDb, type UserDb } from "./processes/users.js";
+export { capabilityNames } from "./procfs/capabilities.js";
 export { type KallsymsTable, parseKallsyms } from "./procfs/kallsyms.js";
 export { type PacketSocketEntry, parseNetPacket } from "./procfs/net/packet.js";
 export { parseNetRaw, parseNetRaw6 } from "./procfs/net/raw.js";
@@ -173,6 +186,7 @@ export { type PidStatm, parsePidStatm } from "./procfs/pid/statm.js";
 export { type PidStatus, parsePidStatus } from "./procfs/pid/status.js";
 export { type PidSyscall, parsePidSyscall } from "./procfs/pid/syscall.js";
 export { type SyscallArch, syscallArchOf, syscallName } from "./procfs/syscalls/index.js";
+export { readSystemFile, SYSTEM_FILE_NAMES, type SystemOverview, systemOverview } from "./system/overview.js";
 export { type BlockedOptions, type BlockedTask, listBlocked } from "./threads/blocked.js";
 export { groupStacks, type StackGroup } from "./threads/group.js";
 export { type CurrentSyscall, decodeSyscall, formatSyscall, HOST_SYSCALL_ARCH } from "./threads/syscall.js";

@@ -272,3 +272,6 @@ function readNamespaces(dir: ProcessDir): Namespace[] {
   }
   return namespaces;
 }
+
+/** Alias of getProcessDetails(), the name the library's users reach for first. */
+export const getProcess = getProcessDetails;
