@@ -190,10 +190,10 @@ async function followCommand(
   const target = follow(run.procFs, pid, fd, { signal: run.io.signal, fromStart: options.fromStart === true });
   for await (const chunk of target.chunks) {
     if (run.json) run.printJsonLine({ pid, fd, text: chunk.toString("utf8") });
-    else
-      run.print(
-        run.io.isTTY ? escapeControl(chunk.toString("utf8")).replace(/\\n/g, "\n").replace(/\\t/g, "\t") : chunk.toString("latin1"),
-      );
+    else if (run.io.isTTY) run.print(escapeControl(chunk.toString("utf8")).replace(/\\n/g, "\n").replace(/\\t/g, "\t"));
+    // Piped: pass the bytes through untouched (a string would be re-encoded as UTF-8).
+    else if (run.io.stdoutBytes) await run.io.stdoutBytes(chunk);
+    else run.print(chunk.toString("utf8"));
   }
 }
 
