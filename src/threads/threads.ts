@@ -119,6 +119,20 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
   };
 }
 
+/** PF_EXITING (include/linux/sched.h): set on a task that has begun to exit. */
+const PF_EXITING = 0x4;
+
+/** True when the process behind `dir` is gone, a zombie, or on its way out. */
+function processExiting(dir: ProcessDir): boolean {
+  try {
+    const stat = parsePidStat(dir.readText("stat"));
+    return stat.state === "Z" || stat.state === "X" || (stat.flags & PF_EXITING) !== 0;
+  } catch (error) {
+    if (error instanceof ProcessGone) return true;
+    throw error;
+  }
+}
+
 /** Runs `read` for each thread of `pid`, skipping threads that exit meanwhile. */
 function eachThread<T>(context: ThreadContext, pid: number, options: ThreadOptions, read: (dir: ProcessDir, tid: number) => T): T[] {
   const dir = context.procFs.openProcess(pid);
@@ -130,15 +144,17 @@ function eachThread<T>(context: ThreadContext, pid: number, options: ThreadOptio
       try {
         taskDir = context.procFs.openProcess(pid, tid);
       } catch (error) {
-        if (error instanceof ProcessGone && options.tid === undefined) continue;
-        throw error;
+        if (!(error instanceof ProcessGone) || options.tid !== undefined) throw error;
+        // A thread that exits is skipped; if the whole process is exiting, its other threads
+        // vanish one by one and any still readable are leftovers: keep what was read before.
+        if (processExiting(dir)) break;
+        continue;
       }
       try {
         out.push(read(taskDir, tid));
       } catch (error) {
-        // A thread that exits while read is skipped; the whole process exiting is not.
         if (!(error instanceof ProcessGone) || options.tid !== undefined) throw error;
-        dir.readText("stat"); // throws ProcessGone if the process itself went away
+        if (processExiting(dir)) break;
       } finally {
         taskDir.close();
       }
