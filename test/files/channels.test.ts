@@ -10,6 +10,7 @@ import { sockets } from "../../src/files/sockets.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
 import { tempDir } from "./_helpers.js";
 
 const context = createProcessContext(openProcFs());
@@ -76,20 +77,54 @@ describe("a real `yes | gzip` pipeline", () => {
     expect(result.stdout).toContain(`p${gzip} [label="${gzip} gzip"];`);
   });
 
-  it("pipeline() orders the stages, measures rates and names gzip the bottleneck", async () => {
+  it("pipeline() orders the stages and measures their rates", async () => {
     const result = await pipeline(context, yes, { intervalMs: 600 });
     expect(result.stages.map((s) => s.pid)).toEqual([yes, gzip]);
     const [y, g] = result.stages;
     expect(y?.writeRate).toBeGreaterThan(0);
     expect(g?.readRate).toBeGreaterThan(0);
-    expect(result.bottleneck).toBe(gzip);
-    expect(result.reason).toContain(`gzip (${gzip})`);
   });
 
   it("pipeline given the shell finds its children's pipeline; --json works", async () => {
     const result = await runCli(["pipeline", String(shell.pid), "--interval", "200", "--json"]);
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as { stages: { pid: number }[] }).stages.map((s) => s.pid)).toEqual([yes, gzip]);
+  });
+});
+
+// Two CPU-bound stages (yes | gzip) trade places as the bottleneck when other work competes for
+// the CPUs; a reader that sleeps between reads is the bottleneck whatever the load.
+const SLOW_READER = String.raw`
+#include <time.h>
+#include <unistd.h>
+int main(void) {
+  static char buffer[16384];
+  struct timespec pause = { 0, 20 * 1000 * 1000 };
+  for (;;) { if (read(0, buffer, sizeof buffer) <= 0) return 0; nanosleep(&pause, 0); }
+}
+`;
+
+describe("a pipeline with a slow reader", () => {
+  it("pipeline() names the reader the bottleneck, because its writer waits on a full pipe", async () => {
+    const reader = compileC("slow-reader", SLOW_READER);
+    const shell = await startProcess("sh", ["-c", `yes | ${reader}`], { detached: true });
+    try {
+      const [writer, slow] = await until(() => {
+        const kids = children(shell.pid);
+        const y = kids.find((p) => comm(p) === "yes");
+        const r = kids.find((p) => comm(p).startsWith("slow-reader"));
+        return y && r ? [y, r] : undefined;
+      }, "yes and the slow reader");
+      const result = await pipeline(context, writer, { intervalMs: 600 });
+      expect(result.stages.map((s) => s.pid)).toEqual([writer, slow]);
+      expect(result.bottleneck).toBe(slow);
+      expect(result.reason).toContain(`(${slow})`);
+    } finally {
+      try {
+        process.kill(-shell.pid, "SIGKILL");
+      } catch {}
+      await shell.kill();
+    }
   });
 });
 
