@@ -3,6 +3,8 @@
  * trick). We open the file itself through the link and read it; pipes, sockets and terminals are
  * refused, because reading them takes the data away from their real reader.
  */
+
+import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, ProcError } from "../errors.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
@@ -40,19 +42,6 @@ export interface FollowTarget {
   readonly fd: FileDescriptor;
   /** Chunks of what the process writes, until it exits, closes the fd, or the signal aborts. */
   readonly chunks: AsyncIterable<Buffer>;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
@@ -124,7 +113,7 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
           }
           return;
         }
-        await sleep(pollMs, signal);
+        await sleepUnlessAborted(pollMs, signal);
       }
     } finally {
       raw.close();

@@ -3,6 +3,8 @@
  * read/write byte rates from /proc/PID/io sampled twice, its CPU use and what it waits on
  * (wchan: pipe_read, pipe_write...), and which stage holds the others back.
  */
+
+import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { NotFound, ProcError, ProcessGone } from "../errors.js";
@@ -88,19 +90,6 @@ function snap(dir: ProcessDir): Snap {
     }
   };
   return { pid: dir.pid, stat, rchar, wchar, wchan, stdin: link(0), stdout: link(1), errors };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
@@ -254,7 +243,7 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
     const waits = new Map<number, { samples: number; read: number; write: number }>();
     const step = Math.max(10, Math.min(50, intervalMs / 10));
     while (performance.now() - t0 < intervalMs - step && !options.signal?.aborted) {
-      await sleep(step, options.signal);
+      await sleepUnlessAborted(step, options.signal);
       for (const d of dirs) {
         try {
           const w = waits.get(d.pid) ?? { samples: 0, read: 0, write: 0 };
@@ -271,7 +260,7 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
         }
       }
     }
-    await sleep(Math.max(0, intervalMs - (performance.now() - t0)), options.signal);
+    await sleepUnlessAborted(Math.max(0, intervalMs - (performance.now() - t0)), options.signal);
     const after = takeAll();
     const seconds = (performance.now() - t0) / 1000;
     if (!after.has(pid) && !before.has(pid)) throw new ProcessGone(pid);

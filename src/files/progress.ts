@@ -3,6 +3,8 @@
  * (fdinfo pos) against the size, sampled twice for a rate and an ETA. Samples are keyed by
  * (pid, start time, fd, inode), so a reused PID or fd is never mistaken for progress.
  */
+
+import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles } from "./fds.js";
 
@@ -111,19 +113,6 @@ export function compareSamples(
   return rows.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /**
  * Samples twice `intervalMs` apart and returns the files being read or written.
  * (await progress(context, { pid: 42 }))[0]?.percent
@@ -133,7 +122,7 @@ export async function progress(context: ProcessContext, options: ProgressOptions
   const interval = options.intervalMs ?? 500;
   const before = sampleFiles(context, options.pid);
   const t0 = performance.now();
-  await sleep(interval, options.signal);
+  await sleepUnlessAborted(interval, options.signal);
   const after = sampleFiles(context, options.pid);
   return compareSamples(before, after, (performance.now() - t0) / 1000, options.includeIdle ?? options.pid !== undefined);
 }
@@ -155,7 +144,7 @@ export async function* watchProgress(context: ProcessContext, options: ProgressO
   let before = sampleFiles(context, options.pid);
   let t0 = performance.now();
   while (!options.signal?.aborted) {
-    await sleep(interval, options.signal);
+    await sleepUnlessAborted(interval, options.signal);
     if (options.signal?.aborted) return;
     if (options.pid !== undefined && !context.procFs.exists(`${options.pid}/stat`)) return;
     const after = sampleFiles(context, options.pid);
