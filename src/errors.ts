@@ -94,3 +94,19 @@ export function errnoCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Runs `read`; a ProcError becomes null with its message recorded under `name` in `errors`
+ * (fields that could not be read are null with a reason, never missing). Other errors are bugs
+ * and propagate.
+ * const load = readOrRecord(errors, "load", () => procFs.parse("loadavg", parseLoadavg));
+ */
+export function readOrRecord<T>(errors: Record<string, string>, name: string, read: () => T): T | null {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ProcError)) throw error;
+    errors[name] = error.message;
+    return null;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ProcError } from "../errors.js";
+import { readOrRecord } from "../errors.js";
 import { AT_CLKTCK, AT_PAGESZ, parseAuxv } from "../procfs/pid/auxv.js";
 import { parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
@@ -52,15 +52,7 @@ export function readSystemInfo(procFs: ProcFs): SystemInfo {
   const constants = procFs.isLive ? liveConstants() : (capturedConstants(procFs) ?? { clockTicks: 100, pageSize: 4096 });
   const errors: Record<string, string> = {};
   // A captured tree may lack these files; only start times and %CPU depend on them.
-  const optional = <T>(name: string, read: () => T): T | null => {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof ProcError)) throw error;
-      errors[name] = error.message;
-      return null;
-    }
-  };
+  const optional = <T>(name: string, read: () => T): T | null => readOrRecord(errors, name, read);
   const bootTime = optional("bootTime", () => procFs.parse("stat", parseSystemStat).bootTime);
   const uptimeSeconds = optional("uptimeSeconds", () => procFs.parse("uptime", parseUptime).uptimeSeconds);
   return { ...constants, bootTime, uptimeSeconds, errors };

@@ -1,6 +1,6 @@
 /** The `sys` overview and single system files, over a ProcFs. */
 import type { ProcFs } from "../access/proc-fs.js";
-import { InvalidArgument, ProcError } from "../errors.js";
+import { InvalidArgument, readOrRecord } from "../errors.js";
 import { parseCpuinfo } from "../procfs/cpuinfo.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseMeminfo } from "../procfs/meminfo.js";
@@ -42,15 +42,7 @@ export interface SystemOverview {
  */
 export function systemOverview(procFs: ProcFs): SystemOverview {
   const errors: Record<string, string> = {};
-  const attempt = <T>(name: string, read: () => T): T | null => {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof ProcError)) throw error;
-      errors[name] = error.message;
-      return null;
-    }
-  };
+  const attempt = <T>(name: string, read: () => T): T | null => readOrRecord(errors, name, read);
   const stat = attempt("bootTime", () => procFs.parse("stat", parseSystemStat));
   const memory = attempt("memory", () => {
     const m = procFs.parse("meminfo", parseMeminfo);
