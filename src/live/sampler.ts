@@ -25,7 +25,7 @@ import { parseMeminfo } from "../procfs/meminfo.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { parsePidIo } from "../procfs/pid/io.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
-import { parsePidStatus } from "../procfs/pid/status.js";
+import { parsePidStatusBrief } from "../procfs/pid/status.js";
 import { type CpuTimes, parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
 import { type CpuTicks, type CpuUsage, cpuUsage, identityKey, type PreviousSample, rateOf, type TickRecord } from "./rates.js";
@@ -102,6 +102,8 @@ export interface Sampler {
 /** What is read once per process identity (and again after an exec). */
 interface StaticInfo {
   readonly comm: string;
+  /** ISO start time, formatted once per process rather than on every refresh. */
+  readonly startTime: string | null;
   readonly uid: number | null;
   readonly user: string | null;
   readonly cmdline: readonly string[] | null;
@@ -152,7 +154,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       if (again.startTimeTicks !== stat.startTimeTicks) throw new ProcessGone(pid, { reused: true });
       if (fields.user) {
         try {
-          uid = dir.parse("status", parsePidStatus).uids?.effective ?? null;
+          uid = dir.parse("status", parsePidStatusBrief).uids?.effective ?? null;
           user = uid === null ? null : context.users.userName(uid);
           if (uid === null) errors.uid = errors.user = "status has no Uid line";
         } catch (error) {
@@ -180,7 +182,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
     } finally {
       dir.close();
     }
-    return { comm: stat.comm, uid, user, cmdline, exe, errors };
+    return { comm: stat.comm, startTime: startTimeIso(stat.startTimeTicks, system), uid, user, cmdline, exe, errors };
   };
 
   const readIo = (pid: number): { read: number; write: number } | string => {
@@ -302,7 +304,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
           threads: stat.numThreads,
           nice: stat.nice,
           priority: stat.priority,
-          startTime: startTimeIso(stat.startTimeTicks, system),
+          startTime: info.startTime,
           startTimeTicks: stat.startTimeTicks,
           cpuTime: (stat.utimeTicks + stat.stimeTicks) / system.clockTicks,
           cpuPercent: rates.cpuPercent,
