@@ -28,16 +28,8 @@ export interface FileProgress {
   readonly moving: boolean;
 }
 
-interface Sample {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly fd: number;
-  readonly path: string | null;
-  readonly deleted: boolean;
-  readonly mode: "r" | "w" | "rw" | null;
-  readonly pos: number;
-  readonly size: number;
+/** One reading of an open file: the fields of FileProgress that are observed, not computed. */
+interface Sample extends Pick<FileProgress, "pid" | "comm" | "startTimeTicks" | "fd" | "path" | "deleted" | "mode" | "pos" | "size"> {
   readonly key: string;
 }
 

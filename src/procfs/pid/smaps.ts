@@ -83,18 +83,12 @@ export function parsePidSmaps(text: string): SmapsRegion[] {
 }
 
 /** Sums of the size fields over all regions (pmap -X's total line). */
-export interface SmapsTotals {
+export interface SmapsTotals
+  extends Pick<
+    SmapsRegion,
+    "rss" | "pss" | "sharedClean" | "sharedDirty" | "privateClean" | "privateDirty" | "swap" | "swapPss" | "anonymous" | "locked"
+  > {
   readonly size: number;
-  readonly rss: number;
-  readonly pss: number;
-  readonly sharedClean: number;
-  readonly sharedDirty: number;
-  readonly privateClean: number;
-  readonly privateDirty: number;
-  readonly swap: number;
-  readonly swapPss: number;
-  readonly anonymous: number;
-  readonly locked: number;
 }
 
 export function smapsTotals(regions: readonly SmapsRegion[]): SmapsTotals {
