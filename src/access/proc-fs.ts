@@ -8,6 +8,7 @@ import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
 import { explainDenied } from "./denied.js";
+import { nativeHelper } from "./native.js";
 
 const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
 
@@ -84,6 +85,12 @@ export interface ProcFs {
   openRaw(relPath: string, flags: "r" | "r+"): RawFile;
   /** stat() of a path under the root, following links (type and mode: read-only sysctl keys). */
   statPath(relPath: string): fs.Stats;
+  /**
+   * inode → peer inode of every connected UNIX socket in this network namespace, asked of the
+   * kernel over sock_diag (the native helper). Throws Unavailable, with the reason, on a captured
+   * tree or without the helper.
+   */
+  unixSocketPeers(): Map<number, number>;
 }
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -263,6 +270,23 @@ class ProcFsImpl implements ProcFs {
     } catch (error) {
       this.fail(relPath, error);
     }
+  }
+
+  unixSocketPeers(): Map<number, number> {
+    if (!this.isLive) throw new Unavailable(`UNIX socket peers are not captured in ${this.root} (sock_diag asks the running kernel)`);
+    const { module, reason } = nativeHelper();
+    if (!module) throw new Unavailable(reason);
+    let pairs: Uint32Array;
+    try {
+      pairs = module.unixSocketPeers();
+    } catch (error) {
+      const errno = (error as { errno?: number }).errno;
+      if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (UNIX sockets)", "the kernel refused the netlink request", error);
+      throw new Unavailable(`UNIX socket peers: ${(error as Error).message}`, { cause: error });
+    }
+    const peers = new Map<number, number>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) peers.set(pairs[i] as number, pairs[i + 1] as number);
+    return peers;
   }
 
   parse<T>(relPath: string, parse: (text: string) => T): T {

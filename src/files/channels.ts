@@ -1,9 +1,9 @@
 /**
  * Channels: who is joined to whom. Pipes by pipefs inode, FIFOs by device and inode, TCP/UDP
- * between local processes by matching the two ends' addresses, UNIX sockets as far as /proc
- * allows (see `match`): /proc/net/unix has no peer column (only sock_diag's UNIX_DIAG_PEER over
- * netlink has, which Node cannot open), so a socketpair is recognised by its two consecutive
- * inodes, and a connection to a named socket only on the server's side.
+ * between local processes by matching the two ends' addresses, UNIX sockets by the peer inodes
+ * the kernel reports over sock_diag (the native helper). /proc/net/unix has no peer column, so
+ * without the helper a socketpair is recognised by its two consecutive inodes, and a connection
+ * to a named socket only on the server's side.
  */
 import { escapeControl } from "../bytes.js";
 import type { ProcessContext } from "../processes/process.js";
@@ -31,10 +31,11 @@ export interface Channel {
   readonly label: string | null;
   /**
    * How the ends were matched: "inode" (pipes, FIFOs: exact), "address" (TCP/UDP: exact),
-   * "adjacent-inode" (a socketpair guessed from consecutive inodes), "path" (server side of a
-   * named UNIX socket only; its clients cannot be told from /proc).
+   * "peer" (UNIX sockets, by the kernel's peer inodes: exact). Without the native helper, UNIX
+   * sockets fall back to "adjacent-inode" (a socketpair guessed from consecutive inodes) and
+   * "path" (server side of a named socket only; its clients cannot be told from /proc).
    */
-  readonly match: "inode" | "address" | "adjacent-inode" | "path";
+  readonly match: "inode" | "address" | "peer" | "adjacent-inode" | "path";
   readonly ends: readonly ChannelEnd[];
 }
 
@@ -67,9 +68,14 @@ function distinctPids(ends: readonly ChannelEnd[]): number {
 
 /**
  * Finds the channels between processes from already-read fd lists and socket tables (pure).
- * Only channels with ends in at least two processes are returned.
+ * Only channels with ends in at least two processes are returned. `unixPeersKnown`: the sockets'
+ * peerInode came from the kernel (else UNIX sockets are matched by guesswork).
  */
-export function buildChannels(processes: readonly ProcessFiles[], socketList: readonly Omit<Socket, "owners">[]): Channel[] {
+export function buildChannels(
+  processes: readonly ProcessFiles[],
+  socketList: readonly Omit<Socket, "owners">[],
+  unixPeersKnown = false,
+): Channel[] {
   const pipes = new Map<number, Holder[]>();
   const fifos = new Map<string, { path: string; inode: number; holders: Holder[] }>();
   const sockets = new Map<number, Holder[]>();
@@ -99,6 +105,7 @@ export function buildChannels(processes: readonly ProcessFiles[], socketList: re
   for (const { path, inode, holders } of fifos.values())
     channels.push({ kind: "fifo", inode, label: path, match: "inode", ends: holders.map((h) => end(h, false)) });
 
+  const joined = (a: number, b: number) => [...(sockets.get(a) ?? []), ...(sockets.get(b) ?? [])].map((h) => end(h, true));
   // TCP/UDP: an established socket whose remote is another socket's local, both held here.
   const byLocal = new Map<string, Omit<Socket, "owners">>();
   const inet = socketList.filter((s) => s.protocol !== "unix" && s.protocol !== "packet" && s.protocol !== "raw" && s.protocol !== "raw6");
@@ -110,17 +117,42 @@ export function buildChannels(processes: readonly ProcessFiles[], socketList: re
     if (!peer || peer.inode === s.inode || !sockets.has(peer.inode)) continue;
     if (peer.remoteAddress !== s.localAddress || peer.remotePort !== s.localPort) continue;
     done.add(s.inode).add(peer.inode);
-    const ends = [...(sockets.get(s.inode) ?? []), ...(sockets.get(peer.inode) ?? [])].map((h) => end(h, true));
+    const ends = joined(s.inode, peer.inode);
     const kind: ChannelKind = s.protocol.startsWith("tcp") ? "tcp" : "udp";
     const label = `${s.localAddress}:${s.localPort} <-> ${peer.localAddress}:${peer.localPort}`;
     channels.push({ kind, inode: Math.min(s.inode, peer.inode), label, match: "address", ends });
   }
 
-  // UNIX: socketpair() allocates its two inodes one after the other, and a connected socket
-  // whose peer is alive has a reference count of at least 3 (the peer holds one). Pair such
-  // sockets in ascending order, so a pair is never split across two neighbours.
   const unix = new Map<number, Omit<Socket, "owners">>();
   for (const s of socketList) if (s.protocol === "unix") unix.set(s.inode, s);
+  if (unixPeersKnown) {
+    for (const s of unix.values()) {
+      const peer = s.peerInode;
+      if (peer === null || done.has(s.inode) || !sockets.has(s.inode) || !sockets.has(peer)) continue;
+      done.add(s.inode).add(peer);
+      // The accepted end of a connection to a named socket carries the path; the client's does not.
+      const label = s.path ?? unix.get(peer)?.path ?? null;
+      channels.push({ kind: "unix", inode: Math.min(s.inode, peer), label, match: "peer", ends: joined(s.inode, peer) });
+    }
+  } else guessUnixChannels(unix, sockets, done, channels, joined);
+
+  return channels
+    .filter((c) => distinctPids(c.ends) >= 2)
+    .map((c) => ({ ...c, ends: [...c.ends].sort((a, b) => sideOrder(a) - sideOrder(b) || a.pid - b.pid || a.fd - b.fd) }))
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.inode - b.inode);
+}
+
+/** UNIX channels from /proc alone, when the kernel's peer inodes are not available. */
+function guessUnixChannels(
+  unix: ReadonlyMap<number, Omit<Socket, "owners">>,
+  sockets: ReadonlyMap<number, Holder[]>,
+  done: Set<number>,
+  channels: Channel[],
+  joined: (a: number, b: number) => ChannelEnd[],
+): void {
+  // socketpair() allocates its two inodes one after the other, and a connected socket
+  // whose peer is alive has a reference count of at least 3 (the peer holds one). Pair such
+  // sockets in ascending order, so a pair is never split across two neighbours.
   const pairable = (s: Omit<Socket, "owners"> | undefined): s is Omit<Socket, "owners"> =>
     s !== undefined && s.state === "ESTAB" && s.path === null && (s.refCount ?? 0) >= 3 && !done.has(s.inode);
   for (const inode of [...unix.keys()].sort((a, b) => a - b)) {
@@ -129,8 +161,7 @@ export function buildChannels(processes: readonly ProcessFiles[], socketList: re
     if (!pairable(s) || !pairable(peer) || peer.socketType !== s.socketType) continue;
     done.add(s.inode).add(peer.inode);
     if (!sockets.has(s.inode) || !sockets.has(peer.inode)) continue;
-    const ends = [...(sockets.get(s.inode) ?? []), ...(sockets.get(peer.inode) ?? [])].map((h) => end(h, true));
-    channels.push({ kind: "unix", inode: s.inode, label: null, match: "adjacent-inode", ends });
+    channels.push({ kind: "unix", inode: s.inode, label: null, match: "adjacent-inode", ends: joined(s.inode, peer.inode) });
   }
   // Named UNIX sockets: the listener and the accepted sockets carry the path.
   const byPath = new Map<string, Holder[]>();
@@ -148,11 +179,6 @@ export function buildChannels(processes: readonly ProcessFiles[], socketList: re
       match: "path",
       ends: holders.map((h) => end(h, true)),
     });
-
-  return channels
-    .filter((c) => distinctPids(c.ends) >= 2)
-    .map((c) => ({ ...c, ends: [...c.ends].sort((a, b) => sideOrder(a) - sideOrder(b) || a.pid - b.pid || a.fd - b.fd) }))
-    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.inode - b.inode);
 }
 
 const KIND_ORDER: readonly ChannelKind[] = ["pipe", "fifo", "unix", "tcp", "udp"];
@@ -174,6 +200,7 @@ export function channels(context: ProcessContext, options: ChannelOptions = {}):
   const list = buildChannels(
     processes,
     tables.sockets.filter((s) => CHANNEL_PROTOCOLS.includes(s.protocol)),
+    tables.errors.peers === undefined,
   );
   if (options.pid === undefined) return list;
   const pid = options.pid;

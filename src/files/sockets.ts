@@ -40,6 +40,11 @@ export interface Socket {
   readonly uid: number | null;
   /** unix: the kernel's reference count on the socket (3 or more while a connected peer is alive). */
   readonly refCount: number | null;
+  /**
+   * unix: the inode of the socket at the other end, from the kernel (sock_diag, through the
+   * native helper); null when not connected, or when the kernel could not be asked (see errors.peers).
+   */
+  readonly peerInode: number | null;
   /** Processes holding the socket (empty: kernel-held, TIME_WAIT, or of a process we cannot read). */
   readonly owners: readonly SocketOwner[];
 }
@@ -80,7 +85,23 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
     rxQueue: e.rxQueue,
     uid: e.uid,
     refCount: null,
+    peerInode: null,
   };
+}
+
+/**
+ * Asks the kernel for UNIX socket peers; on failure records why in errors.peers. Socket inodes
+ * are unique machine-wide, so peers asked in our network namespace never mislabel a socket of
+ * another one (those keep peerInode null).
+ */
+function unixPeers(procFs: ProcFs, errors: FieldErrors): Map<number, number> | null {
+  try {
+    return procFs.unixSocketPeers();
+  } catch (error) {
+    if (!(error instanceof ProcError)) throw error;
+    errors.peers = fieldFailure(error);
+    return null;
+  }
 }
 
 /** Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). */
@@ -91,7 +112,9 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
     const file = `${netDir}/${protocol}`;
     try {
       if (protocol === "unix") {
-        for (const e of procFs.parse(file, parseNetUnix))
+        const entries = procFs.parse(file, parseNetUnix);
+        const peerOf = entries.length > 0 ? unixPeers(procFs, errors) : null;
+        for (const e of entries)
           sockets.push({
             protocol,
             inode: e.inode,
@@ -106,6 +129,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
             rxQueue: null,
             uid: null,
             refCount: e.refCount,
+            peerInode: peerOf?.get(e.inode) ?? null,
           });
       } else if (protocol === "packet") {
         for (const e of procFs.parse(file, parseNetPacket))
@@ -123,6 +147,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
             rxQueue: null,
             uid: e.uid,
             refCount: null,
+            peerInode: null,
           });
       } else {
         const family = protocol.endsWith("6") ? "inet6" : "inet";

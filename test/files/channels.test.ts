@@ -3,12 +3,13 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nativeHelper } from "../../src/access/native.js";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { buildChannels, channels, channelsToDot } from "../../src/files/channels.js";
 import { findBottleneck, pipeline } from "../../src/files/pipeline.js";
 import { sockets } from "../../src/files/sockets.js";
 import { createProcessContext } from "../../src/processes/context.js";
-import { runCli } from "../helpers/cli.js";
+import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { tempDir } from "./_helpers.js";
@@ -204,10 +205,10 @@ describe("sockets between processes", () => {
     expect(tcp?.label).toContain(`127.0.0.1:${port}`);
   });
 
-  it("channels() pairs the stdio socketpair of a child with this process, as ss -x sees it", () => {
+  it("channels() pairs the stdio socketpair of a child with this process by the kernel's peer inodes, as ss -x sees it", () => {
     // The server's stdio are socketpairs whose other ends this process holds (libuv makes them so).
     const list = channels(context, { pid: server.pid }).filter(
-      (c) => c.kind === "unix" && c.match === "adjacent-inode" && c.ends.some((e) => e.pid === process.pid),
+      (c) => c.kind === "unix" && c.match === "peer" && c.ends.some((e) => e.pid === process.pid),
     );
     expect(list.length).toBeGreaterThan(0);
     const ss = execFileSync("ss", ["-H", "-xn"], { encoding: "utf8" });
@@ -220,6 +221,19 @@ describe("sockets between processes", () => {
     }
   });
 
+  it("without the native helper, the socketpair is still found by its adjacent inodes, and net says why peers are unknown", async () => {
+    const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
+    const peers = await runBin(["peers", String(server.pid), "--json"], { env });
+    expect(peers.code).toBe(0);
+    const list = JSON.parse(peers.stdout) as { kind: string; match: string; ends: { pid: number }[] }[];
+    expect(list.some((c) => c.kind === "unix" && c.match === "adjacent-inode" && c.ends.some((e) => e.pid === process.pid))).toBe(true);
+    expect(list.some((c) => c.match === "peer")).toBe(false);
+    const net = await runBin(["net", "--protocol", "unix", "--json"], { env });
+    expect(net.code).toBe(0);
+    expect(JSON.parse(net.stdout).errors.peers).toMatch(/turned off \(PROCSCOPE_NATIVE=0\)/);
+    expect(net.stderr).toBe("procscope: UNIX socket peers unknown: the native helper is turned off (PROCSCOPE_NATIVE=0)\n");
+  });
+
   it("net --json and the table show the listener with its process", async () => {
     const json = await runCli(["net", String(server.pid), "--json", "--protocol", "tcp"]);
     expect(json.code).toBe(0);
@@ -228,6 +242,74 @@ describe("sockets between processes", () => {
     const text = await runCli(["net", String(server.pid)]);
     expect(text.stdout).toMatch(new RegExp(`tcp +LISTEN .*127\\.0\\.0\\.1:${port} .*pid=${server.pid},fd=\\d+`));
     expect((await runCli(["net", "--protocol", "sctp"])).code).toBe(2);
+  });
+});
+
+describe("a client of a named UNIX socket", () => {
+  let server: LiveProcess;
+  let client: LiveProcess;
+  const socketPath = path.join(dir, "named.sock");
+  beforeAll(async () => {
+    server = await startProcess(
+      process.execPath,
+      [
+        "-e",
+        `require('net').createServer((c)=>{console.log('accepted');c.on('data',()=>{})}).listen(${JSON.stringify(socketPath)},()=>console.log('listening'))`,
+      ],
+      { ready: /listening/ },
+    );
+    client = await startProcess(
+      process.execPath,
+      ["-e", `const c=require('net').connect(${JSON.stringify(socketPath)},()=>console.log('connected'));c.on('data',()=>{})`],
+      { ready: /connected/ },
+    );
+    await server.waitFor("accepted");
+  });
+  afterAll(async () => {
+    await client.kill();
+    await server.kill();
+  });
+
+  it("needs the native helper, built by npm run build", () => {
+    const { module, reason } = nativeHelper();
+    if (!module) throw new Error(`${reason}: run \`npm run build\` (apt-get install gcc; Node's headers come with Node)`);
+    expect(module.unixSocketPeers().length % 2).toBe(0);
+  });
+
+  it("is joined to the server's accepted socket by the kernel's peer inodes, labelled with the path", () => {
+    // Both children also share this process's stderr socket: pick the connection by its path.
+    const list = channels(context, { pid: client.pid }).filter((c) => c.kind === "unix" && c.label === socketPath);
+    expect(list).toHaveLength(1);
+    const connection = list[0];
+    expect(connection?.match).toBe("peer");
+    expect(new Set(connection?.ends.map((e) => e.pid))).toEqual(new Set([server.pid, client.pid]));
+    // ss -x asks the kernel the same question: the client's socket names the server's as its peer.
+    const clientInode = connection?.ends.find((e) => e.pid === client.pid)?.inode;
+    const serverInode = connection?.ends.find((e) => e.pid === server.pid)?.inode;
+    const ss = execFileSync("ss", ["-H", "-xn"], { encoding: "utf8" });
+    expect(ss).toMatch(new RegExp(`\\* ${clientInode}\\s+\\* ${serverInode}\\b`));
+  });
+
+  it("net shows both sockets with their peers", () => {
+    const table = sockets(context, { protocols: ["unix"] });
+    const mine = table.sockets.filter((s) => s.owners.some((o) => o.pid === client.pid || o.pid === server.pid));
+    const accepted = mine.find((s) => s.path === socketPath && s.state === "ESTAB");
+    const listener = mine.find((s) => s.path === socketPath && s.state === "LISTEN");
+    expect(listener?.peerInode).toBeNull();
+    const clientEnd = mine.find((s) => s.inode === accepted?.peerInode);
+    expect(clientEnd?.owners.map((o) => o.pid)).toEqual([client.pid]);
+    expect(clientEnd?.peerInode).toBe(accepted?.inode);
+    expect(table.errors.peers).toBeUndefined();
+  });
+
+  it("peers --dot draws the connection between the two processes", async () => {
+    const dot = await runCli(["peers", String(client.pid), "--dot"]);
+    expect(dot.code).toBe(0);
+    expect(dot.stdout).toMatch(
+      new RegExp(
+        `p(${server.pid} -> p${client.pid}|${client.pid} -> p${server.pid}) \\[label="${socketPath.replace(/[.\\/]/g, "\\$&")}", dir=both`,
+      ),
+    );
   });
 });
 
@@ -255,7 +337,7 @@ describe("buildChannels()", () => {
         errors: {},
       })),
     });
-    const unix = (inode: number, path: string | null, refCount = 3) => ({
+    const unix = (inode: number, path: string | null, refCount = 3, peerInode: number | null = null) => ({
       protocol: "unix" as const,
       inode,
       state: "ESTAB",
@@ -269,6 +351,7 @@ describe("buildChannels()", () => {
       rxQueue: null,
       uid: null,
       refCount,
+      peerInode,
     });
     const list = buildChannels(
       [
@@ -293,6 +376,22 @@ describe("buildChannels()", () => {
       ["unix", 20, "adjacent-inode"],
     ]);
     expect(channelsToDot(list)).toContain('p1 -> p2 [label="pipe:[10]"];');
+
+    // With the kernel's peers, neighbours mean nothing: 20's peer is 40 (a named connection).
+    const known = buildChannels(
+      [
+        proc(1, [{ fd: 5, type: "socket", inode: 20, mode: "rw" }]),
+        proc(2, [
+          { fd: 6, type: "socket", inode: 21, mode: "rw" },
+          { fd: 7, type: "socket", inode: 40, mode: "rw" },
+        ]),
+      ],
+      [unix(20, null, 3, 40), unix(21, null, 3, null), unix(40, "/run/x.sock", 3, 20)],
+      true,
+    );
+    expect(known.map((c) => [c.kind, c.inode, c.match, c.label, c.ends.map((e) => e.fd)])).toEqual([
+      ["unix", 20, "peer", "/run/x.sock", [5, 7]],
+    ]);
   });
 });
 

@@ -83,8 +83,10 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
     protocols = wanted as import("../../files/sockets.js").SocketProtocol[];
   }
   const table = sockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
-  for (const [file, reason] of Object.entries(table.errors))
-    if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
+  for (const [file, reason] of Object.entries(table.errors)) {
+    if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
+    else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
+  }
   if (run.json) return run.printJson(table);
   const { renderSockets } = await import("../render/files.js");
   run.print(renderSockets(table.sockets, run.width));

@@ -92,12 +92,16 @@ function endpoint(address: string | null, port: number | null): string | null {
 }
 
 const SOCKET_COLUMNS: readonly Column<Socket>[] = [
-  { header: "PROTO", value: (s) => s.protocol },
+  { header: "PROTO", value: (s) => (s.protocol === "unix" && s.socketType !== null ? `unix/${s.socketType}` : s.protocol) },
   { header: "STATE", value: (s) => s.state },
   { header: "RECV-Q", value: (s) => s.rxQueue, align: "right" },
   { header: "SEND-Q", value: (s) => s.txQueue, align: "right" },
   { header: "LOCAL", value: (s) => (s.protocol === "unix" ? (s.path ?? "*") : endpoint(s.localAddress, s.localPort)) },
-  { header: "PEER", value: (s) => (s.protocol === "unix" ? s.socketType : endpoint(s.remoteAddress, s.remotePort)) },
+  // A UNIX peer is a socket, named by its inode as ss -x does.
+  {
+    header: "PEER",
+    value: (s) => (s.protocol === "unix" ? (s.peerInode === null ? "*" : `* ${s.peerInode}`) : endpoint(s.remoteAddress, s.remotePort)),
+  },
   { header: "INODE", value: (s) => s.inode, align: "right" },
   { header: "PROCESS", value: (s) => s.owners.map((o) => `${o.comm},pid=${o.pid},fd=${o.fd}`).join(" ") },
 ];

@@ -1,0 +1,47 @@
+/**
+ * procscope's optional native helper (native/procscope.c, built by `npm run build` into
+ * dist/native/procscope.node when gcc and Node's headers are there). It does what Node cannot:
+ * ask the kernel for UNIX socket peers over sock_diag netlink. Without it, callers fall back and
+ * say what is missing.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+export interface NativeModule {
+  /** [inode, peerInode, inode, peerInode, ...] of every connected UNIX socket in this netns. */
+  unixSocketPeers(): Uint32Array;
+}
+
+export interface NativeHelper {
+  readonly module: NativeModule | null;
+  /** Why module is null. */
+  readonly reason: string;
+}
+
+/** Where the built module sits relative to this file: dist/access, dist/bin/chunks, src/access. */
+const CANDIDATES = ["../native/procscope.node", "../../native/procscope.node", "../../dist/native/procscope.node"];
+
+let loaded: NativeHelper | undefined;
+
+function load(): NativeHelper {
+  // PROCSCOPE_NATIVE=0 runs without the helper (the tests compare both ways).
+  if (process.env.PROCSCOPE_NATIVE === "0") return { module: null, reason: "the native helper is turned off (PROCSCOPE_NATIVE=0)" };
+  const require = createRequire(import.meta.url);
+  for (const candidate of CANDIDATES) {
+    const file = fileURLToPath(new URL(candidate, import.meta.url));
+    if (!fs.existsSync(file)) continue;
+    try {
+      return { module: require(file) as NativeModule, reason: "" };
+    } catch (error) {
+      return { module: null, reason: `the native helper ${file} does not load: ${(error as Error).message.split("\n")[0]}` };
+    }
+  }
+  return { module: null, reason: "the native helper is not built (npm run build needs gcc and Node's headers)" };
+}
+
+/** The loaded helper, or null with the reason it is missing. */
+export function nativeHelper(): NativeHelper {
+  loaded ??= load();
+  return loaded;
+}
