@@ -206,8 +206,8 @@ export function registerMemoryWriteCommands(program: Command, runAction: RunActi
   withCommonOptions(
     program
       .command("history")
-      .description("shell commands still in a live bash process's memory, oldest first")
-      .argument("[pid]", "the bash process")
+      .description("shell commands still in a live bash or zsh process's memory, oldest first")
+      .argument("[pid]", "the bash or zsh process")
       .option("--all-shells", "every bash, sh and zsh process"),
   ).action(runAction(historyCommand));
 }
