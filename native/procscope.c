@@ -6,10 +6,20 @@
  * an AF_NETLINK socket, so without this helper a client of a named socket cannot be told from
  * any other socket.
  *
+ * readFdTables(): the happy path of `lsof` for many processes at once, on every core. For each
+ * PID it opens /proc/PID once and reads through that directory fd (so a reused PID answers ESRCH,
+ * never another process's data): stat, the directory's owner, and per fd the link, and as asked a
+ * stat through the link, the link's own mode, and fdinfo. Anything unusual (permission denied,
+ * an unexpected error) marks the process "redo", and the TypeScript reader does that one itself
+ * with its full error reporting. Node's per-call overhead made the JS-only listing about three
+ * times slower than the same syscalls in C.
+ *
  * The module is optional: procscope works without it (src/access/native.ts falls back).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -18,8 +28,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Throws an Error whose code is the errno name's number ("errno") and message says what failed. */
@@ -137,9 +150,278 @@ static napi_value unix_socket_peers(napi_env env, napi_callback_info info) {
   return array;
 }
 
+
+/* ---- readFdTables ---------------------------------------------------------------------------- */
+
+/* FdType bits, in the order of FD_TYPES in src/files/fds.ts. */
+enum { T_FILE, T_DIR, T_PIPE, T_FIFO, T_SOCKET, T_ANON, T_MEMFD, T_DEV, T_TTY, T_UNKNOWN };
+enum { WANT_STAT = 1, WANT_FDINFO = 2, WANT_MODE_FROM_LINK = 4 };
+enum { PROCESS_OK = 0, PROCESS_GONE = 1, PROCESS_REDO = 2 };
+enum { HAVE_STAT = 1, HAVE_LSTAT = 2, HAVE_FDINFO = 4 };
+
+struct out {
+  unsigned char *data;
+  size_t length;
+  size_t capacity;
+  int failed;
+};
+
+static void out_bytes(struct out *o, const void *bytes, size_t n) {
+  if (o->failed) return;
+  if (o->length + n > o->capacity) {
+    size_t capacity = o->capacity ? o->capacity : 4096;
+    while (capacity < o->length + n) capacity *= 2;
+    unsigned char *grown = realloc(o->data, capacity);
+    if (!grown) {
+      o->failed = 1;
+      return;
+    }
+    o->data = grown;
+    o->capacity = capacity;
+  }
+  memcpy(o->data + o->length, bytes, n);
+  o->length += n;
+}
+static void out_u8(struct out *o, uint8_t v) { out_bytes(o, &v, 1); }
+static void out_u32(struct out *o, uint32_t v) { out_bytes(o, &v, 4); }
+static void out_u64(struct out *o, uint64_t v) { out_bytes(o, &v, 8); }
+static void out_blob(struct out *o, const char *bytes, size_t n) {
+  out_u32(o, (uint32_t)n);
+  out_bytes(o, bytes, n);
+}
+
+/* Reads a small file under dirfd whole; returns its length or -errno. */
+static ssize_t read_at(int dirfd, const char *name, char *buffer, size_t size) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  size_t total = 0;
+  for (;;) {
+    ssize_t n = read(fd, buffer + total, size - total);
+    if (n < 0) {
+      int error = errno;
+      close(fd);
+      return -error;
+    }
+    if (n == 0 || (total += (size_t)n) == size) break;
+  }
+  close(fd);
+  return (ssize_t)total;
+}
+
+static int starts_with(const char *s, size_t n, const char *prefix) {
+  size_t k = strlen(prefix);
+  return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+static int equals(const char *s, size_t n, const char *word) { return n == strlen(word) && memcmp(s, word, n) == 0; }
+
+/* The fd's type as classifyTarget + typeFromMode in fds.ts decide it. */
+static int fd_type(const char *target, size_t n, const struct stat *st) {
+  if (target[0] != '/') {
+    if (starts_with(target, n, "pipe:[")) return T_PIPE;
+    if (starts_with(target, n, "socket:[")) return T_SOCKET;
+    if (starts_with(target, n, "anon_inode:")) return T_ANON;
+    return T_UNKNOWN;
+  }
+  size_t path_length = n;
+  if (n >= 10 && memcmp(target + n - 10, " (deleted)", 10) == 0) path_length = n - 10;
+  int memfd = starts_with(target, path_length, "/memfd:");
+  if (!st) return memfd ? T_MEMFD : T_FILE;
+  switch (st->st_mode & S_IFMT) {
+    case S_IFREG: return memfd ? T_MEMFD : T_FILE;
+    case S_IFDIR: return T_DIR;
+    case S_IFCHR:
+      if (starts_with(target, path_length, "/dev/pts/") || starts_with(target, path_length, "/dev/tty") ||
+          equals(target, path_length, "/dev/console") || equals(target, path_length, "/dev/ptmx"))
+        return T_TTY;
+      return T_DEV;
+    case S_IFBLK: return T_DEV;
+    case S_IFIFO: return T_FIFO;
+    case S_IFSOCK: return T_SOCKET;
+    default: return T_UNKNOWN;
+  }
+}
+
+struct request {
+  const int32_t *pids;
+  size_t count;
+  unsigned flags;
+  uint32_t fdinfo_types;
+  atomic_size_t next_block;
+  struct out *blocks;
+};
+
+#define BLOCK 16
+
+/* Appends one process's record to o. */
+static void read_process(const struct request *r, int32_t pid, struct out *o) {
+  char name[64], link[4096 + 1], text[16384];
+  out_u32(o, (uint32_t)pid);
+  snprintf(name, sizeof name, "/proc/%d", pid);
+  int dirfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) {
+    out_u8(o, errno == ENOENT ? PROCESS_GONE : PROCESS_REDO);
+    return;
+  }
+  size_t start = o->length;
+  out_u8(o, PROCESS_OK);
+  int status = PROCESS_OK;
+  ssize_t n = read_at(dirfd, "stat", text, sizeof text);
+  struct stat dir_stat;
+  int fd_dir = -1;
+  if (n < 0) status = (n == -ESRCH || n == -ENOENT) ? PROCESS_GONE : PROCESS_REDO;
+  else if (fstat(dirfd, &dir_stat) != 0) status = PROCESS_REDO;
+  else if ((fd_dir = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    status = (errno == ENOENT || errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+  DIR *fds = status == PROCESS_OK ? fdopendir(fd_dir) : NULL;
+  if (status == PROCESS_OK && !fds) status = PROCESS_REDO;
+  if (status != PROCESS_OK) {
+    if (fd_dir >= 0 && !fds) close(fd_dir);
+    close(dirfd);
+    o->length = start;
+    out_u8(o, (uint8_t)status);
+    return;
+  }
+  out_blob(o, text, (size_t)n);
+  out_u32(o, dir_stat.st_uid);
+  size_t count_at = o->length;
+  out_u32(o, 0);
+  uint32_t count = 0;
+  struct dirent *entry;
+  while (status == PROCESS_OK && (entry = readdir(fds)) != NULL) {
+    if (entry->d_name[0] == '.') continue;
+    int fd = atoi(entry->d_name);
+    snprintf(name, sizeof name, "fd/%d", fd);
+    ssize_t length = readlinkat(dirfd, name, link, sizeof link - 1);
+    if (length < 0) {
+      if (errno == ENOENT) continue; /* closed meanwhile */
+      status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+      break;
+    }
+    link[length] = 0;
+    struct stat st, *followed = NULL;
+    uint8_t have = 0;
+    if ((r->flags & WANT_STAT) && link[0] == '/') {
+      if (fstatat(dirfd, name, &st, 0) != 0) {
+        if (errno == ENOENT) continue;
+        status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+        break;
+      }
+      followed = &st;
+      have |= HAVE_STAT;
+    }
+    int type = fd_type(link, (size_t)length, followed);
+    struct stat link_stat;
+    ssize_t info = 0;
+    if ((r->flags & WANT_FDINFO) && (r->fdinfo_types & (1u << type))) {
+      snprintf(name, sizeof name, "fdinfo/%d", fd);
+      info = read_at(dirfd, name, text, sizeof text);
+      if (info < 0) {
+        if (info == -ENOENT) continue;
+        status = (info == -ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+        break;
+      }
+      have |= HAVE_FDINFO;
+    } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO)) {
+      if (fstatat(dirfd, name, &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+        break;
+      }
+      have |= HAVE_LSTAT;
+    }
+    out_u32(o, (uint32_t)fd);
+    out_blob(o, link, (size_t)length);
+    out_u8(o, have);
+    if (have & HAVE_STAT) {
+      out_u32(o, st.st_mode);
+      out_u64(o, st.st_ino);
+      out_u64(o, st.st_dev);
+      out_u64(o, st.st_nlink);
+      out_u64(o, (uint64_t)st.st_size);
+    }
+    if (have & HAVE_LSTAT) out_u32(o, link_stat.st_mode);
+    if (have & HAVE_FDINFO) out_blob(o, text, (size_t)info);
+    count++;
+  }
+  closedir(fds);
+  close(dirfd);
+  if (status != PROCESS_OK) {
+    o->length = start;
+    out_u8(o, (uint8_t)status);
+    return;
+  }
+  if (!o->failed) memcpy(o->data + count_at, &count, 4);
+}
+
+static void *read_blocks(void *argument) {
+  struct request *r = argument;
+  size_t blocks = (r->count + BLOCK - 1) / BLOCK;
+  for (;;) {
+    size_t b = atomic_fetch_add(&r->next_block, 1);
+    if (b >= blocks) return NULL;
+    size_t end = (b + 1) * BLOCK < r->count ? (b + 1) * BLOCK : r->count;
+    for (size_t i = b * BLOCK; i < end; i++) read_process(r, r->pids[i], &r->blocks[b]);
+  }
+}
+
+/*
+ * readFdTables(pids: Int32Array, flags, fdinfoTypes, threads): Buffer of records, in pid order:
+ *   u32 pid, u8 status (0 ok, 1 gone, 2 redo in TypeScript); when ok:
+ *   u32 n + stat text, u32 uid, u32 fd count, then per fd:
+ *   u32 fd, u32 n + link text, u8 have (1 stat, 2 lstat, 4 fdinfo),
+ *   [u32 mode, u64 ino, u64 dev, u64 nlink, u64 size], [u32 link mode], [u32 n + fdinfo text]
+ */
+static napi_value read_fd_tables(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_typedarray_type kind;
+  size_t count;
+  void *data;
+  if (argc < 4 || napi_get_typedarray_info(env, argv[0], &kind, &count, &data, NULL, NULL) != napi_ok || kind != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "readFdTables(pids: Int32Array, flags, fdinfoTypes, threads)");
+    return NULL;
+  }
+  uint32_t flags, types, threads;
+  napi_get_value_uint32(env, argv[1], &flags);
+  napi_get_value_uint32(env, argv[2], &types);
+  napi_get_value_uint32(env, argv[3], &threads);
+  if (threads < 1) threads = 1;
+  if (threads > 16) threads = 16;
+  size_t blocks = (count + BLOCK - 1) / BLOCK;
+  struct request r = {.pids = data, .count = count, .flags = flags, .fdinfo_types = types, .blocks = calloc(blocks ? blocks : 1, sizeof(struct out))};
+  atomic_init(&r.next_block, 0);
+  if (!r.blocks) return throw_errno(env, "readFdTables", ENOMEM);
+  pthread_t workers[16];
+  uint32_t started = 0;
+  for (; started + 1 < threads && started + 1 < blocks; started++)
+    if (pthread_create(&workers[started], NULL, read_blocks, &r) != 0) break;
+  read_blocks(&r);
+  for (uint32_t t = 0; t < started; t++) pthread_join(workers[t], NULL);
+  size_t total = 0;
+  int failed = 0;
+  for (size_t b = 0; b < blocks; b++) {
+    total += r.blocks[b].length;
+    failed |= r.blocks[b].failed;
+  }
+  napi_value result = NULL;
+  unsigned char *bytes = NULL;
+  if (!failed && napi_create_buffer(env, total, (void **)&bytes, &result) == napi_ok) {
+    for (size_t b = 0, at = 0; b < blocks; at += r.blocks[b].length, b++)
+      if (r.blocks[b].length) memcpy(bytes + at, r.blocks[b].data, r.blocks[b].length);
+  }
+  for (size_t b = 0; b < blocks; b++) free(r.blocks[b].data);
+  free(r.blocks);
+  if (failed) return throw_errno(env, "readFdTables", ENOMEM);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "unixSocketPeers", NAPI_AUTO_LENGTH, unix_socket_peers, NULL, &fn);
   napi_set_named_property(env, exports, "unixSocketPeers", fn);
+  napi_create_function(env, "readFdTables", NAPI_AUTO_LENGTH, read_fd_tables, NULL, &fn);
+  napi_set_named_property(env, exports, "readFdTables", fn);
   return exports;
 }

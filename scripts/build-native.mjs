@@ -25,7 +25,21 @@ if (!headers) skip(`no node_api.h in ${headerDirs.join(", ")}`);
 fs.mkdirSync(path.dirname(output), { recursive: true });
 const gcc = spawnSync(
   "gcc",
-  ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-fvisibility=hidden", `-I${headers}`, "-o", output, source],
+  [
+    "-O2",
+    "-std=gnu11",
+    "-pthread",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-shared",
+    "-fPIC",
+    "-fvisibility=hidden",
+    `-I${headers}`,
+    "-o",
+    output,
+    source,
+  ],
   { stdio: "inherit" },
 );
 if (gcc.error) skip(`gcc: ${gcc.error.message}; apt-get install gcc`);

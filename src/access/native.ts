@@ -1,7 +1,8 @@
 /**
  * procscope's optional native helper (native/procscope.c, built by `npm run build` into
  * dist/native/procscope.node when gcc and Node's headers are there). It does what Node cannot:
- * ask the kernel for UNIX socket peers over sock_diag netlink. Without it, callers fall back and
+ * ask the kernel for UNIX socket peers over sock_diag netlink, and read the fd tables of many
+ * processes on every core without Node's per-call overhead. Without it, callers fall back and
  * say what is missing.
  */
 import fs from "node:fs";
@@ -11,6 +12,8 @@ import { fileURLToPath } from "node:url";
 export interface NativeModule {
   /** [inode, peerInode, inode, peerInode, ...] of every connected UNIX socket in this netns. */
   unixSocketPeers(): Uint32Array;
+  /** See native/procscope.c for the record layout; decoded by ProcFs.readFdTables. */
+  readFdTables(pids: Int32Array, flags: number, fdinfoTypes: number, threads: number): Buffer;
 }
 
 export interface NativeHelper {

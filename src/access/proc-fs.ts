@@ -4,6 +4,7 @@
  * measured on Node 20, per-file async I/O is 10x slower for the many tiny files of /proc.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
@@ -91,7 +92,45 @@ export interface ProcFs {
    * tree or without the helper.
    */
   unixSocketPeers(): Map<number, number>;
+  /**
+   * The fd tables of many processes read at once by the native helper (live /proc only); null
+   * when it cannot be used. Processes it could not read cleanly come back as "redo": read those
+   * with openProcess, which reports errors fully.
+   */
+  readFdTables(pids: readonly number[], request: FdTableRequest): FdTableRecord[] | null;
 }
+
+export interface FdTableRequest {
+  /** stat() through links to paths. */
+  readonly stat: boolean;
+  /** Read fdinfo for fds whose type has its bit set in fdinfoTypes; lstat the link for the rest when modeFromLink. */
+  readonly fdinfo: boolean;
+  readonly modeFromLink: boolean;
+  /** Bit i set: read fdinfo for fds of type FD_TYPES[i] (src/files/fds.ts). */
+  readonly fdinfoTypes: number;
+}
+
+/** What stat() through an fd link tells (the fields of fs.BigIntStats that fd listings use). */
+export interface FollowedStat {
+  readonly mode: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+  readonly nlink: bigint;
+  readonly size: bigint;
+}
+
+export interface FdTableEntry {
+  readonly fd: number;
+  readonly link: Buffer;
+  readonly stat: FollowedStat | null;
+  /** Permission bits of the link itself (lstat), when asked for instead of fdinfo. */
+  readonly linkMode: number | null;
+  readonly fdinfo: string | null;
+}
+
+export type FdTableRecord =
+  | { readonly pid: number; readonly status: "gone" | "redo" }
+  | { readonly pid: number; readonly status: "ok"; readonly stat: string; readonly uid: number; readonly fds: readonly FdTableEntry[] };
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
 const MAX_READ = 1024 * 1024;
@@ -154,12 +193,16 @@ function readFileText(absPath: string): string {
   const fd = fs.openSync(absPath, "r");
   try {
     const n = readAll(fd, isWholeInOneRead(absPath));
-    const text = scratch.toString("utf8", 0, n);
-    // Invalid UTF-8 (a hostile process name) decodes to U+FFFD; keep such bytes visible instead.
-    return text.includes("\uFFFD") ? decodeBytes(scratch.subarray(0, n)) : text;
+    return textOf(scratch.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function textOf(bytes: Buffer): string {
+  const text = bytes.toString("utf8");
+  // Invalid UTF-8 (a hostile process name) decodes to U+FFFD; keep such bytes visible instead.
+  return text.includes("\uFFFD") ? decodeBytes(bytes) : text;
 }
 
 function pidFromRel(relPath: string): number | undefined {
@@ -287,6 +330,14 @@ class ProcFsImpl implements ProcFs {
     const peers = new Map<number, number>();
     for (let i = 0; i + 1 < pairs.length; i += 2) peers.set(pairs[i] as number, pairs[i + 1] as number);
     return peers;
+  }
+
+  readFdTables(pids: readonly number[], request: FdTableRequest): FdTableRecord[] | null {
+    const { module } = nativeHelper();
+    if (!this.isLive || !module) return null;
+    const flags = (request.stat ? 1 : 0) | (request.fdinfo ? 2 : 0) | (request.modeFromLink ? 4 : 0);
+    const threads = Math.min(4, os.availableParallelism());
+    return decodeFdTables(module.readFdTables(Int32Array.from(pids), flags, request.fdinfoTypes, threads));
   }
 
   parse<T>(relPath: string, parse: (text: string) => T): T {
@@ -503,6 +554,52 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
     default:
       return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** Decodes the native helper's fd table records (layout in native/procscope.c). */
+function decodeFdTables(buffer: Buffer): FdTableRecord[] {
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const records: FdTableRecord[] = [];
+  let at = 0;
+  const u32 = () => {
+    const value = view.getUint32(at, true);
+    at += 4;
+    return value;
+  };
+  const u64 = () => {
+    const value = view.getBigUint64(at, true);
+    at += 8;
+    return value;
+  };
+  const blob = () => {
+    const length = u32();
+    const bytes = buffer.subarray(at, at + length);
+    at += length;
+    return bytes;
+  };
+  while (at < buffer.length) {
+    const pid = u32();
+    const status = buffer[at++];
+    if (status !== 0) {
+      records.push({ pid, status: status === 1 ? "gone" : "redo" });
+      continue;
+    }
+    const stat = textOf(blob());
+    const uid = u32();
+    const count = u32();
+    const fds: FdTableEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const fd = u32();
+      const link = Buffer.from(blob());
+      const have = buffer[at++] as number;
+      const followed = have & 1 ? { mode: BigInt(u32()), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
+      const linkMode = have & 2 ? u32() : null;
+      const fdinfo = have & 4 ? textOf(blob()) : null;
+      fds.push({ fd, link, stat: followed, linkMode, fdinfo });
+    }
+    records.push({ pid, status: "ok", stat, uid, fds });
+  }
+  return records;
 }
 
 function isKernelProc(root: string): boolean {

@@ -3,12 +3,12 @@
  * inode, size and device from a stat through the link. The `FileDescriptor` shape is shared by
  * `fds`, `lsof`, the HTTP API and the web UI.
  */
-import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { fieldFailure } from "../processes/process.js";
-import { accessMode, decodeOpenFlags, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
+import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 
 export type FdType = "file" | "dir" | "pipe" | "fifo" | "socket" | "anon_inode" | "memfd" | "dev" | "tty" | "unknown";
@@ -125,8 +125,54 @@ export function devString(dev: bigint): string {
   return `${major}:${minor}`;
 }
 
-function closedMeanwhile(dir: ProcessDir, fd: number, cause: Unavailable): NotFound {
-  return new NotFound(`process ${dir.pid} has no fd ${fd} (it was closed)`, { path: cause.path, cause });
+function closedMeanwhile(pid: number, fd: number, cause: Unavailable): NotFound {
+  return new NotFound(`process ${pid} has no fd ${fd} (it was closed)`, { path: cause.path, cause });
+}
+
+/** Where readFd gets an fd's facts: a process directory, or a table the native helper read. */
+interface FdFacts {
+  readonly pid: number;
+  link(fd: number): Buffer;
+  stat(fd: number): FollowedStat;
+  /** Permission bits of the link itself. */
+  linkMode(fd: number): number;
+  fdinfo(fd: number): PidFdinfo;
+}
+
+function dirFacts(dir: ProcessDir): FdFacts {
+  return {
+    pid: dir.pid,
+    link: (fd) => dir.readLink(`fd/${fd}`),
+    stat: (fd) => dir.statFile(`fd/${fd}`),
+    linkMode: (fd) => dir.lstatFile(`fd/${fd}`).mode,
+    fdinfo: (fd) => dir.parse(`fdinfo/${fd}`, parsePidFdinfo),
+  };
+}
+
+/** Facts read ahead by the native helper; it reads exactly what readFd asks for, so a gap is a bug. */
+function tableFacts(pid: number, entry: FdTableEntry): FdFacts {
+  const missing = (what: string) => new Error(`the native fd table of process ${pid} lacks ${what} for fd ${entry.fd}`);
+  return {
+    pid,
+    link: () => entry.link,
+    stat: () => {
+      if (entry.stat === null) throw missing("a stat");
+      return entry.stat;
+    },
+    linkMode: () => {
+      if (entry.linkMode === null) throw missing("the link mode");
+      return entry.linkMode;
+    },
+    fdinfo: (fd) => {
+      if (entry.fdinfo === null) throw missing("fdinfo");
+      try {
+        return parsePidFdinfo(entry.fdinfo);
+      } catch (error) {
+        if (error instanceof ParseError) throw error.withPath(`/proc/${pid}/fdinfo/${fd}`);
+        throw error;
+      }
+    },
+  };
 }
 
 export interface ReadFdOptions {
@@ -160,11 +206,16 @@ const SKIPPED_FDINFO = "not read in listings (procscope fds PID shows it)";
  * meanwhile), ProcessGone when the process exited.
  */
 export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {}): FileDescriptor {
+  return readFdFrom(dirFacts(dir), fd, options);
+}
+
+function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDescriptor {
+  const pid = facts.pid;
   let target: string;
   try {
-    target = decodeBytes(dir.readLink(`fd/${fd}`));
+    target = decodeBytes(facts.link(fd));
   } catch (error) {
-    if (error instanceof Unavailable) throw new NotFound(`process ${dir.pid} has no fd ${fd}`, { path: error.path, cause: error });
+    if (error instanceof Unavailable) throw new NotFound(`process ${pid} has no fd ${fd}`, { path: error.path, cause: error });
     throw error;
   }
   const c = classifyTarget(target);
@@ -174,17 +225,19 @@ export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {})
   let deleted = c.deletedSuffix;
   let size: number | null = null;
   let device: string | null = null;
+  let path = c.path;
   if (c.path !== null && options.stat !== false) {
     try {
-      const st = dir.statFile(`fd/${fd}`);
+      const st = facts.stat(fd);
       type = typeFromMode(st.mode, c.path);
       inode = Number(st.ino);
       device = devString(st.dev);
       // The suffix alone could be part of a real name; nlink 0 is the kernel's word.
       deleted = c.deletedSuffix && st.nlink === 0n;
+      if (c.deletedSuffix && !deleted) path = target;
       if (type === "file" || type === "memfd") size = Number(st.size);
     } catch (error) {
-      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
       errors.inode = errors.size = fieldFailure(error);
     }
   }
@@ -194,7 +247,7 @@ export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {})
   let mntId: number | null = null;
   if (options.fdinfo !== false && (options.fdinfoTypes === undefined || options.fdinfoTypes.includes(type))) {
     try {
-      const info = dir.parse(`fdinfo/${fd}`, parsePidFdinfo);
+      const info = facts.fdinfo(fd);
       pos = info.pos;
       flags = decodeOpenFlags(info.flags);
       mode = accessMode(info.flags);
@@ -203,28 +256,28 @@ export function readFd(dir: ProcessDir, fd: number, options: ReadFdOptions = {})
       // Not stat'ed (a captured tree): O_DIRECTORY still tells a directory from a file.
       if (type === "file" && device === null && (info.flags & 0o200000) !== 0) type = "dir";
     } catch (error) {
-      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
       errors.pos = errors.flags = errors.mode = errors.mntId = fieldFailure(error);
     }
   } else if (options.modeFromLink && options.fdinfo !== false) {
     errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
     try {
-      const linkMode = dir.lstatFile(`fd/${fd}`).mode;
+      const linkMode = facts.linkMode(fd);
       const r = (linkMode & 0o400) !== 0;
       const w = (linkMode & 0o200) !== 0;
       mode = r && w ? "rw" : w ? "w" : "r";
     } catch (error) {
-      if (error instanceof Unavailable) throw closedMeanwhile(dir, fd, error);
+      if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
       errors.mode = fieldFailure(error);
     }
   }
   return {
-    pid: dir.pid,
+    pid,
     fd,
     target,
     type,
     anonKind: c.anonKind,
-    path: c.path,
+    path,
     inode,
     deleted,
     pos,
@@ -293,47 +346,114 @@ export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOpt
   const { procFs } = context;
   const pids = options.pids ?? procFs.listPids();
   const readOptions = forRoot(procFs, options);
+  const table = procFs.readFdTables(pids, fdTableRequest(readOptions));
   const out: ProcessFiles[] = [];
-  for (const pid of pids) {
-    let dir: ProcessDir;
-    try {
-      dir = procFs.openProcess(pid);
-    } catch (error) {
-      if (error instanceof ProcessGone) continue;
-      throw error;
+  if (table === null) {
+    for (const pid of pids) {
+      const files = readProcessFiles(context, pid, readOptions, options);
+      if (files) out.push(files);
     }
-    try {
-      const stat = dir.parse("stat", parsePidStat);
-      const errors: FieldErrors = {};
-      let uid: number | null = null;
-      let user: string | null = null;
-      try {
-        uid = dir.ownerUid();
-        user = context.users.userName(uid);
-      } catch (error) {
-        errors.uid = errors.user = fieldFailure(error);
-      }
-      let fds: FileDescriptor[] | null = null;
-      try {
-        fds = readFds(dir, readOptions);
-        if (options.filter) fds = fds.filter(options.filter);
-      } catch (error) {
-        // No fd directory (a captured tree without it): nothing to list, not a failure to show.
-        if (error instanceof Unavailable) continue;
-        errors.fds = fieldFailure(error);
-      }
-      if (fds !== null && fds.length === 0 && options.filter) continue;
-      if (fds === null && (options.keepUnreadable === false || options.filter)) continue;
-      out.push({ pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors });
-    } catch (error) {
-      if (error instanceof ProcessGone) continue;
-      if (error instanceof ProcError) continue;
-      throw error;
-    } finally {
-      dir.close();
-    }
+    return out;
+  }
+  for (const record of table) {
+    if (record.status === "gone") continue;
+    const files =
+      record.status === "ok"
+        ? processFilesFromTable(context, record, readOptions, options)
+        : readProcessFiles(context, record.pid, readOptions, options);
+    if (files) out.push(files);
   }
   return out;
+}
+
+function fdTableRequest(options: ReadFdOptions) {
+  let fdinfoTypes = 0;
+  FD_TYPES.forEach((type, bit) => {
+    if (options.fdinfoTypes === undefined || options.fdinfoTypes.includes(type)) fdinfoTypes |= 1 << bit;
+  });
+  return { stat: options.stat !== false, fdinfo: options.fdinfo !== false, modeFromLink: options.modeFromLink === true, fdinfoTypes };
+}
+
+/** The uid and user name of a process's directory owner, or the reason they are missing. */
+function owner(context: ProcessContext, uidOf: () => number, errors: FieldErrors): { uid: number | null; user: string | null } {
+  try {
+    const uid = uidOf();
+    return { uid, user: context.users.userName(uid) };
+  } catch (error) {
+    errors.uid = errors.user = fieldFailure(error);
+    return { uid: null, user: null };
+  }
+}
+
+/** Applies listOpenFiles' filter and keepUnreadable rules; null drops the process. */
+function kept(files: ProcessFiles, options: ListOpenFilesOptions): ProcessFiles | null {
+  if (files.fds === null) return options.keepUnreadable === false || options.filter ? null : files;
+  if (!options.filter) return files;
+  const fds = files.fds.filter(options.filter);
+  return fds.length === 0 ? null : { ...files, fds };
+}
+
+/** One process's open files read through its directory; null when it is gone or has nothing to show. */
+function readProcessFiles(
+  context: ProcessContext,
+  pid: number,
+  readOptions: ReadFdOptions,
+  options: ListOpenFilesOptions,
+): ProcessFiles | null {
+  let dir: ProcessDir;
+  try {
+    dir = context.procFs.openProcess(pid);
+  } catch (error) {
+    if (error instanceof ProcessGone) return null;
+    throw error;
+  }
+  try {
+    const stat = dir.parse("stat", parsePidStat);
+    const errors: FieldErrors = {};
+    const { uid, user } = owner(context, () => dir.ownerUid(), errors);
+    let fds: FileDescriptor[] | null = null;
+    try {
+      fds = readFds(dir, readOptions);
+    } catch (error) {
+      // No fd directory (a captured tree without it): nothing to list, not a failure to show.
+      if (error instanceof Unavailable) return null;
+      errors.fds = fieldFailure(error);
+    }
+    return kept({ pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors }, options);
+  } catch (error) {
+    if (error instanceof ProcError) return null;
+    throw error;
+  } finally {
+    dir.close();
+  }
+}
+
+function processFilesFromTable(
+  context: ProcessContext,
+  record: Extract<FdTableRecord, { status: "ok" }>,
+  readOptions: ReadFdOptions,
+  options: ListOpenFilesOptions,
+): ProcessFiles | null {
+  let stat: ReturnType<typeof parsePidStat>;
+  try {
+    stat = parsePidStat(record.stat);
+  } catch (error) {
+    if (error instanceof ProcError) return null;
+    throw error;
+  }
+  const errors: FieldErrors = {};
+  const { uid, user } = owner(context, () => record.uid, errors);
+  const fds: FileDescriptor[] = [];
+  for (const entry of record.fds) {
+    try {
+      fds.push(readFdFrom(tableFacts(record.pid, entry), entry.fd, readOptions));
+    } catch (error) {
+      if (error instanceof NotFound) continue;
+      throw error;
+    }
+  }
+  fds.sort((a, b) => a.fd - b.fd);
+  return kept({ pid: record.pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors }, options);
 }
 
 export interface DeletedTotal {

@@ -25,6 +25,8 @@ export function faultyProcFs(inner: ProcFs, rule: FaultRule): ProcFs {
     });
   return new Proxy(inner, {
     get(target, property, receiver) {
+      // The native fd-table reader would read around the injected faults.
+      if (property === "readFdTables") return () => null;
       if (property === "openProcess") {
         return (pid: number, tid?: number) => {
           const error = rule(pid, "");
