@@ -590,7 +590,7 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
     const fds: FdTableEntry[] = [];
     for (let i = 0; i < count; i++) {
       const fd = u32();
-      const link = Buffer.from(blob());
+      const link = blob();
       const have = buffer[at++] as number;
       const followed = have & 1 ? { mode: BigInt(u32()), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
       const linkMode = have & 2 ? u32() : null;
