@@ -6,7 +6,8 @@
  * an AF_NETLINK socket, so without this helper a client of a named socket cannot be told from
  * any other socket.
  *
- * readFdTables(): the happy path of `lsof` for many processes at once, on every core. For each
+ * openFdTables()/nextFdTables(): the happy path of `lsof` for many processes at once, on every
+ * core, handed over in blocks while the rest is still being read. For each
  * PID it opens /proc/PID once and reads through that directory fd (so a reused PID answers ESRCH,
  * never another process's data): stat, the directory's owner, and per fd the link, and as asked a
  * stat through the link, the link's own mode, and fdinfo. Anything unusual (permission denied,
@@ -242,19 +243,33 @@ static int fd_type(const char *target, size_t n, const struct stat *st) {
   }
 }
 
-struct request {
-  const int32_t *pids;
+/*
+ * A listing in progress: worker threads read blocks of BLOCK processes, taking the next block
+ * from a shared counter; JavaScript takes finished blocks in order (nextFdTables) and builds its
+ * objects from them while the workers read on, so both cores stay busy.
+ */
+struct session {
+  int32_t *pids;
   size_t count;
   unsigned flags;
   uint32_t fdinfo_types;
+  size_t blocks;
+  struct out *results;
+  unsigned char *finished;
+  size_t delivered;
   atomic_size_t next_block;
-  struct out *blocks;
+  atomic_int cancelled;
+  pthread_mutex_t lock;
+  pthread_cond_t block_done;
+  pthread_t workers[16];
+  uint32_t started;
+  int joined;
 };
 
 #define BLOCK 16
 
 /* Appends one process's record to o. */
-static void read_process(const struct request *r, int32_t pid, struct out *o) {
+static void read_process(const struct session *r, int32_t pid, struct out *o) {
   char name[64], link[4096 + 1], text[16384];
   out_u32(o, (uint32_t)pid);
   snprintf(name, sizeof name, "/proc/%d", pid);
@@ -355,24 +370,45 @@ static void read_process(const struct request *r, int32_t pid, struct out *o) {
 }
 
 static void *read_blocks(void *argument) {
-  struct request *r = argument;
-  size_t blocks = (r->count + BLOCK - 1) / BLOCK;
+  struct session *r = argument;
   for (;;) {
     size_t b = atomic_fetch_add(&r->next_block, 1);
-    if (b >= blocks) return NULL;
+    if (b >= r->blocks || atomic_load(&r->cancelled)) return NULL;
     size_t end = (b + 1) * BLOCK < r->count ? (b + 1) * BLOCK : r->count;
-    for (size_t i = b * BLOCK; i < end; i++) read_process(r, r->pids[i], &r->blocks[b]);
+    for (size_t i = b * BLOCK; i < end; i++) read_process(r, r->pids[i], &r->results[b]);
+    pthread_mutex_lock(&r->lock);
+    r->finished[b] = 1;
+    pthread_cond_broadcast(&r->block_done);
+    pthread_mutex_unlock(&r->lock);
   }
 }
 
+static void session_join(struct session *r) {
+  if (r->joined) return;
+  for (uint32_t t = 0; t < r->started; t++) pthread_join(r->workers[t], NULL);
+  r->joined = 1;
+}
+
+static void session_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  struct session *r = data;
+  atomic_store(&r->cancelled, 1);
+  session_join(r);
+  for (size_t b = 0; b < r->blocks; b++) free(r->results[b].data);
+  free(r->results);
+  free(r->finished);
+  free(r->pids);
+  pthread_mutex_destroy(&r->lock);
+  pthread_cond_destroy(&r->block_done);
+  free(r);
+}
+
 /*
- * readFdTables(pids: Int32Array, flags, fdinfoTypes, threads): Buffer of records, in pid order:
- *   u32 pid, u8 status (0 ok, 1 gone, 2 redo in TypeScript); when ok:
- *   u32 n + stat text, u32 uid, u32 fd count, then per fd:
- *   u32 fd, u32 n + link text, u8 have (1 stat, 2 lstat, 4 fdinfo),
- *   [u32 mode, u64 ino, u64 dev, u64 nlink, u64 size], [u32 link mode], [u32 n + fdinfo text]
+ * openFdTables(pids: Int32Array, flags, fdinfoTypes, threads): a handle for nextFdTables; the
+ * reading starts at once on `threads` threads.
  */
-static napi_value read_fd_tables(napi_env env, napi_callback_info info) {
+static napi_value open_fd_tables(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -380,40 +416,88 @@ static napi_value read_fd_tables(napi_env env, napi_callback_info info) {
   size_t count;
   void *data;
   if (argc < 4 || napi_get_typedarray_info(env, argv[0], &kind, &count, &data, NULL, NULL) != napi_ok || kind != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "readFdTables(pids: Int32Array, flags, fdinfoTypes, threads)");
+    napi_throw_type_error(env, NULL, "openFdTables(pids: Int32Array, flags, fdinfoTypes, threads)");
     return NULL;
   }
-  uint32_t flags, types, threads;
+  uint32_t flags = 0, types = 0, threads = 1;
   napi_get_value_uint32(env, argv[1], &flags);
   napi_get_value_uint32(env, argv[2], &types);
   napi_get_value_uint32(env, argv[3], &threads);
   if (threads < 1) threads = 1;
   if (threads > 16) threads = 16;
-  size_t blocks = (count + BLOCK - 1) / BLOCK;
-  struct request r = {.pids = data, .count = count, .flags = flags, .fdinfo_types = types, .blocks = calloc(blocks ? blocks : 1, sizeof(struct out))};
-  atomic_init(&r.next_block, 0);
-  if (!r.blocks) return throw_errno(env, "readFdTables", ENOMEM);
-  pthread_t workers[16];
-  uint32_t started = 0;
-  for (; started + 1 < threads && started + 1 < blocks; started++)
-    if (pthread_create(&workers[started], NULL, read_blocks, &r) != 0) break;
-  read_blocks(&r);
-  for (uint32_t t = 0; t < started; t++) pthread_join(workers[t], NULL);
+  struct session *r = calloc(1, sizeof *r);
+  if (!r) return throw_errno(env, "openFdTables", ENOMEM);
+  r->count = count;
+  r->flags = flags;
+  r->fdinfo_types = types;
+  r->blocks = (count + BLOCK - 1) / BLOCK;
+  r->pids = malloc((count ? count : 1) * sizeof *r->pids);
+  r->results = calloc(r->blocks ? r->blocks : 1, sizeof *r->results);
+  r->finished = calloc(r->blocks ? r->blocks : 1, 1);
+  pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->block_done, NULL);
+  atomic_init(&r->next_block, 0);
+  atomic_init(&r->cancelled, 0);
+  if (!r->pids || !r->results || !r->finished) {
+    session_free(env, r, NULL);
+    return throw_errno(env, "openFdTables", ENOMEM);
+  }
+  if (count) memcpy(r->pids, data, count * sizeof *r->pids);
+  for (; r->started < threads && r->started < r->blocks; r->started++)
+    if (pthread_create(&r->workers[r->started], NULL, read_blocks, r) != 0) break;
+  napi_value handle;
+  if (napi_create_external(env, r, session_free, NULL, &handle) != napi_ok) {
+    session_free(env, r, NULL);
+    return NULL;
+  }
+  if (r->started == 0 && r->blocks > 0) read_blocks(r); /* no thread could start: read here */
+  return handle;
+}
+
+/*
+ * nextFdTables(handle): the records of the next finished blocks, in pid order, waiting for at
+ * least one; null when all are delivered. Records:
+ *   u32 pid, u8 status (0 ok, 1 gone, 2 redo in TypeScript); when ok:
+ *   u32 n + stat text, u32 uid, u32 fd count, then per fd:
+ *   u32 fd, u32 n + link text, u8 have (1 stat, 2 lstat, 4 fdinfo),
+ *   [u32 mode, u64 ino, u64 dev, u64 nlink, u64 size], [u32 link mode], [u32 n + fdinfo text]
+ */
+static napi_value next_fd_tables(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct session *r = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok || !r) {
+    napi_throw_type_error(env, NULL, "nextFdTables(handle from openFdTables)");
+    return NULL;
+  }
+  if (r->delivered >= r->blocks) {
+    session_join(r);
+    napi_get_null(env, &result);
+    return result;
+  }
+  pthread_mutex_lock(&r->lock);
+  while (!r->finished[r->delivered]) pthread_cond_wait(&r->block_done, &r->lock);
+  size_t first = r->delivered, last = first;
+  while (last < r->blocks && r->finished[last]) last++;
+  pthread_mutex_unlock(&r->lock);
   size_t total = 0;
   int failed = 0;
-  for (size_t b = 0; b < blocks; b++) {
-    total += r.blocks[b].length;
-    failed |= r.blocks[b].failed;
+  for (size_t b = first; b < last; b++) {
+    total += r->results[b].length;
+    failed |= r->results[b].failed;
   }
-  napi_value result = NULL;
   unsigned char *bytes = NULL;
-  if (!failed && napi_create_buffer(env, total, (void **)&bytes, &result) == napi_ok) {
-    for (size_t b = 0, at = 0; b < blocks; at += r.blocks[b].length, b++)
-      if (r.blocks[b].length) memcpy(bytes + at, r.blocks[b].data, r.blocks[b].length);
+  result = NULL;
+  if (!failed && napi_create_buffer(env, total, (void **)&bytes, &result) == napi_ok)
+    for (size_t b = first, at = 0; b < last; at += r->results[b].length, b++)
+      if (r->results[b].length) memcpy(bytes + at, r->results[b].data, r->results[b].length);
+  for (size_t b = first; b < last; b++) {
+    free(r->results[b].data);
+    r->results[b].data = NULL;
   }
-  for (size_t b = 0; b < blocks; b++) free(r.blocks[b].data);
-  free(r.blocks);
-  if (failed) return throw_errno(env, "readFdTables", ENOMEM);
+  r->delivered = last;
+  if (failed) return throw_errno(env, "nextFdTables", ENOMEM);
   return result;
 }
 
@@ -421,7 +505,9 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "unixSocketPeers", NAPI_AUTO_LENGTH, unix_socket_peers, NULL, &fn);
   napi_set_named_property(env, exports, "unixSocketPeers", fn);
-  napi_create_function(env, "readFdTables", NAPI_AUTO_LENGTH, read_fd_tables, NULL, &fn);
-  napi_set_named_property(env, exports, "readFdTables", fn);
+  napi_create_function(env, "openFdTables", NAPI_AUTO_LENGTH, open_fd_tables, NULL, &fn);
+  napi_set_named_property(env, exports, "openFdTables", fn);
+  napi_create_function(env, "nextFdTables", NAPI_AUTO_LENGTH, next_fd_tables, NULL, &fn);
+  napi_set_named_property(env, exports, "nextFdTables", fn);
   return exports;
 }

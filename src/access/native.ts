@@ -12,8 +12,10 @@ import { fileURLToPath } from "node:url";
 export interface NativeModule {
   /** [inode, peerInode, inode, peerInode, ...] of every connected UNIX socket in this netns. */
   unixSocketPeers(): Uint32Array;
-  /** See native/procscope.c for the record layout; decoded by ProcFs.readFdTables. */
-  readFdTables(pids: Int32Array, flags: number, fdinfoTypes: number, threads: number): Buffer;
+  /** Starts reading fd tables on `threads` threads; see native/procscope.c. */
+  openFdTables(pids: Int32Array, flags: number, fdinfoTypes: number, threads: number): object;
+  /** The next finished records in pid order (layout in native/procscope.c); null at the end. */
+  nextFdTables(handle: object): Buffer | null;
 }
 
 export interface NativeHelper {

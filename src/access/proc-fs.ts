@@ -93,11 +93,12 @@ export interface ProcFs {
    */
   unixSocketPeers(): Map<number, number>;
   /**
-   * The fd tables of many processes read at once by the native helper (live /proc only); null
-   * when it cannot be used. Processes it could not read cleanly come back as "redo": read those
-   * with openProcess, which reports errors fully.
+   * The fd tables of many processes, read by the native helper on other threads (live /proc
+   * only) and handed out in pid order as they are ready; null when the helper cannot be used.
+   * Processes it could not read cleanly come back as "redo": read those with openProcess, which
+   * reports errors fully.
    */
-  readFdTables(pids: readonly number[], request: FdTableRequest): FdTableRecord[] | null;
+  readFdTables(pids: readonly number[], request: FdTableRequest): Iterable<FdTableRecord> | null;
 }
 
 export interface FdTableRequest {
@@ -121,7 +122,8 @@ export interface FollowedStat {
 
 export interface FdTableEntry {
   readonly fd: number;
-  readonly link: Buffer;
+  /** The link text, decoded as decodeBytes does. */
+  readonly link: string;
   readonly stat: FollowedStat | null;
   /** Permission bits of the link itself (lstat), when asked for instead of fdinfo. */
   readonly linkMode: number | null;
@@ -332,12 +334,16 @@ class ProcFsImpl implements ProcFs {
     return peers;
   }
 
-  readFdTables(pids: readonly number[], request: FdTableRequest): FdTableRecord[] | null {
+  readFdTables(pids: readonly number[], request: FdTableRequest): Iterable<FdTableRecord> | null {
     const { module } = nativeHelper();
     if (!this.isLive || !module) return null;
     const flags = (request.stat ? 1 : 0) | (request.fdinfo ? 2 : 0) | (request.modeFromLink ? 4 : 0);
+    // The caller's thread builds objects from finished blocks meanwhile: all cores stay busy.
     const threads = Math.min(4, os.availableParallelism());
-    return decodeFdTables(module.readFdTables(Int32Array.from(pids), flags, request.fdinfoTypes, threads));
+    const handle = module.openFdTables(Int32Array.from(pids), flags, request.fdinfoTypes, threads);
+    return (function* () {
+      for (let chunk = module.nextFdTables(handle); chunk !== null; chunk = module.nextFdTables(handle)) yield* decodeFdTables(chunk);
+    })();
   }
 
   parse<T>(relPath: string, parse: (text: string) => T): T {
@@ -571,11 +577,12 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
     at += 8;
     return value;
   };
-  const blob = () => {
+  const text = () => {
     const length = u32();
-    const bytes = buffer.subarray(at, at + length);
+    const start = at;
     at += length;
-    return bytes;
+    const decoded = buffer.toString("utf8", start, at);
+    return decoded.includes("\uFFFD") ? decodeBytes(buffer.subarray(start, at)) : decoded;
   };
   while (at < buffer.length) {
     const pid = u32();
@@ -584,17 +591,17 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
       records.push({ pid, status: status === 1 ? "gone" : "redo" });
       continue;
     }
-    const stat = textOf(blob());
+    const stat = text();
     const uid = u32();
     const count = u32();
     const fds: FdTableEntry[] = [];
     for (let i = 0; i < count; i++) {
       const fd = u32();
-      const link = blob();
+      const link = text();
       const have = buffer[at++] as number;
       const followed = have & 1 ? { mode: BigInt(u32()), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
       const linkMode = have & 2 ? u32() : null;
-      const fdinfo = have & 4 ? textOf(blob()) : null;
+      const fdinfo = have & 4 ? text() : null;
       fds.push({ fd, link, stat: followed, linkMode, fdinfo });
     }
     records.push({ pid, status: "ok", stat, uid, fds });

@@ -132,7 +132,8 @@ function closedMeanwhile(pid: number, fd: number, cause: Unavailable): NotFound 
 /** Where readFd gets an fd's facts: a process directory, or a table the native helper read. */
 interface FdFacts {
   readonly pid: number;
-  link(fd: number): Buffer;
+  /** The link text, decoded. */
+  link(fd: number): string;
   stat(fd: number): FollowedStat;
   /** Permission bits of the link itself. */
   linkMode(fd: number): number;
@@ -142,7 +143,7 @@ interface FdFacts {
 function dirFacts(dir: ProcessDir): FdFacts {
   return {
     pid: dir.pid,
-    link: (fd) => dir.readLink(`fd/${fd}`),
+    link: (fd) => decodeBytes(dir.readLink(`fd/${fd}`)),
     stat: (fd) => dir.statFile(`fd/${fd}`),
     linkMode: (fd) => dir.lstatFile(`fd/${fd}`).mode,
     fdinfo: (fd) => dir.parse(`fdinfo/${fd}`, parsePidFdinfo),
@@ -213,7 +214,7 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
   const pid = facts.pid;
   let target: string;
   try {
-    target = decodeBytes(facts.link(fd));
+    target = facts.link(fd);
   } catch (error) {
     if (error instanceof Unavailable) throw new NotFound(`process ${pid} has no fd ${fd}`, { path: error.path, cause: error });
     throw error;

@@ -100,6 +100,8 @@ afterAll(async () => {
   server.close();
 });
 
+const ALL = { stat: true, fdinfo: true, modeFromLink: false, fdinfoTypes: 0x3ff };
+
 const OPTION_SETS: Record<string, ListOpenFilesOptions> = {
   "lsof (listing)": LISTING_FDINFO,
   "lsof --full / fds": {},
@@ -111,7 +113,7 @@ describe("the native fd-table reader", () => {
   it("is built (npm run build compiles it)", () => {
     const { module, reason } = nativeHelper();
     if (!module) throw new Error(`${reason}: run \`npm run build\` (apt-get install gcc; Node's headers come with Node)`);
-    expect(procFs.readFdTables([kinds.pid], { stat: true, fdinfo: true, modeFromLink: false, fdinfoTypes: 0x3ff })).toHaveLength(1);
+    expect([...(procFs.readFdTables([kinds.pid], ALL) ?? [])]).toHaveLength(1);
   });
 
   for (const [name, options] of Object.entries(OPTION_SETS)) {
@@ -144,10 +146,19 @@ describe("the native fd-table reader", () => {
     const short = await startProcess("sleep", ["30"]);
     const pid = short.pid;
     await short.kill();
-    expect(procFs.readFdTables([pid], { stat: true, fdinfo: true, modeFromLink: false, fdinfoTypes: 0x3ff })).toEqual([
-      { pid, status: "gone" },
-    ]);
+    expect([...(procFs.readFdTables([pid], ALL) ?? [])]).toEqual([{ pid, status: "gone" }]);
     expect(listOpenFiles(context, { pids: [pid] })).toEqual([]);
+  });
+
+  it("hands every process back once, in the order asked, even over many blocks and threads", () => {
+    const pids = procFs.listPids().reverse();
+    const seen = [...(procFs.readFdTables(pids, ALL) ?? [])].map((r) => r.pid);
+    expect(seen).toEqual(pids);
+    // A listing abandoned halfway (a caller that throws) leaves nothing stuck: the threads are
+    // stopped and joined when the handle is collected, and a new listing works.
+    const iterator = procFs.readFdTables(pids, ALL)?.[Symbol.iterator]();
+    iterator?.next();
+    expect([...(procFs.readFdTables([kinds.pid], ALL) ?? [])].map((r) => r.pid)).toEqual([kinds.pid]);
   });
 
   it("lsof --json is the same with and without the helper", async () => {
