@@ -1,14 +1,18 @@
 /**
- * The `strings` text output without JS strings: printable ASCII runs are found by a loop that
- * skips MIN bytes at a time through non-text (a run of MIN printable bytes must cover the byte at
- * i+MIN-1) and written straight into an output buffer as "ADDRESS LABEL TEXT\n". Work is cut into
- * 1 MiB jobs that each own the runs that START inside them (a job peeks one byte back, and reads
- * on past its end to finish a run), so jobs can run in worker threads and be written in order.
+ * The `strings` text output without JS strings: /proc/PID/mem is read straight into the memory of
+ * a WebAssembly module (strings-wasm.ts, SIMD) that finds printable ASCII runs and writes
+ * "ADDRESS LABEL TEXT\n" lines; JS only reads, copies the lines out and writes them. Work is cut
+ * into jobs (1 MiB) that each own the runs that START inside them (a job peeks one byte back, and
+ * reads on past its end to finish a run), so jobs can run in worker threads and be written in order.
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
+import { LAYOUT_END, RESULT_LINES, RESULT_TAIL, STRINGS_WASM } from "./strings-wasm.js";
 
-/** The compiled worker beside this file; undefined when running from TypeScript sources. */
+/**
+ * The worker script: beside this file in the tsc output (dist/memory/), and beside the chunk
+ * holding this code in the bundle (dist/bin/chunks/); undefined when running from TypeScript sources.
+ */
 export function stringsWorkerUrl(): URL | undefined {
   const url = new URL("./strings-worker.js", import.meta.url);
   return fs.existsSync(fileURLToPath(url)) ? url : undefined;
@@ -26,7 +30,8 @@ export interface AsciiJob {
 }
 
 export interface JobResult {
-  readonly output: Buffer;
+  /** The job's lines: the first `length` bytes, in a buffer of its own (transferable to another thread). */
+  readonly output: Uint8Array;
   readonly length: number;
   readonly holes: number;
   /** Strings written. */
@@ -36,11 +41,12 @@ export interface JobResult {
 }
 
 const PAGE = 4096;
-const HEX = Uint8Array.from(Buffer.from("0123456789abcdef"));
-const ZERO_PAGE = Buffer.alloc(4096);
-const PRINTABLE = new Uint8Array(256);
-for (let c = 0x20; c < 0x7f; c++) PRINTABLE[c] = 1;
-PRINTABLE[9] = 1;
+const DEFAULT_JOB_SIZE = 1024 * 1024;
+/** Worst-case output a job may need (see asciiJobs): bounds the module's memory. */
+const MAX_JOB_OUTPUT = 32 * 1024 * 1024;
+const WASM_PAGE = 65536;
+/** Bytes after a span the scan may touch (it zeroes them as the bitmap's stop): see the generator. */
+const SPAN_SLACK = 256;
 
 /** Reads at a position; -1 for an unreadable range (EIO), 0 when the process's memory is gone. */
 function readAt(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
@@ -53,86 +59,121 @@ function readAt(fd: number, buffer: Uint8Array, offset: number, length: number, 
   }
 }
 
-class Output {
-  buffer: Buffer;
-  length = 0;
-  lines = 0;
-  private hiKey = -1;
-  readonly hiDigits = new Uint8Array(16);
-  private hiLength = 0;
-  constructor(size: number) {
-    // Not from the shared pool: the whole ArrayBuffer is transferred from a worker.
-    this.buffer = Buffer.allocUnsafeSlow(size);
+/** Output bytes a span of n bytes can need at most: every run as short as allowed, every byte a tab. */
+function worstOutput(n: number, min: number, labelLength: number): number {
+  // Per line: 14 address digits (below 2^53), the label, the newline; spans split at pages add a run each.
+  const lines = Math.floor(n / (min + 1)) + Math.ceil(n / PAGE) + 2;
+  return 2 * n + lines * (15 + labelLength) + 64;
+}
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
+interface ScanExports {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  scan(
+    input: number,
+    n: number,
+    peek: number,
+    min: number,
+    base: number,
+    label: number,
+    labelLength: number,
+    bitmap: number,
+    out: number,
+  ): number;
+}
+
+// @types/node 20 does not declare WebAssembly; this is the part used here.
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly?: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: ScanExports } };
   }
-  ensure(extra: number): void {
-    if (this.length + extra <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + extra));
-    this.buffer.copy(bigger, 0, 0, this.length);
-    this.buffer = bigger;
-  }
-  /** Writes "ADDRESS LABEL" for an address below 2^53. */
-  head(address: number, label: Uint8Array): void {
-    this.ensure(32 + label.length);
-    const out = this.buffer;
-    let o = this.length;
-    const hi = Math.floor(address / 1048576);
-    if (hi !== this.hiKey) {
-      this.hiKey = hi;
-      const text = hi === 0 ? "" : hi.toString(16);
-      this.hiLength = text.length;
-      for (let d = 0; d < text.length; d++) this.hiDigits[d] = text.charCodeAt(d);
+).WebAssembly;
+let compiled: object | null | undefined;
+
+function compiledModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = wasm ? new wasm.Module(Buffer.from(STRINGS_WASM, "base64")) : null;
+    } catch {
+      compiled = null;
     }
-    for (let d = 0; d < this.hiLength; d++) out[o++] = this.hiDigits[d] as number;
-    const lo = address - hi * 1048576;
-    if (this.hiLength > 0 || lo >= 0x10000) out[o++] = HEX[(lo >>> 16) & 15] as number;
-    out[o++] = HEX[(lo >>> 12) & 15] as number;
-    out[o++] = HEX[(lo >>> 8) & 15] as number;
-    out[o++] = HEX[(lo >>> 4) & 15] as number;
-    out[o++] = HEX[lo & 15] as number;
-    for (let k = 0; k < label.length; k++) out[o++] = label[k] as number;
-    this.length = o;
   }
-  /** Copies printable bytes, "\t" for a tab (the only control character in a run). */
-  text(bytes: Uint8Array, from: number, to: number): void {
-    this.ensure((to - from) * 2 + 1);
-    const out = this.buffer;
-    let o = this.length;
-    for (let k = from; k < to; k++) {
-      const b = bytes[k] as number;
-      if (b === 9) {
-        out[o++] = 92;
-        out[o++] = 116;
-      } else out[o++] = b;
-    }
-    this.length = o;
+  return compiled;
+}
+
+/** False where this Node has no WebAssembly with SIMD (--jitless, or a CPU without SSE4.1). */
+export function asciiScanAvailable(): boolean {
+  return compiledModule() !== null;
+}
+
+/** One module instance, its memory laid out for jobs up to a size: a label, input slots, a bitmap, the output. */
+class Scanner {
+  readonly exports: ScanExports;
+  readonly bytes: Uint8Array;
+  readonly results: Int32Array;
+  readonly label: number;
+  readonly slots: readonly number[];
+  readonly bitmap: number;
+  readonly out: number;
+  labelOf: Uint8Array | undefined;
+
+  constructor(
+    readonly maxSpan: number,
+    readonly maxLabel: number,
+    readonly outCapacity: number,
+    slotCount: number,
+  ) {
+    const module = compiledModule();
+    if (!wasm || !module) throw new Error("strings: WebAssembly with SIMD is not available (check asciiScanAvailable() first)");
+    this.exports = new wasm.Instance(module, {}).exports;
+    this.label = LAYOUT_END;
+    const slotSize = roundUp(maxSpan + SPAN_SLACK, 64);
+    let at = roundUp(this.label + maxLabel + 16, 64);
+    const slots: number[] = [];
+    for (let s = 0; s < slotCount; s++, at += slotSize) slots.push(at);
+    this.slots = slots;
+    this.bitmap = at;
+    this.out = roundUp(this.bitmap + slotSize / 8 + 64, 64);
+    const size = this.out + outCapacity;
+    const memory = this.exports.memory;
+    memory.grow(Math.ceil(size / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE);
+    // The memory never grows again, so these views stay valid (reads in flight rely on it).
+    this.bytes = new Uint8Array(memory.buffer);
+    this.results = new Int32Array(memory.buffer, 0, 2);
   }
-  newline(): void {
-    this.ensure(1);
-    this.buffer[this.length++] = 10;
-    this.lines++;
+
+  fits(maxSpan: number, maxLabel: number, outCapacity: number, slotCount: number): boolean {
+    return this.maxSpan >= maxSpan && this.maxLabel >= maxLabel && this.outCapacity >= outCapacity && this.slots.length >= slotCount;
+  }
+
+  setLabel(label: Uint8Array): void {
+    if (this.labelOf === label) return;
+    this.bytes.set(label, this.label);
+    this.labelOf = label;
   }
 }
 
-interface Scratch {
-  buffer: Buffer;
-  extra: Uint8Array;
+let cachedScanner: Scanner | undefined;
+
+/** A scanner big enough for these jobs (reused when the last one is). */
+function scannerFor(jobs: readonly AsciiJob[], slotCount: number): Scanner {
+  let maxSpan = 0;
+  let maxLabel = 0;
+  let outCapacity = 0;
+  for (const job of jobs) {
+    // Read: the job and the page before it (see readFrom); scanned: the job and one byte before.
+    maxSpan = Math.max(maxSpan, job.end - job.start + PAGE);
+    maxLabel = Math.max(maxLabel, job.label.length);
+    outCapacity = Math.max(outCapacity, worstOutput(job.end - job.start + 1, job.min, job.label.length));
+  }
+  if (!cachedScanner?.fits(maxSpan, maxLabel, outCapacity, slotCount))
+    cachedScanner = new Scanner(maxSpan, maxLabel, outCapacity, slotCount);
+  return cachedScanner;
 }
 
-let sharedScratch: Scratch | undefined;
-
-function scratchFor(size: number): Scratch {
-  if (!sharedScratch || sharedScratch.buffer.length < size + 1)
-    sharedScratch = { buffer: Buffer.allocUnsafeSlow(size + 1), extra: new Uint8Array(PAGE) };
-  return sharedScratch;
-}
-
-/**
- * Scans [start, end) (a whole job, or one page of a job that hit an unreadable page).
- * Returns false when the process is gone.
- */
-/** A job's bytes read ahead (with the peek byte in front when the job does not start its range). */
-export interface Preread {
-  readonly buffer: Buffer;
+/** A job's bytes read ahead into an input slot, from readFrom(). */
+interface Preread {
   readonly length: number;
 }
 
@@ -140,152 +181,167 @@ function peekOf(job: AsciiJob, start: number): number {
   return start > job.rangeStart ? 1 : 0;
 }
 
-function scanSpan(fd: number, job: AsciiJob, start: number, end: number, out: Output, state: { holes: number }, pre?: Preread): boolean {
-  const { min, label, rangeEnd } = job;
-  const scratch = scratchFor(end - start);
+/** A job's output so far: the scanner's output area up to `end`, and the lines of runs read on past a span. */
+interface JobOutput {
+  /** Where the module writes next. */
+  end: number;
+  /** Each read-on line, and the offset in the output area it goes before (in order). */
+  readonly tails: { readonly at: number; readonly bytes: Buffer }[];
+  lines: number;
+  holes: number;
+}
+
+/** "ADDRESS LABEL TEXT\n" for a run read on past its span (rare: at most one per span). */
+function tailLine(address: number, label: Uint8Array, pieces: readonly Uint8Array[]): Buffer {
+  const text = Buffer.concat(pieces);
+  let tabs = 0;
+  for (const byte of text) if (byte === 9) tabs++;
+  const head = Buffer.from(address.toString(16), "latin1");
+  const line = Buffer.allocUnsafe(head.length + label.length + text.length + tabs + 1);
+  let o = head.copy(line, 0);
+  line.set(label, o);
+  o += label.length;
+  for (const byte of text) {
+    if (byte === 9) {
+      line[o++] = 92;
+      line[o++] = 116;
+    } else line[o++] = byte;
+  }
+  line[o] = 10;
+  return line;
+}
+
+/**
+ * Where a span's read starts: at the page boundary before its first byte (or the byte before it,
+ * with peek). /proc/PID/mem copies page by page, and a read that starts mid-page touches two
+ * pages per copy: reading one page more at a boundary costs a third of reading one byte more.
+ */
+function readFrom(start: number, peek: number): number {
+  return Math.floor((start - peek) / PAGE) * PAGE;
+}
+
+/**
+ * Scans [start, end) (a whole job, or one page of a job that hit an unreadable page) from input
+ * slot `slot`. Returns false when the process is gone.
+ */
+function scanSpan(
+  fd: number,
+  job: AsciiJob,
+  start: number,
+  end: number,
+  scanner: Scanner,
+  slot: number,
+  out: JobOutput,
+  pre?: Preread,
+): boolean {
+  const { min, label } = job;
+  const bytes = scanner.bytes;
+  const slotAt = scanner.slots[slot] as number;
   let peek = peekOf(job, start);
+  let from = readFrom(start, peek);
   // Read-ahead data is used only when complete; anything odd is redone synchronously below.
-  const usePre = pre !== undefined && pre.length === end - start + peek;
-  const buf = usePre ? pre.buffer : scratch.buffer;
-  let n = usePre ? pre.length : readAt(fd, buf, 0, end - start + peek, start - peek);
-  if (n < 0 && peek === 1) {
+  let got = pre !== undefined && pre.length === end - from ? pre.length : readAt(fd, bytes, slotAt, end - from, from);
+  if (got === 0) return false;
+  if (got <= start - from && peek === 1) {
     // The byte before may be unreadable (a hole just ended): count it as a run boundary.
     peek = 0;
-    n = readAt(fd, buf, 0, end - start, start);
+    from = readFrom(start, 0);
+    got = readAt(fd, bytes, slotAt, end - from, from);
+    if (got === 0) return false;
   }
-  if (n === 0) return false;
-  if (n < 0) {
+  if (got <= start - from) {
+    // Nothing of the span could be read.
     if (end - start <= PAGE) {
-      state.holes++;
+      out.holes++;
       return true;
     }
-    // An unreadable page inside: go page by page (rare: file tails, [vvar]).
-    for (let page = start; page < end; page += PAGE) if (!scanSpan(fd, job, page, Math.min(end, page + PAGE), out, state)) return false;
-    return true;
+    return scanPages(fd, job, start, end, scanner, slot, out);
   }
-  let i = peek;
-  // A run that started before this span belongs to whoever owns its start.
-  if (peek === 1 && PRINTABLE[buf[0] as number] === 1) while (i < n && PRINTABLE[buf[i] as number] === 1) i++;
   const base = start - peek;
-  let tail = -1;
-  // Room for the worst case (every run as short as allowed, every byte a tab), so the hot loop
-  // below writes through locals with no capacity checks.
-  out.ensure(n * 2 + Math.ceil(n / (min + 1) + 1) * (30 + label.length));
-  const dst = out.buffer;
-  let o = out.length;
-  let lines = 0;
-  let hiKey = -1;
-  let hiLength = 0;
-  const hiDigits = out.hiDigits;
-  const labelLength = label.length;
-  while (i < n) {
-    if (i + min > n) {
-      // Too short to hold a whole run: only a run reaching the end (and going on) can count.
-      let t = n;
-      while (t > i && PRINTABLE[buf[t - 1] as number] === 1) t--;
-      if (t < n) tail = t;
-      break;
-    }
-    const probe = buf[i + min - 1] as number;
-    if (PRINTABLE[probe] === 0) {
-      // Whole zero pages (most of an idle heap) are skipped by one native compare.
-      if (probe === 0 && ((base + i) & (PAGE - 1)) === 0 && i + PAGE <= n && ZERO_PAGE.compare(buf, i, i + PAGE) === 0) i += PAGE;
-      else i += min;
-      continue;
-    }
-    let j = i + min - 2;
-    while (j >= i && PRINTABLE[buf[j] as number] === 1) j--;
-    if (j >= i) {
-      i = j + 1;
-      continue;
-    }
-    let stop = i + min;
-    while (stop < n && PRINTABLE[buf[stop] as number] === 1) stop++;
-    if (stop === n) {
-      tail = i;
-      break;
-    }
-    const address = base + i;
-    const hi = Math.floor(address / 1048576);
-    if (hi !== hiKey) {
-      hiKey = hi;
-      const digits = hi === 0 ? "" : hi.toString(16);
-      hiLength = digits.length;
-      for (let d = 0; d < hiLength; d++) hiDigits[d] = digits.charCodeAt(d);
-    }
-    for (let d = 0; d < hiLength; d++) dst[o++] = hiDigits[d] as number;
-    const lo = address - hi * 1048576;
-    if (hiLength > 0 || lo >= 0x10000) dst[o++] = HEX[(lo >>> 16) & 15] as number;
-    dst[o++] = HEX[(lo >>> 12) & 15] as number;
-    dst[o++] = HEX[(lo >>> 8) & 15] as number;
-    dst[o++] = HEX[(lo >>> 4) & 15] as number;
-    dst[o++] = HEX[lo & 15] as number;
-    for (let k = 0; k < labelLength; k++) dst[o++] = label[k] as number;
-    for (let k = i; k < stop; k++) {
-      const b = buf[k] as number;
-      if (b === 9) {
-        dst[o++] = 92;
-        dst[o++] = 116;
-      } else dst[o++] = b;
-    }
-    dst[o++] = 10;
-    lines++;
-    i = stop + 1;
-  }
-  out.length = o;
-  out.lines += lines;
-  if (tail < 0) return true;
-  // A run reaching the end of the span: read on until it ends (or the range does).
-  let length = n - tail;
-  const spanEnd = base + n;
-  let position = spanEnd;
-  const extra = scratch.extra;
-  const pieces: Uint8Array[] = [];
+  const input = slotAt + (base - from);
+  const n = got - (base - from);
+  scanner.setLabel(label);
+  out.end = scanner.exports.scan(input, n, peek, min, base, scanner.label, label.length, scanner.bitmap, out.end);
+  out.lines += scanner.results[RESULT_LINES / 4] as number;
+  const tail = scanner.results[RESULT_TAIL / 4] as number;
+  if (tail >= 0) readOn(fd, job, base + tail, bytes.slice(input + tail, input + n), out);
+  // A short read stopped at an unreadable page: go on page by page from there.
+  return from + got >= end || scanPages(fd, job, from + got, end, scanner, slot, out);
+}
+
+/** Scans page by page, where some pages are unreadable (rare: file tails, [vvar]). */
+function scanPages(fd: number, job: AsciiJob, start: number, end: number, scanner: Scanner, slot: number, out: JobOutput): boolean {
+  for (let page = start; page < end; page += PAGE)
+    if (!scanSpan(fd, job, page, Math.min(end, page + PAGE), scanner, slot, out)) return false;
+  return true;
+}
+
+/** A run that reaches the end of its span: reads on until it ends (or the range does) and writes it if long enough. */
+function readOn(fd: number, job: AsciiJob, address: number, head: Uint8Array, out: JobOutput): void {
+  const pieces: Uint8Array[] = [head];
+  let length = head.length;
+  let position = address + head.length;
+  const extra = new Uint8Array(PAGE);
   let done = false;
-  while (!done && position < rangeEnd) {
-    const want = Math.min(PAGE, rangeEnd - position);
-    const got = readAt(fd, extra, 0, want, position);
+  while (!done && position < job.rangeEnd) {
+    const got = readAt(fd, extra, 0, Math.min(PAGE, job.rangeEnd - position), position);
     if (got <= 0) break;
     let k = 0;
-    while (k < got && PRINTABLE[extra[k] as number] === 1) k++;
+    while (k < got && (((extra[k] as number) >= 0x20 && (extra[k] as number) < 0x7f) || extra[k] === 9)) k++;
+    // A copy (Uint8Array#slice; Buffer#slice would be a view of the reused page).
     if (k > 0) pieces.push(extra.slice(0, k));
     length += k;
     position += k;
     done = k < got;
   }
-  if (length >= min) {
-    out.head(base + tail, label);
-    out.text(buf, tail, n);
-    for (const piece of pieces) out.text(piece, 0, piece.length);
-    out.newline();
-  }
-  return true;
+  if (length < job.min) return;
+  out.tails.push({ at: out.end, bytes: tailLine(address, job.label, pieces) });
+  out.lines++;
 }
-
-let reusable: Output | undefined;
 
 /**
- * Runs one job on `fd` (a /proc/PID/mem opened by this process). With `reuse`, the output buffer
- * is shared between jobs: consume it before the next call.
+ * Runs a job; the output is copied into `spare` when it fits (a buffer already written: its pages
+ * are mapped, where a fresh one costs a page fault per 4 KiB), else into a new buffer with room to spare.
  */
-export function runAsciiJob(fd: number, job: AsciiJob, reuse = false, pre?: Preread): JobResult {
-  let out: Output;
-  if (reuse) {
-    reusable ??= new Output(4 * 1024 * 1024);
-    out = reusable;
-    out.length = 0;
-    out.lines = 0;
-  } else out = new Output(64 * 1024);
-  const state = { holes: 0 };
-  const alive = scanSpan(fd, job, job.start, job.end, out, state, pre);
-  return { output: out.buffer, length: out.length, lines: out.lines, holes: state.holes, exited: !alive };
+function runJob(fd: number, job: AsciiJob, scanner: Scanner, slot: number, pre?: Preread, spare?: Uint8Array): JobResult {
+  const out: JobOutput = { end: scanner.out, tails: [], lines: 0, holes: 0 };
+  const alive = scanSpan(fd, job, job.start, job.end, scanner, slot, out, pre);
+  let length = out.end - scanner.out;
+  for (const tail of out.tails) length += tail.bytes.length;
+  // A copy the caller owns: the output area is reused by the next job.
+  const output =
+    spare === undefined
+      ? Buffer.allocUnsafeSlow(length)
+      : spare.length >= length
+        ? spare
+        : Buffer.allocUnsafeSlow(Math.max(length, 2 * spare.length));
+  let from = scanner.out;
+  let o = 0;
+  for (const tail of out.tails) {
+    output.set(scanner.bytes.subarray(from, tail.at), o);
+    o += tail.at - from;
+    from = tail.at;
+    output.set(tail.bytes, o);
+    o += tail.bytes.length;
+  }
+  output.set(scanner.bytes.subarray(from, out.end), o);
+  return { output, length, lines: out.lines, holes: out.holes, exited: !alive };
 }
 
-/** Splits selected ranges into jobs of `jobSize` bytes (addresses above 2^53 are left out). */
+/** Runs one job on `fd` (a /proc/PID/mem opened by this process). */
+export function runAsciiJob(fd: number, job: AsciiJob): JobResult {
+  return runJob(fd, job, scannerFor([job], 1), 0);
+}
+
+/**
+ * Splits selected ranges into jobs of `jobSize` bytes (addresses above 2^53 are left out). Jobs
+ * are smaller where a long label and a small minimum would let the worst-case output of a job
+ * pass MAX_JOB_OUTPUT.
+ */
 export function asciiJobs(
   ranges: readonly { readonly start: bigint; readonly end: bigint; readonly label: string }[],
   min: number,
-  jobSize = 1024 * 1024,
+  jobSize = DEFAULT_JOB_SIZE,
 ): AsciiJob[] {
   const jobs: AsciiJob[] = [];
   for (const range of ranges) {
@@ -293,8 +349,10 @@ export function asciiJobs(
     const rangeStart = Number(range.start);
     const rangeEnd = Number(range.end);
     const label = Uint8Array.from(Buffer.from(` ${range.label} `, "latin1"));
-    for (let start = rangeStart; start < rangeEnd; start += jobSize)
-      jobs.push({ start, end: Math.min(rangeEnd, start + jobSize), rangeStart, rangeEnd, label, min });
+    let size = jobSize;
+    while (size > PAGE && worstOutput(size + 1, min, label.length) > MAX_JOB_OUTPUT) size = Math.max(PAGE, roundUp(size / 2, PAGE));
+    for (let start = rangeStart; start < rangeEnd; start += size)
+      jobs.push({ start, end: Math.min(rangeEnd, start + size), rangeStart, rangeEnd, label, min });
   }
   return jobs;
 }
@@ -306,13 +364,10 @@ export interface WriteStringsStats {
   exited: boolean;
 }
 
-interface WorkerReply {
+/** What a strings worker posts back for a job. */
+export interface WorkerReply {
   readonly id: number;
-  readonly buffer?: ArrayBuffer;
-  readonly length?: number;
-  readonly lines?: number;
-  readonly holes?: number;
-  readonly exited?: boolean;
+  readonly result?: JobResult;
   readonly error?: string;
 }
 
@@ -327,91 +382,97 @@ export async function writeAsciiStrings(
   options: { readonly workers: number; readonly signal?: AbortSignal; readonly workerUrl?: URL },
 ): Promise<WriteStringsStats> {
   const stats: WriteStringsStats = { strings: 0, holes: 0, bytes: 0, exited: false };
-  const take = (job: AsciiJob, r: { length: number; lines: number; holes: number; exited: boolean }, bytes: Uint8Array) => {
-    stats.strings += r.lines;
-    stats.holes += r.holes;
+  const take = (job: AsciiJob, result: JobResult) => {
+    stats.strings += result.lines;
+    stats.holes += result.holes;
     stats.bytes += job.end - job.start;
-    if (r.exited) stats.exited = true;
-    return r.length > 0 ? write(bytes.subarray(0, r.length)) : undefined;
+    if (result.exited) stats.exited = true;
+    return result.length > 0 ? write(result.output.subarray(0, result.length)) : undefined;
   };
   if (options.workers <= 0 || jobs.length < 2 || !options.workerUrl) {
-    // The next job's bytes are read on the thread pool while this one is scanned.
-    const maxJob = jobs.reduce((max, job) => Math.max(max, job.end - job.start), 0) + 1;
-    const buffers = [Buffer.allocUnsafeSlow(maxJob), Buffer.allocUnsafeSlow(maxJob)] as const;
+    // The next job's bytes are read on the thread pool (into the other input slot) while this
+    // one is scanned.
+    const scanner = scannerFor(jobs, 2);
     const readAhead = (index: number): Promise<Preread | undefined> => {
       const job = jobs[index];
       if (!job) return Promise.resolve(undefined);
-      const peek = peekOf(job, job.start);
-      const buffer = buffers[index % 2] as Buffer;
+      const from = readFrom(job.start, peekOf(job, job.start));
       return new Promise((resolve) =>
-        fs.read(fd, buffer, 0, job.end - job.start + peek, job.start - peek, (error, n) =>
-          resolve(error ? undefined : { buffer, length: n }),
+        fs.read(fd, scanner.bytes, scanner.slots[index % 2] as number, job.end - from, from, (error, n) =>
+          resolve(error ? undefined : { length: n }),
         ),
       );
     };
     let ahead = readAhead(0);
+    // An output buffer whose write has finished: reusing it saves mapping fresh pages for every job.
+    let spare: Uint8Array | undefined = Buffer.allocUnsafeSlow(DEFAULT_JOB_SIZE);
     for (let i = 0; i < jobs.length && !stats.exited; i++) {
       const pre = await ahead;
       if (options.signal?.aborted) break;
       ahead = readAhead(i + 1);
       const job = jobs[i] as AsciiJob;
-      // One scan buffer serves every job; what is written is a copy, because a write to a full
-      // pipe is queued, not done, when write() returns. A returned promise is backpressure.
-      const result = runAsciiJob(fd, job, true, pre);
-      const copy = Buffer.allocUnsafeSlow(result.length);
-      result.output.copy(copy, 0, 0, result.length);
-      const drained = take(job, result, copy);
-      if (drained) await drained;
+      const result = runJob(fd, job, scanner, i % 2, pre, spare);
+      spare = undefined;
+      // A returned promise is backpressure, and says when the bytes have been written.
+      const drained = take(job, result);
+      if (drained) {
+        await drained;
+        spare = result.output;
+      }
     }
     await ahead;
     return stats;
   }
+  // Workers and this thread share the jobs: a worker is kept two jobs ahead; this thread runs the
+  // next job itself whenever the oldest unwritten one is not ready yet.
   const { Worker } = await import("node:worker_threads");
+  type Thread = InstanceType<typeof Worker>;
   const workers = Array.from({ length: options.workers }, () => new Worker(options.workerUrl as URL));
-  const done = new Map<number, WorkerReply>();
-  let next = 0;
-  let written = 0;
-  const perWorker = 2;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      // At most `limit` jobs between the oldest unwritten one and the newest dispatched one, so
-      // a slow worker cannot make the others pile up results in memory.
-      const limit = workers.length * perWorker * 2;
-      const idle: InstanceType<typeof Worker>[] = [];
-      const stopped = () => next >= jobs.length || stats.exited || options.signal?.aborted === true;
-      const pump = () => {
-        while (idle.length > 0 && !stopped() && next - written < limit) {
-          const id = next++;
-          (idle.shift() as InstanceType<typeof Worker>).postMessage({ id, fd, job: jobs[id] });
-        }
-        if (written >= next && stopped()) resolve();
-      };
-      const flush = () => {
-        while (done.has(written)) {
-          const reply = done.get(written) as WorkerReply;
-          done.delete(written);
-          if (reply.error !== undefined) return reject(new Error(`strings worker failed: ${reply.error}`));
-          if (!stats.exited)
-            take(
-              jobs[written] as AsciiJob,
-              { length: reply.length ?? 0, lines: reply.lines ?? 0, holes: reply.holes ?? 0, exited: reply.exited === true },
-              new Uint8Array(reply.buffer as ArrayBuffer),
-            );
-          written++;
-        }
-      };
-      for (const worker of workers) {
-        worker.on("message", (reply: WorkerReply) => {
-          done.set(reply.id, reply);
-          idle.push(worker);
-          flush();
-          pump();
-        });
-        worker.on("error", reject);
-        for (let k = 0; k < perWorker; k++) idle.push(worker);
-      }
-      pump();
+  const scanner = scannerFor(jobs, 1);
+  const results = new Map<number, JobResult | Promise<JobResult>>();
+  const waiters = new Map<number, { resolve(result: JobResult): void; reject(error: Error): void }>();
+  const queued = new Map<Thread, number>();
+  const dispatch = (worker: Thread, id: number) => {
+    queued.set(worker, (queued.get(worker) ?? 0) + 1);
+    const result = new Promise<JobResult>((resolve, reject) => waiters.set(id, { resolve, reject }));
+    // Rejections are seen when the job's turn comes; a job never waited for must not crash the process.
+    result.catch(() => undefined);
+    results.set(id, result);
+    worker.postMessage({ id, fd, job: jobs[id] });
+  };
+  for (const worker of workers) {
+    worker.on("message", (reply: WorkerReply) => {
+      queued.set(worker, (queued.get(worker) ?? 1) - 1);
+      const waiter = waiters.get(reply.id);
+      waiters.delete(reply.id);
+      if (reply.result) waiter?.resolve(reply.result);
+      else waiter?.reject(new Error(`strings worker failed: ${reply.error}`));
     });
+    worker.on("error", (error) => {
+      for (const waiter of waiters.values()) waiter.reject(error);
+      waiters.clear();
+    });
+  }
+  // At most this many jobs between the oldest unwritten one and the newest started, so results
+  // cannot pile up in memory.
+  const window = (workers.length + 1) * 4;
+  let next = 0;
+  try {
+    for (let written = 0; written < jobs.length && !stats.exited && !options.signal?.aborted; written++) {
+      for (;;) {
+        for (const worker of workers)
+          while ((queued.get(worker) ?? 0) < 2 && next < jobs.length && next < written + window) dispatch(worker, next++);
+        const oldest = results.get(written);
+        if ((oldest !== undefined && !(oldest instanceof Promise)) || next >= jobs.length || next >= written + window) break;
+        results.set(next, runJob(fd, jobs[next] as AsciiJob, scanner, 0));
+        next++;
+      }
+      const result = await results.get(written);
+      results.delete(written);
+      if (result === undefined) break;
+      const drained = take(jobs[written] as AsciiJob, result);
+      if (drained) await drained;
+    }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -122,19 +122,21 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
   const { regionLabel } = await import("../../memory/scan.js");
   const { escapeControl } = await import("../../bytes.js");
   const memory = openProcessMemory(run.procFs, pid);
-  if (!run.json && encoding === "ascii") {
+  const fast = !run.json && encoding === "ascii" ? await import("../../memory/strings-fast.js") : undefined;
+  if (fast?.asciiScanAvailable()) {
     try {
       const { selectRegions } = await import("../../memory/regions.js");
-      const fast = await import("../../memory/strings-fast.js");
       const os = await import("node:os");
       const ranges = selectRegions(memory.regions, region, pid)
         .filter((s) => s.region.kind !== "vsyscall")
         .map((s) => ({ start: s.start, end: s.end, label: escapeControl(regionLabel(s.region)) }));
       const jobs = fast.asciiJobs(ranges, minLength);
-      // Worker threads are opt-in (PROCSCOPE_STRINGS_WORKERS=N): on this 2-core machine they did
-      // not beat one thread, whose scan keeps pace with writing the output.
+      // Worker threads are opt-in (PROCSCOPE_STRINGS_WORKERS=N, which this thread joins): with the
+      // WebAssembly scan, one thread did 512 MiB in ~0.5 s on a 2-core machine, and one or two
+      // workers were no faster (one: the same; two: 0.1 s slower, with a third more CPU time).
       const workerCount = Math.min(8, Number.parseInt(run.io.env.PROCSCOPE_STRINGS_WORKERS ?? "0", 10) || 0);
       const workerUrl = fast.stringsWorkerUrl();
+      if (workerCount > 0 && !workerUrl) run.warn("PROCSCOPE_STRINGS_WORKERS is set, but the worker script is missing: using one thread");
       const stats = await fast.writeAsciiStrings(
         memory.mem.fd,
         jobs,
