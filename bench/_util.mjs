@@ -17,11 +17,11 @@ export function median(values) {
 }
 
 /** Median wall time (ms) of running a command to completion, output discarded. */
-export function timeCommand(command, args, runs = 15) {
+export function timeCommand(command, args, runs = 15, env = {}) {
   const times = [];
   for (let i = 0; i < runs + 2; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], env: CLEAN_ENV, maxBuffer: 1 << 28 });
+    const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...CLEAN_ENV, ...env }, maxBuffer: 1 << 28 });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
     if (i >= 2) times.push(ms); // two warm-up runs fill the page cache

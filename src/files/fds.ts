@@ -9,7 +9,7 @@ import { NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../er
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { fieldFailure } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
-import { parsePidStat } from "../procfs/pid/stat.js";
+import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 
 export type FdType = "file" | "dir" | "pipe" | "fifo" | "socket" | "anon_inode" | "memfd" | "dev" | "tty" | "unknown";
 
@@ -150,30 +150,42 @@ function dirFacts(dir: ProcessDir): FdFacts {
   };
 }
 
-/** Facts read ahead by the native helper; it reads exactly what readFd asks for, so a gap is a bug. */
-function tableFacts(pid: number, entry: FdTableEntry): FdFacts {
-  const missing = (what: string) => new Error(`the native fd table of process ${pid} lacks ${what} for fd ${entry.fd}`);
-  return {
-    pid,
-    link: () => entry.link,
-    stat: () => {
-      if (entry.stat === null) throw missing("a stat");
-      return entry.stat;
-    },
-    linkMode: () => {
-      if (entry.linkMode === null) throw missing("the link mode");
-      return entry.linkMode;
-    },
-    fdinfo: (fd) => {
-      if (entry.fdinfo === null) throw missing("fdinfo");
-      try {
-        return parsePidFdinfo(entry.fdinfo);
-      } catch (error) {
-        if (error instanceof ParseError) throw error.withPath(`/proc/${pid}/fdinfo/${fd}`);
-        throw error;
-      }
-    },
-  };
+/**
+ * Facts read ahead by the native helper, one fd at a time (one object serves a whole listing:
+ * set `pid` and `entry` before each readFdFrom). The helper reads exactly what readFd asks for,
+ * so a gap is a bug.
+ */
+class TableFacts implements FdFacts {
+  pid = 0;
+  entry: FdTableEntry = { fd: -1, link: "", stat: null, linkMode: null, fdinfo: null };
+
+  private missing(what: string): Error {
+    return new Error(`the native fd table of process ${this.pid} lacks ${what} for fd ${this.entry.fd}`);
+  }
+
+  link(): string {
+    return this.entry.link;
+  }
+
+  stat(): FollowedStat {
+    if (this.entry.stat === null) throw this.missing("a stat");
+    return this.entry.stat;
+  }
+
+  linkMode(): number {
+    if (this.entry.linkMode === null) throw this.missing("the link mode");
+    return this.entry.linkMode;
+  }
+
+  fdinfo(fd: number): PidFdinfo {
+    if (this.entry.fdinfo === null) throw this.missing("fdinfo");
+    try {
+      return parsePidFdinfo(this.entry.fdinfo);
+    } catch (error) {
+      if (error instanceof ParseError) throw error.withPath(`/proc/${this.pid}/fdinfo/${fd}`);
+      throw error;
+    }
+  }
 }
 
 export interface ReadFdOptions {
@@ -356,11 +368,12 @@ export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOpt
     }
     return out;
   }
+  const facts = new TableFacts();
   for (const record of table) {
     if (record.status === "gone") continue;
     const files =
       record.status === "ok"
-        ? processFilesFromTable(context, record, readOptions, options)
+        ? processFilesFromTable(facts, context, record, readOptions, options)
         : readProcessFiles(context, record.pid, readOptions, options);
     if (files) out.push(files);
   }
@@ -409,7 +422,7 @@ function readProcessFiles(
     throw error;
   }
   try {
-    const stat = dir.parse("stat", parsePidStat);
+    const stat = dir.parse("stat", parsePidStatIdentity);
     const errors: FieldErrors = {};
     const { uid, user } = owner(context, () => dir.ownerUid(), errors);
     let fds: FileDescriptor[] | null = null;
@@ -430,14 +443,15 @@ function readProcessFiles(
 }
 
 function processFilesFromTable(
+  facts: TableFacts,
   context: ProcessContext,
   record: Extract<FdTableRecord, { status: "ok" }>,
   readOptions: ReadFdOptions,
   options: ListOpenFilesOptions,
 ): ProcessFiles | null {
-  let stat: ReturnType<typeof parsePidStat>;
+  let stat: PidStatIdentity;
   try {
-    stat = parsePidStat(record.stat);
+    stat = parsePidStatIdentity(record.stat);
   } catch (error) {
     if (error instanceof ProcError) return null;
     throw error;
@@ -445,9 +459,11 @@ function processFilesFromTable(
   const errors: FieldErrors = {};
   const { uid, user } = owner(context, () => record.uid, errors);
   const fds: FileDescriptor[] = [];
+  facts.pid = record.pid;
   for (const entry of record.fds) {
+    facts.entry = entry;
     try {
-      fds.push(readFdFrom(tableFacts(record.pid, entry), entry.fd, readOptions));
+      fds.push(readFdFrom(facts, entry.fd, readOptions));
     } catch (error) {
       if (error instanceof NotFound) continue;
       throw error;

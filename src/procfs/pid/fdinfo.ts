@@ -17,8 +17,6 @@ export interface PidFdinfo {
   readonly extra: readonly string[];
 }
 
-const COMMON_KEYS: ReadonlySet<string> = new Set(["pos", "flags", "mnt_id", "ino"]);
-
 /**
  * Parses one fdinfo file.
  * parsePidFdinfo("pos:\t5\nflags:\t02\nmnt_id:\t24\nino:\t3\n").flags === 2
@@ -34,14 +32,13 @@ export function parsePidFdinfo(text: string): PidFdinfo {
   const extra: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    // "key:<whitespace>value" with one word of value; anything else is a kind-specific line.
-    const colon = line.indexOf(":");
-    const key = colon > 0 ? line.slice(0, colon) : "";
-    const raw = line.slice(colon + 1).trimStart();
-    if (!COMMON_KEYS.has(key) || raw === "" || raw.length === line.length - colon - 1 || /\s/.test(raw)) {
+    const match = /^(pos|flags|mnt_id|ino):\s+(\S+)$/.exec(line);
+    if (!match) {
       extra.push(line);
       continue;
     }
+    const raw = match[2] as string;
+    const key = match[1];
     if (key === "flags") {
       if (!/^[0-7]+$/.test(raw)) throw new ParseError('"flags" is not an octal number', line, i + 1);
       flags = Number.parseInt(raw, 8);

@@ -132,6 +132,33 @@ export function parsePidStat(text: string): PidStat {
 }
 
 /** Splits an encoded tty_nr into major and minor device numbers (proc(5)). */
+/** What identifies a process in listings that need nothing else from stat. */
+export interface PidStatIdentity {
+  readonly comm: string;
+  readonly startTimeTicks: number;
+}
+
+/**
+ * comm and (22) starttime only, for listings over every process (lsof): a full parse costs
+ * more than the rest of such a listing's work per process.
+ * parsePidStatIdentity("1 (init) S 0 ...").comm === "init"
+ */
+export function parsePidStatIdentity(text: string): PidStatIdentity {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) throw new ParseError('expected "PID (comm) ..."', text);
+  // Field (3) starts at close + 2; skip to field (22).
+  let at = close + 2;
+  for (let field = 3; field < 22; field++) {
+    at = text.indexOf(" ", at) + 1;
+    if (at === 0) throw new ParseError("expected at least 22 fields", text);
+  }
+  const end = text.indexOf(" ", at);
+  const raw = text.slice(at, end < 0 ? undefined : end);
+  if (!/^\d+$/.test(raw)) throw new ParseError("field 22 (starttime) is not a number", text);
+  return { comm: text.slice(open + 1, close), startTimeTicks: Number(raw) };
+}
+
 export function decodeTtyNr(ttyNr: number): { major: number; minor: number } | null {
   if (ttyNr === 0) return null;
   const major = (ttyNr >> 8) & 0xfff;

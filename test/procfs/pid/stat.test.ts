@@ -1,6 +1,8 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
-import { decodeTtyNr, parsePidStat } from "../../../src/procfs/pid/stat.js";
+import { decodeTtyNr, parsePidStat, parsePidStatIdentity } from "../../../src/procfs/pid/stat.js";
 
 // Captured from this machine's /proc/1/stat (kernel 6.18).
 const INIT =
@@ -64,5 +66,34 @@ describe("parsePidStat() on odd files", () => {
     const stat = parsePidStat(`${INIT.trimEnd()}\n#!/bin/cat /proc/self/stat\n`);
     expect(stat.exitCode).toBe(0);
     expect(stat.comm).toBe("process_api");
+  });
+});
+
+describe("parsePidStatIdentity()", () => {
+  it("agrees with parsePidStat on comm and starttime for every process of the captured tree", () => {
+    const root = path.resolve("test/fixtures/proc-vm-6.18.44/proc");
+    const lines = fs
+      .readdirSync(root)
+      .filter((name) => /^\d+$/.test(name))
+      .map((name) => fs.readFileSync(path.join(root, name, "stat"), "utf8"));
+    expect(lines.length).toBeGreaterThan(50);
+    for (const line of [...lines, INIT.replace("(process_api)", "(a) (b 1 2 3)"), INIT.replace("(process_api)", "(x\ny)")]) {
+      const full = parsePidStat(line);
+      expect(parsePidStatIdentity(line)).toEqual({ comm: full.comm, startTimeTicks: full.startTimeTicks });
+    }
+  });
+
+  it("rejects a line cut before starttime or with a bad starttime", () => {
+    const fields = INIT.trim().split(" ");
+    expect(() => parsePidStatIdentity(fields.slice(0, 20).join(" "))).toThrow(ParseError);
+    expect(() =>
+      parsePidStatIdentity(
+        fields
+          .slice(0, 21)
+          .concat("x", ...fields.slice(22))
+          .join(" "),
+      ),
+    ).toThrow(/starttime/);
+    expect(() => parsePidStatIdentity("no comm here")).toThrow(ParseError);
   });
 });
