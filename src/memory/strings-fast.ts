@@ -86,7 +86,10 @@ interface ScanExports {
 // @types/node 20 does not declare WebAssembly; this is the part used here.
 const wasm = (
   globalThis as unknown as {
-    WebAssembly?: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: ScanExports } };
+    WebAssembly?: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: ScanExports };
+    };
   }
 ).WebAssembly;
 let compiled: object | null | undefined;
