@@ -7,7 +7,7 @@ import { openProcFs, type ProcFs } from "../access/proc-fs.js";
 import { createProcessContext } from "../processes/context.js";
 import type { ProcessContext } from "../processes/process.js";
 import type { CliIo } from "./io.js";
-import { toJson, toJsonLine } from "./render/json.js";
+import { toJson, toJsonLine, writeJsonArray } from "./render/json.js";
 
 export interface CommonOptions {
   readonly json?: boolean;
@@ -50,6 +50,11 @@ export class CommandRun {
 
   printJson(value: unknown): void {
     this.io.stdout(toJson(value));
+  }
+
+  /** Prints a JSON array (the same text as printJson) while its items are still being produced. */
+  printJsonArray(items: Iterable<unknown>): void {
+    writeJsonArray(items, (text) => this.io.stdout(text));
   }
 
   printJsonLine(value: unknown): void {

@@ -356,17 +356,21 @@ export interface ListOpenFilesOptions extends ReadFdOptions {
  * listOpenFiles(context, { filter: (f) => f.deleted })
  */
 export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOptions = {}): ProcessFiles[] {
+  return [...iterateOpenFiles(context, options)];
+}
+
+/** listOpenFiles() one process at a time, for output written as it is read. */
+export function* iterateOpenFiles(context: ProcessContext, options: ListOpenFilesOptions = {}): Generator<ProcessFiles> {
   const { procFs } = context;
   const pids = options.pids ?? procFs.listPids();
   const readOptions = forRoot(procFs, options);
   const table = procFs.readFdTables(pids, fdTableRequest(readOptions));
-  const out: ProcessFiles[] = [];
   if (table === null) {
     for (const pid of pids) {
       const files = readProcessFiles(context, pid, readOptions, options);
-      if (files) out.push(files);
+      if (files) yield files;
     }
-    return out;
+    return;
   }
   const facts = new TableFacts();
   for (const record of table) {
@@ -375,9 +379,8 @@ export function listOpenFiles(context: ProcessContext, options: ListOpenFilesOpt
       record.status === "ok"
         ? processFilesFromTable(facts, context, record, readOptions, options)
         : readProcessFiles(context, record.pid, readOptions, options);
-    if (files) out.push(files);
+    if (files) yield files;
   }
-  return out;
 }
 
 function fdTableRequest(options: ReadFdOptions) {

@@ -28,7 +28,7 @@ interface LsofOptions {
 }
 
 async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
-  const { FD_TYPES, LISTING_FDINFO, listOpenFiles, deletedTotals } = await import("../../files/fds.js");
+  const { FD_TYPES, LISTING_FDINFO, iterateOpenFiles, deletedTotals } = await import("../../files/fds.js");
   const type = options.type;
   if (type !== undefined && !(FD_TYPES as readonly string[]).includes(type))
     throw new UsageError(`--type must be one of ${FD_TYPES.join(", ")}, got "${type}"`);
@@ -43,11 +43,13 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       ? (f: import("../../files/fds.js").FileDescriptor) =>
           (!match || match(f)) && (!type || f.type === type) && (!options.deleted || (f.deleted && f.type === "file"))
       : undefined;
-  const processes = listOpenFiles(run.context, {
+  const listing = iterateOpenFiles(run.context, {
     ...(options.full ? {} : LISTING_FDINFO),
     ...(pids ? { pids } : {}),
     ...(filter ? { filter } : {}),
   });
+  if (run.json && !options.deleted && options.path === undefined) return run.printJsonArray(listing);
+  const processes = [...listing];
   if (options.deleted) {
     const totals = deletedTotals(processes);
     if (run.json) return run.printJson({ totalBytes: totals.reduce((a, t) => a + t.bytes, 0), totals, processes });

@@ -17,6 +17,25 @@ export function toJson(value: unknown, pretty = true): string {
   }
 }
 
+/**
+ * The same text as toJson([...items]), written in pieces as the items come, so a long listing
+ * need not be held in memory whole (its objects die young, which the garbage collector likes).
+ */
+export function writeJsonArray(items: Iterable<unknown>, write: (text: string) => void): void {
+  let pending = "";
+  let first = true;
+  for (const item of items) {
+    // An element of a pretty-printed array is the element alone, indented one level deeper.
+    pending += `${first ? "[\n  " : ",\n  "}${toJson(item).slice(0, -1).replaceAll("\n", "\n  ")}`;
+    first = false;
+    if (pending.length >= 64 * 1024) {
+      write(pending);
+      pending = "";
+    }
+  }
+  write(first ? "[]\n" : `${pending}\n]\n`);
+}
+
 /** One line of NDJSON for streaming commands. */
 export function toJsonLine(value: unknown): string {
   return `${JSON.stringify(value, jsonReplacer)}\n`;
