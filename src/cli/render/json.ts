@@ -22,18 +22,22 @@ export function toJson(value: unknown, pretty = true): string {
  * need not be held in memory whole (its objects die young, which the garbage collector likes).
  */
 export function writeJsonArray(items: Iterable<unknown>, write: (text: string) => void): void {
-  let pending = "";
+  const batch: unknown[] = [];
   let first = true;
-  for (const item of items) {
-    // An element of a pretty-printed array is the element alone, indented one level deeper.
-    pending += `${first ? "[\n  " : ",\n  "}${toJson(item).slice(0, -1).replaceAll("\n", "\n  ")}`;
+  const flush = () => {
+    // A pretty-printed array's elements are already indented for the outer array: keep the
+    // text between "[\n" and "\n]\n".
+    const text = toJson(batch);
+    write(`${first ? "[\n" : ",\n"}${text.slice(2, -3)}`);
     first = false;
-    if (pending.length >= 64 * 1024) {
-      write(pending);
-      pending = "";
-    }
+    batch.length = 0;
+  };
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === 128) flush();
   }
-  write(first ? "[]\n" : `${pending}\n]\n`);
+  if (batch.length > 0) flush();
+  write(first ? "[]\n" : "\n]\n");
 }
 
 /** One line of NDJSON for streaming commands. */
