@@ -302,6 +302,7 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   size_t count_at = o->length;
   out_u32(o, 0);
   uint32_t count = 0;
+  int vanished = 0;
   struct dirent *entry;
   while (status == PROCESS_OK && (entry = readdir(fds)) != NULL) {
     if (entry->d_name[0] == '.') continue;
@@ -309,7 +310,10 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
     snprintf(name, sizeof name, "fd/%d", fd);
     ssize_t length = readlinkat(dirfd, name, link, sizeof link - 1);
     if (length < 0) {
-      if (errno == ENOENT) continue; /* closed meanwhile */
+      if (errno == ENOENT) { /* closed meanwhile, or the whole process is gone */
+        vanished = 1;
+        continue;
+      }
       status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
       break;
     }
@@ -318,7 +322,10 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
     uint8_t have = 0;
     if ((r->flags & WANT_STAT) && link[0] == '/') {
       if (fstatat(dirfd, name, &st, 0) != 0) {
-        if (errno == ENOENT) continue;
+        if (errno == ENOENT) {
+          vanished = 1;
+          continue;
+        }
         status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
         break;
       }
@@ -332,14 +339,20 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
       snprintf(name, sizeof name, "fdinfo/%d", fd);
       info = read_at(dirfd, name, text, sizeof text);
       if (info < 0) {
-        if (info == -ENOENT) continue;
+        if (info == -ENOENT) {
+          vanished = 1;
+          continue;
+        }
         status = (info == -ESRCH) ? PROCESS_GONE : PROCESS_REDO;
         break;
       }
       have |= HAVE_FDINFO;
     } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO)) {
       if (fstatat(dirfd, name, &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;
+        if (errno == ENOENT) {
+          vanished = 1;
+          continue;
+        }
         status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
         break;
       }
@@ -360,6 +373,8 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
     count++;
   }
   closedir(fds);
+  /* An fd that vanished is a closed fd only if the process is still there (as fds.ts decides). */
+  if (status == PROCESS_OK && vanished && read_at(dirfd, "stat", text, sizeof text) < 0) status = PROCESS_GONE;
   close(dirfd);
   if (status != PROCESS_OK) {
     o->length = start;
