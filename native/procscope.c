@@ -285,6 +285,7 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   struct stat dir_stat;
   int fd_dir = -1;
   if (n < 0) status = (n == -ESRCH || n == -ENOENT) ? PROCESS_GONE : PROCESS_REDO;
+  else if ((size_t)n == sizeof text) status = PROCESS_REDO; /* maybe cut short: TypeScript reads it whole */
   else if (fstat(dirfd, &dir_stat) != 0) status = PROCESS_REDO;
   else if ((fd_dir = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     status = (errno == ENOENT || errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
@@ -317,6 +318,10 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
       status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
       break;
     }
+    if ((size_t)length == sizeof link - 1) {
+      status = PROCESS_REDO; /* maybe cut short */
+      break;
+    }
     link[length] = 0;
     struct stat st, *followed = NULL;
     uint8_t have = 0;
@@ -344,6 +349,11 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
           continue;
         }
         status = (info == -ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+        break;
+      }
+      /* An epoll or inotify fd watching many things has fdinfo longer than the buffer. */
+      if ((size_t)info == sizeof text) {
+        status = PROCESS_REDO;
         break;
       }
       have |= HAVE_FDINFO;

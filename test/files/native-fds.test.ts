@@ -171,6 +171,42 @@ describe("the native fd-table reader", () => {
   });
 });
 
+const BIG_EPOLL_C = String.raw`
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+int main(void) {
+  int ep = epoll_create1(0);
+  for (int i = 0; i < 800; i++) {
+    int e = eventfd(0, 0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = e};
+    if (e < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev)) return 1;
+  }
+  printf("ready ep=%d\n", ep);
+  fflush(stdout);
+  char c; while (read(0, &c, 1) > 0) {}
+  return 0;
+}
+`;
+
+describe("a process whose fdinfo is longer than the helper's buffer", () => {
+  it("is handed back to the TypeScript reader, which gives the same listing", async () => {
+    const big = await startProcess(compileC("big-epoll", BIG_EPOLL_C), [], { ready: "ready" });
+    try {
+      const ep = readyNumbers(big.output()).ep as number;
+      // One line per watched fd: 800 of them make ~60 KB of fdinfo.
+      expect(fs.readFileSync(`/proc/${big.pid}/fdinfo/${ep}`, "utf8").length).toBeGreaterThan(32 * 1024);
+      expect([...(procFs.readFdTables([big.pid], ALL) ?? [])]).toEqual([{ pid: big.pid, status: "redo" }]);
+      const native = listOpenFiles(context, { pids: [big.pid] });
+      expect(native).toEqual(listOpenFiles(jsContext, { pids: [big.pid] }));
+      expect(native[0]?.fds?.find((f) => f.fd === ep)).toMatchObject({ type: "anon_inode", anonKind: "eventpoll", pos: 0 });
+    } finally {
+      await big.kill();
+    }
+  });
+});
+
 describe("fd listings under churn", () => {
   it("list every process's fds hundreds of times while processes start and exit: no crash, no errors", async () => {
     const { spawn } = await import("node:child_process");
