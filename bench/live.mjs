@@ -13,63 +13,20 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BIN, median, startIdleProcesses } from "./_util.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = path.join(ROOT, "dist/bin/procscope.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP_MS = 2500;
 const WINDOW_MS = 6000;
 const CLK_TCK = 100;
 
-const FORKER_C = `
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 1000;
-  for (int i = 0; i < n; i++) if (fork() == 0) { for (;;) pause(); }
-  puts("ready"); fflush(stdout);
-  for (;;) pause();
-}
-`;
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-
-function compile(name, source) {
-  const dir = path.join(ROOT, ".tmp/bench");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${name}.c`);
-  const binary = path.join(dir, name);
-  fs.writeFileSync(file, source);
-  execFileSync("gcc", ["-O1", "-o", binary, file]);
-  return binary;
-}
 
 /** utime + stime of a process, in milliseconds. */
 function cpuMs(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-async function startIdleProcesses(count) {
-  const child = spawn(compile("idle-forker", FORKER_C), [String(count)], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise((resolve, reject) => {
-    child.stdout.on("data", (d) => (String(d).includes("ready") ? resolve() : undefined));
-    child.once("error", reject);
-    child.once("exit", () => reject(new Error("idle forker exited")));
-  });
-  return () => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  };
 }
 
 function tmux(...args) {
@@ -116,7 +73,7 @@ export async function run(report) {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   const node = `env -u NODE_EXTRA_CA_CERTS ${process.execPath} ${BIN}`;
-  const stop = await startIdleProcesses(1000);
+  const idle = await startIdleProcesses(1000);
   try {
     const ours = [];
     const peer = [];
@@ -153,7 +110,7 @@ export async function run(report) {
       note: "--exits lists /proc every tick",
     });
   } finally {
-    stop();
+    idle.stop();
   }
 }
 

@@ -12,7 +12,7 @@ import { openProcFs, type ProcFs } from "../../src/access/proc-fs.js";
 import { LISTING_FDINFO, type ListOpenFilesOptions, listOpenFiles } from "../../src/files/fds.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin } from "../helpers/cli.js";
-import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { type LiveProcess, repeatDuringChurn, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { readyNumbers, tempDir } from "./_helpers.js";
 
@@ -209,17 +209,10 @@ describe("a process whose fdinfo is longer than the helper's buffer", () => {
 
 describe("fd listings under churn", () => {
   it("list every process's fds hundreds of times while processes start and exit: no crash, no errors", async () => {
-    const { spawn } = await import("node:child_process");
     // Each short-lived child holds a pipe and a file, so it has fds to race for.
-    const churners = [0, 1].map(() =>
-      spawn("sh", ["-c", "while :; do sleep 0 < /etc/hostname | cat > /dev/null & wait; done"], { stdio: "ignore", detached: true }),
-    );
-    try {
-      const forks = () => Number(/\nprocesses (\d+)/.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
-      const forksBefore = forks();
-      let listings = 0;
-      while (listings < 20 || forks() - forksBefore < 300) {
-        if (listings > 3000) throw new Error("the churning shells created fewer than 300 processes");
+    await repeatDuringChurn(
+      "sleep 0 < /etc/hostname | cat > /dev/null & wait",
+      () => {
         for (const options of Object.values(OPTION_SETS)) {
           for (const p of listOpenFiles(context, options)) {
             expect(p.startTimeTicks).toBeGreaterThan(0);
@@ -228,17 +221,16 @@ describe("fd listings under churn", () => {
             for (const f of p.fds ?? []) expect(f.target).not.toBe("");
           }
         }
-        listings++;
-        await new Promise((r) => setImmediate(r));
-      }
-      const results = await Promise.all([0, 1].map(() => runBin(["lsof", "--json"])));
-      for (const result of results) {
-        expect(result.stderr).toBe("");
-        expect(result.code).toBe(0);
-        expect(JSON.parse(result.stdout).length).toBeGreaterThan(10);
-      }
-    } finally {
-      for (const churner of churners) process.kill(-(churner.pid as number), "SIGKILL");
-    }
+      },
+      20,
+      async () => {
+        const results = await Promise.all([0, 1].map(() => runBin(["lsof", "--json"])));
+        for (const result of results) {
+          expect(result.stderr).toBe("");
+          expect(result.code).toBe(0);
+          expect(JSON.parse(result.stdout).length).toBeGreaterThan(10);
+        }
+      },
+    );
   });
 });

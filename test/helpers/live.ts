@@ -103,3 +103,33 @@ export function unusedPid(): number {
   for (let pid = max - 1; pid > 1; pid--) if (!fs.existsSync(`/proc/${pid}`)) return pid;
   throw new Error("no unused PID");
 }
+
+/** Processes the kernel has created since boot (/proc/stat "processes"). */
+function forksSoFar(): number {
+  return Number(/\nprocesses (\d+)/.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
+}
+
+/**
+ * Runs `round` again and again while two shells run `body` in a loop as fast as they can, until
+ * at least `minRounds` rounds ran and the kernel created at least 300 processes meanwhile: proof
+ * that the rounds raced real churn. `thenWhileChurning` runs after the rounds, churn still going.
+ */
+export async function repeatDuringChurn(
+  body: string,
+  round: () => void,
+  minRounds: number,
+  thenWhileChurning?: () => Promise<void>,
+): Promise<void> {
+  const churners = await Promise.all([0, 1].map(() => startProcess("sh", ["-c", `while :; do ${body}; done`], { stdio: "ignore" })));
+  try {
+    const before = forksSoFar();
+    for (let rounds = 0; rounds < minRounds || forksSoFar() - before < 300; rounds++) {
+      if (rounds > 5000) throw new Error("the churning shells created fewer than 300 processes");
+      round();
+      await new Promise((r) => setImmediate(r));
+    }
+    await thenWhileChurning?.();
+  } finally {
+    await Promise.all(churners.map((c) => c.kill()));
+  }
+}

@@ -1,21 +1,10 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { createSampler, sampleOnce } from "../../src/live/sampler.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
-import { type LiveProcess, startProcess as startLive } from "../helpers/live.js";
+import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
-
-/** Every process this file starts, killed when the file ends even if a test fails midway. */
-const startedHere: LiveProcess[] = [];
-afterAll(async () => {
-  await Promise.all(startedHere.map((p) => p.kill("SIGKILL")));
-});
-async function startProcess(...args: Parameters<typeof startLive>): Promise<LiveProcess> {
-  const p = await startLive(...args);
-  startedHere.push(p);
-  return p;
-}
 
 const BUSY = `#include <stdio.h>
 int main(void) { puts("ready"); fflush(stdout); volatile unsigned long n = 0; for (;;) n++; }

@@ -5,19 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
-import { type LiveProcess, startProcess as startLive } from "../helpers/live.js";
+import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
-
-/** Every process this file starts, killed when the file ends even if a test fails midway. */
-const startedHere: LiveProcess[] = [];
-afterAll(async () => {
-  await Promise.all(startedHere.map((p) => p.kill("SIGKILL")));
-});
-async function startProcess(...args: Parameters<typeof startLive>): Promise<LiveProcess> {
-  const p = await startLive(...args);
-  startedHere.push(p);
-  return p;
-}
 
 const IDLE = `#include <stdio.h>
 #include <unistd.h>

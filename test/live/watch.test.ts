@@ -1,21 +1,10 @@
 import { spawn } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { type ProcessEvent, watchProcesses } from "../../src/live/watch.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { BIN } from "../helpers/cli.js";
-import { type LiveProcess, startProcess as startLive } from "../helpers/live.js";
-
-/** Every process this file starts, killed when the file ends even if a test fails midway. */
-const startedHere: LiveProcess[] = [];
-afterAll(async () => {
-  await Promise.all(startedHere.map((p) => p.kill("SIGKILL")));
-});
-async function startProcess(...args: Parameters<typeof startLive>): Promise<LiveProcess> {
-  const p = await startLive(...args);
-  startedHere.push(p);
-  return p;
-}
+import { startProcess } from "../helpers/live.js";
 
 /** Collects events until `done` says so (or 10 s pass). */
 async function collect(events: AsyncIterable<ProcessEvent>, controller: AbortController, done: (seen: ProcessEvent[]) => boolean) {
