@@ -201,10 +201,10 @@ function readFileText(absPath: string): string {
   }
 }
 
-function textOf(bytes: Buffer): string {
-  const text = bytes.toString("utf8");
+function textOf(bytes: Buffer, start = 0, end = bytes.length): string {
+  const text = bytes.toString("utf8", start, end);
   // Invalid UTF-8 (a hostile process name) decodes to U+FFFD; keep such bytes visible instead.
-  return text.includes("\uFFFD") ? decodeBytes(bytes) : text;
+  return text.includes("\uFFFD") ? decodeBytes(bytes.subarray(start, end)) : text;
 }
 
 function pidFromRel(relPath: string): number | undefined {
@@ -579,10 +579,8 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
   };
   const text = () => {
     const length = u32();
-    const start = at;
     at += length;
-    const decoded = buffer.toString("utf8", start, at);
-    return decoded.includes("\uFFFD") ? decodeBytes(buffer.subarray(start, at)) : decoded;
+    return textOf(buffer, at - length, at);
   };
   while (at < buffer.length) {
     const pid = u32();
