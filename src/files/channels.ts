@@ -7,7 +7,7 @@
  */
 import { escapeControl } from "../bytes.js";
 import type { ProcessContext } from "../processes/process.js";
-import { listOpenFiles, type ProcessFiles } from "./fds.js";
+import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 import { readSocketTables, type Socket, type SocketProtocol } from "./sockets.js";
 
 export type ChannelKind = "pipe" | "fifo" | "unix" | "tcp" | "udp";
@@ -194,7 +194,7 @@ const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp
  * channels(context, { pid: 42 }).filter((c) => c.kind === "pipe")
  */
 export function channels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
-  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["fifo"], modeFromLink: true });
   const tables = readSocketTables(context.procFs);
   const list = buildChannels(

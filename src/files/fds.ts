@@ -319,6 +319,22 @@ export function readFds(dir: ProcessDir, options: ReadFdOptions = {}): FileDescr
 }
 
 /**
+ * Checks that a process exists and its fd table can be read, so a command about one process says
+ * why (ProcessGone, AccessDenied with the reason) instead of showing an empty result.
+ */
+export function requireReadableFds(procFs: ProcFs, pid: number): void {
+  const dir = procFs.openProcess(pid);
+  try {
+    dir.listDir("fd");
+  } catch (error) {
+    // A captured tree without the fd directory: nothing to list, which is not an error.
+    if (!(error instanceof Unavailable)) throw error;
+  } finally {
+    dir.close();
+  }
+}
+
+/**
  * Lists the open fds of one process. Throws ProcessGone / AccessDenied.
  * listFds(openProcFs(), 1).find((f) => f.fd === 0)?.target
  */

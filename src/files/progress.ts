@@ -6,7 +6,7 @@
 
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessContext } from "../processes/process.js";
-import { listOpenFiles } from "./fds.js";
+import { listOpenFiles, requireReadableFds } from "./fds.js";
 
 export interface FileProgress {
   readonly pid: number;
@@ -110,7 +110,7 @@ export function compareSamples(
  * (await progress(context, { pid: 42 }))[0]?.percent
  */
 export async function progress(context: ProcessContext, options: ProgressOptions = {}): Promise<FileProgress[]> {
-  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const interval = options.intervalMs ?? 500;
   const before = sampleFiles(context, options.pid);
   const t0 = performance.now();

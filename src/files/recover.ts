@@ -10,7 +10,7 @@ import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcessGone } from "../errors.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { devString, type FileDescriptor, listOpenFiles, readFd } from "./fds.js";
+import { devString, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
 
 export interface RecoverOptions {
   /** Replace an existing OUT. Default false: an existing OUT is a Conflict. */
@@ -218,7 +218,7 @@ export async function recoverDeleted(
     throw new NotFound(`directory "${outDir}" does not exist`, { path: outDir });
   }
   if (!st.isDirectory()) throw new InvalidArgument(`"${outDir}" is not a directory`, { path: outDir });
-  if (options.pid !== undefined) context.procFs.openProcess(options.pid).close();
+  if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const processes = listOpenFiles(context, {
     ...(options.pid === undefined ? {} : { pids: [options.pid] }),
     fdinfo: false,

@@ -9,7 +9,7 @@ import { fieldFailure } from "../processes/process.js";
 import { parseNetPacket } from "../procfs/net/packet.js";
 import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
 import { parseNetUnix } from "../procfs/net/unix.js";
-import { listOpenFiles, type ProcessFiles } from "./fds.js";
+import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 
 export type SocketProtocol = "tcp" | "tcp6" | "udp" | "udp6" | "raw" | "raw6" | "unix" | "packet";
 
@@ -195,8 +195,8 @@ export function sockets(context: ProcessContext, options: SocketsOptions = {}): 
   const { procFs } = context;
   let netDir = "net";
   if (options.pid !== undefined) {
-    // Open the process first, so a missing PID is ProcessGone, not a missing net file.
-    procFs.openProcess(options.pid).close();
+    // Check the process first: a missing PID is ProcessGone and an unreadable one AccessDenied, not an empty table.
+    requireReadableFds(procFs, options.pid);
     netDir = `${options.pid}/net`;
   }
   const tables = readSocketTables(procFs, netDir);

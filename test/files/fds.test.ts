@@ -9,6 +9,7 @@ import { classifyTarget, deletedTotals, LISTING_FDINFO, listFds, listOpenFiles }
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
 import { holderBinary, readyNumbers, tempDir } from "./_helpers.js";
 
 const dir = tempDir();
@@ -209,6 +210,30 @@ describe("a captured tree (--root)", () => {
     expect(list.find((c) => c.inode === 2952)?.ends.map((e) => [e.pid, e.fd, e.side])).toEqual([
       [1017, 4, "write"],
       [1018, 255, "read"],
+    ]);
+  });
+});
+
+describe("commands about one process whose fds another user cannot read", () => {
+  it("peers, net, progress and lsof --pid say why, instead of showing nothing", async () => {
+    // The holder runs as root; uid 65534 may see that it exists but not its fd table.
+    for (const argv of [
+      ["peers", String(holder.pid)],
+      ["net", String(holder.pid)],
+      ["progress", String(holder.pid)],
+    ]) {
+      const result = await runAsNobody(argv);
+      expect(result.code, argv.join(" ")).toBe(4);
+      expect(result.stderr).toBe(
+        `procscope: cannot read "/proc/${holder.pid}/fd": permission denied (another user's process (uid 0); not root)\n`,
+      );
+      expect(result.stdout).toBe("");
+    }
+    // A listing over many processes keeps going and gives the reason per process.
+    const lsof = await runAsNobody(["lsof", "--pid", String(holder.pid), "--json"]);
+    expect(lsof.code).toBe(0);
+    expect(JSON.parse(lsof.stdout)).toMatchObject([
+      { pid: holder.pid, fds: null, errors: { fds: expect.stringContaining("another user's process") } },
     ]);
   });
 });
