@@ -9,10 +9,11 @@
  * What polling misses: a process that starts and exits between two ticks is never seen; a PID
  * reused within one tick looks like the old process; an exec without a fork (the same PID runs a
  * new program) is not reported. A new process whose command line still equals its parent's
- * (forked, not yet exec'd) is held back one tick so the command it runs is shown.
+ * (forked, not yet exec'd), or is empty (caught inside execve), is held back one tick so the
+ * command it runs is shown.
  */
 import { ProcError, ProcessGone } from "../errors.js";
-import { type FieldErrors, fieldFailure, type ProcessContext, startTimeIso } from "../processes/process.js";
+import { type FieldErrors, fieldFailure, isKernelThread, type ProcessContext, startTimeIso } from "../processes/process.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseCmdline } from "../procfs/pid/cmdline.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
@@ -29,6 +30,7 @@ export interface ProcessEvent {
   readonly comm: string;
   /** argv; null if it could not be read (reason in errors); empty for kernel threads. */
   readonly cmdline: readonly string[] | null;
+  readonly kernelThread: boolean;
   /** When the process started (from stat field 22), ISO 8601; null if the boot time is unknown. */
   readonly startTime: string | null;
   readonly startTimeTicks: number;
@@ -102,6 +104,7 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
         user,
         comm: stat.comm,
         cmdline,
+        kernelThread: isKernelThread(stat),
         startTime: startTimeIso(stat.startTimeTicks, context.system),
         startTimeTicks: stat.startTimeTicks,
         errors,
@@ -114,7 +117,9 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       dir.close();
     }
   };
-  const forkedNotExeced = (info: Known["info"]): boolean => {
+  const commandNotSettled = (info: Known["info"]): boolean => {
+    // Read in the middle of execve: the new memory has no arguments yet.
+    if (info.cmdline !== null && info.cmdline.length === 0 && !info.kernelThread) return true;
     let parent = known.get(info.ppid)?.info;
     if (parent !== undefined && parent.comm === "" && parent.startTimeTicks === 0) {
       // Known only by PID (exits are not watched): read the parent now, once.
@@ -139,7 +144,18 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       if (info) known.set(pid, { info, pending: false });
     } else {
       known.set(pid, {
-        info: { pid, ppid: 0, uid: null, user: null, comm: "", cmdline: null, startTime: "", startTimeTicks: 0, errors: {} },
+        info: {
+          pid,
+          ppid: 0,
+          uid: null,
+          user: null,
+          comm: "",
+          cmdline: null,
+          kernelThread: false,
+          startTime: "",
+          startTimeTicks: 0,
+          errors: {},
+        },
         pending: false,
       });
     }
@@ -176,7 +192,7 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
         if (known.has(pid)) continue;
         const info = read(pid);
         if (info === null) continue;
-        const pending = forkedNotExeced(info);
+        const pending = commandNotSettled(info);
         known.set(pid, { info, pending });
         if (!pending) events.push({ event: "start", time, ...info });
       }

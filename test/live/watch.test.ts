@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { type ProcessEvent, watchProcesses } from "../../src/live/watch.js";
 import { createProcessContext } from "../../src/processes/context.js";
@@ -63,6 +66,61 @@ describe("watchProcesses()", () => {
     expect(seen.some((e) => e.pid === old.pid)).toBe(false);
     expect(seen.every((e) => e.event === "start")).toBe(true);
     expect(seen.find((e) => e.pid === pid)?.comm).toBe("sleep");
+  });
+});
+
+/** A /proc/PID/stat line with the fields watch reads; the rest are zeros. */
+function statLine(pid: number, comm: string, ppid: number, flags: number, startTicks: number): string {
+  const fields = Array.from({ length: 52 }, () => "0");
+  fields[0] = String(pid);
+  fields[1] = `(${comm})`;
+  fields[2] = "S";
+  fields[3] = String(ppid);
+  fields[8] = String(flags);
+  fields[21] = String(startTicks);
+  return `${fields.join(" ")}\n`;
+}
+
+describe("watchProcesses() on a tree that changes between ticks", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-watch-"));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const put = (pid: number, comm: string, ppid: number, cmdline: string, flags = 0x400000): void => {
+    fs.mkdirSync(path.join(root, String(pid)), { recursive: true });
+    fs.writeFileSync(path.join(root, String(pid), "stat"), statLine(pid, comm, ppid, flags, 1000 + pid));
+    fs.writeFileSync(path.join(root, String(pid), "status"), `Name:\t${comm}\nUid:\t0\t0\t0\t0\n`);
+    fs.writeFileSync(path.join(root, String(pid), "cmdline"), cmdline);
+  };
+
+  it("holds back a process caught inside execve (no arguments yet) until its command line appears", async () => {
+    fs.writeFileSync(path.join(root, "stat"), "cpu  1 0 1 1 0 0 0 0 0 0\nbtime 1700000000\n");
+    put(100, "bash", 1, "bash\0");
+    put(2, "kthreadd", 0, "", 0x208040);
+    const steps: Array<() => void> = [
+      // Tick 1: a new process mid-exec, and a new kernel thread (which never has arguments).
+      () => {
+        put(200, "sleep", 100, "");
+        put(300, "kworker/0:1", 2, "", 0x4208060);
+      },
+      // Tick 2: the exec has finished.
+      () => put(200, "sleep", 100, "sleep\x000.5\0"),
+    ];
+    let tick = 0;
+    const controller = new AbortController();
+    const context = createProcessContext(openProcFs(root));
+    const events = watchProcesses(context, {
+      signal: controller.signal,
+      intervalMs: 5,
+      clock: () => {
+        steps[tick]?.();
+        tick += 1;
+        return new Date(Date.UTC(2026, 0, 1, 0, 0, tick));
+      },
+    });
+    const seen = await collect(events, controller, (s) => s.length >= 2);
+    expect(seen.map((e) => [e.pid, e.time, e.cmdline, e.kernelThread])).toEqual([
+      [300, "2026-01-01T00:00:01.000Z", [], true],
+      [200, "2026-01-01T00:00:02.000Z", ["sleep", "0.5"], false],
+    ]);
   });
 });
 
