@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const BIN = path.join(ROOT, "dist/bin/procscope.js");
+export const BIN = path.join(ROOT, "dist/bin/procscope.cjs");
 
 /** The environment users have: NODE_EXTRA_CA_CERTS (set on this machine) adds ~100 ms per start. */
 export const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));

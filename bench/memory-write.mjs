@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = path.join(ROOT, "dist/bin/procscope.js");
+const BIN = path.join(ROOT, "dist/bin/procscope.cjs");
 const RUNS = 5;
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // The bundled CLI (npm run build) starts faster; the tsc output is the fallback.
-const BUNDLE = path.join(ROOT, "dist/bin/procscope.js");
+const BUNDLE = path.join(ROOT, "dist/bin/procscope.cjs");
 const BIN = fs.existsSync(BUNDLE) ? BUNDLE : path.join(ROOT, "dist/cli/bin.js");
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));
 const SIZE_MIB = 512;

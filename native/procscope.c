@@ -357,7 +357,8 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
         break;
       }
       have |= HAVE_FDINFO;
-    } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO)) {
+    } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO) && !(type == T_SOCKET && link[0] != '/')) {
+      /* (A "socket:[N]" fd is always read-write: fds.ts knows that without the lstat.) */
       if (fstatat(dirfd, name, &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) {
           vanished = 1;

@@ -24,7 +24,7 @@ export interface NativeHelper {
   readonly reason: string;
 }
 
-/** Where the built module sits relative to this file: dist/access, dist/bin/chunks, src/access. */
+/** Where the built module sits relative to this file: dist/access, dist/bin (the bundle), src/access. */
 const CANDIDATES = ["../native/procscope.node", "../../native/procscope.node", "../../dist/native/procscope.node"];
 
 let loaded: NativeHelper | undefined;

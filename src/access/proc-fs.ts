@@ -111,13 +111,17 @@ export interface FdTableRequest {
   readonly fdinfoTypes: number;
 }
 
-/** What stat() through an fd link tells (the fields of fs.BigIntStats that fd listings use). */
+/**
+ * What stat() through an fd link tells, the fields fd listings use. Numbers, not bigints: listings
+ * make one per open file, and a bigint costs an allocation per field. Sizes and devices stay far
+ * below 2^53; an inode above it would lose its low bits (FileDescriptor.inode is a number anyway).
+ */
 export interface FollowedStat {
-  readonly mode: bigint;
-  readonly ino: bigint;
-  readonly dev: bigint;
-  readonly nlink: bigint;
-  readonly size: bigint;
+  readonly mode: number;
+  readonly ino: number;
+  readonly dev: number;
+  readonly nlink: number;
+  readonly size: number;
 }
 
 export interface FdTableEntry {
@@ -573,7 +577,7 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
     return value;
   };
   const u64 = () => {
-    const value = view.getBigUint64(at, true);
+    const value = view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
     at += 8;
     return value;
   };
@@ -597,7 +601,7 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
       const fd = u32();
       const link = text();
       const have = buffer[at++] as number;
-      const followed = have & 1 ? { mode: BigInt(u32()), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
+      const followed = have & 1 ? { mode: u32(), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
       const linkMode = have & 2 ? u32() : null;
       const fdinfo = have & 4 ? text() : null;
       fds.push({ fd, link, stat: followed, linkMode, fdinfo });

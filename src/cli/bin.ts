@@ -9,4 +9,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;
 });
-process.exitCode = await main(process.argv.slice(2), nodeIo(controller.signal));
+// No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
+main(process.argv.slice(2), nodeIo(controller.signal)).then((code) => {
+  process.exitCode = code;
+});

@@ -91,15 +91,15 @@ export function classifyTarget(target: string): Classified {
   return { type: "unknown", anonKind: null, path: null, inode: null, deletedSuffix: false };
 }
 
-const S_IFMT = 0o170000n;
-const S_IFREG = 0o100000n;
-const S_IFDIR = 0o040000n;
-const S_IFCHR = 0o020000n;
-const S_IFBLK = 0o060000n;
-const S_IFIFO = 0o010000n;
-const S_IFSOCK = 0o140000n;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const S_IFSOCK = 0o140000;
 
-function typeFromMode(mode: bigint, path: string): FdType {
+function typeFromMode(mode: number, path: string): FdType {
   switch (mode & S_IFMT) {
     case S_IFREG:
       return path.startsWith("/memfd:") ? "memfd" : "file";
@@ -118,11 +118,28 @@ function typeFromMode(mode: bigint, path: string): FdType {
   }
 }
 
-export function devString(dev: bigint): string {
-  // glibc's gnu_dev_major/minor on the 64-bit dev_t that stat returns.
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+/**
+ * "major:minor" of the dev_t that stat returns, as glibc's gnu_dev_major/minor split it. The
+ * kernel's own dev_t has 32 bits, so the encoded value stays below 2^44 and a number holds it.
+ */
+export function devString(dev: number | bigint): string {
+  const value = Number(dev);
+  const high = Math.floor(value / 2 ** 32);
+  const low = value >>> 0;
+  const major = (((low >>> 8) & 0xfff) | (high & 0xfffff000)) >>> 0;
+  const minor = ((low & 0xff) | (((low >>> 12) | (high << 20)) & 0xffffff00)) >>> 0;
   return `${major}:${minor}`;
+}
+
+/** A listing decodes the same few flag values thousands of times: decode each once. */
+const decodedOpenFlags = new Map<number, readonly string[]>();
+function openFlagNames(flags: number): readonly string[] {
+  let names = decodedOpenFlags.get(flags);
+  if (names === undefined) {
+    names = Object.freeze(decodeOpenFlags(flags));
+    decodedOpenFlags.set(flags, names);
+  }
+  return names;
 }
 
 function closedMeanwhile(pid: number, fd: number, cause: Unavailable): NotFound {
@@ -144,7 +161,10 @@ function dirFacts(dir: ProcessDir): FdFacts {
   return {
     pid: dir.pid,
     link: (fd) => decodeBytes(dir.readLink(`fd/${fd}`)),
-    stat: (fd) => dir.statFile(`fd/${fd}`),
+    stat: (fd) => {
+      const st = dir.statFile(`fd/${fd}`);
+      return { mode: Number(st.mode), ino: Number(st.ino), dev: Number(st.dev), nlink: Number(st.nlink), size: Number(st.size) };
+    },
     linkMode: (fd) => dir.lstatFile(`fd/${fd}`).mode,
     fdinfo: (fd) => dir.parse(`fdinfo/${fd}`, parsePidFdinfo),
   };
@@ -212,7 +232,7 @@ export const LISTING_FDINFO: ReadFdOptions = {
   modeFromLink: true,
 };
 
-const SKIPPED_FDINFO = "not read in listings (procscope fds PID shows it)";
+const SKIPPED_FDINFO = "not read in listings (fds PID reads it)";
 
 /**
  * Reads one fd of an open process directory. Throws NotFound when the fd is not open (or closed
@@ -243,12 +263,12 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     try {
       const st = facts.stat(fd);
       type = typeFromMode(st.mode, c.path);
-      inode = Number(st.ino);
+      inode = st.ino;
       device = devString(st.dev);
       // The suffix alone could be part of a real name; nlink 0 is the kernel's word.
-      deleted = c.deletedSuffix && st.nlink === 0n;
+      deleted = c.deletedSuffix && st.nlink === 0;
       if (c.deletedSuffix && !deleted) path = target;
-      if (type === "file" || type === "memfd") size = Number(st.size);
+      if (type === "file" || type === "memfd") size = st.size;
     } catch (error) {
       if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
       errors.inode = errors.size = fieldFailure(error);
@@ -262,7 +282,7 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     try {
       const info = facts.fdinfo(fd);
       pos = info.pos;
-      flags = decodeOpenFlags(info.flags);
+      flags = openFlagNames(info.flags);
       mode = accessMode(info.flags);
       mntId = info.mntId;
       if (inode === null && info.ino !== null) inode = info.ino;
@@ -274,14 +294,19 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     }
   } else if (options.modeFromLink && options.fdinfo !== false) {
     errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
-    try {
-      const linkMode = facts.linkMode(fd);
-      const r = (linkMode & 0o400) !== 0;
-      const w = (linkMode & 0o200) !== 0;
-      mode = r && w ? "rw" : w ? "w" : "r";
-    } catch (error) {
-      if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
-      errors.mode = fieldFailure(error);
+    // The kernel opens every socket O_RDWR (sock_alloc_file), so the lstat would say nothing new.
+    if (c.type === "socket") {
+      mode = "rw";
+    } else {
+      try {
+        const linkMode = facts.linkMode(fd);
+        const r = (linkMode & 0o400) !== 0;
+        const w = (linkMode & 0o200) !== 0;
+        mode = r && w ? "rw" : w ? "w" : "r";
+      } catch (error) {
+        if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
+        errors.mode = fieldFailure(error);
+      }
     }
   }
   return {

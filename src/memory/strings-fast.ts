@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { LAYOUT_END, RESULT_LINES, RESULT_TAIL, STRINGS_WASM } from "./strings-wasm.js";
 
 /**
- * The worker script: beside this file in the tsc output (dist/memory/), and beside the chunk
- * holding this code in the bundle (dist/bin/chunks/); undefined when running from TypeScript sources.
+ * The worker script: beside this file in the tsc output (dist/memory/), and beside the bundle
+ * (dist/bin/); undefined when running from TypeScript sources.
  */
 export function stringsWorkerUrl(): URL | undefined {
   const url = new URL("./strings-worker.js", import.meta.url);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone } from "../../src/errors.js";
-import { classifyTarget, deletedTotals, LISTING_FDINFO, listFds, listOpenFiles } from "../../src/files/fds.js";
+import { classifyTarget, deletedTotals, devString, LISTING_FDINFO, listFds, listOpenFiles } from "../../src/files/fds.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
@@ -105,6 +105,33 @@ describe("classifyTarget()", () => {
   });
 });
 
+describe("devString()", () => {
+  /** glibc's makedev(), in bigints: the encoding devString must undo. */
+  const makedev = (major: bigint, minor: bigint): bigint =>
+    (minor & 0xffn) | ((major & 0xfffn) << 8n) | ((minor & ~0xffn) << 12n) | ((major & ~0xfffn) << 32n);
+
+  it("splits dev_t as stat(1) does, for real files", () => {
+    for (const file of ["/etc/hostname", "/proc/self/stat", "/dev/null", "/dev/shm"]) {
+      const expected = execFileSync("stat", ["-c", "%Hd:%Ld", file], { encoding: "utf8" }).trim();
+      expect(devString(fs.statSync(file).dev)).toBe(expected);
+      expect(devString(fs.statSync(file, { bigint: true }).dev)).toBe(expected);
+    }
+  });
+
+  it("undoes makedev() for large majors and minors", () => {
+    for (const [major, minor] of [
+      [0n, 0n],
+      [254n, 0n],
+      [259n, 65536n],
+      [4095n, 1048575n],
+      [0x12345n, 0xfffffn],
+      [0xfffffn, 0xffffffffn],
+    ] as const) {
+      expect(devString(makedev(major, minor))).toBe(`${major}:${minor}`);
+    }
+  });
+});
+
 describe("listOpenFiles() and deletedTotals()", () => {
   it("with LISTING_FDINFO takes pipe and socket modes from the link, matching fdinfo", () => {
     const context = createProcessContext(openProcFs());
@@ -116,6 +143,13 @@ describe("listOpenFiles() and deletedTotals()", () => {
     expect(pipe).toMatchObject({ mode: "w", flags: null, pos: null });
     expect(pipe?.errors.flags).toMatch(/not read in listings/);
     expect(fast?.fds?.find((f) => f.fd === fdOf.r)).toMatchObject({ pos: 12345, mode: "r" });
+    // Sockets are taken to be read-write without the lstat: check the kernel agrees.
+    const sockets = fast?.fds?.filter((f) => f.type === "socket") ?? [];
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const f of sockets) {
+      expect(f.mode).toBe("rw");
+      expect(fs.lstatSync(`/proc/${holder.pid}/fd/${f.fd}`).mode & 0o600).toBe(0o600);
+    }
   });
 
   it("finds the holder's deleted file and totals its size once", () => {

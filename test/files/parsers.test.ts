@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/errors.js";
 import { parseNetPacket } from "../../src/procfs/net/packet.js";
@@ -5,6 +7,24 @@ import { decodeHexAddress, formatIpv6, parseNetTcp, parseNetTcp6 } from "../../s
 import { parseNetUdp } from "../../src/procfs/net/udp.js";
 import { parseNetUnix } from "../../src/procfs/net/unix.js";
 import { accessMode, decodeOpenFlags, parsePidFdinfo } from "../../src/procfs/pid/fdinfo.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
+
+/** The fdinfo files of one proc tree that can be read now (processes and fds come and go). */
+function fdinfoTexts(root: string): string[] {
+  const texts: string[] = [];
+  for (const pid of fs.readdirSync(root).filter((name) => /^\d+$/.test(name))) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(path.join(root, pid, "fdinfo"));
+    } catch {}
+    for (const name of names) {
+      try {
+        texts.push(fs.readFileSync(path.join(root, pid, "fdinfo", name), "utf8"));
+      } catch {}
+    }
+  }
+  return texts;
+}
 
 // Captured on this machine (kernel 6.18): a python process with a listener, a connected pair,
 // an IPv6 listener on ::1, a UDP socket, a named UNIX listener and a socketpair.
@@ -45,11 +65,38 @@ describe("parsePidFdinfo()", () => {
     expect(parsePidFdinfo("pos:\t0\nflags:\t02\nmnt_id:\t9\n").ino).toBeNull();
   });
 
+  it("reads every fdinfo of this machine and of the captured tree as a line-by-line regex reading does", () => {
+    // The way the parser read lines before it scanned them in place: kept as the reference.
+    const reference = (text: string) => {
+      const lines = text.split("\n");
+      if (lines[lines.length - 1] === "") lines.pop();
+      const found: Record<string, number> = {};
+      const extra: string[] = [];
+      for (const line of lines) {
+        const match = /^(pos|flags|mnt_id|ino):\s+(\S+)$/.exec(line);
+        if (match) found[match[1] as string] = match[1] === "flags" ? Number.parseInt(match[2] as string, 8) : Number(match[2]);
+        else extra.push(line);
+      }
+      return { pos: found.pos, flags: found.flags, mntId: found.mnt_id, ino: found.ino ?? null, extra };
+    };
+    const texts = [...fdinfoTexts("/proc"), ...fdinfoTexts(FIXTURE_PROC)];
+    expect(texts.length).toBeGreaterThan(50);
+    for (const text of texts) expect(parsePidFdinfo(text)).toEqual(reference(text));
+    const odd = "pos:\t7\nflags:  0100002\nmnt_id:\t3\nino:\t9 9\nino\t5\n\npos:x\n  flags:\t1\nmnt_id:\t\nlast: no newline";
+    expect(parsePidFdinfo(odd)).toEqual(reference(odd));
+    expect(parsePidFdinfo(odd).extra).toHaveLength(7);
+    const repeated = "pos:\t1\nflags:\t02\nmnt_id:\t3\nino:\t4\neventfd-count: 5\npos:\t9\n";
+    expect(parsePidFdinfo(repeated)).toEqual(reference(repeated));
+    expect(parsePidFdinfo(repeated).pos).toBe(9);
+  });
+
   it("rejects missing lines and non-octal flags", () => {
     expect(() => parsePidFdinfo("")).toThrow(ParseError);
     expect(() => parsePidFdinfo("pos:\t0\nmnt_id:\t9\n")).toThrow(/flags/);
     expect(() => parsePidFdinfo("pos:\t0\nflags:\t0189\nmnt_id:\t9\n")).toThrow(/octal/);
     expect(() => parsePidFdinfo("pos:\t-1\nflags:\t02\nmnt_id:\t9\n")).toThrow(/pos/);
+    expect(() => parsePidFdinfo("pos:\t0\nflags:\t02")).toThrow(/missing "mnt_id:" line/);
+    expect(() => parsePidFdinfo("pos:\t0\nflags:\t02\nmnt_id:\t9\nino:\t1\nflags:\t08\n")).toThrow(/line 5/);
   });
 });
 

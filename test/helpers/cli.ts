@@ -30,9 +30,9 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-export const BIN = path.resolve("dist/bin/procscope.js");
+export const BIN = path.resolve("dist/bin/procscope.cjs");
 
-/** Runs dist/bin/procscope.js (built by `npm test` before vitest starts). */
+/** Runs dist/bin/procscope.cjs (built by `npm test` before vitest starts). */
 export function runBin(
   argv: readonly string[],
   options: { uid?: number; gid?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},

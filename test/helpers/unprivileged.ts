@@ -13,7 +13,7 @@ let copyRoot: string | undefined;
 
 function worldReadableCopy(): string {
   if (copyRoot) return copyRoot;
-  if (!fs.existsSync("dist/bin/procscope.js")) throw new Error("dist/ is missing: run `npm run build` (npm test does) first");
+  if (!fs.existsSync("dist/bin/procscope.cjs")) throw new Error("dist/ is missing: run `npm run build` (npm test does) first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-unpriv-"));
   fs.cpSync("dist", path.join(dir, "dist"), { recursive: true });
   fs.cpSync("package.json", path.join(dir, "package.json"));
@@ -29,7 +29,7 @@ export const NOBODY = 65534;
 
 export function runAsNobody(argv: readonly string[]): Promise<CliResult> {
   if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
-  const bin = path.join(worldReadableCopy(), "dist/bin/procscope.js");
+  const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
   const { NODE_EXTRA_CA_CERTS: _ignored, ...env } = process.env;
   return new Promise((resolve) => {
     execFile(

@@ -148,8 +148,8 @@ afterAll(async () => {
 });
 
 describe("procscope strings (bundled)", () => {
-  it("ships the worker script beside the chunk that starts it", () => {
-    expect(fs.existsSync(path.join(path.dirname(BIN), "chunks", "strings-worker.js"))).toBe(true);
+  it("ships the worker script beside the bundle that starts it", () => {
+    expect(fs.existsSync(path.join(path.dirname(BIN), "strings-worker.js"))).toBe(true);
   });
 
   it("prints the same bytes from one thread, from worker threads and from the library's scan", async () => {

@@ -6,41 +6,43 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `0x${value.toString(16)}` : value;
 }
 
-export function toJson(value: unknown, pretty = true): string {
-  const indent = pretty ? 2 : undefined;
+function stringify(value: unknown, indent?: number): string {
   try {
     // Most documents hold no bigint; without a replacer V8 serializes several times faster.
-    return `${JSON.stringify(value, null, indent)}\n`;
+    return JSON.stringify(value, null, indent);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    return `${JSON.stringify(value, jsonReplacer, indent)}\n`;
+    return JSON.stringify(value, jsonReplacer, indent);
   }
 }
 
+export function toJson(value: unknown, pretty = true): string {
+  return `${stringify(value, pretty ? 2 : undefined)}\n`;
+}
+
+const PIECE_BYTES = 64 * 1024;
+
 /**
- * The same text as toJson([...items]), written in pieces as the items come, so a long listing
- * need not be held in memory whole (its objects die young, which the garbage collector likes).
+ * A long listing as one JSON array with one element per line, written in pieces as the items come,
+ * so it need not be held in memory whole (its objects die young, which the garbage collector likes).
+ * Compact elements make `lsof --json` about a tenth faster than pretty ones, and a line per element
+ * still reads well with grep.
  */
 export function writeJsonArray(items: Iterable<unknown>, write: (text: string) => void): void {
-  const batch: unknown[] = [];
+  let piece = "";
   let first = true;
-  const flush = () => {
-    // A pretty-printed array's elements are already indented for the outer array: keep the
-    // text between "[\n" and "\n]\n".
-    const text = toJson(batch);
-    write(`${first ? "[\n" : ",\n"}${text.slice(2, -3)}`);
-    first = false;
-    batch.length = 0;
-  };
   for (const item of items) {
-    batch.push(item);
-    if (batch.length === 128) flush();
+    piece += `${first ? "[\n" : ",\n"}${stringify(item)}`;
+    first = false;
+    if (piece.length >= PIECE_BYTES) {
+      write(piece);
+      piece = "";
+    }
   }
-  if (batch.length > 0) flush();
-  write(first ? "[]\n" : "\n]\n");
+  write(first ? "[]\n" : `${piece}\n]\n`);
 }
 
 /** One line of NDJSON for streaming commands. */
 export function toJsonLine(value: unknown): string {
-  return `${JSON.stringify(value, jsonReplacer)}\n`;
+  return `${stringify(value)}\n`;
 }

@@ -17,19 +17,38 @@ export interface PidFdinfo {
   readonly extra: readonly string[];
 }
 
+/** The lines every fdinfo starts with, in the kernel's order (ino since Linux 5.14). */
+const KERNEL_HEAD = /^pos:[ \t]+(\d+)\nflags:[ \t]+([0-7]+)\nmnt_id:[ \t]+(\d+)\n(?:ino:[ \t]+(\d+)\n)?/;
+
+function missing(key: string, text: string): ParseError {
+  return new ParseError(`missing "${key}:" line`, text.split("\n", 1)[0] as string, 1);
+}
+
 /**
- * Parses one fdinfo file.
+ * Parses one fdinfo file. A listing parses thousands, so the kernel's usual head is taken in one
+ * match; the lines after it (and every line, when the head is not there) are read one by one.
  * parsePidFdinfo("pos:\t5\nflags:\t02\nmnt_id:\t24\nino:\t3\n").flags === 2
  */
 export function parsePidFdinfo(text: string): PidFdinfo {
   if (text === "") throw new ParseError("empty input", text, 1);
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
   let pos: number | undefined;
   let flags: number | undefined;
   let mntId: number | undefined;
   let ino: number | null = null;
+  let rest = text;
+  let lineOffset = 0;
+  const head = KERNEL_HEAD.exec(text);
+  if (head !== null) {
+    pos = Number(head[1]);
+    flags = Number.parseInt(head[2] as string, 8);
+    mntId = Number(head[3]);
+    if (head[4] !== undefined) ino = Number(head[4]);
+    rest = text.slice(head[0].length);
+    lineOffset = head[4] === undefined ? 3 : 4;
+  }
   const extra: string[] = [];
+  const lines = rest === "" ? [] : rest.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     const match = /^(pos|flags|mnt_id|ino):\s+(\S+)$/.exec(line);
@@ -40,19 +59,19 @@ export function parsePidFdinfo(text: string): PidFdinfo {
     const raw = match[2] as string;
     const key = match[1];
     if (key === "flags") {
-      if (!/^[0-7]+$/.test(raw)) throw new ParseError('"flags" is not an octal number', line, i + 1);
+      if (!/^[0-7]+$/.test(raw)) throw new ParseError('"flags" is not an octal number', line, lineOffset + i + 1);
       flags = Number.parseInt(raw, 8);
     } else {
-      if (!/^\d+$/.test(raw)) throw new ParseError(`"${key}" is not an unsigned integer`, line, i + 1);
+      if (!/^\d+$/.test(raw)) throw new ParseError(`"${key}" is not an unsigned integer`, line, lineOffset + i + 1);
       const value = Number(raw);
       if (key === "pos") pos = value;
       else if (key === "mnt_id") mntId = value;
       else ino = value;
     }
   }
-  if (pos === undefined) throw new ParseError('missing "pos:" line', lines[0] ?? "", 1);
-  if (flags === undefined) throw new ParseError('missing "flags:" line', lines[0] ?? "", 1);
-  if (mntId === undefined) throw new ParseError('missing "mnt_id:" line', lines[0] ?? "", 1);
+  if (pos === undefined) throw missing("pos", text);
+  if (flags === undefined) throw missing("flags", text);
+  if (mntId === undefined) throw missing("mnt_id", text);
   return { pos, flags, mntId, ino, extra };
 }
 
