@@ -1,8 +1,7 @@
 /**
  * What the details pane of `top` shows for one process, as plain text lines. The data comes from
- * the other areas (processes/details, files/fds, memory/maps) when they are present in this build,
- * loaded on demand; a missing area becomes a line saying so, not a failure. Threads are read
- * here from PID/task (stat, wchan and, for root, the kernel stack).
+ * the other areas (processes/details, files/fds, memory/maps), loaded when a tab first needs
+ * them. Threads are read here from PID/task (stat, wchan and, for root, the kernel stack).
  */
 import { ProcError, ProcessGone } from "../errors.js";
 import type { ProcessContext } from "../processes/process.js";
@@ -24,14 +23,6 @@ export async function detailLines(context: ProcessContext, pid: number, tab: Det
   }
 }
 
-async function optionalModule(specifier: string): Promise<Record<string, unknown> | null> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
 function short(value: unknown): string {
   if (value === null || value === undefined) return "-";
   if (typeof value === "bigint") return `0x${value.toString(16)}`;
@@ -43,14 +34,8 @@ function short(value: unknown): string {
 }
 
 async function summaryLines(context: ProcessContext, pid: number): Promise<string[]> {
-  const mod = await optionalModule("../processes/details.js");
-  const get = mod?.getProcessDetails as ((c: ProcessContext, p: number) => Record<string, unknown>) | undefined;
-  if (get === undefined) {
-    const { readProcess } = await import("../processes/process.js");
-    const p = readProcess(context, pid) as unknown as Record<string, unknown>;
-    return ["(full details are not in this build: showing the basics)", ...Object.entries(p).map(([k, v]) => `${k}: ${short(v)}`)];
-  }
-  const details = get(context, pid);
+  const { getProcessDetails } = await import("../processes/details.js");
+  const details = getProcessDetails(context, pid) as unknown as Record<string, unknown>;
   const lines: string[] = [];
   for (const [key, value] of Object.entries(details)) {
     if (key === "errors") continue;
@@ -122,11 +107,7 @@ async function threadLines(context: ProcessContext, pid: number): Promise<string
 }
 
 async function fileLines(context: ProcessContext, pid: number): Promise<string[]> {
-  const mod = await optionalModule("../files/fds.js");
-  const listFds = mod?.listFds as
-    | ((procFs: unknown, pid: number) => { fd: number; type: string; target: string; pos: number | null }[])
-    | undefined;
-  if (listFds === undefined) return ["(open files are not available in this build)"];
+  const { listFds } = await import("../files/fds.js");
   const fds = listFds(context.procFs, pid);
   return [
     `${"FD".padStart(5)} ${"TYPE".padEnd(10)} ${"POS".padStart(10)} TARGET`,
@@ -135,11 +116,7 @@ async function fileLines(context: ProcessContext, pid: number): Promise<string[]
 }
 
 async function memoryLines(context: ProcessContext, pid: number): Promise<string[]> {
-  const mod = await optionalModule("../memory/maps.js");
-  const readMaps = mod?.readMaps as
-    | ((procFs: unknown, pid: number) => { start: bigint; end: bigint; perms: string; size: number; kind: string; path: string | null }[])
-    | undefined;
-  if (readMaps === undefined) return ["(the memory map is not available in this build)"];
+  const { readMaps } = await import("../memory/maps.js");
   const regions = readMaps(context.procFs, pid);
   if (regions.length === 0) return ["(no user memory: a kernel thread or a zombie)"];
   return [

@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { LAYOUT_END, RESULT_LINES, RESULT_TAIL, STRINGS_WASM } from "./strings-wasm.js";
 
 /**
@@ -428,7 +429,6 @@ export async function writeAsciiStrings(
   }
   // Workers and this thread share the jobs: a worker is kept two jobs ahead; this thread runs the
   // next job itself whenever the oldest unwritten one is not ready yet.
-  const { Worker } = await import("node:worker_threads");
   type Thread = InstanceType<typeof Worker>;
   const workers = Array.from({ length: options.workers }, () => new Worker(options.workerUrl as URL));
   const scanner = scannerFor(jobs, 1);

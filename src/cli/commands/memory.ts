@@ -1,4 +1,5 @@
 /** maps, read, dump, strings, search: the read-only memory commands. */
+import os from "node:os";
 import type { Command } from "commander";
 import { parsePid, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
@@ -126,7 +127,6 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
   if (fast?.asciiScanAvailable()) {
     try {
       const { selectRegions } = await import("../../memory/regions.js");
-      const os = await import("node:os");
       const ranges = selectRegions(memory.regions, region, pid)
         .filter((s) => s.region.kind !== "vsyscall")
         .map((s) => ({ start: s.start, end: s.end, label: escapeControl(regionLabel(s.region)) }));
