@@ -29,6 +29,24 @@ export function timeCommand(command, args, runs = 15, env = {}) {
   return median(times);
 }
 
+/**
+ * Median times (ms) of several commands run in turns (a, b, a, b...), so a machine that slows down
+ * or speeds up during the bench weighs on each alike. Each entry: { command, args, env }.
+ */
+export function timeCommandsInTurn(entries, runs = 15) {
+  const times = entries.map(() => []);
+  for (let i = 0; i < runs + 2; i++) {
+    entries.forEach(({ command, args, env = {} }, j) => {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...CLEAN_ENV, ...env }, maxBuffer: 1 << 28 });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
+      if (i >= 2) times[j].push(ms); // two warm-up rounds fill the page cache
+    });
+  }
+  return times.map(median);
+}
+
 /** Median time (ms) of an in-process function; `pauseMs` waits (untimed) before each call. */
 export async function timeFunction(fn, runs = 10, pauseMs = 0) {
   const times = [];

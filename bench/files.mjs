@@ -3,7 +3,7 @@
  * processes holding a file, a pipe and a socketpair each. Runnable alone: node bench/files.mjs
  */
 import { spawn } from "node:child_process";
-import { BIN, compile, requireTool, timeCommand } from "./_util.mjs";
+import { BIN, compile, requireTool, timeCommand, timeCommandsInTurn } from "./_util.mjs";
 
 const HOLDERS_C = `
 #include <fcntl.h>
@@ -81,9 +81,14 @@ export async function run(report) {
   requireTool("lsof", "lsof");
   const holders = await startHolders(1000);
   try {
-    const runs = 7;
-    const lsof = timeCommand("lsof", ["-n", "-P"], runs);
-    const ours = timeCommand(process.execPath, [BIN, "lsof", "--json"], runs);
+    const runs = 11;
+    const [lsof, ours] = timeCommandsInTurn(
+      [
+        { command: "lsof", args: ["-n", "-P"] },
+        { command: process.execPath, args: [BIN, "lsof", "--json"] },
+      ],
+      runs,
+    );
     report("lsof --json, 1000 extra processes x 6 fds", { ours, peer: lsof, peerName: "lsof -n -P", note: "goal >= 2x" });
     // Context for the figure above: the same command without the native helper, and the same
     // reads in C on one thread (no output), which is what any single-threaded reader must pay.

@@ -192,21 +192,18 @@ static void out_blob(struct out *o, const char *bytes, size_t n) {
 }
 
 /* Reads a small file under dirfd whole; returns its length or -errno. */
+/*
+ * Reads a file of the process directory with one read(): stat and fdinfo are single-record
+ * seq_files, which hand over their whole text at once when it fits (a second read() would only
+ * say end-of-file). A result that fills the buffer may be cut short; callers redo those.
+ */
 static ssize_t read_at(int dirfd, const char *name, char *buffer, size_t size) {
   int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -errno;
-  size_t total = 0;
-  for (;;) {
-    ssize_t n = read(fd, buffer + total, size - total);
-    if (n < 0) {
-      int error = errno;
-      close(fd);
-      return -error;
-    }
-    if (n == 0 || (total += (size_t)n) == size) break;
-  }
+  ssize_t n = read(fd, buffer, size);
+  int error = errno;
   close(fd);
-  return (ssize_t)total;
+  return n < 0 ? -error : n;
 }
 
 static int starts_with(const char *s, size_t n, const char *prefix) {
@@ -289,10 +286,8 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   else if (fstat(dirfd, &dir_stat) != 0) status = PROCESS_REDO;
   else if ((fd_dir = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     status = (errno == ENOENT || errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
-  DIR *fds = status == PROCESS_OK ? fdopendir(fd_dir) : NULL;
-  if (status == PROCESS_OK && !fds) status = PROCESS_REDO;
   if (status != PROCESS_OK) {
-    if (fd_dir >= 0 && !fds) close(fd_dir);
+    if (fd_dir >= 0) close(fd_dir);
     close(dirfd);
     o->length = start;
     out_u8(o, (uint8_t)status);
@@ -304,86 +299,96 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   out_u32(o, 0);
   uint32_t count = 0;
   int vanished = 0;
-  struct dirent *entry;
-  while (status == PROCESS_OK && (entry = readdir(fds)) != NULL) {
-    if (entry->d_name[0] == '.') continue;
-    int fd = atoi(entry->d_name);
-    snprintf(name, sizeof name, "fd/%d", fd);
-    ssize_t length = readlinkat(dirfd, name, link, sizeof link - 1);
-    if (length < 0) {
-      if (errno == ENOENT) { /* closed meanwhile, or the whole process is gone */
-        vanished = 1;
-        continue;
-      }
-      status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+  /* getdents64 straight into a buffer: fdopendir would add an fstat and two fcntls per process. */
+  char entries[16384];
+  long got;
+  while (status == PROCESS_OK && (got = getdents64(fd_dir, entries, sizeof entries)) != 0) {
+    if (got < 0) {
+      status = (errno == ENOENT || errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
       break;
     }
-    if ((size_t)length == sizeof link - 1) {
-      status = PROCESS_REDO; /* maybe cut short */
-      break;
-    }
-    link[length] = 0;
-    struct stat st, *followed = NULL;
-    uint8_t have = 0;
-    if ((r->flags & WANT_STAT) && link[0] == '/') {
-      if (fstatat(dirfd, name, &st, 0) != 0) {
-        if (errno == ENOENT) {
+    for (long at = 0; at < got && status == PROCESS_OK;) {
+      const struct dirent64 *entry = (const struct dirent64 *)(entries + at);
+      at += entry->d_reclen;
+      if (entry->d_name[0] == '.') continue;
+      int fd = atoi(entry->d_name);
+      snprintf(name, sizeof name, "fd/%d", fd);
+      ssize_t length = readlinkat(dirfd, name, link, sizeof link - 1);
+      if (length < 0) {
+        if (errno == ENOENT) { /* closed meanwhile, or the whole process is gone */
           vanished = 1;
           continue;
         }
         status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
         break;
       }
-      followed = &st;
-      have |= HAVE_STAT;
-    }
-    int type = fd_type(link, (size_t)length, followed);
-    struct stat link_stat;
-    ssize_t info = 0;
-    if ((r->flags & WANT_FDINFO) && (r->fdinfo_types & (1u << type))) {
-      snprintf(name, sizeof name, "fdinfo/%d", fd);
-      info = read_at(dirfd, name, text, sizeof text);
-      if (info < 0) {
-        if (info == -ENOENT) {
-          vanished = 1;
-          continue;
+      if ((size_t)length == sizeof link - 1) {
+        status = PROCESS_REDO; /* maybe cut short */
+        break;
+      }
+      link[length] = 0;
+      struct stat st, *followed = NULL;
+      uint8_t have = 0;
+      if ((r->flags & WANT_STAT) && link[0] == '/') {
+        if (fstatat(dirfd, name, &st, 0) != 0) {
+          if (errno == ENOENT) {
+            vanished = 1;
+            continue;
+          }
+          status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+          break;
         }
-        status = (info == -ESRCH) ? PROCESS_GONE : PROCESS_REDO;
-        break;
+        followed = &st;
+        have |= HAVE_STAT;
       }
-      /* An epoll or inotify fd watching many things has fdinfo longer than the buffer. */
-      if ((size_t)info == sizeof text) {
-        status = PROCESS_REDO;
-        break;
-      }
-      have |= HAVE_FDINFO;
-    } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO) && !(type == T_SOCKET && link[0] != '/')) {
-      /* (A "socket:[N]" fd is always read-write: fds.ts knows that without the lstat.) */
-      if (fstatat(dirfd, name, &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) {
-          vanished = 1;
-          continue;
+      int type = fd_type(link, (size_t)length, followed);
+      struct stat link_stat;
+      ssize_t info = 0;
+      if ((r->flags & WANT_FDINFO) && (r->fdinfo_types & (1u << type))) {
+        snprintf(name, sizeof name, "fdinfo/%d", fd);
+        info = read_at(dirfd, name, text, sizeof text);
+        if (info < 0) {
+          if (info == -ENOENT) {
+            vanished = 1;
+            continue;
+          }
+          status = (info == -ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+          break;
         }
-        status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
-        break;
+        /* An epoll or inotify fd watching many things has fdinfo longer than the buffer. */
+        if ((size_t)info == sizeof text) {
+          status = PROCESS_REDO;
+          break;
+        }
+        have |= HAVE_FDINFO;
+      } else if ((r->flags & WANT_MODE_FROM_LINK) && (r->flags & WANT_FDINFO) && !(type == T_SOCKET && link[0] != '/')) {
+        /* (A "socket:[N]" fd is always read-write: fds.ts knows that without the lstat.) */
+        if (fstatat(dirfd, name, &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (errno == ENOENT) {
+            vanished = 1;
+            continue;
+          }
+          status = (errno == ESRCH) ? PROCESS_GONE : PROCESS_REDO;
+          break;
+        }
+        have |= HAVE_LSTAT;
       }
-      have |= HAVE_LSTAT;
+      out_u32(o, (uint32_t)fd);
+      out_blob(o, link, (size_t)length);
+      out_u8(o, have);
+      if (have & HAVE_STAT) {
+        out_u32(o, st.st_mode);
+        out_u64(o, st.st_ino);
+        out_u64(o, st.st_dev);
+        out_u64(o, st.st_nlink);
+        out_u64(o, (uint64_t)st.st_size);
+      }
+      if (have & HAVE_LSTAT) out_u32(o, link_stat.st_mode);
+      if (have & HAVE_FDINFO) out_blob(o, text, (size_t)info);
+      count++;
     }
-    out_u32(o, (uint32_t)fd);
-    out_blob(o, link, (size_t)length);
-    out_u8(o, have);
-    if (have & HAVE_STAT) {
-      out_u32(o, st.st_mode);
-      out_u64(o, st.st_ino);
-      out_u64(o, st.st_dev);
-      out_u64(o, st.st_nlink);
-      out_u64(o, (uint64_t)st.st_size);
-    }
-    if (have & HAVE_LSTAT) out_u32(o, link_stat.st_mode);
-    if (have & HAVE_FDINFO) out_blob(o, text, (size_t)info);
-    count++;
   }
-  closedir(fds);
+  close(fd_dir);
   /* An fd that vanished is a closed fd only if the process is still there (as fds.ts decides). */
   if (status == PROCESS_OK && vanished && read_at(dirfd, "stat", text, sizeof text) < 0) status = PROCESS_GONE;
   close(dirfd);

@@ -566,10 +566,13 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
   }
 }
 
-/** Decodes the native helper's fd table records (layout in native/procscope.c). */
-function decodeFdTables(buffer: Buffer): FdTableRecord[] {
+/**
+ * Decodes the native helper's fd table records (layout in native/procscope.c), one process at a
+ * time as they are asked for: a chunk may hold hundreds of processes, and objects that live only
+ * while their process is listed cost the garbage collector far less than a chunk's worth.
+ */
+function* decodeFdTables(buffer: Buffer): Generator<FdTableRecord> {
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  const records: FdTableRecord[] = [];
   let at = 0;
   const u32 = () => {
     const value = view.getUint32(at, true);
@@ -590,7 +593,7 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
     const pid = u32();
     const status = buffer[at++];
     if (status !== 0) {
-      records.push({ pid, status: status === 1 ? "gone" : "redo" });
+      yield { pid, status: status === 1 ? "gone" : "redo" };
       continue;
     }
     const stat = text();
@@ -606,9 +609,8 @@ function decodeFdTables(buffer: Buffer): FdTableRecord[] {
       const fdinfo = have & 4 ? text() : null;
       fds.push({ fd, link, stat: followed, linkMode, fdinfo });
     }
-    records.push({ pid, status: "ok", stat, uid, fds });
+    yield { pid, status: "ok", stat, uid, fds };
   }
-  return records;
 }
 
 function isKernelProc(root: string): boolean {

@@ -71,6 +71,14 @@ const DELETED = " (deleted)";
  * classifyTarget("pipe:[42]") → { type: "pipe", inode: 42, ... }
  */
 export function classifyTarget(target: string): Classified {
+  // Paths first, and by their first character: most fds of a listing are paths or pipes and
+  // sockets, and a regular expression for every link is a cost a listing notices.
+  if (target.startsWith("/")) {
+    const deletedSuffix = target.endsWith(DELETED);
+    const path = deletedSuffix ? target.slice(0, -DELETED.length) : target;
+    if (path.startsWith("/memfd:")) return { type: "memfd", anonKind: null, path, inode: null, deletedSuffix };
+    return { type: "file", anonKind: null, path, inode: null, deletedSuffix };
+  }
   const bracket = /^(pipe|socket|net|mnt|cgroup|user|pid|ipc|uts|time):\[(\d+)\]$/.exec(target);
   if (bracket) {
     const kind = bracket[1] as string;
@@ -81,12 +89,6 @@ export function classifyTarget(target: string): Classified {
   if (target.startsWith("anon_inode:")) {
     const kind = target.slice("anon_inode:".length).replace(/^\[(.*)\]$/, "$1");
     return { type: "anon_inode", anonKind: kind, path: null, inode: null, deletedSuffix: false };
-  }
-  if (target.startsWith("/")) {
-    const deletedSuffix = target.endsWith(DELETED);
-    const path = deletedSuffix ? target.slice(0, -DELETED.length) : target;
-    if (path.startsWith("/memfd:")) return { type: "memfd", anonKind: null, path, inode: null, deletedSuffix };
-    return { type: "file", anonKind: null, path, inode: null, deletedSuffix };
   }
   return { type: "unknown", anonKind: null, path: null, inode: null, deletedSuffix: false };
 }
@@ -340,7 +342,15 @@ export function readFds(dir: ProcessDir, options: ReadFdOptions = {}): FileDescr
       throw error;
     }
   }
-  return fds.sort((a, b) => a.fd - b.fd);
+  return sortByFd(fds);
+}
+
+/** /proc/PID/fd lists fds in ascending order already; sorting a copy for nothing costs a listing. */
+function sortByFd(fds: FileDescriptor[]): FileDescriptor[] {
+  for (let i = 1; i < fds.length; i++) {
+    if ((fds[i - 1] as FileDescriptor).fd > (fds[i] as FileDescriptor).fd) return fds.sort((a, b) => a.fd - b.fd);
+  }
+  return fds;
 }
 
 /**
@@ -513,7 +523,7 @@ function processFilesFromTable(
       throw error;
     }
   }
-  fds.sort((a, b) => a.fd - b.fd);
+  sortByFd(fds);
   return kept({ pid: record.pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors }, options);
 }
 
