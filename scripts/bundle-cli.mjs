@@ -10,6 +10,24 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { build } from "esbuild";
 
+/**
+ * commander loads node:child_process (and with it net and streams, ~4 ms of every start) only to
+ * spawn executable subcommands, which procscope has none of: hand it a stand-in that loads the
+ * real module if it is ever used.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes("node_modules/commander/") ? { path: "child_process", namespace: "lazy" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
+      contents: 'let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require("node:child_process"))[key] });',
+      loader: "js",
+    }));
+  },
+};
+
 fs.rmSync("dist/bin", { recursive: true, force: true });
 const common = { bundle: true, platform: "node", target: "node20", outdir: "dist/bin", sourcemap: true, logLevel: "warning" };
 await build({
@@ -21,6 +39,7 @@ await build({
   // (The banner comes first, so it must also say "use strict": ES modules always were strict.)
   banner: { js: '"use strict";\nconst __procscopeUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { "import.meta.url": "__procscopeUrl" },
+  plugins: [lazyChildProcessForCommander],
 });
 await build({ ...common, entryPoints: { procscope: "src/cli/launch.cts" }, format: "cjs", outExtension: { ".js": ".cjs" } });
 // The `strings` worker thread, where stringsWorkerUrl() looks for it: beside the bundle.
