@@ -206,6 +206,19 @@ describe("procscope fds / lsof", () => {
     expect(bad.code).toBe(2);
   });
 
+  it("lsof --pid names a PID that does not exist and exits 1, as lsof -p does", async () => {
+    const gone = unusedPid();
+    for (const json of [[], ["--json"]]) {
+      const result = await runCli(["lsof", "--pid", `${holder.pid},${gone}`, ...json]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`procscope: no process ${gone}\n`);
+      expect(result.stdout).toContain(String(holder.pid));
+    }
+    // There but with nothing matching the filter: not an error.
+    const filtered = await runCli(["lsof", "--pid", String(holder.pid), "--type", "tty", "--json"]);
+    expect({ code: filtered.code, stderr: filtered.stderr }).toEqual({ code: 0, stderr: "" });
+  });
+
   it("fds of another user's process as an unprivileged user exits 4", async () => {
     if (process.getuid?.() !== 0) return;
     const result = await runBin(["fds", String(holder.pid)], { uid: 65534 });

@@ -1,6 +1,7 @@
 /** fds, lsof, peers, net, recover, progress, follow, pipeline: the files and connections commands. */
 import type { Command } from "commander";
 import { escapeControl } from "../../bytes.js";
+import { ProcessGone } from "../../errors.js";
 import { parseInterval, parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
@@ -43,13 +44,23 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       ? (f: import("../../files/fds.js").FileDescriptor) =>
           (!match || match(f)) && (!type || f.type === type) && (!options.deleted || (f.deleted && f.type === "file"))
       : undefined;
-  const listing = iterateOpenFiles(run.context, {
-    ...(options.full ? {} : LISTING_FDINFO),
-    ...(pids ? { pids } : {}),
-    ...(filter ? { filter } : {}),
-  });
-  if (run.json && !options.deleted && options.path === undefined) return run.printJsonArray(listing);
+  const listed = new Set<number>();
+  const listing = (function* () {
+    for (const files of iterateOpenFiles(run.context, {
+      ...(options.full ? {} : LISTING_FDINFO),
+      ...(pids ? { pids } : {}),
+      ...(filter ? { filter } : {}),
+    })) {
+      listed.add(files.pid);
+      yield files;
+    }
+  })();
+  if (run.json && !options.deleted && options.path === undefined) {
+    run.printJsonArray(listing);
+    return reportMissingPids(run, pids, listed);
+  }
   const processes = [...listing];
+  reportMissingPids(run, pids, listed);
   if (options.deleted) {
     const totals = deletedTotals(processes);
     if (run.json) return run.printJson({ totalBytes: totals.reduce((a, t) => a + t.bytes, 0), totals, processes });
@@ -61,6 +72,21 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   if (run.json) return run.printJson(processes);
   const { renderLsofTable } = await import("../render/files.js");
   run.print(renderLsofTable(processes, run.width));
+}
+
+/** As lsof -p does: a PID asked for that does not exist is named on stderr, and the exit code is 1. */
+function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined, listed: ReadonlySet<number>): void {
+  for (const pid of pids ?? []) {
+    if (listed.has(pid)) continue;
+    try {
+      // Not listed but there: its fds did not match the filter.
+      run.procFs.openProcess(pid).close();
+    } catch (error) {
+      if (!(error instanceof ProcessGone)) continue; // there, if unreadable
+      run.warn(`no process ${pid}`);
+      run.exitCode = 1;
+    }
+  }
 }
 
 async function peers(run: CommandRun, pidText: string | undefined, options: { dot?: boolean }): Promise<void> {
