@@ -191,11 +191,11 @@ static void out_blob(struct out *o, const char *bytes, size_t n) {
   out_bytes(o, bytes, n);
 }
 
-/* Reads a small file under dirfd whole; returns its length or -errno. */
 /*
  * Reads a file of the process directory with one read(): stat and fdinfo are single-record
  * seq_files, which hand over their whole text at once when it fits (a second read() would only
- * say end-of-file). A result that fills the buffer may be cut short; callers redo those.
+ * say end-of-file). Returns the length or -errno; a result that fills the buffer may be cut
+ * short, and callers redo those.
  */
 static ssize_t read_at(int dirfd, const char *name, char *buffer, size_t size) {
   int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -300,7 +300,7 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   uint32_t count = 0;
   int vanished = 0;
   /* getdents64 straight into a buffer: fdopendir would add an fstat and two fcntls per process. */
-  char entries[16384];
+  char entries[16384] __attribute__((aligned(8)));
   long got;
   while (status == PROCESS_OK && (got = getdents64(fd_dir, entries, sizeof entries)) != 0) {
     if (got < 0) {

@@ -48,7 +48,9 @@ await build({ ...common, entryPoints: { "strings-worker": "src/memory/strings-wo
 // The code cache holds what a run compiled: the start-up path, and the listing code `ps` uses.
 // Without it procscope only starts slower, so a failed run is a warning, not a failed build.
 try {
-  const env = { ...process.env, PROCSCOPE_CODE_CACHE: "write" };
+  // V8 flags from NODE_OPTIONS would tie the cache to them, and plain runs would refuse it.
+  const { NODE_OPTIONS: _flags, ...inherited } = process.env;
+  const env = { ...inherited, PROCSCOPE_CODE_CACHE: "write" };
   execFileSync(process.execPath, ["dist/bin/procscope.cjs", "ps", "--pid", String(process.pid)], {
     env,
     stdio: ["ignore", "ignore", "pipe"],

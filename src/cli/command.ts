@@ -52,7 +52,7 @@ export class CommandRun {
     this.io.stdout(toJson(value));
   }
 
-  /** Prints a JSON array (the same text as printJson) while its items are still being produced. */
+  /** Prints a JSON array, one compact item per line, while its items are still being produced. */
   printJsonArray(items: Iterable<unknown>): void {
     writeJsonArray(items, (text) => this.io.stdout(text));
   }

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
  * The `procscope` executable: runs the bundled CLI (procscope-main.cjs, beside this file) from V8's
- * code cache when the cache fits. Compiling the 570 KB bundle took ~10 ms of every start on Node 20,
- * about a fifth of `procscope ps` on a quiet machine; from the cache it takes ~1 ms. Node 22 can
- * do this itself (module.enableCompileCache); Node 20 needs vm.Script.
+ * code cache when there is one for it. Compiling the 570 KB bundle took ~10 ms of every start on
+ * Node 20, about a fifth of `procscope ps` on a quiet machine; from the cache it takes ~1 ms.
+ * Node 22 can do this itself (module.enableCompileCache); Node 20 needs vm.Script.
  *
- * The build writes the cache (scripts/bundle-cli.mjs runs this file with PROCSCOPE_CODE_CACHE=write).
- * V8 rejects a cache made by another V8 version or for other source text, and then simply compiles:
- * a stale cache costs time, never correctness. PROCSCOPE_CODE_CACHE=report says on stderr which
- * happened.
+ * The build writes the cache (scripts/bundle-cli.mjs runs this file with PROCSCOPE_CODE_CACHE=write)
+ * after the bundle, and deletes both before rebuilding. V8 itself refuses a cache from another V8
+ * version or other flags, but of the source it only checks the length: a cache older than the
+ * bundle (the bundle was edited after the build) is not offered at all. V8 does not checksum the
+ * cache's contents, so the cache is trusted as the code beside it is; it is written whole or not
+ * at all. PROCSCOPE_CODE_CACHE=report says on stderr what happened.
  */
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -20,21 +22,30 @@ const cacheFile = `${main}.cache`;
 // The bundle's first line is a shebang (bin.ts's): keep the line, so stack traces keep their lines.
 const source = fs.readFileSync(main, "utf8").replace(/^#!/, "//");
 let cachedData: Buffer | undefined;
+let unused = "missing";
 try {
-  cachedData = fs.readFileSync(cacheFile);
+  const cacheTime = fs.statSync(cacheFile).mtimeMs;
+  if (cacheTime >= fs.statSync(main).mtimeMs) cachedData = fs.readFileSync(cacheFile);
+  else unused = "older than the bundle";
 } catch {
   // No cache (not built, or removed): compile as require() would.
 }
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
   filename: main,
   cachedData,
+  // import() with a computed specifier is the one kind the bundle keeps (Node ≥ 20.12 has this).
+  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
 const mode = process.env.PROCSCOPE_CODE_CACHE;
 if (mode === "report") {
-  process.stderr.write(`code cache: ${cachedData === undefined ? "missing" : script.cachedDataRejected ? "rejected" : "accepted"}\n`);
+  process.stderr.write(`code cache: ${cachedData === undefined ? unused : script.cachedDataRejected ? "rejected" : "accepted"}\n`);
 } else if (mode === "write") {
-  // After the run, so the functions it compiled lazily are in the cache too.
-  process.once("exit", () => fs.writeFileSync(cacheFile, script.createCachedData()));
+  // After the run, so the functions it compiled lazily are in the cache too. Written under another
+  // name and renamed, so a cache is never seen half written.
+  process.once("exit", () => {
+    fs.writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+    fs.renameSync(`${cacheFile}.tmp`, cacheFile);
+  });
 }
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(main), module, main, __dirname);

@@ -345,7 +345,7 @@ export function readFds(dir: ProcessDir, options: ReadFdOptions = {}): FileDescr
   return sortByFd(fds);
 }
 
-/** /proc/PID/fd lists fds in ascending order already; sorting a copy for nothing costs a listing. */
+/** /proc/PID/fd lists fds in ascending order already: check before paying for a sort. */
 function sortByFd(fds: FileDescriptor[]): FileDescriptor[] {
   for (let i = 1; i < fds.length; i++) {
     if ((fds[i - 1] as FileDescriptor).fd > (fds[i] as FileDescriptor).fd) return fds.sort((a, b) => a.fd - b.fd);

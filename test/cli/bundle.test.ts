@@ -11,11 +11,11 @@ describe("the bundled CLI (dist/bin)", () => {
   const copies = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-bundle-"));
   afterAll(() => fs.rmSync(copies, { recursive: true, force: true }));
 
-  /** dist/bin copied elsewhere, with `change` applied to the copy's code cache. */
-  const copy = (name: string, change: (cacheFile: string) => void): string => {
+  /** dist/bin copied elsewhere (times kept: the cache is newer than the bundle), then changed. */
+  const copy = (name: string, change: (files: { main: string; cache: string }) => void): string => {
     const bin = path.join(copies, name, "bin");
-    fs.cpSync(path.dirname(BIN), bin, { recursive: true });
-    change(path.join(bin, "procscope-main.cjs.cache"));
+    fs.cpSync(path.dirname(BIN), bin, { recursive: true, preserveTimestamps: true });
+    change({ main: path.join(bin, "procscope-main.cjs"), cache: path.join(bin, "procscope-main.cjs.cache") });
     return path.join(bin, "procscope.cjs");
   };
   /** stdout and stderr of `BIN --version`, asking the launcher to report on the code cache. */
@@ -28,7 +28,7 @@ describe("the bundled CLI (dist/bin)", () => {
     return { stdout: result.stdout, stderr: result.stderr };
   };
 
-  it("is one CommonJS file that runs in strict mode, as the ES modules it is built from did", () => {
+  it("is one CommonJS file that starts with the strict mode directive, as ES modules are strict", () => {
     const lines = fs.readFileSync(MAIN, "utf8").split("\n", 3);
     expect(lines[0]).toBe("#!/usr/bin/env node");
     // A directive counts only as the first statement: the banner must not push it down.
@@ -40,6 +40,11 @@ describe("the bundled CLI (dist/bin)", () => {
     ]);
   });
 
+  it("keeps no import() of its own: each would resolve against dist/bin at run time", () => {
+    // esbuild inlines every import() of a literal path; one left means a computed specifier.
+    expect(fs.readFileSync(MAIN, "utf8").match(/\bimport\(/g)).toBeNull();
+  });
+
   it("starts from the code cache the build wrote", () => {
     const { stdout, stderr } = version(BIN);
     expect(stderr).toBe("code cache: accepted\n");
@@ -48,8 +53,23 @@ describe("the bundled CLI (dist/bin)", () => {
 
   it("runs the same without its code cache, or with a damaged one", () => {
     const expected = version(BIN).stdout;
-    expect(version(copy("missing", (file) => fs.rmSync(file)))).toEqual({ stdout: expected, stderr: "code cache: missing\n" });
-    const damaged = copy("damaged", (file) => fs.writeFileSync(file, Buffer.alloc(4096, 0x5a)));
+    expect(version(copy("missing", ({ cache }) => fs.rmSync(cache)))).toEqual({ stdout: expected, stderr: "code cache: missing\n" });
+    // V8 checks a cache's header (its version, flags and the source's length), not its contents.
+    const damaged = copy("damaged", ({ cache }) => fs.writeFileSync(cache, Buffer.alloc(4096, 0x5a)));
     expect(version(damaged)).toEqual({ stdout: expected, stderr: "code cache: rejected\n" });
+  });
+
+  it("does not offer the cache for a bundle edited after the build, even one of the same length", () => {
+    const edited = copy("edited", ({ main }) => {
+      const source = fs.readFileSync(main, "utf8");
+      const changed = source.replace(/var VERSION = "([^"]+)"/, (_, v: string) => `var VERSION = "${v.replace(/\d/g, "9")}"`);
+      expect(changed).not.toBe(source);
+      expect(changed.length).toBe(source.length);
+      fs.writeFileSync(main, changed);
+    });
+    expect(version(edited)).toEqual({
+      stdout: `${version(BIN).stdout.trim().replace(/\d/g, "9")}\n`,
+      stderr: "code cache: older than the bundle\n",
+    });
   });
 });

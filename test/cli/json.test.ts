@@ -41,6 +41,8 @@ describe("writeJsonArray()", () => {
     expect(elementLines(text).map((line) => JSON.parse(line))).toEqual(items);
     expect(written([]).text).toBe("[]\n");
     expect(written([{ only: true }]).text).toBe('[\n{"only":true}\n]\n');
+    // As JSON.stringify writes an undefined element of an array.
+    expect(written([undefined, 1]).text).toBe("[\nnull,\n1\n]\n");
   });
 
   it("prints bigints as hex strings, as toJson does", () => {

@@ -206,11 +206,11 @@ describe("procscope fds / lsof", () => {
     expect(bad.code).toBe(2);
   });
 
-  it("lsof --pid names a PID that does not exist and exits 1, as lsof -p does", async () => {
+  it("lsof --pid names a PID that does not exist and exits 3, no such process", async () => {
     const gone = unusedPid();
     for (const json of [[], ["--json"]]) {
       const result = await runCli(["lsof", "--pid", `${holder.pid},${gone}`, ...json]);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(3);
       expect(result.stderr).toBe(`procscope: no process ${gone}\n`);
       expect(result.stdout).toContain(String(holder.pid));
     }

@@ -4,7 +4,7 @@ import { escapeControl } from "../../bytes.js";
 import { ProcessGone } from "../../errors.js";
 import { parseInterval, parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
-import { UsageError } from "../exit.js";
+import { EXIT_GONE, UsageError } from "../exit.js";
 
 function parseFd(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 0x7fffffff) throw new UsageError(`FD must be a file descriptor number, got "${text}"`);
@@ -68,13 +68,16 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
     run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, run.width)}`);
     return;
   }
-  if (options.path !== undefined && processes.length === 0) run.exitCode = 1;
+  if (options.path !== undefined && processes.length === 0 && run.exitCode === 0) run.exitCode = 1;
   if (run.json) return run.printJson(processes);
   const { renderLsofTable } = await import("../render/files.js");
   run.print(renderLsofTable(processes, run.width));
 }
 
-/** As lsof -p does: a PID asked for that does not exist is named on stderr, and the exit code is 1. */
+/**
+ * A PID asked for that does not exist is named on stderr and the exit code says "no such process"
+ * (lsof -p exits 1 for it; 3 is what every procscope command uses).
+ */
 function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined, listed: ReadonlySet<number>): void {
   for (const pid of pids ?? []) {
     if (listed.has(pid)) continue;
@@ -84,7 +87,7 @@ function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined,
     } catch (error) {
       if (!(error instanceof ProcessGone)) continue; // there, if unreadable
       run.warn(`no process ${pid}`);
-      run.exitCode = 1;
+      run.exitCode = EXIT_GONE;
     }
   }
 }

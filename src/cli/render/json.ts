@@ -6,7 +6,7 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `0x${value.toString(16)}` : value;
 }
 
-function stringify(value: unknown, indent?: number): string {
+function stringify(value: unknown, indent?: number): string | undefined {
   try {
     // Most documents hold no bigint; without a replacer V8 serializes several times faster.
     return JSON.stringify(value, null, indent);
@@ -32,7 +32,8 @@ export function writeJsonArray(items: Iterable<unknown>, write: (text: string) =
   let piece = "";
   let first = true;
   for (const item of items) {
-    piece += `${first ? "[\n" : ",\n"}${stringify(item)}`;
+    // JSON.stringify gives undefined for undefined (and functions); in an array that is null.
+    piece += `${first ? "[\n" : ",\n"}${stringify(item) ?? "null"}`;
     first = false;
     if (piece.length >= PIECE_BYTES) {
       write(piece);
@@ -44,5 +45,6 @@ export function writeJsonArray(items: Iterable<unknown>, write: (text: string) =
 
 /** One line of NDJSON for streaming commands. */
 export function toJsonLine(value: unknown): string {
-  return `${stringify(value)}\n`;
+  // With the replacer from the start: search matches, the longest streams, always hold bigints.
+  return `${JSON.stringify(value, jsonReplacer)}\n`;
 }
