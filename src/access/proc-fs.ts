@@ -566,6 +566,9 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
   }
 }
 
+/** Set in a text's length word by the native helper when every byte is ASCII. */
+const TEXT_ASCII = 0x80000000;
+
 /**
  * Decodes the native helper's fd table records (layout in native/procscope.c), one process at a
  * time as they are asked for: a chunk may hold hundreds of processes, and objects that live only
@@ -585,9 +588,11 @@ function* decodeFdTables(buffer: Buffer): Generator<FdTableRecord> {
     return value;
   };
   const text = () => {
-    const length = u32();
+    const word = u32();
+    const length = word & ~TEXT_ASCII;
     at += length;
-    return textOf(buffer, at - length, at);
+    // ASCII reads the same as latin1, without UTF-8 decoding and the check for invalid bytes.
+    return word & TEXT_ASCII ? buffer.toString("latin1", at - length, at) : textOf(buffer, at - length, at);
   };
   while (at < buffer.length) {
     const pid = u32();

@@ -47,8 +47,11 @@ int main(int argc, char **argv) {
   int sfd = signalfd(-1, &mask, 0);
   int mem = memfd_create("kinds", 0); if (ftruncate(mem, 8192)) return 1;
   int ns = open("/proc/self/ns/net", O_RDONLY);
-  printf("ready dir=%d file=%d odd=%d fifo=%d sock=%d deleted=%d null=%d ptmx=%d pr=%d pw=%d s0=%d ev=%d tfd=%d sfd=%d mem=%d ns=%d\n",
-         dir, file, odd, fifo, sock_path, deleted, null, ptmx, p[0], p[1], sp[0], ev, tfd, sfd, mem, ns);
+  /* Names that are not ASCII: UTF-8, and bytes that are not UTF-8 at all. */
+  int utf8 = openat(dir, "caf\xc3\xa9 \xe2\x9c\x93", O_RDWR | O_CREAT, 0600);
+  int bad = openat(dir, "bad\xff\xfe", O_RDWR | O_CREAT, 0600);
+  printf("ready dir=%d file=%d odd=%d fifo=%d sock=%d deleted=%d null=%d ptmx=%d pr=%d pw=%d s0=%d ev=%d tfd=%d sfd=%d mem=%d ns=%d utf8=%d bad=%d\n",
+         dir, file, odd, fifo, sock_path, deleted, null, ptmx, p[0], p[1], sp[0], ev, tfd, sfd, mem, ns, utf8, bad);
   fflush(stdout);
   char c; while (read(0, &c, 1) > 0) {}
   return 0;
@@ -140,6 +143,9 @@ describe("the native fd-table reader", () => {
     expect(byFd.get(fdOf.odd as number)).toMatchObject({ deleted: false, path: path.join(dir, "not (deleted)") });
     expect(byFd.get(fdOf.deleted as number)).toMatchObject({ deleted: true, size: 3000 });
     expect(byFd.get(fdOf.ns as number)).toMatchObject({ type: "unknown", anonKind: "net" });
+    // Text that is not ASCII comes through the native reader as decodeBytes decodes it.
+    expect(byFd.get(fdOf.utf8 as number)?.path).toBe(path.join(dir, "sub", "café ✓"));
+    expect(byFd.get(fdOf.bad as number)?.path).toBe(path.join(dir, "sub", "bad\\xff\\xfe"));
   });
 
   it("skips a process that is gone, as the TypeScript reader does", async () => {
