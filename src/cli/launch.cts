@@ -19,8 +19,14 @@ import vm from "node:vm";
 
 const main = path.join(__dirname, "procscope-main.cjs");
 const cacheFile = `${main}.cache`;
-// The bundle's first line is a shebang (bin.ts's): keep the line, so stack traces keep their lines.
-const source = fs.readFileSync(main, "utf8").replace(/^#!/, "//");
+let source: string;
+try {
+  // The bundle's first line is a shebang (bin.ts's): keep the line, so stack traces keep their lines.
+  source = fs.readFileSync(main, "utf8").replace(/^#!/, "//");
+} catch (error) {
+  process.stderr.write(`procscope: cannot read ${main} (${(error as Error).message}): rebuild with \`npm run build\`\n`);
+  process.exit(1);
+}
 let cachedData: Buffer | undefined;
 let unused = "missing";
 try {

@@ -59,6 +59,13 @@ describe("the bundled CLI (dist/bin)", () => {
     expect(version(damaged)).toEqual({ stdout: expected, stderr: "code cache: rejected\n" });
   });
 
+  it("says in one line that the bundle is missing, if it is", () => {
+    const broken = copy("no-bundle", ({ main }) => fs.rmSync(main));
+    const result = spawnSync(process.execPath, [broken, "--version"], { encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^procscope: cannot read \S+procscope-main\.cjs \(ENOENT[^\n]*\): rebuild with `npm run build`\n$/);
+  });
+
   it("does not offer the cache for a bundle edited after the build, even one of the same length", () => {
     const edited = copy("edited", ({ main }) => {
       const source = fs.readFileSync(main, "utf8");
