@@ -55,23 +55,25 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       yield files;
     }
   })();
-  if (run.json && !options.deleted && options.path === undefined) {
-    run.printJsonArray(listing);
-    return reportMissingPids(run, pids, listed);
-  }
-  const processes = [...listing];
-  reportMissingPids(run, pids, listed);
   if (options.deleted) {
+    const processes = [...listing];
+    reportMissingPids(run, pids, listed);
     const totals = deletedTotals(processes);
     if (run.json) return run.printJson({ totalBytes: totals.reduce((a, t) => a + t.bytes, 0), totals, processes });
     const { renderLsofTable, renderDeletedTotals } = await import("../render/files.js");
     run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, run.width)}`);
     return;
   }
-  if (options.path !== undefined && processes.length === 0 && run.exitCode === 0) run.exitCode = 1;
-  if (run.json) return run.printJson(processes);
-  const { renderLsofTable } = await import("../render/files.js");
-  run.print(renderLsofTable(processes, run.width));
+  // A whole listing is written, or turned into table rows, process by process as it is read,
+  // so its objects die young; the few holders of one file print as one pretty document.
+  if (run.json && options.path === undefined) run.printJsonArray(listing);
+  else if (run.json) run.printJson([...listing]);
+  else {
+    const { renderLsofTable } = await import("../render/files.js");
+    run.print(renderLsofTable(listing, run.width));
+  }
+  reportMissingPids(run, pids, listed);
+  if (options.path !== undefined && listed.size === 0 && run.exitCode === 0) run.exitCode = 1;
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Channel } from "../../files/channels.js";
 import type { DeletedTotal, FileDescriptor, ProcessFiles } from "../../files/fds.js";
 import type { Socket } from "../../files/sockets.js";
-import { type Column, humanBytes, renderTable } from "./table.js";
+import { type Column, humanBytes, renderTable, TableBuilder } from "./table.js";
 
 function fdName(f: FileDescriptor): string {
   return `${f.fd}${f.mode === "rw" ? "u" : (f.mode ?? "")}`;
@@ -47,13 +47,14 @@ const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
   { header: "NAME", value: (r) => (r.f ? r.f.target : `(${r.p.errors.fds ?? "unreadable"})`) },
 ];
 
-export function renderLsofTable(processes: readonly ProcessFiles[], width?: number): string {
-  const rows: LsofRow[] = [];
+/** One row per fd (or per process whose fds cannot be read), taken as the listing goes. */
+export function renderLsofTable(processes: Iterable<ProcessFiles>, width?: number): string {
+  const table = new TableBuilder(LSOF_COLUMNS);
   for (const p of processes) {
-    if (p.fds === null) rows.push({ p, f: null });
-    else for (const f of p.fds) rows.push({ p, f });
+    if (p.fds === null) table.add({ p, f: null });
+    else for (const f of p.fds) table.add({ p, f });
   }
-  return renderTable(LSOF_COLUMNS, rows, { width });
+  return table.render({ width });
 }
 
 const DELETED_COLUMNS: readonly Column<DeletedTotal>[] = [

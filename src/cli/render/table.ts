@@ -20,22 +20,50 @@ function cellText(value: string | number | null | undefined): string {
   return escapeControl(String(value));
 }
 
-export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[], options: TableOptions = {}): string {
-  const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
-  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => (line[i] as string).length)));
-  const format = (line: readonly string[]): string => {
-    const text = line
-      .map((cell, i) => {
-        const last = i === line.length - 1;
-        const column = columns[i] as Column<Row>;
-        if (column.align === "right") return cell.padStart(widths[i] as number);
-        return last ? cell : cell.padEnd(widths[i] as number);
-      })
-      .join(" ");
-    return options.width !== undefined && text.length > options.width ? text.slice(0, options.width) : text;
-  };
-  const lines = [format(columns.map((c) => c.header)), ...cells.map(format)];
-  return `${lines.join("\n")}\n`;
+/**
+ * A table filled one row at a time: a long listing can drop each row's objects once its cells are
+ * taken, instead of keeping them all until the column widths are known.
+ */
+export class TableBuilder<Row> {
+  private readonly lines: string[][] = [];
+  private readonly widths: number[];
+
+  constructor(private readonly columns: readonly Column<Row>[]) {
+    this.widths = columns.map((column) => column.header.length);
+  }
+
+  add(row: Row): void {
+    const line: string[] = [];
+    for (let i = 0; i < this.columns.length; i++) {
+      const text = cellText((this.columns[i] as Column<Row>).value(row));
+      if (text.length > (this.widths[i] as number)) this.widths[i] = text.length;
+      line.push(text);
+    }
+    this.lines.push(line);
+  }
+
+  render(options: TableOptions = {}): string {
+    const last = this.columns.length - 1;
+    const format = (line: readonly string[]): string => {
+      let text = "";
+      for (let i = 0; i <= last; i++) {
+        const cell = line[i] as string;
+        const width = this.widths[i] as number;
+        if (i > 0) text += " ";
+        text += (this.columns[i] as Column<Row>).align === "right" ? cell.padStart(width) : i === last ? cell : cell.padEnd(width);
+      }
+      return options.width !== undefined && text.length > options.width ? text.slice(0, options.width) : text;
+    };
+    let out = `${format(this.columns.map((column) => column.header))}\n`;
+    for (const line of this.lines) out += `${format(line)}\n`;
+    return out;
+  }
+}
+
+export function renderTable<Row>(columns: readonly Column<Row>[], rows: Iterable<Row>, options: TableOptions = {}): string {
+  const table = new TableBuilder(columns);
+  for (const row of rows) table.add(row);
+  return table.render(options);
 }
 
 /** "12.3M" style sizes for tables (JSON keeps bytes). */
