@@ -83,14 +83,16 @@ export async function run(report) {
   const holders = await startHolders(1000);
   try {
     const runs = 11;
-    const [lsof, ours] = timeCommandsInTurn(
+    const [lsof, ours, table] = timeCommandsInTurn(
       [
         { command: "lsof", args: ["-n", "-P"] },
         { command: process.execPath, args: [BIN, "lsof", "--json"] },
+        { command: process.execPath, args: [BIN, "lsof"] },
       ],
       runs,
     );
     report("lsof --json, 1000 extra processes x 6 fds", { ours, peer: lsof, peerName: "lsof -n -P", note: "goal >= 2x" });
+    report("lsof (table)", { ours: table, peer: lsof, peerName: "lsof -n -P" });
     // Context for the figure above: the same command without the native helper, and the same
     // reads in C on one thread (no output), which is what any single-threaded reader must pay.
     const jsOnly = timeCommand(process.execPath, [BIN, "lsof", "--json"], runs, { PROCSCOPE_NATIVE: "0" });
