@@ -1,12 +1,9 @@
 /** Ordering of sampled processes for `top`: by a column name, "-name" descending, "+name" ascending. */
+import { commandText } from "../processes/format.js";
+import { sortByKey } from "../processes/sort.js";
 import type { SampledProcess } from "./sampler.js";
 
 type Key = (p: SampledProcess) => number | string;
-
-function commandOf(p: SampledProcess): string {
-  if (p.cmdline === null || p.cmdline.length === 0 || (p.cmdline.length === 1 && p.cmdline[0] === "")) return p.comm;
-  return p.cmdline.join(" ");
-}
 
 const KEYS: Readonly<Record<string, Key>> = {
   cpu: (p) => p.cpuPercent ?? -1,
@@ -23,7 +20,7 @@ const KEYS: Readonly<Record<string, Key>> = {
   time: (p) => p.cpuTime,
   start: (p) => p.startTimeTicks,
   io: (p) => (p.readBytesPerSecond ?? 0) + (p.writeBytesPerSecond ?? 0),
-  command: (p) => commandOf(p),
+  command: (p) => commandText(p),
 };
 
 /** The column names `top --sort` and the interactive sort keys accept. */
@@ -46,20 +43,7 @@ export function sortSampled(processes: readonly SampledProcess[], spec: string):
   const name = spec.replace(/^[-+]/, "");
   const key = KEYS[name];
   if (key === undefined) throw new Error(`unknown sort key "${name}"`);
-  const sign = isDescending(spec) ? -1 : 1;
-  return [...processes].sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    const order = x < y ? -1 : x > y ? 1 : 0;
-    return order === 0 ? a.pid - b.pid : order * sign;
-  });
-}
-
-/** The text a filter matches against and the COMMAND column shows. */
-export function liveCommandText(p: SampledProcess): string {
-  if (p.cmdline === null) return p.comm;
-  if (p.cmdline.length === 0 || (p.cmdline.length === 1 && p.cmdline[0] === "")) return `[${p.comm}]`;
-  return p.cmdline.join(" ");
+  return sortByKey(processes, key, isDescending(spec));
 }
 
 /** Case-insensitive match on command line, comm, user or exact PID. */
@@ -69,7 +53,7 @@ export function matchesFilter(p: SampledProcess, filter: string): boolean {
   return (
     String(p.pid) === filter ||
     p.comm.toLowerCase().includes(needle) ||
-    liveCommandText(p).toLowerCase().includes(needle) ||
+    commandText(p).toLowerCase().includes(needle) ||
     (p.user ?? "").toLowerCase() === needle
   );
 }

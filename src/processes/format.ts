@@ -2,7 +2,7 @@
 import type { Process } from "./process.js";
 
 /** What ps shows as COMMAND: argv joined, or [comm] for kernel threads and empty argv. */
-export function commandText(p: Process): string {
+export function commandText(p: Pick<Process, "cmdline" | "comm">): string {
   if (p.cmdline === null) return p.comm;
   if (p.cmdline.length === 0 || (p.cmdline.length === 1 && p.cmdline[0] === "")) return `[${p.comm}]`;
   return p.cmdline.join(" ");

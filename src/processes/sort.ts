@@ -26,7 +26,15 @@ export function sortProcesses(processes: readonly Process[], spec: string): Proc
   const name = spec.replace(/^[-+]/, "");
   const key = KEYS[name];
   if (!key) throw new Error(`unknown sort key "${name}"`);
-  const descending = spec.startsWith("-") || (!spec.startsWith("+") && DESCENDING_BY_DEFAULT.has(name));
+  return sortByKey(processes, key, spec.startsWith("-") || (!spec.startsWith("+") && DESCENDING_BY_DEFAULT.has(name)));
+}
+
+/** A sorted copy, ties broken by PID (ascending whatever the direction, so the order is stable). */
+export function sortByKey<P extends { readonly pid: number }>(
+  processes: readonly P[],
+  key: (p: P) => number | string,
+  descending: boolean,
+): P[] {
   const sign = descending ? -1 : 1;
   return [...processes].sort((a, b) => {
     const x = key(a);

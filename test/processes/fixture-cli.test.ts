@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SYSTEM_FILE_NAMES } from "../../src/procfs/system-files.js";
 import { runCli } from "../helpers/cli.js";
 import { FIXTURE_PROC, fixtureInfo } from "../helpers/fixtures.js";
 
@@ -193,22 +194,7 @@ describe("sys --root", () => {
   });
 
   it("parses each named system file", async () => {
-    for (const name of [
-      "meminfo",
-      "cpuinfo",
-      "loadavg",
-      "uptime",
-      "stat",
-      "vmstat",
-      "zoneinfo",
-      "devices",
-      "version",
-      "filesystems",
-      "partitions",
-      "diskstats",
-      "mounts",
-      "swaps",
-    ]) {
+    for (const name of SYSTEM_FILE_NAMES) {
       const result = await runCli(["sys", name, "--json", ...ROOT]);
       expect(result.stderr, name).toBe("");
       expect(result.code, name).toBe(0);

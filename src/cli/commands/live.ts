@@ -58,6 +58,7 @@ async function top(run: CommandRun, options: TopOptions): Promise<void> {
 
 async function watch(run: CommandRun, options: WatchOptions): Promise<void> {
   const { DEFAULT_WATCH_INTERVAL_MS, watchProcesses } = await import("../../live/watch.js");
+  const { commandText } = await import("../../processes/format.js");
   const intervalMs = parseInterval(options.interval ?? String(DEFAULT_WATCH_INTERVAL_MS));
   const { escapeControl } = await import("../../bytes.js");
   const context = run.context;
@@ -70,10 +71,7 @@ async function watch(run: CommandRun, options: WatchOptions): Promise<void> {
     }
     const time = new Date(event.time);
     const clock = `${String(time.getHours()).padStart(2, "0")}:${String(time.getMinutes()).padStart(2, "0")}:${String(time.getSeconds()).padStart(2, "0")}.${String(time.getMilliseconds()).padStart(3, "0")}`;
-    const command =
-      event.cmdline === null || event.cmdline.length === 0 || (event.cmdline.length === 1 && event.cmdline[0] === "")
-        ? `[${event.comm}]`
-        : event.cmdline.join(" ");
+    const command = commandText(event);
     const line = `${clock.padEnd(12)} ${event.event.padEnd(5)} ${String(event.pid).padStart(7)} ${String(event.ppid).padStart(7)} ${escapeControl(event.user ?? "-").padEnd(10)} ${escapeControl(command)}`;
     const width = run.width;
     run.print(`${width !== undefined && line.length > width ? line.slice(0, width) : line}\n`);

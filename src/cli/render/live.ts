@@ -3,8 +3,7 @@
  * snapshot in, string out. The interactive view draws its own screen (src/cli/tui/).
  */
 import type { SampledProcess, Snapshot } from "../../live/sampler.js";
-import { liveCommandText } from "../../live/sort.js";
-import { cpuTimeText } from "../../processes/format.js";
+import { commandText, cpuTimeText } from "../../processes/format.js";
 import { humanBytes, renderTable } from "./table.js";
 
 /** "3 days, 04:05:06" / "04:05:06" */
@@ -59,7 +58,7 @@ export function renderTopOnce(snapshot: Snapshot, processes: readonly SampledPro
       { header: "%CPU", value: (p) => percentText(p.cpuPercent), align: "right" },
       { header: "%MEM", value: (p) => percentText(memPercent(p, snapshot)), align: "right" },
       { header: "TIME", value: (p) => cpuTimeText(p.cpuTime), align: "right" },
-      { header: "COMMAND", value: (p) => liveCommandText(p) },
+      { header: "COMMAND", value: (p) => commandText(p) },
     ],
     processes,
     { width },

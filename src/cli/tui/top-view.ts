@@ -5,8 +5,8 @@
 import { escapeControl } from "../../bytes.js";
 import type { CpuUsage } from "../../live/rates.js";
 import type { SampledProcess, Snapshot } from "../../live/sampler.js";
-import { isDescending, liveCommandText, type TreeRow } from "../../live/sort.js";
-import { cpuTimeText } from "../../processes/format.js";
+import { isDescending, type TreeRow } from "../../live/sort.js";
+import { commandText, cpuTimeText } from "../../processes/format.js";
 import { memPercent, percentText, uptimeText } from "../render/live.js";
 import { humanBytes } from "../render/table.js";
 import { type Capabilities, displayWidth, fitLine, fitText, type Span, type Style, toAnsi } from "./screen.js";
@@ -211,7 +211,7 @@ function processLine(p: SampledProcess, row: TreeRow, snapshot: Snapshot | null,
     cpu: percentText(p.cpuPercent),
     mem: snapshot ? percentText(memPercent(p, snapshot)) : "-",
     time: cpuTimeText(p.cpuTime),
-    command: (tree ? treePrefix(row, caps) : "") + escapeControl(liveCommandText(p)),
+    command: (tree ? treePrefix(row, caps) : "") + escapeControl(commandText(p)),
   };
   return TABLE_COLUMNS.map((c) => (c.width === 0 ? (values[c.key] as string) : cell(values[c.key] as string, c.width, c.right))).join(" ");
 }

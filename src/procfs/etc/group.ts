@@ -4,7 +4,7 @@
  * blank lines, NIS compat entries ("+", "-") and malformed lines are skipped, not fatal; when a GID
  * appears twice the first line wins, as getgrgid(3) returns it.
  */
-import { parseId } from "./passwd.js";
+import { accountLines, parseId } from "./passwd.js";
 
 export interface GroupEntry {
   readonly name: string;
@@ -32,19 +32,15 @@ export function parseEtcGroup(text: string): EtcGroup {
   const entries: GroupEntry[] = [];
   const names = new Map<number, string>();
   const skippedLines: number[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, "");
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const fields = line.split(":");
+  for (const { fields, line } of accountLines(text, 4, skippedLines)) {
     const name = fields[0] as string;
-    const gid = parseId(fields[2] ?? "");
-    if (fields.length !== 4 || name === "" || /^[+-]/.test(name) || gid === null) {
-      skippedLines.push(i + 1);
+    const gid = parseId(fields[2] as string);
+    if (gid === null) {
+      skippedLines.push(line);
       continue;
     }
     const members = (fields[3] as string).split(",").filter((m) => m !== "");
-    entries.push({ name, gid, members, line: i + 1 });
+    entries.push({ name, gid, members, line });
     if (!names.has(gid)) names.set(gid, name);
   }
   return { entries, names, skippedLines };

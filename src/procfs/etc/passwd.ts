@@ -34,6 +34,23 @@ export function parseId(text: string): number | null {
 }
 
 /**
+ * The entry lines of a colon-separated account file (passwd, group), with their 1-based numbers.
+ * Blank lines and comments are passed over; a line without `fieldCount` fields, without a name,
+ * or naming a NIS compat entry ("+", "-") is added to `skipped`.
+ */
+export function* accountLines(text: string, fieldCount: number, skipped: number[]): Generator<{ fields: string[]; line: number }> {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).replace(/\r$/, "");
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const fields = line.split(":");
+    const name = fields[0] as string;
+    if (fields.length !== fieldCount || name === "" || /^[+-]/.test(name)) skipped.push(i + 1);
+    else yield { fields, line: i + 1 };
+  }
+}
+
+/**
  * Parses /etc/passwd.
  * parseEtcPasswd("root:x:0:0:root:/root:/bin/bash\n").names.get(0) === "root"
  */
@@ -41,19 +58,15 @@ export function parseEtcPasswd(text: string): EtcPasswd {
   const entries: PasswdEntry[] = [];
   const names = new Map<number, string>();
   const skippedLines: number[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, "");
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const fields = line.split(":");
+  for (const { fields, line } of accountLines(text, 7, skippedLines)) {
     const name = fields[0] as string;
-    const uid = parseId(fields[2] ?? "");
-    const gid = parseId(fields[3] ?? "");
-    if (fields.length !== 7 || name === "" || /^[+-]/.test(name) || uid === null || gid === null) {
-      skippedLines.push(i + 1);
+    const uid = parseId(fields[2] as string);
+    const gid = parseId(fields[3] as string);
+    if (uid === null || gid === null) {
+      skippedLines.push(line);
       continue;
     }
-    entries.push({ name, uid, gid, gecos: fields[4] as string, home: fields[5] as string, shell: fields[6] as string, line: i + 1 });
+    entries.push({ name, uid, gid, gecos: fields[4] as string, home: fields[5] as string, shell: fields[6] as string, line });
     if (!names.has(uid)) names.set(uid, name);
   }
   return { entries, names, skippedLines };
