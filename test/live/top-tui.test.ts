@@ -119,6 +119,11 @@ describe("top (interactive, in tmux)", () => {
     // Details of the selected process, then back.
     keys(name, "Enter");
     text = await waitScreen(name, (s) => s.includes(`PID ${target.pid} tui-target`) && /comm: tui-target/.test(s));
+    // The open files and memory tabs load their areas on demand, inside the bundle.
+    keys(name, "3");
+    await waitScreen(name, (s) => /FD TYPE\s+POS TARGET/.test(s) && /^\s+0 \S+/m.test(s));
+    keys(name, "4");
+    await waitScreen(name, (s) => /START\s+END\s+PERM/.test(s) && /\[stack\]/.test(s) && /tui-target/.test(s));
     keys(name, "Escape");
     await waitScreen(name, (s) => s.includes("Command (tree)"));
 
