@@ -122,11 +122,17 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
 /** PF_EXITING (include/linux/sched.h): set on a task that has begun to exit. */
 const PF_EXITING = 0x4;
 
-/** True when the process behind `dir` is gone, a zombie, or on its way out. */
+const SIGKILL_PENDING = 1 << 8;
+
+/**
+ * True when the process behind `dir` is gone, a zombie, or on its way out. A group exit (SIGKILL)
+ * queues SIGKILL on every thread at once, but the main thread sets PF_EXITING only when it next
+ * runs, after others may already be gone: its pending SIGKILL says it too.
+ */
 function processExiting(dir: ProcessDir): boolean {
   try {
     const stat = parsePidStat(dir.readText("stat"));
-    return stat.state === "Z" || stat.state === "X" || (stat.flags & PF_EXITING) !== 0;
+    return stat.state === "Z" || stat.state === "X" || (stat.flags & PF_EXITING) !== 0 || (stat.pendingSignals & SIGKILL_PENDING) !== 0;
   } catch (error) {
     if (error instanceof ProcessGone) return true;
     throw error;

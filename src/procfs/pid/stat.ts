@@ -35,6 +35,8 @@ export interface PidStat {
   readonly startCode: bigint;
   readonly endCode: bigint;
   readonly startStack: bigint;
+  /** (31) Signals pending for this task itself, as a mask of signals 1-31 (bit n-1 for signal n). */
+  readonly pendingSignals: number;
   readonly exitSignal: number | null;
   /** CPU the task last ran on. */
   readonly processor: number | null;
@@ -116,6 +118,7 @@ export function parsePidStat(text: string): PidStat {
     startCode: big(26),
     endCode: big(27),
     startStack: big(28),
+    pendingSignals: int(31),
     exitSignal: optInt(38),
     processor: optInt(39),
     rtPriority: optInt(40),

@@ -21,6 +21,11 @@ describe("parsePidStat()", () => {
     expect(stat.rsslimBytes).toBe(2n ** 64n - 1n);
     expect(stat.processor).toBe(0);
     expect(stat.exitCode).toBe(0);
+    expect(stat.pendingSignals).toBe(0);
+    // Field 31, with SIGKILL (9) pending: bit 8.
+    const killed = INIT.trim().split(" ");
+    killed[30] = "256";
+    expect(parsePidStat(killed.join(" ")).pendingSignals).toBe(1 << 8);
   });
 
   it('keeps ") (" inside comm', () => {
