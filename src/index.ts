@@ -87,8 +87,8 @@ export {
   samples,
   type TaskCounts,
 } from "./live/sampler.js";
-export { LIVE_SORT_KEYS, matchesFilter, sortSampled, type TreeRow, treeRows } from "./live/sort.js";
-export { DEFAULT_WATCH_INTERVAL_MS, type ProcessEvent, type WatchOptions, watchProcesses } from "./live/watch.js";
+export { LIVE_SORT_KEYS, sortSampled, treeRows } from "./live/sort.js";
+export { DEFAULT_WATCH_INTERVAL_MS, type WatchOptions, watchProcesses } from "./live/watch.js";
 export { type DumpedRegion, type DumpIndex, type DumpOptions, dumpRegions } from "./memory/dump.js";
 export { type FreezeOptions, type Frozen, freezeProcess } from "./memory/freeze.js";
 export { allShellHistories, type HistoryEntry, type ShellHistory, type ShellHistoryFailure, shellHistory } from "./memory/history.js";
@@ -144,21 +144,35 @@ export {
   type WriteResult,
   writeMemory,
 } from "./memory/write.js";
+export type { ProcessEvent, ProcessTreeNode } from "./model/process.js";
+export {
+  describeSkipped,
+  type FieldErrors,
+  type ListProcessesOptions,
+  listProcesses,
+  PROCESS_FIELDS,
+  type ProcessContext,
+  type ProcessField,
+  type ProcessFieldValues,
+  type ProcessListing,
+  type ProcessRecord,
+  readProcess,
+  type SkippedProcesses,
+} from "./model/reader.js";
+export {
+  type ProcessRef,
+  parseProcessRefText,
+  processRefKey,
+  readProcessRef,
+  sameProcess,
+  verifyProcessRef,
+} from "./model/ref.js";
 export { type ContainerInfo, detectContainer } from "./processes/container.js";
 export { createProcessContext } from "./processes/context.js";
-export {
-  type Capabilities,
-  DETAIL_NAMES,
-  type DetailsOptions,
-  getProcess,
-  getProcessDetails,
-  type Limit,
-  type Namespace,
-  type ProcessDetails,
-} from "./processes/details.js";
-export { type ListOptions, listProcesses } from "./processes/list.js";
-export { type Process, type ProcessContext, type ProcessFields, readProcess } from "./processes/process.js";
-export { buildTree, type ProcessNode } from "./processes/tree.js";
+export { DETAIL_NAMES, type DetailsOptions, getProcessDetails, type Limit, type ProcessDetails } from "./processes/details.js";
+export { getProcess, PROCESS_SHAPE_FIELDS, type Process } from "./processes/process.js";
+export { matchesFilter, PROCESS_SORT_KEYS, sortProcesses } from "./processes/sort.js";
+export { buildTree, flattenTree, type TreeNode, type TreeRow } from "./processes/tree.js";
 export { createUserDb, type UserDb } from "./processes/users.js";
 export { capabilityNames } from "./procfs/capabilities.js";
 export { type KallsymsTable, parseKallsyms } from "./procfs/kallsyms.js";

@@ -6,8 +6,8 @@
 import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
-import { fieldFailure } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 

@@ -4,8 +4,8 @@
  */
 import type { ProcFs } from "../access/proc-fs.js";
 import { ProcError } from "../errors.js";
+import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
-import { fieldFailure } from "../processes/process.js";
 import { parseNetPacket } from "../procfs/net/packet.js";
 import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
 import { parseNetUnix } from "../procfs/net/unix.js";

@@ -3,91 +3,42 @@
  * process's stat, and turns the differences with the previous sample into CPU% per process and
  * per CPU and I/O rates. History is keyed by (pid, start time), so a reused PID starts afresh.
  *
- * Cost per refresh, steady state: one readdir of the root and one read of PID/stat per process
- * (plus PID/io when I/O rates are asked for). The user, command line and executable of a process
- * are read the first time it is seen, and again when its comm changes (an exec); like htop, a
- * setuid() without an exec is not noticed until then.
+ * Processes are read through the one reader (model/reader.ts), so every field means what it means
+ * in `ps`. Cost per refresh, steady state: one readdir of the root, then per process its stat and
+ * status (rss is status's VmRSS, as in ps), plus PID/io when I/O rates are asked for. The user,
+ * command line and executable are read the first time a process is seen, and again when its comm
+ * changes (an exec); like htop, a setuid() without an exec is not noticed until then.
  */
-import { decodeBytes } from "../bytes.js";
+import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError, ProcessGone } from "../errors.js";
+import type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 import {
   type FieldErrors,
-  fieldFailure,
-  isKernelThread,
-  type Process,
   type ProcessContext,
-  type ProcessFields,
-  startTimeIso,
-} from "../processes/process.js";
-import { ttyName } from "../processes/tty.js";
+  type ProcessField,
+  ProcessFiles,
+  type ProcessRecord,
+  readProcessFields,
+} from "../model/reader.js";
+import { PROCESS_SHAPE_FIELDS } from "../processes/process.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseMeminfo } from "../procfs/meminfo.js";
-import { parseCmdline } from "../procfs/pid/cmdline.js";
-import { parsePidIo } from "../procfs/pid/io.js";
-import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
-import { parsePidStatusBrief } from "../procfs/pid/status.js";
 import { type CpuTimes, parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
 import { type CpuTicks, type CpuUsage, cpuUsage, identityKey, type PreviousSample, rateOf, type TickRecord } from "./rates.js";
 
-/** A process as `ps` shows it, with CPU% over the sampling interval and I/O rates. */
-export interface SampledProcess extends Omit<Process, "cpuPercent"> {
-  /** CPU use over the interval, 100 = one CPU; null on the first sample (reason in errors). */
-  readonly cpuPercent: number | null;
-  /** Bytes per second this process caused to be read from / written to storage (PID/io). */
-  readonly readBytesPerSecond: number | null;
-  readonly writeBytesPerSecond: number | null;
-}
+export type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 
-export interface MemoryUsage {
-  readonly totalBytes: number;
-  /** MemAvailable (or MemFree + Buffers + Cached on kernels before 3.14). */
-  readonly availableBytes: number;
-  /** total − available, as htop and free(1) count "used". */
-  readonly usedBytes: number;
-  readonly buffersBytes: number | null;
-  readonly cachedBytes: number | null;
-  readonly swapTotalBytes: number | null;
-  readonly swapUsedBytes: number | null;
-}
-
-export interface TaskCounts {
-  readonly total: number;
-  readonly running: number;
-  readonly sleeping: number;
-  /** Uninterruptible sleep (D). */
-  readonly blocked: number;
-  readonly stopped: number;
-  readonly zombie: number;
-  readonly idle: number;
-  /** Threads of all processes. */
-  readonly threads: number;
-  readonly kernelThreads: number;
-}
-
-export interface Snapshot {
-  /** Wall-clock time of the sample, ISO 8601. */
-  readonly time: string;
-  /** Milliseconds since the previous sample; null for the first. */
-  readonly intervalMs: number | null;
-  readonly uptimeSeconds: number;
-  readonly load: { readonly load1: number; readonly load5: number; readonly load15: number } | null;
-  /** All CPUs together, over the interval; null for the first sample. */
-  readonly cpu: CpuUsage | null;
-  /** One per online CPU, over the interval; empty for the first sample. */
-  readonly cpus: readonly CpuUsage[];
-  /** Number of CPUs /proc/stat lists (online ones). */
-  readonly cpuCount: number;
-  readonly memory: MemoryUsage | null;
-  readonly tasks: TaskCounts;
-  readonly processes: readonly SampledProcess[];
-  /** System-wide parts that could not be read (load, memory, cpu), with the reason. */
-  readonly errors: FieldErrors;
-}
+/** Read once per process identity (and again after an exec, when comm changes), as htop does. */
+const STATIC_FIELDS = ["uid", "user", "cmdline", "exe", "startTime"] as const satisfies readonly ProcessField[];
+type StaticField = (typeof STATIC_FIELDS)[number];
+/** Read every sample. */
+const SAMPLED_FIELDS = PROCESS_SHAPE_FIELDS.filter((f) => !(STATIC_FIELDS as readonly string[]).includes(f)) as Exclude<
+  (typeof PROCESS_SHAPE_FIELDS)[number],
+  StaticField
+>[];
 
 export interface SamplerOptions {
-  /** Which optional per-process files to read (once per process identity). Default: user and cmdline. */
-  readonly fields?: ProcessFields;
   /** Read PID/io each sample for I/O rates (needs ptrace access to other users' processes). */
   readonly io?: boolean;
   /** Monotonic clock in milliseconds; injectable for tests. Default: performance.now(). */
@@ -99,16 +50,9 @@ export interface Sampler {
   sample(): Snapshot;
 }
 
-/** What is read once per process identity (and again after an exec). */
 interface StaticInfo {
   readonly comm: string;
-  /** ISO start time, formatted once per process rather than on every refresh. */
-  readonly startTime: string | null;
-  readonly uid: number | null;
-  readonly user: string | null;
-  readonly cmdline: readonly string[] | null;
-  readonly exe: string | null;
-  readonly errors: FieldErrors;
+  readonly values: ProcessRecord<StaticField>;
 }
 
 interface Previous extends PreviousSample {
@@ -135,64 +79,9 @@ function toCpuTicks(times: CpuTimes): CpuTicks {
  */
 export function createSampler(context: ProcessContext, options: SamplerOptions = {}): Sampler {
   const { procFs, system } = context;
-  const fields = options.fields ?? { user: true, cmdline: true };
   const now = options.now ?? (() => performance.now());
+  const sampledFields: readonly ProcessField[] = options.io ? [...SAMPLED_FIELDS, "readBytes", "writeBytes"] : SAMPLED_FIELDS;
   let previous: Previous | null = null;
-
-  const readStatic = (pid: number, stat: PidStat): StaticInfo => {
-    const errors: FieldErrors = {};
-    let uid: number | null = null;
-    let user: string | null = null;
-    let cmdline: string[] | null = null;
-    let exe: string | null = null;
-    const kernelThread = isKernelThread(stat);
-    const zombie = stat.state === "Z" || stat.state === "X";
-    const dir = procFs.openProcess(pid);
-    try {
-      // Through the open directory: if the PID was reused since stat was read, the start time differs.
-      const again = dir.parse("stat", parsePidStat);
-      if (again.startTimeTicks !== stat.startTimeTicks) throw new ProcessGone(pid, { reused: true });
-      if (fields.user) {
-        try {
-          uid = dir.parse("status", parsePidStatusBrief).uids?.effective ?? null;
-          user = uid === null ? null : context.users.userName(uid);
-          if (uid === null) errors.uid = errors.user = "status has no Uid line";
-        } catch (error) {
-          errors.uid = errors.user = fieldFailure(error);
-        }
-      }
-      if (fields.cmdline) {
-        try {
-          cmdline = parseCmdline(dir.readBytes("cmdline"));
-        } catch (error) {
-          errors.cmdline = fieldFailure(error);
-        }
-      }
-      if (fields.exe) {
-        if (kernelThread) errors.exe = "kernel thread: it has no executable";
-        else if (zombie) errors.exe = "zombie: it has exited and waits for its parent to reap it";
-        else {
-          try {
-            exe = decodeBytes(dir.readLink("exe"));
-          } catch (error) {
-            errors.exe = fieldFailure(error);
-          }
-        }
-      }
-    } finally {
-      dir.close();
-    }
-    return { comm: stat.comm, startTime: startTimeIso(stat.startTimeTicks, system), uid, user, cmdline, exe, errors };
-  };
-
-  const readIo = (pid: number): { read: number; write: number } | string => {
-    try {
-      const io = procFs.parse(`${pid}/io`, parsePidIo);
-      return { read: io.readBytes, write: io.writeBytes };
-    } catch (error) {
-      return fieldFailure(error);
-    }
-  };
 
   return {
     sample(): Snapshot {
@@ -240,81 +129,69 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       const statics = new Map<string, StaticInfo>();
       const processes: SampledProcess[] = [];
       const tasks = { total: 0, running: 0, sleeping: 0, blocked: 0, stopped: 0, zombie: 0, idle: 0, threads: 0, kernelThreads: 0 };
+      const skippedReasons: Record<string, number> = {};
+      let skippedCount = 0;
 
       for (const pid of procFs.listPids()) {
-        let stat: PidStat;
+        let dir: ProcessDir;
         try {
-          // A plain read: the start time in the line itself says which process this is.
-          stat = procFs.parse(`${pid}/stat`, parsePidStat);
+          dir = procFs.openProcess(pid);
         } catch (error) {
-          if (error instanceof ProcessGone || (error instanceof ProcError && error.kind === "Unavailable")) continue;
-          throw error;
-        }
-        const key = identityKey(pid, stat.startTimeTicks);
-        let info = previous?.statics.get(key);
-        if (info === undefined || info.comm !== stat.comm) {
-          try {
-            info = readStatic(pid, stat);
-          } catch (error) {
-            if (error instanceof ProcessGone) continue;
-            throw error;
+          if (!(error instanceof ProcessGone)) {
+            skippedCount++;
+            countSkip(skippedReasons, error);
           }
+          continue;
         }
-        statics.set(key, info);
-
-        let ioRead: number | null = null;
-        let ioWrite: number | null = null;
-        const processErrors: FieldErrors = { ...info.errors };
-        if (options.io) {
-          const io = readIo(pid);
-          if (typeof io === "string") processErrors.readBytesPerSecond = processErrors.writeBytesPerSecond = io;
-          else {
-            ioRead = io.read;
-            ioWrite = io.write;
+        let row: SampledProcess;
+        let record: TickRecord;
+        try {
+          const files = new ProcessFiles(dir, context);
+          const stat = files.stat();
+          const key = identityKey(pid, stat.startTimeTicks);
+          let info = previous?.statics.get(key);
+          if (info === undefined || info.comm !== stat.comm) info = { comm: stat.comm, values: readProcessFields(files, STATIC_FIELDS) };
+          statics.set(key, info);
+          const values = readProcessFields(files, sampledFields) as ProcessRecord<(typeof SAMPLED_FIELDS)[number]> &
+            Partial<ProcessRecord<"readBytes" | "writeBytes">>;
+          record = {
+            pid,
+            startTimeTicks: stat.startTimeTicks,
+            cpuTicks: stat.utimeTicks + stat.stimeTicks,
+            readBytes: values.readBytes ?? null,
+            writeBytes: values.writeBytes ?? null,
+          };
+          const rates = rateOf(record, previous, elapsedSeconds, system.clockTicks);
+          const rowErrors: FieldErrors = { ...info.values.errors, ...values.errors };
+          if (rates.reason !== null) rowErrors.recentCpuPercent = rates.reason;
+          if (!options.io) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = "I/O rates were not asked for";
+          else if (values.errors.readBytes !== undefined)
+            rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = values.errors.readBytes;
+          else if (rates.reason !== null) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = rates.reason;
+          delete rowErrors.readBytes;
+          delete rowErrors.writeBytes;
+          const { readBytes: _r, writeBytes: _w, errors: _e, ...shape } = values;
+          const { errors: _se, ...staticShape } = info.values;
+          row = {
+            ...shape,
+            ...staticShape,
+            recentCpuPercent: rates.cpuPercent,
+            readBytesPerSecond: rates.readBytesPerSecond,
+            writeBytesPerSecond: rates.writeBytesPerSecond,
+            errors: rowErrors,
+          };
+          countTask(tasks, stat.state, stat.numThreads, files.kernelThread);
+        } catch (error) {
+          if (!(error instanceof ProcessGone)) {
+            skippedCount++;
+            countSkip(skippedReasons, error);
           }
+          continue;
+        } finally {
+          dir.close();
         }
-        const record: TickRecord = {
-          pid,
-          startTimeTicks: stat.startTimeTicks,
-          cpuTicks: stat.utimeTicks + stat.stimeTicks,
-          readBytes: ioRead,
-          writeBytes: ioWrite,
-        };
-        records.set(key, record);
-        const rates = rateOf(record, previous, elapsedSeconds, system.clockTicks);
-        if (rates.reason !== null) processErrors.cpuPercent = rates.reason;
-        if (!options.io) processErrors.readBytesPerSecond = processErrors.writeBytesPerSecond = "I/O rates were not asked for";
-        else if (rates.reason !== null && ioRead !== null)
-          processErrors.readBytesPerSecond = processErrors.writeBytesPerSecond = rates.reason;
-
-        const kernelThread = isKernelThread(stat);
-        countTask(tasks, stat.state, stat.numThreads, kernelThread);
-        processes.push({
-          pid,
-          ppid: stat.ppid,
-          pgid: stat.pgrp,
-          sid: stat.session,
-          uid: info.uid,
-          user: info.user,
-          state: stat.state,
-          comm: stat.comm,
-          cmdline: info.cmdline,
-          exe: info.exe,
-          tty: ttyName(stat.ttyNr),
-          threads: stat.numThreads,
-          nice: stat.nice,
-          priority: stat.priority,
-          startTime: info.startTime,
-          startTimeTicks: stat.startTimeTicks,
-          cpuTime: (stat.utimeTicks + stat.stimeTicks) / system.clockTicks,
-          cpuPercent: rates.cpuPercent,
-          readBytesPerSecond: rates.readBytesPerSecond,
-          writeBytesPerSecond: rates.writeBytesPerSecond,
-          rss: stat.rssPages * system.pageSize,
-          vsz: stat.vsizeBytes,
-          kernelThread,
-          errors: processErrors,
-        });
+        records.set(identityKey(pid, record.startTimeTicks), record);
+        processes.push(row);
       }
 
       let cpu: CpuUsage | null = null;
@@ -342,10 +219,16 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         memory,
         tasks,
         processes,
+        skipped: { count: skippedCount, reasons: skippedReasons },
         errors,
       };
     },
   };
+}
+
+function countSkip(reasons: Record<string, number>, error: unknown): void {
+  if (!(error instanceof ProcError)) throw error;
+  reasons[error.message] = (reasons[error.message] ?? 0) + 1;
 }
 
 function failure(error: unknown): string {

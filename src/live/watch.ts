@@ -13,29 +13,12 @@
  * command it runs is shown.
  */
 import { ProcError, ProcessGone } from "../errors.js";
-import { type FieldErrors, fieldFailure, isKernelThread, type ProcessContext, startTimeIso } from "../processes/process.js";
+import type { Process, ProcessEvent } from "../model/process.js";
+import type { ProcessContext } from "../model/reader.js";
+import { processFromDir } from "../processes/process.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
-import { parseCmdline } from "../procfs/pid/cmdline.js";
-import { parsePidStat } from "../procfs/pid/stat.js";
-import { parsePidStatus } from "../procfs/pid/status.js";
 
-export interface ProcessEvent {
-  readonly event: "start" | "exit";
-  /** When the event was noticed, ISO 8601 (at most one interval after it happened). */
-  readonly time: string;
-  readonly pid: number;
-  readonly ppid: number;
-  readonly uid: number | null;
-  readonly user: string | null;
-  readonly comm: string;
-  /** argv; null if it could not be read (reason in errors); empty for kernel threads. */
-  readonly cmdline: readonly string[] | null;
-  readonly kernelThread: boolean;
-  /** When the process started (from stat field 22), ISO 8601; null if the boot time is unknown. */
-  readonly startTime: string | null;
-  readonly startTimeTicks: number;
-  readonly errors: FieldErrors;
-}
+export type { ProcessEvent } from "../model/process.js";
 
 export interface WatchOptions {
   /** Poll period in milliseconds (default 100). */
@@ -48,7 +31,8 @@ export interface WatchOptions {
 }
 
 interface Known {
-  readonly info: Omit<ProcessEvent, "event" | "time">;
+  /** Null for a process that ran when the watch began and was not read (exits not watched). */
+  info: Process | null;
   /** Start not yet reported (waiting for an exec). */
   pending: boolean;
 }
@@ -72,7 +56,7 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       return null;
     }
   };
-  const read = (pid: number): Known["info"] | null => {
+  const read = (pid: number): Process | null => {
     let dir: ReturnType<typeof procFs.openProcess>;
     try {
       dir = procFs.openProcess(pid);
@@ -81,34 +65,7 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       throw error;
     }
     try {
-      const stat = dir.parse("stat", parsePidStat);
-      const errors: FieldErrors = {};
-      let uid: number | null = null;
-      let user: string | null = null;
-      let cmdline: string[] | null = null;
-      try {
-        uid = dir.parse("status", parsePidStatus).uids?.effective ?? null;
-        user = uid === null ? null : context.users.userName(uid);
-      } catch (error) {
-        errors.uid = errors.user = fieldFailure(error);
-      }
-      try {
-        cmdline = parseCmdline(dir.readBytes("cmdline"));
-      } catch (error) {
-        errors.cmdline = fieldFailure(error);
-      }
-      return {
-        pid,
-        ppid: stat.ppid,
-        uid,
-        user,
-        comm: stat.comm,
-        cmdline,
-        kernelThread: isKernelThread(stat),
-        startTime: startTimeIso(stat.startTimeTicks, context.system),
-        startTimeTicks: stat.startTimeTicks,
-        errors,
-      };
+      return processFromDir(dir, context);
     } catch (error) {
       if (error instanceof ProcessGone) return null;
       if (error instanceof ProcError && error.kind === "Unavailable") return null;
@@ -117,15 +74,15 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       dir.close();
     }
   };
-  const commandNotSettled = (info: Known["info"]): boolean => {
+  const commandNotSettled = (info: Process): boolean => {
     // Read in the middle of execve: the new memory has no arguments yet.
     if (info.cmdline !== null && info.cmdline.length === 0 && !info.kernelThread) return true;
-    let parent = known.get(info.ppid)?.info;
-    if (parent !== undefined && parent.comm === "" && parent.startTimeTicks === 0) {
+    const entry = known.get(info.ppid);
+    let parent = entry?.info ?? undefined;
+    if (entry !== undefined && entry.info === null) {
       // Known only by PID (exits are not watched): read the parent now, once.
-      const read1 = read(info.ppid);
-      if (read1 !== null) known.set(info.ppid, { info: read1, pending: false });
-      parent = read1 ?? undefined;
+      entry.info = read(info.ppid);
+      parent = entry.info ?? undefined;
     }
     return (
       parent !== undefined &&
@@ -143,21 +100,7 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       const info = read(pid);
       if (info) known.set(pid, { info, pending: false });
     } else {
-      known.set(pid, {
-        info: {
-          pid,
-          ppid: 0,
-          uid: null,
-          user: null,
-          comm: "",
-          cmdline: null,
-          kernelThread: false,
-          startTime: "",
-          startTimeTicks: 0,
-          errors: {},
-        },
-        pending: false,
-      });
+      known.set(pid, { info: null, pending: false });
     }
   }
 
@@ -173,14 +116,14 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
     // Starts held back a tick: report them now, with the command line they have now.
     for (const [pid, entry] of known) {
       if (!entry.pending) continue;
+      const held = entry.info as Process;
       const again = read(pid);
-      if (again !== null && again.startTimeTicks === entry.info.startTimeTicks) {
-        const updated = { info: again, pending: false };
-        known.set(pid, updated);
-        events.push({ event: "start", time, ...again });
+      entry.pending = false;
+      if (again !== null && again.startTimeTicks === held.startTimeTicks) {
+        entry.info = again;
+        events.push({ event: "start", time, process: again });
       } else {
-        entry.pending = false;
-        events.push({ event: "start", time, ...entry.info });
+        events.push({ event: "start", time, process: held });
       }
     }
 
@@ -194,13 +137,14 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
         if (info === null) continue;
         const pending = commandNotSettled(info);
         known.set(pid, { info, pending });
-        if (!pending) events.push({ event: "start", time, ...info });
+        if (!pending) events.push({ event: "start", time, process: info });
       }
       for (const [pid, entry] of known) {
         if (present.has(pid)) continue;
         known.delete(pid);
-        if (entry.pending) events.push({ event: "start", time, ...entry.info });
-        if (options.exits) events.push({ event: "exit", time, ...entry.info });
+        if (entry.info === null) continue;
+        if (entry.pending) events.push({ event: "start", time, process: entry.info });
+        if (options.exits) events.push({ event: "exit", time, process: entry.info });
       }
     }
     for (const event of events) {

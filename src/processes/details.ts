@@ -7,98 +7,27 @@
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { InvalidArgument, ProcessGone } from "../errors.js";
+import type { Process, ProcessDetails } from "../model/process.js";
+import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFiles, ZOMBIE_REASON } from "../model/reader.js";
 import { capabilityNames } from "../procfs/capabilities.js";
 import { type PidCgroup, parsePidCgroup } from "../procfs/pid/cgroup.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
-import { type PidIo, parsePidIo } from "../procfs/pid/io.js";
+import { parsePidIo } from "../procfs/pid/io.js";
 import { parsePidLimits, type RlimitValue } from "../procfs/pid/limits.js";
 import { parsePidLoginuid } from "../procfs/pid/loginuid.js";
 import { NAMESPACE_LINKS, parseNsLink } from "../procfs/pid/ns.js";
 import { parsePidOomScore, parsePidOomScoreAdj } from "../procfs/pid/oom_score.js";
-import { type PidPersonality, parsePidPersonality } from "../procfs/pid/personality.js";
+import { parsePidPersonality } from "../procfs/pid/personality.js";
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
-import { type ContainerInfo, detectContainer } from "./container.js";
-import {
-  ALL_FIELDS,
-  type FieldErrors,
-  fieldFailure,
-  type Process,
-  type ProcessContext,
-  readProcessFrom,
-  ZOMBIE_REASON,
-} from "./process.js";
+import { detectContainer } from "./container.js";
+import { processFrom } from "./process.js";
 
-export interface Limit {
-  readonly name: string;
-  readonly resource: string | null;
-  /** A number, "unlimited", or a decimal string when above 2^53. */
-  readonly soft: number | string;
-  readonly hard: number | string;
-  readonly unit: string | null;
-}
+export type { Limit, ProcessDetails, StatusSummary } from "../model/process.js";
 
-export interface Capabilities {
-  readonly inheritable: readonly string[];
-  readonly permitted: readonly string[];
-  readonly effective: readonly string[];
-  readonly bounding: readonly string[];
-  readonly ambient: readonly string[];
-}
-
-export interface Namespace {
+interface Namespace {
   readonly type: string;
   readonly inode: number;
-}
-
-export interface StatusSummary {
-  readonly uids: PidStatus["uids"];
-  readonly gids: PidStatus["gids"];
-  readonly groups: readonly number[];
-  readonly umask: string | null;
-  readonly fdSize: number | null;
-  readonly vmPeak: number | null;
-  readonly vmSize: number | null;
-  readonly vmHwm: number | null;
-  readonly vmRss: number | null;
-  readonly rssAnon: number | null;
-  readonly rssFile: number | null;
-  readonly rssShmem: number | null;
-  readonly vmData: number | null;
-  readonly vmStack: number | null;
-  readonly vmSwap: number | null;
-  readonly voluntaryCtxtSwitches: number | null;
-  readonly nonvoluntaryCtxtSwitches: number | null;
-  readonly cpusAllowedList: string | null;
-  readonly noNewPrivs: boolean | null;
-  readonly sigBlocked: bigint | null;
-  readonly sigIgnored: bigint | null;
-  readonly sigCaught: bigint | null;
-}
-
-export interface ProcessDetails extends Process {
-  readonly cwd: string | null;
-  readonly root: string | null;
-  /** The executable was deleted or replaced after the process started it. */
-  readonly exeDeleted: boolean | null;
-  readonly environ: Readonly<Record<string, string>> | null;
-  readonly limits: readonly Limit[] | null;
-  readonly status: StatusSummary | null;
-  readonly io: PidIo | null;
-  readonly cgroups: readonly PidCgroup[] | null;
-  readonly container: ContainerInfo | null;
-  readonly namespaces: readonly Namespace[] | null;
-  readonly capabilities: Capabilities | null;
-  readonly oomScore: number | null;
-  readonly oomScoreAdj: number | null;
-  readonly personality: PidPersonality | null;
-  /** "disabled", "strict" or "filter". */
-  readonly seccomp: string | null;
-  readonly tracerPid: number | null;
-  /** This process's PID in each nested PID namespace, outermost (ours) first. */
-  readonly nsPid: readonly number[] | null;
-  readonly loginUid: number | null;
-  readonly wchan: string | null;
 }
 
 type DetailName = Exclude<keyof ProcessDetails, keyof Process>;
@@ -179,10 +108,11 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     }
   };
 
+  const files = new ProcessFiles(dir, context);
   let status: PidStatus | undefined;
   let statusError: unknown;
   try {
-    status = dir.parse("status", parsePidStatus);
+    status = parsePidStatus(files.statusText());
   } catch (error) {
     if (error instanceof ProcessGone) throw error;
     statusError = error;
@@ -193,7 +123,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
       return pick(status);
     });
 
-  const base = readProcessFrom(dir, context, ALL_FIELDS, status);
+  const base: Process = processFrom(files);
   zombie = base.state === "Z";
   Object.assign(errors, base.errors);
   const link = (name: DetailName, file: string): string | null => attempt(name, () => decodeBytes(dir.readLink(file)));
@@ -218,21 +148,21 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     status: fromStatus("status", (s) => ({
       uids: s.uids,
       gids: s.gids,
-      groups: s.groups,
+      groups: [...s.groups],
       umask: s.umask === null ? null : s.umask.toString(8).padStart(4, "0"),
       fdSize: s.fdSize,
-      vmPeak: s.vmPeakBytes,
-      vmSize: s.vmSizeBytes,
-      vmHwm: s.vmHwmBytes,
-      vmRss: s.vmRssBytes,
-      rssAnon: s.rssAnonBytes,
-      rssFile: s.rssFileBytes,
-      rssShmem: s.rssShmemBytes,
-      vmData: s.vmDataBytes,
-      vmStack: s.vmStkBytes,
-      vmSwap: s.vmSwapBytes,
-      voluntaryCtxtSwitches: s.voluntaryCtxtSwitches,
-      nonvoluntaryCtxtSwitches: s.nonvoluntaryCtxtSwitches,
+      vmPeakBytes: s.vmPeakBytes,
+      vmSizeBytes: s.vmSizeBytes,
+      vmHwmBytes: s.vmHwmBytes,
+      vmRssBytes: s.vmRssBytes,
+      rssAnonBytes: s.rssAnonBytes,
+      rssFileBytes: s.rssFileBytes,
+      rssShmemBytes: s.rssShmemBytes,
+      vmDataBytes: s.vmDataBytes,
+      vmStackBytes: s.vmStkBytes,
+      vmSwapBytes: s.vmSwapBytes,
+      voluntaryCtxSwitches: s.voluntaryCtxtSwitches,
+      nonvoluntaryCtxSwitches: s.nonvoluntaryCtxtSwitches,
       cpusAllowedList: s.cpusAllowedList,
       noNewPrivs: s.noNewPrivs,
       sigBlocked: s.sigBlk,
@@ -240,7 +170,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
       sigCaught: s.sigCgt,
     })),
     io: attempt("io", () => dir.parse("io", parsePidIo)),
-    cgroups: wanted("cgroups") ? cgroups : null,
+    cgroups: wanted("cgroups") && cgroups !== null ? cgroups.map((c) => ({ ...c, controllers: [...c.controllers] })) : null,
     container: wanted("container") && cgroups !== null ? detectContainer(cgroups) : null,
     namespaces: attempt("namespaces", () => readNamespaces(dir)),
     capabilities: fromStatus("capabilities", (s) => ({
@@ -252,10 +182,13 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     })),
     oomScore: attempt("oomScore", () => dir.parse("oom_score", parsePidOomScore)),
     oomScoreAdj: attempt("oomScoreAdj", () => dir.parse("oom_score_adj", parsePidOomScoreAdj)),
-    personality: attempt("personality", () => dir.parse("personality", parsePidPersonality)),
+    personality: attempt("personality", () => {
+      const personality = dir.parse("personality", parsePidPersonality);
+      return { ...personality, flags: [...personality.flags] };
+    }),
     seccomp: fromStatus("seccomp", (s) => (s.seccomp === null ? null : (SECCOMP_MODES[s.seccomp] ?? String(s.seccomp)))),
     tracerPid: fromStatus("tracerPid", (s) => s.tracerPid),
-    nsPid: fromStatus("nsPid", (s) => (s.nsPid.length ? s.nsPid : null)),
+    nsPid: fromStatus("nsPid", (s) => (s.nsPid.length ? [...s.nsPid] : null)),
     loginUid: attempt("loginUid", () => dir.parse("loginuid", parsePidLoginuid)),
     wchan: attempt("wchan", () => dir.parse("wchan", parsePidWchan)),
   };
@@ -272,6 +205,3 @@ function readNamespaces(dir: ProcessDir): Namespace[] {
   }
   return namespaces;
 }
-
-/** Alias of getProcessDetails(), the name the library's users reach for first. */
-export const getProcess = getProcessDetails;

@@ -5,8 +5,8 @@
  */
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcessGone } from "../errors.js";
+import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors } from "../processes/process.js";
-import { fieldFailure } from "../processes/process.js";
 import { parsePidSched } from "../procfs/pid/sched.js";
 import type { StackFrame } from "../procfs/pid/stack.js";
 import { parsePidStat } from "../procfs/pid/stat.js";

@@ -5,10 +5,10 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
 import { AccessDenied, errnoCode, NotFound, ProcessGone, Unavailable } from "../errors.js";
+import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors } from "../processes/process.js";
-import { fieldFailure, isKernelThread } from "../processes/process.js";
 import { parsePidStack, type StackFrame } from "../procfs/pid/stack.js";
-import { parsePidStat } from "../procfs/pid/stat.js";
+import { isKernelThreadFlags, parsePidStat } from "../procfs/pid/stat.js";
 import { parsePidStatus } from "../procfs/pid/status.js";
 import { parsePidSyscall } from "../procfs/pid/syscall.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
@@ -89,7 +89,7 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
   }
   let syscall: CurrentSyscall | null = null;
   if (stat.state === "Z" || stat.state === "X") errors.syscall = "zombie: it has exited";
-  else if (isKernelThread(stat)) {
+  else if (isKernelThreadFlags(stat.flags)) {
     // A kernel thread's saved registers are zeros, which would read as syscall 0 (read on x86_64).
     syscall = { state: "none", number: null, name: null, args: [], stackPointer: null, programCounter: null };
   } else {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { createSampler, sampleOnce } from "../../src/live/sampler.js";
@@ -25,14 +26,14 @@ describe("createSampler()", () => {
     expect(b?.comm).toMatch(/^live-busy/);
     expect(i?.comm).toMatch(/^live-idle/);
     // The machine may be shared by other tests: the busy loop gets at least a fair slice.
-    expect(b?.cpuPercent).toBeGreaterThan(10);
-    expect(b?.cpuPercent).toBeLessThanOrEqual(110);
-    expect(i?.cpuPercent).toBe(0);
+    expect(b?.recentCpuPercent).toBeGreaterThan(10);
+    expect(b?.recentCpuPercent).toBeLessThanOrEqual(110);
+    expect(i?.recentCpuPercent).toBe(0);
     expect(snapshot.intervalMs).toBeGreaterThanOrEqual(1000);
     // Per-CPU and total usage over the interval.
     expect(snapshot.cpus.length).toBe(snapshot.cpuCount);
     expect(snapshot.cpu?.busyPercent).toBeGreaterThan(0);
-    const total = snapshot.processes.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0);
+    const total = snapshot.processes.reduce((sum, p) => sum + (p.recentCpuPercent ?? 0), 0);
     expect(total).toBeLessThanOrEqual(snapshot.cpuCount * 100 * 1.2);
     expect(snapshot.memory?.totalBytes).toBeGreaterThan(0);
     expect(snapshot.memory?.usedBytes).toBeLessThanOrEqual(snapshot.memory?.totalBytes ?? 0);
@@ -46,13 +47,13 @@ describe("createSampler()", () => {
     const sampler = createSampler(context);
     const first = sampler.sample();
     const p1 = first.processes.find((p) => p.pid === idle.pid);
-    expect(p1?.cpuPercent).toBeNull();
-    expect(p1?.errors.cpuPercent).toMatch(/interval/);
+    expect(p1?.recentCpuPercent).toBeNull();
+    expect(p1?.errors.recentCpuPercent).toMatch(/interval/);
     expect(first.cpu).toBeNull();
     const second = sampler.sample();
     const p2 = second.processes.find((p) => p.pid === idle.pid);
     expect(p2?.startTimeTicks).toBe(p1?.startTimeTicks);
-    expect(p2?.cpuPercent).toBe(0);
+    expect(p2?.recentCpuPercent).toBe(0);
     expect(p2?.cmdline).toEqual([expect.stringMatching(/live-idle/)]);
     await idle.kill();
   });
@@ -82,14 +83,27 @@ describe("top --once --json", () => {
     expect(doc.intervalMs).toBeGreaterThanOrEqual(600);
     expect(doc.cpus.length).toBe(doc.cpuCount);
     const row = doc.processes.find((p: { pid: number }) => p.pid === busy.pid);
-    expect(row.cpuPercent).toBeGreaterThan(10);
+    expect(row.recentCpuPercent).toBeGreaterThan(10);
     expect(row.startTimeTicks).toBeGreaterThan(0);
     expect(row.exe).toMatch(/live-busy/);
     expect(row.user).toBe("root");
     // Sorted by CPU, descending.
-    const cpus = doc.processes.map((p: { cpuPercent: number | null }) => p.cpuPercent ?? -1);
+    const cpus = doc.processes.map((p: { recentCpuPercent: number | null }) => p.recentCpuPercent ?? -1);
     expect([...cpus].sort((a, b) => b - a)).toEqual(cpus);
     await busy.kill();
+  });
+
+  it("gives the same rssBytes as ps --json for the same idle process (one reader, one meaning)", async () => {
+    const idle = await startProcess(compileC("live-idle", IDLE), [], { ready: "ready" });
+    const top = await runCli(["top", "--once", "--json", "--interval", "100"]);
+    const ps = await runCli(["ps", "--json", "--pid", String(idle.pid)]);
+    const fromTop = JSON.parse(top.stdout).processes.find((p: { pid: number }) => p.pid === idle.pid);
+    const fromPs = JSON.parse(ps.stdout)[0];
+    const vmRss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${idle.pid}/status`, "utf8"))?.[1];
+    expect(fromTop.rssBytes).toBeGreaterThan(0);
+    expect(fromTop.rssBytes).toBe(fromPs.rssBytes);
+    expect(fromPs.rssBytes).toBe(Number(vmRss) * 1024);
+    await idle.kill();
   });
 
   it("filters and limits the text table", async () => {

@@ -41,14 +41,14 @@ describe("watchProcesses()", () => {
         pid = p;
       });
     }, 300);
-    const seen = await collect(events, controller, (s) => pid !== 0 && s.some((e) => e.pid === pid && e.event === "exit"));
-    const mine = seen.filter((e) => e.pid === pid);
+    const seen = await collect(events, controller, (s) => pid !== 0 && s.some((e) => e.process.pid === pid && e.event === "exit"));
+    const mine = seen.filter((e) => e.process.pid === pid);
     expect(mine.map((e) => e.event)).toEqual(["start", "exit"]);
     const start = mine[0] as ProcessEvent;
-    expect(start.cmdline).toEqual(["sleep", "0.5"]);
-    expect(start.ppid).toBe(process.pid);
-    expect(start.user).toBe("root");
-    expect(start.startTimeTicks).toBeGreaterThan(0);
+    expect(start.process.cmdline).toEqual(["sleep", "0.5"]);
+    expect(start.process.ppid).toBe(process.pid);
+    expect(start.process.user).toBe("root");
+    expect(start.process.startTimeTicks).toBeGreaterThan(0);
     expect(Date.parse((mine[1] as ProcessEvent).time)).toBeGreaterThanOrEqual(Date.parse(start.time));
   });
 
@@ -62,10 +62,10 @@ describe("watchProcesses()", () => {
       await old.kill();
       pid = await run("sleep", ["0.3"]);
     }, 200);
-    const seen = await collect(events, controller, (s) => s.some((e) => e.pid === pid));
-    expect(seen.some((e) => e.pid === old.pid)).toBe(false);
+    const seen = await collect(events, controller, (s) => s.some((e) => e.process.pid === pid));
+    expect(seen.some((e) => e.process.pid === old.pid)).toBe(false);
     expect(seen.every((e) => e.event === "start")).toBe(true);
-    expect(seen.find((e) => e.pid === pid)?.comm).toBe("sleep");
+    expect(seen.find((e) => e.process.pid === pid)?.process.comm).toBe("sleep");
   });
 });
 
@@ -117,7 +117,7 @@ describe("watchProcesses() on a tree that changes between ticks", () => {
       },
     });
     const seen = await collect(events, controller, (s) => s.length >= 2);
-    expect(seen.map((e) => [e.pid, e.time, e.cmdline, e.kernelThread])).toEqual([
+    expect(seen.map((e) => [e.process.pid, e.time, e.process.cmdline, e.process.kernelThread])).toEqual([
       [300, "2026-01-01T00:00:01.000Z", [], true],
       [200, "2026-01-01T00:00:02.000Z", ["sleep", "0.5"], false],
     ]);
@@ -132,7 +132,7 @@ describe("procscope watch", () => {
     // Give it time to take its baseline, then start a process living half a second.
     await new Promise((r) => setTimeout(r, 800));
     const pid = await run("sleep", ["0.5"]);
-    const exitLine = new RegExp(`"event":"exit","time":"[^"]+","pid":${pid},`);
+    const exitLine = new RegExp(`"event":"exit","time":"[^"]+","process":\\{"pid":${pid},`);
     await watcher.waitFor(exitLine, 10_000);
     await watcher.kill("SIGINT");
     const lines = watcher
@@ -140,8 +140,8 @@ describe("procscope watch", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as ProcessEvent);
-    const mine = lines.filter((e) => e.pid === pid);
+    const mine = lines.filter((e) => e.process.pid === pid);
     expect(mine.map((e) => e.event)).toEqual(["start", "exit"]);
-    expect(mine[0]?.cmdline).toEqual(["sleep", "0.5"]);
+    expect(mine[0]?.process.cmdline).toEqual(["sleep", "0.5"]);
   });
 });

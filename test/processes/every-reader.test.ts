@@ -6,9 +6,9 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone } from "../../src/errors.js";
+import { listProcesses, PROCESS_FIELDS } from "../../src/model/reader.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { getProcessDetails } from "../../src/processes/details.js";
-import { listProcesses } from "../../src/processes/list.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 
 const ROOTS = [
@@ -38,12 +38,19 @@ describe.each(ROOTS)("every reader on $name", ({ root, live }) => {
     expect(read).toBeGreaterThan(pids.length / 2);
   });
 
-  it("listProcesses() skips nothing for a reason other than exiting", () => {
+  it("listProcesses() reads every field of every process: a value, or null with a reason, never a parse failure", () => {
     const context = createProcessContext(openProcFs(root));
-    const skipped: string[] = [];
-    const rows = listProcesses(context, { onSkip: (pid, error) => skipped.push(`${pid}: ${error.message}`) });
-    expect(skipped).toEqual([]);
-    expect(rows.length).toBeGreaterThan(10);
-    for (const row of rows) for (const reason of Object.values(row.errors)) expect(reason).not.toMatch(/cannot parse/);
+    const listing = listProcesses(context, { fields: PROCESS_FIELDS });
+    expect(listing.skipped).toEqual({ count: 0, reasons: {} });
+    expect(listing.processes.length).toBeGreaterThan(10);
+    for (const row of listing.processes) {
+      for (const field of PROCESS_FIELDS) {
+        const value = (row as Record<string, unknown>)[field];
+        expect(value, `pid ${row.pid} ${field}`).not.toBeUndefined();
+        if (value === null && !["tty", "startTime", "cpuPercent"].includes(field))
+          expect(row.errors[field], `pid ${row.pid} ${field} is null without a reason`).toBeTruthy();
+      }
+      for (const reason of Object.values(row.errors)) expect(reason).not.toMatch(/cannot parse/);
+    }
   });
 });

@@ -22,11 +22,11 @@ interface PsRow {
   exe: string | null;
   user: string | null;
   uid: number | null;
-  rss: number;
-  vsz: number;
+  rssBytes: number;
+  vszBytes: number;
   threads: number;
   startTime: string;
-  cpuTime: number;
+  cpuSeconds: number;
   cpuPercent: number;
   kernelThread: boolean;
   errors: Record<string, string>;
@@ -59,9 +59,9 @@ describe("ps --root on the captured tree", () => {
     const [row] = await psJson("--pid", String(parenComm));
     expect(row).toBeDefined();
     const vmRss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(path.join(FIXTURE_PROC, String(parenComm), "status"), "utf8"))?.[1];
-    expect(row?.rss).toBe(Number(vmRss) * 1024);
-    expect(row?.vsz).toBe(Number(statField(parenComm, 23)));
-    expect(row?.cpuTime).toBeCloseTo((Number(statField(parenComm, 14)) + Number(statField(parenComm, 15))) / fixtureInfo.clockTicks, 5);
+    expect(row?.rssBytes).toBe(Number(vmRss) * 1024);
+    expect(row?.vszBytes).toBe(Number(statField(parenComm, 23)));
+    expect(row?.cpuSeconds).toBeCloseTo((Number(statField(parenComm, 14)) + Number(statField(parenComm, 15))) / fixtureInfo.clockTicks, 5);
     const btime = Number(/btime (\d+)/.exec(fs.readFileSync(path.join(FIXTURE_PROC, "stat"), "utf8"))?.[1]);
     expect(Date.parse(row?.startTime ?? "")).toBe((btime + Number(statField(parenComm, 22)) / fixtureInfo.clockTicks) * 1000);
   });
@@ -98,9 +98,9 @@ describe("ps --root on the captured tree", () => {
 
   it("sorts, filters by user and text, and selects PIDs", async () => {
     const byRss = await psJson("--sort", "rss");
-    for (let i = 1; i < byRss.length; i++) expect((byRss[i - 1] as PsRow).rss).toBeGreaterThanOrEqual((byRss[i] as PsRow).rss);
+    for (let i = 1; i < byRss.length; i++) expect((byRss[i - 1] as PsRow).rssBytes).toBeGreaterThanOrEqual((byRss[i] as PsRow).rssBytes);
     const ascending = await psJson("--sort", "+rss");
-    expect(ascending[0]?.rss).toBe(Math.min(...byRss.map((r) => r.rss)));
+    expect(ascending[0]?.rssBytes).toBe(Math.min(...byRss.map((r) => r.rssBytes)));
     const roots = await psJson("--user", "root");
     expect(roots.length).toBeGreaterThan(0);
     expect(roots.every((r) => r.user === "root")).toBe(true);
@@ -129,7 +129,9 @@ describe("tree --root", () => {
   it("nests the zombie under its parent", async () => {
     const result = await runCli(["tree", String(zombieParent), "--json", ...ROOT]);
     expect(result.code).toBe(0);
-    const node = JSON.parse(result.stdout) as { pid: number; children: { pid: number; state: string }[] };
+    const forest = JSON.parse(result.stdout) as { pid: number; children: { pid: number; state: string }[] }[];
+    expect(forest).toHaveLength(1);
+    const node = forest[0] as (typeof forest)[number];
     expect(node.pid).toBe(zombieParent);
     expect(node.children.some((c) => c.state === "Z")).toBe(true);
   });

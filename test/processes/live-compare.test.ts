@@ -16,7 +16,7 @@ interface Row {
   pid: number;
   ppid: number;
   uid: number | null;
-  rss: number;
+  rssBytes: number;
   threads: number;
   cmdline: string[] | null;
   comm: string;
@@ -97,10 +97,10 @@ describe("ps agrees with procps on live processes", () => {
     expect(theirs).toBeDefined();
     expect(ours?.ppid).toBe(theirs?.ppid);
     expect(ours?.uid).toBe(theirs?.uid);
-    expect(ours?.rss).toBe(theirs?.rss);
+    expect(ours?.rssBytes).toBe(theirs?.rss);
     expect(ours?.threads).toBe(4);
     expect(ours?.threads).toBe(theirs?.threads);
-    expect(ours?.rss).toBeGreaterThan(8 << 20);
+    expect(ours?.rssBytes).toBeGreaterThan(8 << 20);
   });
 
   it("agrees on ppid, uid and threads for every process both saw", async () => {
@@ -126,7 +126,7 @@ describe("show agrees with psutil", () => {
     const d = JSON.parse(result.stdout);
     expect(d.ppid).toBe(expected.ppid);
     expect([d.status.uids.real, d.status.uids.effective, d.status.uids.saved]).toEqual(expected.uids);
-    expect(d.rss).toBe(expected.rss);
+    expect(d.rssBytes).toBe(expected.rss);
     expect(d.threads).toBe(expected.threads);
     expect(d.cwd).toBe(expected.cwd);
     expect(d.cwd).toBe(workDir);
@@ -164,7 +164,9 @@ describe("tree on live processes", () => {
   it("puts a child under its parent", async () => {
     const parent = await startProcess("sh", ["-c", "sleep 30 & echo started; wait"], { ready: "started" });
     const result = await runCli(["tree", String(parent.pid), "--json"]);
-    const node = JSON.parse(result.stdout) as { pid: number; children: { comm: string }[] };
+    const forest = JSON.parse(result.stdout) as { pid: number; children: { comm: string }[] }[];
+    expect(forest).toHaveLength(1);
+    const node = forest[0] as (typeof forest)[number];
     expect(node.pid).toBe(parent.pid);
     expect(node.children.map((c) => c.comm)).toContain("sleep");
     await parent.kill();

@@ -2,16 +2,24 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { AccessDenied, ProcessGone, Unavailable } from "../../src/errors.js";
+import { listProcesses as listFields } from "../../src/model/reader.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { getProcessDetails } from "../../src/processes/details.js";
-import { listProcesses } from "../../src/processes/list.js";
-import { readProcess } from "../../src/processes/process.js";
+import { PROCESS_SHAPE_FIELDS, getProcess as readProcess } from "../../src/processes/process.js";
 import { runBin } from "../helpers/cli.js";
 import { type FaultRule, faultyProcFs } from "../helpers/faulty-procfs.js";
 import { FIXTURE_PROC, fixtureInfo } from "../helpers/fixtures.js";
 import { repeatDuringChurn, startProcess } from "../helpers/live.js";
 
 const { parenComm, zombieParent } = fixtureInfo.special;
+
+/** The Process shape of every listed process, and the reasons of those skipped. */
+function listProcesses(context: Parameters<typeof listFields>[0], options: { onSkip?: (pid: number, error: Error) => void } = {}) {
+  const listing = listFields(context, { fields: PROCESS_SHAPE_FIELDS });
+  if (options.onSkip)
+    for (const [reason, n] of Object.entries(listing.skipped.reasons)) for (let i = 0; i < n; i++) options.onSkip(0, new Error(reason));
+  return listing.processes;
+}
 
 function contextWith(rule: FaultRule) {
   const base = createProcessContext(openProcFs(FIXTURE_PROC));

@@ -38,7 +38,6 @@ async function top(run: CommandRun, options: TopOptions): Promise<void> {
   const { sampleOnce } = await import("../../live/sampler.js");
   const { matchesFilter, sortSampled } = await import("../../live/sort.js");
   const snapshot = await sampleOnce(run.context, intervalMs, {
-    fields: { user: true, cmdline: true, exe: run.json },
     io: true,
     signal: run.io.signal,
   });
@@ -71,8 +70,9 @@ async function watch(run: CommandRun, options: WatchOptions): Promise<void> {
     }
     const time = new Date(event.time);
     const clock = `${String(time.getHours()).padStart(2, "0")}:${String(time.getMinutes()).padStart(2, "0")}:${String(time.getSeconds()).padStart(2, "0")}.${String(time.getMilliseconds()).padStart(3, "0")}`;
-    const command = commandText(event);
-    const line = `${clock.padEnd(12)} ${event.event.padEnd(5)} ${String(event.pid).padStart(7)} ${String(event.ppid).padStart(7)} ${escapeControl(event.user ?? "-").padEnd(10)} ${escapeControl(command)}`;
+    const p = event.process;
+    const command = commandText(p);
+    const line = `${clock.padEnd(12)} ${event.event.padEnd(5)} ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${escapeControl(p.user ?? "-").padEnd(10)} ${escapeControl(command)}`;
     const width = run.width;
     run.print(`${width !== undefined && line.length > width ? line.slice(0, width) : line}\n`);
   }

@@ -1,10 +1,9 @@
 /** ps, tree, show: the process commands. */
 import type { Command } from "commander";
+import { PROCESS_SORT_KEYS } from "../../processes/sort.js";
 import { parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
-
-const SORT_KEYS = ["pid", "ppid", "user", "state", "cpu", "rss", "vsz", "threads", "start", "time", "comm", "command"] as const;
 
 interface PsOptions {
   readonly sort?: string;
@@ -15,65 +14,62 @@ interface PsOptions {
 
 async function ps(run: CommandRun, filter: string | undefined, options: PsOptions): Promise<void> {
   const sort = options.sort ?? "pid";
+  const { matchesFilter, sortProcesses } = await import("../../processes/sort.js");
   const key = sort.replace(/^[-+]/, "");
-  if (!(SORT_KEYS as readonly string[]).includes(key)) throw new UsageError(`--sort must be one of ${SORT_KEYS.join(", ")}, got "${sort}"`);
+  if (!PROCESS_SORT_KEYS.includes(key)) throw new UsageError(`--sort must be one of ${PROCESS_SORT_KEYS.join(", ")}, got "${sort}"`);
   const pids = options.pid === undefined ? undefined : parsePidList(options.pid);
-  const { listProcesses } = await import("../../processes/list.js");
-  const { commandText } = await import("../../processes/format.js");
+  const { listProcesses, describeSkipped } = await import("../../model/reader.js");
+  const { PROCESS_SHAPE_FIELDS } = await import("../../processes/process.js");
   const context = run.context;
-  let rows = listProcesses(context, {
-    fields: { user: true, cmdline: true, exe: run.json },
-    onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`),
-    ...(pids ? { pids } : {}),
-  });
+  // The table never shows the executable, and its readlink is a tenth of the listing's time.
+  const fields = run.json ? PROCESS_SHAPE_FIELDS : PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe");
+  const listing = listProcesses(context, { fields, ...(pids ? { pids } : {}) });
+  let rows = listing.processes as import("../render/ps.js").PsRow[];
   if (options.user !== undefined) {
     const wanted = options.user;
     rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
   }
-  if (filter !== undefined) {
-    const needle = filter.toLowerCase();
-    rows = rows.filter(
-      (p) => commandText(p).toLowerCase().includes(needle) || p.comm.toLowerCase().includes(needle) || String(p.pid) === filter,
-    );
-  }
+  if (filter !== undefined) rows = rows.filter((p) => matchesFilter(p, filter));
   if (options.kernel === false) rows = rows.filter((p) => !p.kernelThread);
-  const { sortProcesses } = await import("../../processes/sort.js");
-  rows = sortProcesses(rows, sort);
-  if (run.json) {
-    run.printJson(rows);
-    return;
+  rows = sortProcesses(rows as import("../../model/process.js").Process[], sort);
+  const skipped = describeSkipped(listing.skipped);
+  if (run.json) run.printJsonArray(rows);
+  else {
+    const { renderPsTable } = await import("../render/ps.js");
+    const { bootTime, uptimeSeconds } = context.system;
+    // "Now" of the tree being read, so a captured tree prints the dates it had.
+    const now = bootTime !== null && uptimeSeconds !== null ? new Date((bootTime + uptimeSeconds) * 1000) : new Date();
+    run.print(renderPsTable(rows, now, run.width));
   }
-  const { renderPsTable } = await import("../render/ps.js");
-  const { bootTime, uptimeSeconds } = context.system;
-  // "Now" of the tree being read, so a captured tree prints the dates it had.
-  const now = bootTime !== null && uptimeSeconds !== null ? new Date((bootTime + uptimeSeconds) * 1000) : new Date();
-  run.print(renderPsTable(rows, now, run.width));
+  if (skipped !== null) run.warn(skipped);
 }
 
 async function tree(run: CommandRun, pidText: string | undefined): Promise<void> {
   const rootPid = pidText === undefined ? undefined : parsePid(pidText);
-  const { listProcesses } = await import("../../processes/list.js");
+  const { listProcesses, describeSkipped } = await import("../../model/reader.js");
+  const { PROCESS_SHAPE_FIELDS } = await import("../../processes/process.js");
   const { buildTree } = await import("../../processes/tree.js");
   const { ProcessGone } = await import("../../errors.js");
-  const processes = listProcesses(run.context, {
-    fields: { user: true, cmdline: true, exe: run.json },
-    onSkip: (pid, error) => run.warn(`skipped process ${pid}: ${error.message}`),
-  });
-  const forest = buildTree(processes, rootPid);
+  const listing = listProcesses(run.context, { fields: run.json ? PROCESS_SHAPE_FIELDS : PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") });
+  const forest = buildTree(listing.processes, rootPid);
   if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
   if (run.json) {
-    const toJson = (node: (typeof forest)[number]): unknown => ({ ...node.process, children: node.children.map(toJson) });
-    run.printJson(rootPid === undefined ? forest.map(toJson) : toJson(forest[0] as (typeof forest)[number]));
-    return;
+    type Node = (typeof forest)[number];
+    const toJson = (node: Node): unknown => ({ ...node.process, children: node.children.map(toJson) });
+    // Always the forest (an array), whether or not a PID picks one subtree.
+    run.printJson(forest.map(toJson));
+  } else {
+    const { renderTree } = await import("../render/tree.js");
+    run.print(
+      renderTree(forest, {
+        unicode:
+          !/^(C|POSIX)?$/.test(run.io.env.LC_ALL ?? run.io.env.LC_CTYPE ?? run.io.env.LANG ?? "") || /UTF-?8/i.test(run.io.env.LANG ?? ""),
+        width: run.width,
+      }),
+    );
   }
-  const { renderTree } = await import("../render/tree.js");
-  run.print(
-    renderTree(forest, {
-      unicode:
-        !/^(C|POSIX)?$/.test(run.io.env.LC_ALL ?? run.io.env.LC_CTYPE ?? run.io.env.LANG ?? "") || /UTF-?8/i.test(run.io.env.LANG ?? ""),
-      width: run.width,
-    }),
-  );
+  const skipped = describeSkipped(listing.skipped);
+  if (skipped !== null) run.warn(skipped);
 }
 
 export function registerProcessCommands(program: Command, runAction: RunAction): void {
@@ -82,7 +78,7 @@ export function registerProcessCommands(program: Command, runAction: RunAction):
       .command("ps")
       .description("list all processes: pid, ppid, user, state, %cpu, rss, vsz, threads, start, time, command")
       .argument("[filter]", "only processes whose command line contains this text")
-      .option("--sort <field>", `sort by ${SORT_KEYS.join("|")}; prefix - for descending`, "pid")
+      .option("--sort <field>", `sort by ${PROCESS_SORT_KEYS.join("|")}; prefix - for descending`, "pid")
       .option("--user <name>", "only processes of this user (name or uid)")
       .option("--pid <list>", "only these PIDs (comma-separated)")
       .option("--no-kernel", "hide kernel threads"),

@@ -34,22 +34,24 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
       ["started", d.startTime, "startTime"],
       [
         "cpu time",
-        `${cpuTimeText(d.cpuTime)} (${d.cpuTime.toFixed(2)} s${d.cpuPercent === null ? "" : `, ${d.cpuPercent}% of its lifetime`})`,
+        `${cpuTimeText(d.cpuSeconds)} (${d.cpuSeconds.toFixed(2)} s${d.cpuPercent === null ? "" : `, ${d.cpuPercent}% of its lifetime`})`,
       ],
       ["threads", d.threads],
       ["nice / priority", `${d.nice} / ${d.priority}`],
       ["wchan", d.wchan ?? (d.errors.wchan ? null : "running or not waiting"), "wchan"],
     ]);
     section("Memory", [
-      ["rss", humanBytes(d.rss)],
-      ["vsz", humanBytes(d.vsz)],
-      ["peak rss", d.status ? humanBytes(d.status.vmHwm) : null, "status"],
+      ["rss", humanBytes(d.rssBytes), "rssBytes"],
+      ["vsz", humanBytes(d.vszBytes)],
+      ["peak rss", d.status ? humanBytes(d.status.vmHwmBytes) : null, "status"],
       [
         "anon / file / shmem",
-        d.status ? `${humanBytes(d.status.rssAnon)} / ${humanBytes(d.status.rssFile)} / ${humanBytes(d.status.rssShmem)}` : null,
+        d.status
+          ? `${humanBytes(d.status.rssAnonBytes)} / ${humanBytes(d.status.rssFileBytes)} / ${humanBytes(d.status.rssShmemBytes)}`
+          : null,
         "status",
       ],
-      ["swap", d.status ? humanBytes(d.status.vmSwap) : null, "status"],
+      ["swap", d.status ? humanBytes(d.status.vmSwapBytes) : null, "status"],
       ["oom score / adj", d.oomScore === null ? null : `${d.oomScore} / ${d.oomScoreAdj}`, "oomScore"],
     ]);
     section("Security", [

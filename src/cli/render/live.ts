@@ -42,7 +42,8 @@ export function summaryLines(snapshot: Snapshot): string[] {
 }
 
 export function memPercent(p: SampledProcess, snapshot: Snapshot): number | null {
-  return snapshot.memory && snapshot.memory.totalBytes > 0 ? Math.round((p.rss / snapshot.memory.totalBytes) * 1000) / 10 : null;
+  if (p.rssBytes === null || snapshot.memory === null || snapshot.memory.totalBytes <= 0) return null;
+  return Math.round((p.rssBytes / snapshot.memory.totalBytes) * 1000) / 10;
 }
 
 export function renderTopOnce(snapshot: Snapshot, processes: readonly SampledProcess[], width: number | undefined): string {
@@ -52,12 +53,12 @@ export function renderTopOnce(snapshot: Snapshot, processes: readonly SampledPro
       { header: "USER", value: (p) => p.user },
       { header: "PR", value: (p) => p.priority, align: "right" },
       { header: "NI", value: (p) => p.nice, align: "right" },
-      { header: "VIRT", value: (p) => humanBytes(p.vsz), align: "right" },
-      { header: "RES", value: (p) => humanBytes(p.rss), align: "right" },
+      { header: "VIRT", value: (p) => humanBytes(p.vszBytes), align: "right" },
+      { header: "RES", value: (p) => humanBytes(p.rssBytes), align: "right" },
       { header: "S", value: (p) => p.state },
-      { header: "%CPU", value: (p) => percentText(p.cpuPercent), align: "right" },
+      { header: "%CPU", value: (p) => percentText(p.recentCpuPercent), align: "right" },
       { header: "%MEM", value: (p) => percentText(memPercent(p, snapshot)), align: "right" },
-      { header: "TIME", value: (p) => cpuTimeText(p.cpuTime), align: "right" },
+      { header: "TIME", value: (p) => cpuTimeText(p.cpuSeconds), align: "right" },
       { header: "COMMAND", value: (p) => commandText(p) },
     ],
     processes,

@@ -1,19 +1,23 @@
+import type { Process } from "../../model/process.js";
 import { commandText, cpuTimeText, startText } from "../../processes/format.js";
-import type { Process } from "../../processes/process.js";
+
+/** What the ps table shows: the Process shape without exe (the table never shows it, and its readlink costs). */
+export type PsRow = Omit<Process, "exe">;
+
 import { type Column, renderTable } from "./table.js";
 
-export function renderPsTable(rows: readonly Process[], now: Date, width: number | undefined): string {
-  const columns: Column<Process>[] = [
+export function renderPsTable(rows: readonly PsRow[], now: Date, width: number | undefined): string {
+  const columns: Column<PsRow>[] = [
     { header: "PID", value: (p) => p.pid, align: "right" },
     { header: "PPID", value: (p) => p.ppid, align: "right" },
     { header: "USER", value: (p) => p.user },
     { header: "S", value: (p) => p.state },
     { header: "%CPU", value: (p) => p.cpuPercent?.toFixed(1), align: "right" },
-    { header: "RSS", value: (p) => Math.round(p.rss / 1024), align: "right" },
-    { header: "VSZ", value: (p) => Math.round(p.vsz / 1024), align: "right" },
+    { header: "RSS", value: (p) => (p.rssBytes === null ? null : Math.round(p.rssBytes / 1024)), align: "right" },
+    { header: "VSZ", value: (p) => Math.round(p.vszBytes / 1024), align: "right" },
     { header: "THR", value: (p) => p.threads, align: "right" },
     { header: "START", value: (p) => (p.startTime === null ? null : startText(p.startTime, now)) },
-    { header: "TIME", value: (p) => cpuTimeText(p.cpuTime), align: "right" },
+    { header: "TIME", value: (p) => cpuTimeText(p.cpuSeconds), align: "right" },
     { header: "COMMAND", value: (p) => commandText(p) },
   ];
   return renderTable(columns, rows, { width });

@@ -1,6 +1,9 @@
 import { escapeControl } from "../../bytes.js";
+import type { Process } from "../../model/process.js";
 import { commandText } from "../../processes/format.js";
-import type { ProcessNode } from "../../processes/tree.js";
+import type { TreeNode } from "../../processes/tree.js";
+
+type ProcessNode = TreeNode<Pick<Process, "pid" | "user" | "comm" | "cmdline">>;
 
 export interface TreeOptions {
   readonly unicode: boolean;

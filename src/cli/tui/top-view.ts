@@ -5,11 +5,13 @@
 import { escapeControl } from "../../bytes.js";
 import type { CpuUsage } from "../../live/rates.js";
 import type { SampledProcess, Snapshot } from "../../live/sampler.js";
-import { isDescending, type TreeRow } from "../../live/sort.js";
+import { type TreeRow as GenericTreeRow, isDescending } from "../../live/sort.js";
 import { commandText, cpuTimeText } from "../../processes/format.js";
 import { memPercent, percentText, uptimeText } from "../render/live.js";
 import { humanBytes } from "../render/table.js";
 import { type Capabilities, displayWidth, fitLine, fitText, type Span, type Style, toAnsi } from "./screen.js";
+
+type TreeRow = GenericTreeRow<SampledProcess>;
 
 export const MIN_COLUMNS = 50;
 
@@ -205,12 +207,12 @@ function processLine(p: SampledProcess, row: TreeRow, snapshot: Snapshot | null,
     user: escapeControl(p.user ?? (p.uid === null ? "?" : String(p.uid))),
     priority: String(p.priority),
     nice: String(p.nice),
-    vsz: humanBytes(p.vsz),
-    rss: humanBytes(p.rss),
+    vsz: humanBytes(p.vszBytes),
+    rss: humanBytes(p.rssBytes),
     state: p.state,
-    cpu: percentText(p.cpuPercent),
+    cpu: percentText(p.recentCpuPercent),
     mem: snapshot ? percentText(memPercent(p, snapshot)) : "-",
-    time: cpuTimeText(p.cpuTime),
+    time: cpuTimeText(p.cpuSeconds),
     command: (tree ? treePrefix(row, caps) : "") + escapeControl(commandText(p)),
   };
   return TABLE_COLUMNS.map((c) => (c.width === 0 ? (values[c.key] as string) : cell(values[c.key] as string, c.width, c.right))).join(" ");

@@ -11,12 +11,14 @@ import { escapeControl } from "../../bytes.js";
 import { ProcError, ProcessGone } from "../../errors.js";
 import type { DetailsTab } from "../../live/details.js";
 import { createSampler, type SampledProcess, type Snapshot } from "../../live/sampler.js";
-import { isDescending, matchesFilter, sortSampled, type TreeRow, treeRows } from "../../live/sort.js";
+import { type TreeRow as GenericTreeRow, isDescending, matchesFilter, sortSampled, treeRows } from "../../live/sort.js";
 import type { ProcessContext } from "../../processes/process.js";
 import { parsePidStat } from "../../procfs/pid/stat.js";
 import { UsageError } from "../exit.js";
 import { capabilitiesFrom, FrameWriter } from "./screen.js";
 import { buildFrame, type DetailsPane, type Mode, SORT_ORDER, type ViewModel, visibleRows } from "./top-view.js";
+
+type TreeRow = GenericTreeRow<SampledProcess>;
 
 export interface TopTuiOptions {
   readonly intervalMs: number;
@@ -59,7 +61,7 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
   const output = options.output ?? (process.stdout as tty.WriteStream);
   if (!input.isTTY) throw new UsageError("top needs a terminal for its keys, and stdin is not one: use `procscope top --once`");
   const caps = capabilitiesFrom(options.env);
-  const sampler = createSampler(context, { fields: { user: true, cmdline: true } });
+  const sampler = createSampler(context);
 
   let snapshot: Snapshot | null = null;
   let rows: TreeRow[] = [];

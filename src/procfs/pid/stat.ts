@@ -56,6 +56,14 @@ export interface PidStat {
 /** Fields through (41) policy exist on every kernel we support; later ones are optional. */
 const REQUIRED_AFTER_COMM = 41 - 2;
 
+/** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */
+export const PF_KTHREAD = 0x00200000;
+
+/** True for a kernel thread: isKernelThreadFlags(parsePidStat(text).flags) */
+export function isKernelThreadFlags(flags: number): boolean {
+  return (flags & PF_KTHREAD) !== 0;
+}
+
 /**
  * Parses one stat line.
  * parsePidStat("1 (init) S 0 1 1 0 -1 ...").comm === "init"

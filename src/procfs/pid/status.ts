@@ -202,7 +202,11 @@ export interface PidStatusBrief {
   readonly vmRssBytes: number | null;
 }
 
-function lineValue(text: string, key: string): string | null {
+/**
+ * The value of one "Key:" line of status, trimmed, without parsing the rest; null if absent.
+ * pidStatusLine("Name:\tsh\nVmRSS:\t 8 kB\n", "VmRSS:") === "8 kB"
+ */
+export function pidStatusLine(text: string, key: string): string | null {
   const at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
   if (at < 0) return null;
   const start = (at === 0 ? 0 : at + 1) + key.length;
@@ -216,14 +220,14 @@ function lineValue(text: string, key: string): string | null {
  * parsePidStatusBrief("Uid:\t1\t2\t3\t4\nVmRSS:\t 8 kB\n").vmRssBytes === 8192
  */
 export function parsePidStatusBrief(text: string): PidStatusBrief {
-  const uidText = lineValue(text, "Uid:");
+  const uidText = pidStatusLine(text, "Uid:");
   let uids: IdSet | null = null;
   if (uidText !== null) {
     const parts = uidText.split("\t").map(Number);
     if (parts.length < 4 || parts.some((n) => !Number.isInteger(n))) throw new ParseError('"Uid" needs four ids', uidText);
     uids = { real: parts[0] as number, effective: parts[1] as number, saved: parts[2] as number, filesystem: parts[3] as number };
   }
-  const rssText = lineValue(text, "VmRSS:");
+  const rssText = pidStatusLine(text, "VmRSS:");
   let vmRssBytes: number | null = null;
   if (rssText !== null) {
     if (!rssText.endsWith(" kB")) throw new ParseError('"VmRSS" is not "N kB"', rssText);
