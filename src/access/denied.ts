@@ -4,6 +4,7 @@
  * which of the usual causes applies.
  */
 import fs from "node:fs";
+import { errnoCode } from "../errors.js";
 import { capabilityNames } from "../procfs/capabilities.js";
 import type { ProcessDir, ProcFs } from "./proc-fs.js";
 
@@ -71,6 +72,9 @@ function statusUid(dir: ProcessDir): number | null {
 export function explainDenied(procFs: ProcFs, pid: number | undefined, dir: ProcessDir | undefined, code: string | undefined): string {
   const facts = callerFacts(procFs);
   const file = code === "EPERM" ? "operation not permitted" : "permission denied";
+  if (pid !== undefined && dir === undefined && facts.euid !== 0 && hidepidActive(facts)) {
+    return `/proc is mounted with hidepid=${facts.hidepid}: only the owner and root can read it`;
+  }
   if (pid === undefined || dir === undefined) {
     return facts.euid === 0 ? `${file} even for root` : `${file}; not root`;
   }
@@ -102,6 +106,35 @@ export function explainDenied(procFs: ProcFs, pid: number | undefined, dir: Proc
     return `ptrace restrictions: kernel.yama.ptrace_scope=${facts.ptraceScope} (only a parent tracer or root may read it)`;
   }
   return `not root (uid ${facts.euid})`;
+}
+
+function hidepidActive(facts: CallerFacts): boolean {
+  return facts.hidepid !== null && facts.hidepid !== "0" && facts.hidepid !== "off";
+}
+
+/**
+ * For a PID whose /proc directory is absent: why, when the process exists but hidepid hides it
+ * from us; null when it really does not exist. Probes with signal 0, which sends nothing.
+ */
+export function hiddenProcessReason(procFs: ProcFs, pid: number): string | null {
+  if (!procFs.isLive) return null;
+  const facts = callerFacts(procFs);
+  if (facts.euid === 0 || !hidepidActive(facts)) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if (errnoCode(error) !== "EPERM") return null;
+  }
+  return `/proc is mounted with hidepid=${facts.hidepid}: process ${pid} exists but belongs to another user, so /proc hides it`;
+}
+
+/** For a listing: a sentence saying other users' processes are left out of /proc, or null. */
+export function hiddenListingNotice(procFs: ProcFs): string | null {
+  if (!procFs.isLive) return null;
+  const facts = callerFacts(procFs);
+  if (facts.euid === 0 || !hidepidActive(facts)) return null;
+  if (facts.hidepid === "1" || facts.hidepid === "noaccess") return null;
+  return `/proc is mounted with hidepid=${facts.hidepid}: other users' processes are not listed`;
 }
 
 /** Forgets cached caller facts (tests that change credentials). */

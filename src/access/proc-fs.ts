@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
-import { explainDenied } from "./denied.js";
+import { explainDenied, hiddenProcessReason } from "./denied.js";
 import { nativeHelper } from "./native.js";
 
 const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
@@ -287,7 +287,11 @@ class ProcFsImpl implements ProcFs {
       fd = fs.openSync(this.resolve(relPath), O_DIRECTORY_READ);
     } catch (error) {
       const code = errnoCode(error);
-      if (code === "ENOENT" || code === "ESRCH" || code === "ENOTDIR") throw new ProcessGone(pid, { path: relPath, cause: error });
+      if (code === "ENOENT" || code === "ESRCH" || code === "ENOTDIR") {
+        const hidden = tid === undefined && code === "ENOENT" ? hiddenProcessReason(this, pid) : null;
+        if (hidden !== null) throw new AccessDenied(this.resolve(relPath), hidden, error);
+        throw new ProcessGone(pid, { path: relPath, cause: error });
+      }
       throw mapError(this, relPath, error, undefined);
     }
     return new ProcessDirImpl(this, pid, relPath, fd);

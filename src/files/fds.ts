@@ -5,7 +5,7 @@
  */
 import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
@@ -472,7 +472,8 @@ function readProcessFiles(
   try {
     dir = context.procFs.openProcess(pid);
   } catch (error) {
-    if (error instanceof ProcessGone) return null;
+    // Gone, or hidden from us (hidepid): a listing goes on with the others.
+    if (error instanceof ProcessGone || error instanceof AccessDenied) return null;
     throw error;
   }
   try {

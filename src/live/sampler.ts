@@ -9,6 +9,7 @@
  * command line and executable are read the first time a process is seen, and again when its comm
  * changes (an exec); like htop, a setuid() without an exec is not noticed until then.
  */
+import { hiddenListingNotice } from "../access/denied.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError, ProcessGone } from "../errors.js";
 import type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
@@ -219,7 +220,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         memory,
         tasks,
         processes,
-        skipped: { count: skippedCount, reasons: skippedReasons },
+        skipped: { count: skippedCount, reasons: skippedReasons, hidden: hiddenListingNotice(procFs) },
         errors,
       };
     },

@@ -12,7 +12,7 @@
  * (forked, not yet exec'd), or is empty (caught inside execve), is held back one tick so the
  * command it runs is shown.
  */
-import { ProcError, ProcessGone } from "../errors.js";
+import { AccessDenied, ProcError, ProcessGone } from "../errors.js";
 import type { Process, ProcessEvent } from "../model/process.js";
 import type { ProcessContext } from "../model/reader.js";
 import { processFromDir } from "../processes/process.js";
@@ -61,7 +61,8 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
     try {
       dir = procFs.openProcess(pid);
     } catch (error) {
-      if (error instanceof ProcessGone) return null;
+      // Gone, or hidden from us (hidepid): not a process this watch can report.
+      if (error instanceof ProcessGone || error instanceof AccessDenied) return null;
       throw error;
     }
     try {

@@ -221,7 +221,11 @@ export const SnapshotSchema = Type.Object(
     memory: Nullable(MemoryUsageSchema),
     tasks: TaskCountsSchema,
     processes: Type.Array(SampledProcessSchema),
-    skipped: Type.Object({ count: Type.Integer(), reasons: Type.Record(Type.String(), Type.Integer()) }),
+    skipped: Type.Object({
+      count: Type.Integer({ description: "Processes listed by /proc that could not be read" }),
+      reasons: Type.Record(Type.String(), Type.Integer()),
+      hidden: Nullable(Type.String({ description: "Set when /proc hides other users' processes (hidepid=2)" })),
+    }),
     errors: FieldErrorsSchema,
   },
   { $id: "Snapshot", additionalProperties: false },

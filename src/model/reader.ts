@@ -5,6 +5,8 @@
  * `lsof`, the HTTP API and the exporter all read processes here, so a field means the same thing
  * everywhere, with the same reasons when it cannot be read.
  */
+
+import { hiddenListingNotice } from "../access/denied.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
 import { decodeBytes } from "../bytes.js";
@@ -357,6 +359,8 @@ export function readProcess<F extends ProcessField>(context: ProcessContext, pid
 export interface SkippedProcesses {
   readonly count: number;
   readonly reasons: Readonly<Record<string, number>>;
+  /** Set when /proc itself hides processes from us (hidepid=2), so they are not even counted. */
+  readonly hidden: string | null;
 }
 
 export interface ProcessListing<T> {
@@ -406,7 +410,7 @@ export function listProcesses<F extends ProcessField>(
       dir.close();
     }
   }
-  return { processes, skipped: { count, reasons } };
+  return { processes, skipped: { count, reasons, hidden: hiddenListingNotice(context.procFs) } };
 }
 
 function countReason(reasons: Record<string, number>, error: unknown): void {
@@ -418,7 +422,11 @@ function countReason(reasons: Record<string, number>, error: unknown): void {
 
 /** One line for a listing's end: "3 processes could not be read (permission denied: hidepid=1 …: 3)". */
 export function describeSkipped(skipped: SkippedProcesses): string | null {
-  if (skipped.count === 0) return null;
-  const parts = Object.entries(skipped.reasons).map(([reason, n]) => `${reason}: ${n}`);
-  return `${skipped.count} ${skipped.count === 1 ? "process" : "processes"} could not be read (${parts.join("; ")})`;
+  const sentences: string[] = [];
+  if (skipped.count > 0) {
+    const parts = Object.entries(skipped.reasons).map(([reason, n]) => `${reason}: ${n}`);
+    sentences.push(`${skipped.count} ${skipped.count === 1 ? "process" : "processes"} could not be read (${parts.join("; ")})`);
+  }
+  if (skipped.hidden !== null) sentences.push(skipped.hidden);
+  return sentences.length === 0 ? null : sentences.join("; ");
 }

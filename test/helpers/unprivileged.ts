@@ -27,20 +27,36 @@ function worldReadableCopy(): string {
 
 export const NOBODY = 65534;
 
-export function runAsNobody(argv: readonly string[]): Promise<CliResult> {
+/**
+ * Runs the CLI as nobody. With `hidepid`, inside a private mount namespace whose /proc is a new
+ * proc mount with that option, so the host's /proc is never touched.
+ */
+export function runAsNobody(argv: readonly string[], options: { hidepid?: 1 | 2 } = {}): Promise<CliResult> {
   if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
   const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
   const { NODE_EXTRA_CA_CERTS: _ignored, ...env } = process.env;
+  const asNobody = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv];
+  const [command, args] =
+    options.hidepid === undefined
+      ? [asNobody[0] as string, asNobody.slice(1)]
+      : [
+          "unshare",
+          [
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            `mount -t proc -o hidepid=${options.hidepid} proc /proc && exec "$@"`,
+            "sh",
+            ...asNobody,
+          ],
+        ];
   return new Promise((resolve) => {
-    execFile(
-      "setpriv",
-      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv],
-      { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, cwd: "/" },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
-          throw new Error("setpriv is not installed: apt-get install -y util-linux");
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
+    execFile(command, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, cwd: "/" }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
+        throw new Error("setpriv is not installed: apt-get install -y util-linux");
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
   });
 }

@@ -41,7 +41,7 @@ describe.each(ROOTS)("every reader on $name", ({ root, live }) => {
   it("listProcesses() reads every field of every process: a value, or null with a reason, never a parse failure", () => {
     const context = createProcessContext(openProcFs(root));
     const listing = listProcesses(context, { fields: PROCESS_FIELDS });
-    expect(listing.skipped).toEqual({ count: 0, reasons: {} });
+    expect(listing.skipped).toEqual({ count: 0, reasons: {}, hidden: null });
     expect(listing.processes.length).toBeGreaterThan(10);
     for (const row of listing.processes) {
       for (const field of PROCESS_FIELDS) {

@@ -47,12 +47,14 @@ async function top(run: CommandRun, options: TopOptions): Promise<void> {
     rows = rows.filter((p) => matchesFilter(p, filter));
   }
   if (limit !== undefined) rows = rows.slice(0, limit);
-  if (run.json) {
-    run.printJson({ ...snapshot, processes: rows });
-    return;
+  if (run.json) run.printJson({ ...snapshot, processes: rows });
+  else {
+    const { renderTopOnce } = await import("../render/live.js");
+    run.print(renderTopOnce(snapshot, rows, run.width));
   }
-  const { renderTopOnce } = await import("../render/live.js");
-  run.print(renderTopOnce(snapshot, rows, run.width));
+  const { describeSkipped } = await import("../../model/reader.js");
+  const skipped = describeSkipped(snapshot.skipped);
+  if (skipped !== null) run.warn(skipped);
 }
 
 async function watch(run: CommandRun, options: WatchOptions): Promise<void> {

@@ -1,0 +1,35 @@
+/**
+ * hidepid, as an unprivileged user: listings skip what /proc will not show and say so in one line;
+ * commands about one hidden process say hidepid (exit 4), never that it exited (exit 3). Each run
+ * mounts its own /proc in a private mount namespace, so the host's /proc is never changed.
+ */
+import { describe, expect, it } from "vitest";
+import { runAsNobody } from "../helpers/unprivileged.js";
+
+describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) => {
+  it("show 1 says hidepid and exits 4, not 'exited'", async () => {
+    const result = await runAsNobody(["show", "1"], { hidepid });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/hidepid/);
+    expect(result.stderr).not.toMatch(/exited/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it.each([["ps"], ["tree"], ["top", "--once", "--interval", "50"]])(
+    "%s lists the user's own processes and ends with one line on what it could not see",
+    async (...argv) => {
+      const result = await runAsNobody([...argv, "--json"], { hidepid });
+      expect(result.code).toBe(0);
+      const lines = result.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/hidepid/);
+      expect(result.stdout).toMatch(/procscope/);
+    },
+  );
+
+  it.each([["lsof"], ["net"], ["peers"], ["progress"]])("%s does not stop at the first hidden process", async (command) => {
+    const result = await runAsNobody([command], { hidepid });
+    expect(result.stderr).not.toMatch(/cannot read "\/proc\/1"/);
+    expect(result.code).toBe(0);
+  });
+});
