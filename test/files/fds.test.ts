@@ -8,6 +8,7 @@ import { ProcessGone } from "../../src/errors.js";
 import { classifyTarget, deletedTotals, devString, LISTING_FDINFO, listFds, listOpenFiles } from "../../src/files/fds.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
 import { holderBinary, readyNumbers, tempDir } from "./_helpers.js";
@@ -237,7 +238,7 @@ describe("procscope recover on a closed fd", () => {
 });
 
 describe("a captured tree (--root)", () => {
-  const root = "test/fixtures/proc-vm-6.18.44/proc";
+  const root = FIXTURE_PROC;
 
   it("lsof --root reads the captured fd links and fdinfo without stat'ing this machine's files", async () => {
     const result = await runCli(["lsof", "--root", root, "--pid", "1017", "--json"]);

@@ -1,7 +1,7 @@
 /** Runs the CLI in-process (fast, no child) or as the real installed binary. */
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { main } from "../../src/cli/main.js";
+import { repoPath } from "./repo.js";
 
 export interface CliResult {
   readonly code: number;
@@ -30,7 +30,7 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-export const BIN = path.resolve("dist/bin/procscope.cjs");
+export const BIN = repoPath("dist/bin/procscope.cjs");
 
 /** Runs dist/bin/procscope.cjs (built by `npm test` before vitest starts). */
 export function runBin(

@@ -1,10 +1,11 @@
 /** Paths of the captured fixture trees, and the peer project's tree unpacked on demand. */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { repoPath, sharedPeerData } from "./repo.js";
 
-export const FIXTURE = path.resolve("test/fixtures/proc-vm-6.18.44");
+export const FIXTURE = repoPath("test/fixtures/proc-vm-6.18.44");
 export const FIXTURE_PROC = path.join(FIXTURE, "proc");
 
 export interface FixtureInfo {
@@ -17,17 +18,25 @@ export const fixtureInfo = JSON.parse(fs.readFileSync(path.join(FIXTURE, "system
 
 let peerRoot: string | undefined;
 
-/** Unpacks ../shared/peer-data/prometheus-procfs into a temp dir once; returns its proc dir. */
+/**
+ * Unpacks ../shared/peer-data/prometheus-procfs (the Go library's test fixtures, Apache-2.0) into
+ * a temp dir once per test process, removed when it exits; returns its proc dir.
+ */
 export function peerProc(): string {
   if (peerRoot) return peerRoot;
-  const script = path.resolve("../shared/peer-data/prometheus-procfs/extract.py");
-  if (!fs.existsSync(script)) throw new Error(`peer data not found at ${script}: the shared/ folder must sit beside the project`);
+  const script = sharedPeerData("prometheus-procfs", "extract.py");
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-peer-"));
-  try {
-    execFileSync("python3", [script, dest], { stdio: "pipe" });
-  } catch (error) {
-    throw new Error(`could not unpack the peer fixtures (is python3 installed? apt-get install -y python3): ${error}`);
+  process.once("exit", () => fs.rmSync(dest, { recursive: true, force: true }));
+  const run = spawnSync("python3", [script, dest], { encoding: "utf8" });
+  if (run.error) {
+    const code = (run.error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === "ENOENT" ? "python3 is missing: it is needed to unpack the peer /proc fixtures" : `cannot run python3: ${run.error.message}`,
+    );
   }
-  peerRoot = path.join(dest, "fixtures", "proc");
+  if (run.status !== 0) throw new Error(`extract.py failed with status ${run.status}: ${run.stderr}`);
+  const proc = path.join(dest, "fixtures", "proc");
+  if (!fs.existsSync(proc)) throw new Error(`extract.py produced no ${proc}`);
+  peerRoot = proc;
   return peerRoot;
 }

@@ -6,8 +6,9 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { repoPath } from "./repo.js";
 
-const CACHE = path.resolve(".tmp/cbin");
+const CACHE = repoPath(".tmp/cbin");
 
 export function compileC(name: string, source: string, flags: readonly string[] = []): string {
   const hash = createHash("sha256").update(source).update(flags.join(" ")).digest("hex").slice(0, 12);

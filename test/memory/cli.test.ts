@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runBin, runCli } from "../helpers/cli.js";
 import { unusedPid } from "../helpers/live.js";
+import { repoPath } from "../helpers/repo.js";
 import { MIB, startTarget, type Target } from "./_target.js";
 
 let target: Target;
@@ -342,9 +343,9 @@ describe("permission denied", () => {
   it("exits 4 naming the reason when uid 65534 reads a root process", async () => {
     // The repo may not be readable by uid 65534: run a world-readable copy of the build.
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-bin-"));
-    fs.cpSync(path.resolve("dist"), path.join(copy, "dist"), { recursive: true });
-    fs.cpSync(path.resolve("node_modules/commander"), path.join(copy, "node_modules/commander"), { recursive: true });
-    fs.copyFileSync(path.resolve("package.json"), path.join(copy, "package.json"));
+    fs.cpSync(repoPath("dist"), path.join(copy, "dist"), { recursive: true });
+    fs.cpSync(repoPath("node_modules/commander"), path.join(copy, "node_modules/commander"), { recursive: true });
+    fs.copyFileSync(repoPath("package.json"), path.join(copy, "package.json"));
     execFileSync("chmod", ["-R", "a+rX", copy]);
     fs.chmodSync(copy, 0o755);
     try {

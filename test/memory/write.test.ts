@@ -9,6 +9,7 @@ import { replace, undo, writeMemory } from "../../src/memory/write.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { repoPath } from "../helpers/repo.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
 
 // Plants two strings on its heap and prints the first every 100 ms; also maps a read-write page
@@ -314,7 +315,7 @@ describe("replace/write/undo bad input", () => {
       [["write", "abc", "0x10", "--text", "a"], 2, /PID must be a positive number/],
       [["undo", path.join(tmp, "missing.jsonl")], 1, /does not exist/],
       [
-        ["write", demo.pid, "0x1000", "--text", "a", "--root", "test/fixtures"],
+        ["write", demo.pid, "0x1000", "--text", "a", "--root", repoPath("test")],
         1,
         /not the kernel's \/proc: memory can only be written in a live system/,
       ],

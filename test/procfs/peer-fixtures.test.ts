@@ -2,11 +2,9 @@
  * Cross-check against another project's captured /proc tree (prometheus/procfs test fixtures,
  * Apache-2.0), unpacked at test time into a temp dir; nothing extracted is kept in this repo.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseCpuinfo } from "../../src/procfs/cpuinfo.js";
 import { parseDiskstats } from "../../src/procfs/diskstats.js";
 import { parseLoadavg } from "../../src/procfs/loadavg.js";
@@ -15,31 +13,15 @@ import { parseSystemStat } from "../../src/procfs/stat.js";
 import { parseSwaps } from "../../src/procfs/swaps.js";
 import { SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../../src/procfs/system-files.js";
 import { parseZoneinfo } from "../../src/procfs/zoneinfo.js";
+import { peerProc } from "../helpers/fixtures.js";
 
-const EXTRACT = "/work/shared/peer-data/prometheus-procfs/extract.py";
 /** The system files that tree holds; any change (a file lost or gained) must be looked at. */
 const EXPECTED = ["meminfo", "cpuinfo", "loadavg", "stat", "zoneinfo", "diskstats", "swaps"];
 
-let dir = "";
 let proc = "";
 
 beforeAll(() => {
-  if (!existsSync(EXTRACT)) throw new Error(`the peer fixture extractor is missing: ${EXTRACT}`);
-  dir = mkdtempSync(join(tmpdir(), "procscope-peer-"));
-  const run = spawnSync("python3", [EXTRACT, dir], { encoding: "utf8" });
-  if (run.error) {
-    const code = (run.error as NodeJS.ErrnoException).code;
-    throw new Error(
-      code === "ENOENT" ? "python3 is missing: it is needed to unpack the peer /proc fixtures" : `cannot run python3: ${run.error.message}`,
-    );
-  }
-  if (run.status !== 0) throw new Error(`extract.py failed with status ${run.status}: ${run.stderr}`);
-  proc = join(dir, "fixtures", "proc");
-  if (!existsSync(proc)) throw new Error(`extract.py produced no ${proc}`);
-});
-
-afterAll(() => {
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  proc = peerProc();
 });
 
 const read = (name: string): string => readFileSync(join(proc, name), "utf8");

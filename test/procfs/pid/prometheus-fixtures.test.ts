@@ -3,11 +3,9 @@
  * prometheus/procfs, unpacked by its extract.py into a temporary directory (never committed).
  * Every per-process file this module family parses is run through its parser.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
 import { capabilityNames, isFullCapabilitySet } from "../../../src/procfs/capabilities.js";
 import { parsePidCgroup } from "../../../src/procfs/pid/cgroup.js";
@@ -20,8 +18,7 @@ import { parsePidOomScore, parsePidOomScoreAdj } from "../../../src/procfs/pid/o
 import { parsePidPersonality } from "../../../src/procfs/pid/personality.js";
 import { parsePidStatus } from "../../../src/procfs/pid/status.js";
 import { parsePidWchan } from "../../../src/procfs/pid/wchan.js";
-
-const EXTRACT = "/work/shared/peer-data/prometheus-procfs/extract.py";
+import { peerProc } from "../../helpers/fixtures.js";
 
 const PARSERS: Readonly<Record<string, (text: string) => unknown>> = {
   limits: parsePidLimits,
@@ -44,23 +41,12 @@ const NOT_KERNEL_OUTPUT: Readonly<Record<string, RegExp>> = {
   "26231/io": /"cancelled_write_bytes" is not an unsigned integer/,
 };
 
-let dir = "";
 let proc = "";
 let pids: string[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "procscope-prometheus-"));
-  const run = spawnSync("python3", [EXTRACT, dir], { encoding: "utf8" });
-  if (run.error && (run.error as NodeJS.ErrnoException).code === "ENOENT") {
-    throw new Error("python3 is missing: this cross-check needs it to run extract.py and unpack the prometheus/procfs fixtures");
-  }
-  if (run.status !== 0) throw new Error(`extract.py failed (status ${run.status}): ${run.stderr}`);
-  proc = join(dir, "fixtures", "proc");
+  proc = peerProc();
   pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
-});
-
-afterAll(() => {
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
 describe("prometheus/procfs fixtures", () => {

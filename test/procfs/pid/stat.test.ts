@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
 import { decodeTtyNr, parsePidStat, parsePidStatIdentity } from "../../../src/procfs/pid/stat.js";
+import { FIXTURE_PROC } from "../../helpers/fixtures.js";
 
 // Captured from this machine's /proc/1/stat (kernel 6.18).
 const INIT =
@@ -76,7 +77,7 @@ describe("parsePidStat() on odd files", () => {
 
 describe("parsePidStatIdentity()", () => {
   it("agrees with parsePidStat on comm and starttime for every process of the captured tree", () => {
-    const root = path.resolve("test/fixtures/proc-vm-6.18.44/proc");
+    const root = FIXTURE_PROC;
     const lines = fs
       .readdirSync(root)
       .filter((name) => /^\d+$/.test(name))
