@@ -8,6 +8,7 @@
  * its shell as "Stopped" and the shell takes back the terminal; only ptrace (PTRACE_INTERRUPT)
  * stops a process without its parent noticing.
  */
+import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { Conflict, ProcError, ProcessGone } from "../errors.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
@@ -50,21 +51,6 @@ function threadStates(dir: ProcessDir): Map<string, string> {
     }
   }
   return states;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -113,7 +99,8 @@ export async function freezeProcess(dir: ProcessDir, startTimeTicks: number, opt
           `process ${pid} did not stop within ${options.timeoutMs ?? 2000} ms (thread ${tid} is in state ${s}${s === "D" ? ", uninterruptible sleep" : ""}); retry, or use --no-stop`,
         );
       }
-      await sleep(delay, options.signal);
+      await sleepUnlessAborted(delay, options.signal);
+      options.signal?.throwIfAborted();
     }
   } catch (error) {
     thaw();

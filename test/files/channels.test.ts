@@ -12,6 +12,7 @@ import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { waitUntil } from "../helpers/wait.js";
 import { tempDir } from "./_helpers.js";
 
 const context = createProcessContext(openProcFs());
@@ -30,14 +31,8 @@ function comm(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
 }
 
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** `waitUntil` with the probe first, as these tests read best. */
+const until = <T>(probe: () => T | undefined, what: string): Promise<T> => waitUntil(what, probe, { everyMs: 25 });
 
 describe("a real `yes | gzip` pipeline", () => {
   let shell: LiveProcess;

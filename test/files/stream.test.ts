@@ -8,6 +8,7 @@ import { progress } from "../../src/files/progress.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
+import { waitUntil } from "../helpers/wait.js";
 import { readyNumbers, slowReaderBinary, tempDir } from "./_helpers.js";
 
 const dir = tempDir();
@@ -67,12 +68,13 @@ describe("follow()", () => {
   it("streams what a writer appends and stops when the writer exits", async () => {
     const log = path.join(dir, "follow.log");
     fs.writeFileSync(log, "before\n");
-    const writer = await startProcess("sh", [
-      "-c",
-      'exec 1>>"$0"; read go; i=0; while [ $i -lt 8 ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done',
-      log,
-    ]);
-    await new Promise((r) => setTimeout(r, 100));
+    // "ready" comes from a subshell: a builtin's `>&3` would point the shell's own fd 1 back at
+    // the pipe while it prints, and follow() could catch that moment.
+    const writer = await startProcess(
+      "sh",
+      ["-c", 'exec 3>&1 1>>"$0"; (echo ready >&3); read go; i=0; while [ $i -lt 8 ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done', log],
+      { ready: "ready" },
+    );
     const target = follow(openProcFs(), writer.pid, 1, { pollMs: 20 });
     expect(target.fd.path).toBe(log);
     writer.child.stdin?.write("go\n");
@@ -89,9 +91,10 @@ describe("follow()", () => {
       const controller = new AbortController();
       const target = follow(openProcFs(), holder.pid, 3, { signal: controller.signal, fromStart: true, pollMs: 20 });
       let text = "";
-      setTimeout(() => fs.appendFileSync(log, "new\n"), 50);
       for await (const chunk of target.chunks) {
         text += chunk.toString();
+        // Append only once follow() has shown what was there, so the new line is surely followed.
+        if (text === "old\n") fs.appendFileSync(log, "new\n");
         if (text.includes("new")) controller.abort();
       }
       expect(text).toBe("old\nnew\n");
@@ -102,19 +105,16 @@ describe("follow()", () => {
 
   it("refuses a pipe with the reason, and the pipe's reader loses no data", async () => {
     const shell = await startProcess("sh", ["-c", "(echo one; read x; echo two) | cat"]);
-    let writerPid: number | undefined;
-    for (let i = 0; i < 100 && writerPid === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 20));
+    const writerPid = await waitUntil("the pipeline's writing subshell", () => {
       const kids = fs.readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-      writerPid = kids.find((k) => {
+      return kids.find((k) => {
         try {
           return fs.readlinkSync(`/proc/${k}/fd/1`).startsWith("pipe:") && fs.readFileSync(`/proc/${k}/comm`, "utf8").trim() === "sh";
         } catch {
           return false;
         }
       });
-    }
-    expect(writerPid).toBeDefined();
+    });
     await shell.waitFor("one\n");
     expect(() => follow(openProcFs(), writerPid as number, 1)).toThrow(InvalidArgument);
     const cli = await runCli(["follow", String(writerPid), "1"]);

@@ -9,6 +9,7 @@ import { kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "..
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -152,11 +153,14 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
   it("gives every frame of a real kernel stack the size the kernel printed", async () => {
     const sleeper = await startProcess("sleep", ["1000"]);
     try {
-      let stack = "";
-      for (let i = 0; i < 100 && !stack.includes("nanosleep"); i++) {
-        await new Promise((r) => setTimeout(r, 10));
-        stack = fs.readFileSync(`/proc/${sleeper.pid}/stack`, "utf8");
-      }
+      const stack = await waitUntil(
+        "sleep to enter nanosleep",
+        () => {
+          const text = fs.readFileSync(`/proc/${sleeper.pid}/stack`, "utf8");
+          return text.includes("nanosleep") && text;
+        },
+        { everyMs: 10 },
+      );
       const frames = [...stack.matchAll(/\] (\w+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)/g)];
       expect(frames.length).toBeGreaterThan(2);
       for (const [, name, offset, size] of frames) {

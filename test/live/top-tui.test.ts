@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const IDLE = `#include <stdio.h>
 #include <unistd.h>
@@ -27,8 +28,6 @@ afterAll(() => {
 function tmux(...args: string[]): string {
   return execFileSync("tmux", args, { encoding: "utf8" });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A tmux session running a plain shell whose prompt is "READY$ ". */
 async function session(columns: number, rows: number, env: Record<string, string>): Promise<string> {
@@ -66,14 +65,19 @@ function alternateOn(name: string): boolean {
 }
 
 async function waitScreen(name: string, ok: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
   let text = "";
-  while (Date.now() < until) {
-    text = screen(name);
-    if (ok(text)) return text;
-    await sleep(100);
+  try {
+    return await waitUntil(
+      "the screen",
+      () => {
+        text = screen(name);
+        return ok(text) && text;
+      },
+      { timeoutMs, everyMs: 100 },
+    );
+  } catch {
+    throw new Error(`screen never matched; last screen:\n${text}`);
   }
-  throw new Error(`screen never matched; last screen:\n${text}`);
 }
 
 function keys(name: string, ...k: string[]): void {

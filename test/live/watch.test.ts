@@ -8,17 +8,17 @@ import { type ProcessEvent, watchProcesses } from "../../src/live/watch.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { BIN } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
+import { waitUntil } from "../helpers/wait.js";
 
-/** Collects events until `done` says so (or 10 s pass). */
-async function collect(events: AsyncIterable<ProcessEvent>, controller: AbortController, done: (seen: ProcessEvent[]) => boolean) {
+/** Consumes the events into `seen` until the watch is aborted (or 20 s pass, a safety net). */
+function consume(events: AsyncIterable<ProcessEvent>, controller: AbortController): { seen: ProcessEvent[]; done: Promise<void> } {
   const seen: ProcessEvent[] = [];
-  const timer = setTimeout(() => controller.abort(), 10_000);
-  for await (const event of events) {
-    seen.push(event);
-    if (done(seen)) controller.abort();
-  }
-  clearTimeout(timer);
-  return seen;
+  const timer = setTimeout(() => controller.abort(), 20_000);
+  const done = (async () => {
+    for await (const event of events) seen.push(event);
+    clearTimeout(timer);
+  })();
+  return { seen, done };
 }
 
 function run(command: string, args: string[]): Promise<number> {
@@ -29,19 +29,31 @@ function run(command: string, args: string[]): Promise<number> {
   });
 }
 
+/**
+ * Starts `sleep SECONDS` until the watch reports one's start, and returns that PID. A watch says
+ * nothing when it has taken its baseline (what runs then is never reported as started), so the
+ * first start it reports is the readiness signal; a process started earlier is simply not seen.
+ */
+async function startUntilSeen(seconds: string, started: (pid: number) => boolean): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const pid = await run("sleep", [seconds]);
+    try {
+      return await waitUntil(`the watch to report process ${pid}`, () => started(pid) && pid, { timeoutMs: 2000 });
+    } catch (error) {
+      if (attempt === 8) throw error;
+    }
+  }
+}
+
 describe("watchProcesses()", () => {
   it("reports a process that lives half a second, with its command line, and its exit", async () => {
     const context = createProcessContext(openProcFs());
     const controller = new AbortController();
-    const events = watchProcesses(context, { signal: controller.signal, exits: true });
-    let pid = 0;
-    // Start the short process once the watch has taken its baseline.
-    setTimeout(() => {
-      run("sleep", ["0.5"]).then((p) => {
-        pid = p;
-      });
-    }, 300);
-    const seen = await collect(events, controller, (s) => pid !== 0 && s.some((e) => e.process.pid === pid && e.event === "exit"));
+    const { seen, done } = consume(watchProcesses(context, { signal: controller.signal, exits: true }), controller);
+    const pid = await startUntilSeen("0.5", (p) => seen.some((e) => e.process.pid === p && e.event === "start"));
+    await waitUntil("its exit", () => seen.some((e) => e.process.pid === pid && e.event === "exit"));
+    controller.abort();
+    await done;
     const mine = seen.filter((e) => e.process.pid === pid);
     expect(mine.map((e) => e.event)).toEqual(["start", "exit"]);
     const start = mine[0] as ProcessEvent;
@@ -56,13 +68,14 @@ describe("watchProcesses()", () => {
     const old = await startProcess("sleep", ["30"]);
     const context = createProcessContext(openProcFs());
     const controller = new AbortController();
-    const events = watchProcesses(context, { signal: controller.signal, intervalMs: 50 });
-    let pid = 0;
-    setTimeout(async () => {
-      await old.kill();
-      pid = await run("sleep", ["0.3"]);
-    }, 200);
-    const seen = await collect(events, controller, (s) => s.some((e) => e.process.pid === pid));
+    const { seen, done } = consume(watchProcesses(context, { signal: controller.signal, intervalMs: 50 }), controller);
+    const started = (p: number) => seen.some((e) => e.process.pid === p);
+    await startUntilSeen("0.3", started);
+    // The baseline is taken (it held the old process): end that one, then see a later start.
+    await old.kill();
+    const pid = await startUntilSeen("0.3", started);
+    controller.abort();
+    await done;
     expect(seen.some((e) => e.process.pid === old.pid)).toBe(false);
     expect(seen.every((e) => e.event === "start")).toBe(true);
     expect(seen.find((e) => e.process.pid === pid)?.process.comm).toBe("sleep");
@@ -116,7 +129,10 @@ describe("watchProcesses() on a tree that changes between ticks", () => {
         return new Date(Date.UTC(2026, 0, 1, 0, 0, tick));
       },
     });
-    const seen = await collect(events, controller, (s) => s.length >= 2);
+    const { seen, done } = consume(events, controller);
+    await waitUntil("two events", () => seen.length >= 2, { everyMs: 5 });
+    controller.abort();
+    await done;
     expect(seen.map((e) => [e.process.pid, e.time, e.process.cmdline, e.process.kernelThread])).toEqual([
       [300, "2026-01-01T00:00:01.000Z", [], true],
       [200, "2026-01-01T00:00:02.000Z", ["sleep", "0.5"], false],
@@ -129,9 +145,9 @@ describe("procscope watch", () => {
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
     const watcher = await startProcess(process.execPath, [BIN, "watch", "--json", "--exits"], { env });
-    // Give it time to take its baseline, then start a process living half a second.
-    await new Promise((r) => setTimeout(r, 800));
-    const pid = await run("sleep", ["0.5"]);
+    const pid = await startUntilSeen("0.5", (p) =>
+      new RegExp(`"event":"start","time":"[^"]+","process":\\{"pid":${p},`).test(watcher.output()),
+    );
     const exitLine = new RegExp(`"event":"exit","time":"[^"]+","process":\\{"pid":${pid},`);
     await watcher.waitFor(exitLine, 10_000);
     await watcher.kill("SIGINT");

@@ -7,18 +7,12 @@ import { findBashHistoryEntries, findZshHistoryEntries, loadedRegion, shellHisto
 import { runCli } from "../helpers/cli.js";
 import { startProcess, unusedPid } from "../helpers/live.js";
 import { repoPath } from "../helpers/repo.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-history-"));
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  for (let waited = 0; waited < timeoutMs; waited += 25) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, probe: () => T | undefined): Promise<T> => waitUntil(what, probe, { everyMs: 25 });
 
 /** A real interactive shell on a pseudo-terminal (script(1)), to type commands into. */
 async function interactiveShell(shell: "bash" | "zsh", commandLine: string, env: Record<string, string>) {

@@ -11,6 +11,7 @@ import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { repoPath } from "../helpers/repo.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
+import { waitUntil } from "../helpers/wait.js";
 
 // Plants two strings on its heap and prints the first every 100 ms; also maps a read-write page
 // followed by a read-only page (two adjacent mappings) and a shared anonymous page.
@@ -61,11 +62,11 @@ async function startDemo(): Promise<Demo> {
 
 /** Waits until the process prints `text` after position `from` of its output. */
 async function printsAfter(live: LiveProcess, from: number, text: string): Promise<void> {
-  for (let waited = 0; waited < 5000; waited += 20) {
-    if (live.output().indexOf(text, from) !== -1) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`process did not print ${JSON.stringify(text)}; last output ${JSON.stringify(live.output().slice(-100))}`);
+  await waitUntil(`the process to print ${JSON.stringify(text)}`, () => live.output().includes(text, from), { timeoutMs: 5000 }).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}; last output ${JSON.stringify(live.output().slice(-100))}`);
+    },
+  );
 }
 
 function state(pid: string): string {
@@ -225,15 +226,15 @@ describe("writeMemory() safety checks", () => {
   it("leaves a process that was already stopped stopped", async () => {
     const demo = await startDemo();
     process.kill(demo.live.pid, "SIGSTOP");
-    for (let i = 0; i < 200 && state(demo.pid) !== "T"; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(state(demo.pid)).toBe("T");
+    await waitUntil("the demo to stop", () => state(demo.pid) === "T", { everyMs: 5 });
     const result = await replace(openProcFs(), demo.live.pid, Buffer.from("PLANTED-ALPHA"), Buffer.from("PLANTED-DELTA"), {
       apply: true,
       journal: journalPath(),
     });
     expect(result.freeze).toBe("was-stopped");
     expect(result.writes.some((w) => w.status === "written")).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    // A SIGCONT wakes a stopped task at once (kernel/signal.c, prepare_signal()), so had replace()
+    // continued it, its state would no longer be T when replace() returns: no need to wait.
     expect(state(demo.pid)).toBe("T");
     const mark = demo.live.output().length;
     process.kill(demo.live.pid, "SIGCONT");

@@ -11,6 +11,7 @@ import { listThreads, readThreadStacks, type ThreadContext } from "../../src/thr
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
+import { waitUntil } from "../helpers/wait.js";
 import { sleepersBinary, vanishingBinary } from "./_helpers.js";
 
 const isRoot = process.geteuid?.() === 0;
@@ -32,11 +33,12 @@ afterAll(() => sleepers.kill());
 
 /** Waits until every thread of `pid` sleeps in a system call (just after "ready" one may still run). */
 async function settled(pid: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const states = fs.readdirSync(`/proc/${pid}/task`).map((t) => fs.readFileSync(`/proc/${pid}/task/${t}/syscall`, "utf8"));
-    if (states.every((s) => !s.startsWith("running"))) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(
+    `every thread of ${pid} in a system call`,
+    () =>
+      fs.readdirSync(`/proc/${pid}/task`).every((t) => !fs.readFileSync(`/proc/${pid}/task/${t}/syscall`, "utf8").startsWith("running")),
+    { everyMs: 10 },
+  );
 }
 
 describe("listThreads()", () => {
