@@ -132,8 +132,10 @@ export function parsePidStatus(text: string): PidStatus {
     return value.split(/\s+/).map(Number);
   };
   const sigQ = raw.SigQ?.split("/");
-  // Name is escaped by the kernel (\n as "\n", backslash as "\\"); undo that.
-  const name = required("Name").replace(/\\(n|\\)/g, (_, c: string) => (c === "n" ? "\n" : "\\"));
+  // Name is escaped by the kernel (\n as "\n", backslash as "\\"); undo that. It is printed as
+  // "Name:\t%s" (fs/proc/array.c, proc_task_name()), so spaces at either end belong to the name:
+  // take it untrimmed.
+  const name = nameValue(text, required("Name")).replace(/\\(n|\\)/g, (_, c: string) => (c === "n" ? "\n" : "\\"));
   const pid = int("Pid");
   const ppid = int("PPid");
   if (pid === null || ppid === null) throw new ParseError('missing "Pid:" or "PPid:"', text.slice(0, 80));
@@ -194,6 +196,14 @@ export function parsePidStatus(text: string): PidStatus {
     nonvoluntaryCtxtSwitches: int("nonvoluntary_ctxt_switches"),
     raw,
   };
+}
+
+/** The Name line's value exactly as printed (after "Name:\t"), where `trimmed` is what the map holds. */
+function nameValue(text: string, trimmed: string): string {
+  const at = text.startsWith("Name:") ? 0 : text.indexOf("\nName:") + 1;
+  const end = text.indexOf("\n", at);
+  const line = text.slice(at + "Name:".length, end < 0 ? undefined : end);
+  return line.startsWith("\t") ? line.slice(1) : trimmed;
 }
 
 /** The two status fields a process listing needs, found without building the whole record. */
