@@ -3,14 +3,16 @@
  * invalid UTF-8, and may hold newlines or terminal escape sequences.
  */
 
+import { utf8Text } from "./procfs/_text.js";
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Decodes bytes as UTF-8; invalid sequences become `\xNN` so nothing is lost silently.
- * decodeBytes(Buffer.from([0x61, 0xff])) === "a\\xff"
+ * decodeBytes(Uint8Array.of(0x61, 0xff)) === "a\\xff"
  */
 export function decodeBytes(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const text = utf8Text(bytes);
   // U+FFFD marks invalid input (or a literal U+FFFD, which the strict decoder keeps as is).
   if (!text.includes("\uFFFD")) return text;
   try {

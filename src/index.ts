@@ -1,14 +1,33 @@
 /**
- * procscope as a library: typed access to /proc.
+ * procscope as a library: typed access to /proc, the same functions the CLI, the HTTP API and the
+ * exporter use. The exports are grouped by area, as the source folders are: access (ProcFs, the
+ * only code that reads /proc), errors, files (fds, lsof, sockets, channels, recover, progress,
+ * follow), kernel (kallsyms, sysctl), live (sampling, watch), memory (maps, read, search, strings,
+ * dump, safe writes), model (the one process reader, ProcessRef), processes (Process, details,
+ * tree, sort), system and threads. The pure parsers are a separate entry, `procscope/procfs`.
  *
- *   import { openProcFs, createProcessContext, listProcesses } from "procscope";
+ * One first argument: features about processes take a `ProcessContext` (ProcFs + system facts +
+ * user names, from `createProcessContext`), or the `ProcFs` alone when they need nothing else.
+ *
+ *   import { createProcessContext, listProcesses, openProcFs } from "procscope";
  *   const context = createProcessContext(openProcFs());
- *   for (const p of listProcesses(context)) console.log(p.pid, p.comm);
+ *   const { processes } = listProcesses(context, { fields: ["comm", "rssBytes"] });
  */
 export { openProcFs, type ProcessDir, type ProcFs, type ProcFsOptions, type RawFile } from "./access/proc-fs.js";
 export { readSystemInfo, type SystemInfo } from "./access/system-info.js";
-export { decodeBytes, escapeControl } from "./bytes.js";
-export * from "./errors.js";
+export { escapeControl } from "./bytes.js";
+export {
+  AccessDenied,
+  Conflict,
+  InvalidArgument,
+  isProcError,
+  NotFound,
+  ParseError,
+  ProcError,
+  type ProcErrorKind,
+  ProcessGone,
+  Unavailable,
+} from "./errors.js";
 export {
   buildChannels,
   type Channel,
@@ -18,7 +37,6 @@ export {
   channels,
   channelsToDot,
 } from "./files/channels.js";
-// Files and connections: open fds, lsof, channels between processes, sockets, recover, progress, follow, pipelines.
 export {
   classifyTarget,
   type DeletedTotal,
@@ -65,17 +83,7 @@ export {
   sysctlPath,
   writeSysctl,
 } from "./kernel/sysctl.js";
-export {
-  type CpuTicks,
-  type CpuUsage,
-  cpuUsage,
-  identityKey,
-  type PreviousSample,
-  type Rates,
-  rateOf,
-  type TickRecord,
-} from "./live/rates.js";
-// Live views: sampling (CPU% over an interval, per-CPU, memory, I/O rates) and process start/exit events.
+export type { CpuUsage } from "./live/rates.js";
 export {
   createSampler,
   type MemoryUsage,
@@ -87,7 +95,6 @@ export {
   samples,
   type TaskCounts,
 } from "./live/sampler.js";
-export { LIVE_SORT_KEYS, sortSampled, treeRows } from "./live/sort.js";
 export { DEFAULT_WATCH_INTERVAL_MS, type WatchOptions, watchProcesses } from "./live/watch.js";
 export { type DumpedRegion, type DumpIndex, type DumpOptions, dumpRegions } from "./memory/dump.js";
 export { type FreezeOptions, type Frozen, freezeProcess } from "./memory/freeze.js";
@@ -127,8 +134,6 @@ export {
   searchMemory,
 } from "./memory/search.js";
 export { type StringBatch, type StringEncoding, type StringRun, type StringsOptions, stringBatches, strings } from "./memory/strings.js";
-// Features add their exports below, one block per area.
-// memory, part 2: safe writes with a journal and undo, shell history
 export {
   checkWriteTarget,
   type PlannedWrite,
@@ -174,35 +179,8 @@ export { getProcess, PROCESS_SHAPE_FIELDS, type Process } from "./processes/proc
 export { matchesFilter, PROCESS_SORT_KEYS, sortProcesses } from "./processes/sort.js";
 export { buildTree, flattenTree, type TreeNode, type TreeRow } from "./processes/tree.js";
 export { createUserDb, type UserDb } from "./processes/users.js";
-export { capabilityNames } from "./procfs/capabilities.js";
-export { type KallsymsTable, parseKallsyms } from "./procfs/kallsyms.js";
-export { type PacketSocketEntry, parseNetPacket } from "./procfs/net/packet.js";
-export { parseNetRaw, parseNetRaw6 } from "./procfs/net/raw.js";
-export { decodeHexAddress, type InetFamily, type InetSocketEntry, parseNetInet, parseNetTcp, parseNetTcp6 } from "./procfs/net/tcp.js";
-export { parseNetUdp, parseNetUdp6 } from "./procfs/net/udp.js";
-export { parseNetUnix, type UnixSocketEntry } from "./procfs/net/unix.js";
-export { parseCmdline, parseEnviron } from "./procfs/pid/cmdline.js";
-export { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "./procfs/pid/fdinfo.js";
-// Memory (read side): maps, smaps, /proc/PID/mem reader, selectors, scan, search, strings, dump
-export {
-  type MapsRegion,
-  parseMapsLine,
-  parsePidMaps,
-  type RegionKind,
-  type RegionSection,
-} from "./procfs/pid/maps.js";
-export { type PidSched, parsePidSched } from "./procfs/pid/sched.js";
-export { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "./procfs/pid/smaps.js";
-export { formatStackFrame, parsePidStack, type StackFrame } from "./procfs/pid/stack.js";
-// Parsers (pure: text in, typed value out)
-export { type PidStat, parsePidStat } from "./procfs/pid/stat.js";
-export { type PidStatm, parsePidStatm } from "./procfs/pid/statm.js";
-export { type PidStatus, parsePidStatus } from "./procfs/pid/status.js";
-export { type PidSyscall, parsePidSyscall } from "./procfs/pid/syscall.js";
-export { type SyscallArch, syscallArchOf, syscallName } from "./procfs/syscalls/index.js";
 export { readSystemFile, SYSTEM_FILE_NAMES, type SystemOverview, systemOverview } from "./system/overview.js";
 export { type BlockedOptions, type BlockedTask, listBlocked } from "./threads/blocked.js";
 export { groupStacks, type StackGroup } from "./threads/group.js";
 export { type CurrentSyscall, decodeSyscall, formatSyscall, HOST_SYSCALL_ARCH } from "./threads/syscall.js";
-// Threads and the kernel: per-thread state and kernel stacks, blocked (D-state) tasks, kallsyms, sysctl.
 export { listThreads, readThreadStacks, type Thread, type ThreadContext, type ThreadOptions, type ThreadStack } from "./threads/threads.js";

@@ -3,7 +3,9 @@
  * "ADDRESS TYPE NAME" per line, with "\t[module]" appended for module symbols. Without
  * CAP_SYSLOG (or under kptr_restrict) every address reads as 0; the file is ~5 MiB on a distro kernel.
  */
+
 import { ParseError } from "../errors.js";
+import { latin1Text } from "./_text.js";
 
 /**
  * The symbols in file order, as parallel columns over the file's bytes (120 000+ rows: an object
@@ -42,12 +44,12 @@ function hexValue(code: number): number {
 function lineAt(bytes: Uint8Array, start: number): string {
   let end = start;
   while (end < bytes.length && bytes[end] !== NEWLINE && end - start < 200) end++;
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
+  return latin1Text(bytes, start, end);
 }
 
 /**
  * Parses /proc/kallsyms from its bytes.
- * parseKallsyms(Buffer.from("ffffffff81000000 T _text\n")).count === 1
+ * parseKallsyms(new TextEncoder().encode("ffffffff81000000 T _text\n")).count === 1
  */
 export function parseKallsyms(bytes: Uint8Array): KallsymsTable {
   let capacity = 1024;
@@ -128,11 +130,7 @@ export function kallsymsAddress(table: KallsymsTable, index: number): bigint {
 
 /** The name of symbol `index` (kernel symbol names are ASCII). */
 export function kallsymsName(table: KallsymsTable, index: number): string {
-  return Buffer.from(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength).toString(
-    "latin1",
-    table.nameStart[index],
-    table.nameEnd[index],
-  );
+  return latin1Text(table.bytes, table.nameStart[index], table.nameEnd[index]);
 }
 
 /** The module of symbol `index`, or null for the kernel image. */
@@ -140,5 +138,5 @@ export function kallsymsModule(table: KallsymsTable, index: number): string | nu
   const start = table.moduleStart[index] as number;
   const end = table.moduleEnd[index] as number;
   if (start === end) return null;
-  return Buffer.from(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength).toString("latin1", start, end);
+  return latin1Text(table.bytes, start, end);
 }

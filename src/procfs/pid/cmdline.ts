@@ -6,24 +6,23 @@
 import { decodeBytes } from "../../bytes.js";
 
 function splitNul(bytes: Uint8Array): string[] {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: string[] = [];
   let start = 0;
-  while (start < buffer.length) {
-    const nul = buffer.indexOf(0, start);
-    const end = nul < 0 ? buffer.length : nul;
-    out.push(decodeBytes(buffer.subarray(start, end)));
+  while (start < bytes.length) {
+    const nul = bytes.indexOf(0, start);
+    const end = nul < 0 ? bytes.length : nul;
+    out.push(decodeBytes(bytes.subarray(start, end)));
     start = end + 1;
   }
   return out;
 }
 
-/** parseCmdline(Buffer.from("ls\0-l\0")) → ["ls", "-l"]; empty for kernel threads. */
+/** parseCmdline(new TextEncoder().encode("ls\0-l\0")) → ["ls", "-l"]; empty for kernel threads. */
 export function parseCmdline(bytes: Uint8Array): string[] {
   return splitNul(bytes);
 }
 
-/** parseEnviron(Buffer.from("A=1\0B=x=y\0")) → { A: "1", B: "x=y" }. Later duplicates win. */
+/** parseEnviron(new TextEncoder().encode("A=1\0B=x=y\0")) → { A: "1", B: "x=y" }. Later duplicates win. */
 export function parseEnviron(bytes: Uint8Array): Record<string, string> {
   const env: Record<string, string> = Object.create(null);
   for (const entry of splitNul(bytes)) {
