@@ -7,6 +7,7 @@
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, ProcError } from "../errors.js";
+import { type ProcessRef, refOf, sameProcess } from "../model/ref.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, type FileDescriptor, readFd } from "./fds.js";
 
@@ -53,9 +54,9 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
   const dir = procFs.openProcess(pid);
   let raw: ReturnType<typeof dir.openRaw>;
   let listed: FileDescriptor;
-  let startTimeTicks: number;
+  let ref: ProcessRef;
   try {
-    startTimeTicks = dir.parse("stat", parsePidStat).startTimeTicks;
+    ref = refOf(dir);
     listed = readFd(dir, fd, { fdinfo: false });
     const reason = followRefusal(listed);
     if (reason !== null) throw new InvalidArgument(`cannot follow: ${reason}`);
@@ -79,7 +80,7 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
   /** Whether the process still exists and still holds the same file on that fd. */
   function stillHeld(): boolean {
     try {
-      if (dir.parse("stat", parsePidStat).startTimeTicks !== startTimeTicks) return false;
+      if (!sameProcess(refOf(dir), ref)) return false;
       const now = dir.statFile(`fd/${fd}`);
       return Number(now.ino) === inode;
     } catch (error) {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcessGone } from "../errors.js";
+import { verifyOpenProcess } from "../model/ref.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
@@ -235,7 +236,7 @@ export async function recoverDeleted(
       try {
         const dir = context.procFs.openProcess(p.pid);
         try {
-          if (dir.parse("stat", parsePidStat).startTimeTicks !== p.startTimeTicks) throw new ProcessGone(p.pid, { reused: true });
+          verifyOpenProcess(dir, p);
           recovered.push(await recoverFrom(dir, f.fd, path.join(outDir, recoveredName(f)), options));
         } finally {
           dir.close();

@@ -11,6 +11,7 @@
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { Conflict, ProcError, ProcessGone } from "../errors.js";
+import { type ProcessRef, sameProcess } from "../model/ref.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 
 /** A process held stopped; `thaw()` lets it run again (a no-op if it was stopped before). */
@@ -60,9 +61,10 @@ function threadStates(dir: ProcessDir): Map<string, string> {
 export async function freezeProcess(dir: ProcessDir, startTimeTicks: number, options: FreezeOptions = {}): Promise<Frozen> {
   const kill = options.kill ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
   const pid = dir.pid;
+  const ref: ProcessRef = { pid, startTimeTicks };
   const checkIdentity = (): string => {
     const stat = parsePidStat(dir.readText("stat"));
-    if (stat.startTimeTicks !== startTimeTicks) throw new ProcessGone(pid, { reused: true });
+    if (!sameProcess({ pid, startTimeTicks: stat.startTimeTicks }, ref)) throw new ProcessGone(pid, { reused: true });
     return stat.state;
   };
   const state = checkIdentity();

@@ -12,6 +12,7 @@
  */
 import type { ProcFs, RawFile } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { sameProcess } from "../model/ref.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
 import { type Frozen, freezeProcess } from "./freeze.js";
 import { defaultJournalPath, type JournalWriter, openJournal, readJournal } from "./journal.js";
@@ -194,7 +195,8 @@ function writeExact(procFs: ProcFs, memory: ProcessMemory, region: MapsRegion, a
 }
 
 function checkIdentity(memory: ProcessMemory, startTimeTicks: number | undefined): void {
-  if (startTimeTicks !== undefined && memory.startTimeTicks !== startTimeTicks) throw new ProcessGone(memory.pid, { reused: true });
+  if (startTimeTicks !== undefined && !sameProcess(memory, { pid: memory.pid, startTimeTicks }))
+    throw new ProcessGone(memory.pid, { reused: true });
 }
 
 async function freezeFor(memory: ProcessMemory, options: WriteOptions): Promise<{ frozen: Frozen | null; freeze: WriteResult["freeze"] }> {
