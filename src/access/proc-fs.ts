@@ -27,7 +27,7 @@ export interface ProcessDir {
   readBytes(name: string): Buffer;
   readLink(name: string): Buffer;
   listDir(name: string): string[];
-  /** Owner uid of the directory: the process's effective uid unless it is non-dumpable. */
+  /** Owner uid of the directory: the process's effective uid (task_dump_owner() gives non-dumpable processes' files to root, not the directory). */
   ownerUid(): number;
   /** Runs `parse` on a file, naming the file in any parse error. */
   parse<T>(name: string, parse: (text: string) => T): T;

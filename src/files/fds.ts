@@ -6,7 +6,7 @@
 import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
-import { fieldFailure } from "../model/reader.js";
+import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
@@ -477,9 +477,8 @@ function readProcessFiles(
     throw error;
   }
   try {
-    const stat = dir.parse("stat", parsePidStatIdentity);
-    const errors: FieldErrors = {};
-    const { uid, user } = owner(context, () => dir.ownerUid(), errors);
+    // The process part through the one reader, so uid and user mean what they mean in ps.
+    const { comm, uid, user, startTimeTicks, errors } = readProcessFields(new ProcessFileCache(dir, context), ["comm", "uid", "user"]);
     let fds: FileDescriptor[] | null = null;
     try {
       fds = readFds(dir, readOptions);
@@ -488,7 +487,7 @@ function readProcessFiles(
       if (error instanceof Unavailable) return null;
       errors.fds = fieldFailure(error);
     }
-    return kept({ pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors }, options);
+    return kept({ pid, comm, uid, user, startTimeTicks, fds, errors }, options);
   } catch (error) {
     if (error instanceof ProcError) return null;
     throw error;

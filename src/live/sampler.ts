@@ -17,7 +17,7 @@ import {
   type FieldErrors,
   type ProcessContext,
   type ProcessField,
-  ProcessFiles,
+  ProcessFileCache,
   type ProcessRecord,
   readProcessFields,
 } from "../model/reader.js";
@@ -147,7 +147,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         let row: SampledProcess;
         let record: TickRecord;
         try {
-          const files = new ProcessFiles(dir, context);
+          const files = new ProcessFileCache(dir, context);
           const stat = files.stat();
           const key = identityKey(pid, stat.startTimeTicks);
           let info = previous?.statics.get(key);

@@ -102,7 +102,7 @@ export type ProcessRecord<F extends ProcessField> = Pick<ProcessFieldValues, F |
  * The files of one process, each read (and parsed) at most once, failures kept as well as values.
  * A ProcessGone ends the whole read; other failures become the reason of the fields that need them.
  */
-export class ProcessFiles {
+export class ProcessFileCache {
   private statValue: PidStat | undefined;
   private readonly cache = new Map<string, { value: unknown } | { error: ProcError }>();
 
@@ -237,7 +237,7 @@ export function fieldFailure(error: unknown): string {
   throw error;
 }
 
-type FieldReader<T> = (files: ProcessFiles) => T;
+type FieldReader<T> = (files: ProcessFileCache) => T;
 
 /**
  * How each field is read. A field whose read throws a typed error is null with the reason; a
@@ -309,7 +309,7 @@ export const PROCESS_FIELDS = Object.keys(FIELD_READERS) as ProcessField[];
  * Reads the asked fields from an open process directory. Throws ProcessGone if the process exits
  * meanwhile; any other failure makes its fields null with a reason.
  */
-export function readProcessFields<F extends ProcessField>(files: ProcessFiles, fields: readonly F[]): ProcessRecord<F> {
+export function readProcessFields<F extends ProcessField>(files: ProcessFileCache, fields: readonly F[]): ProcessRecord<F> {
   const stat = files.stat();
   const errors: FieldErrors = {};
   // The directory name is how the process is addressed; the kernel always writes the same PID into
@@ -334,7 +334,7 @@ export function readProcessFields<F extends ProcessField>(files: ProcessFiles, f
   return record as ProcessRecord<F>;
 }
 
-function absentReason(field: ProcessField, files: ProcessFiles): string {
+function absentReason(field: ProcessField, files: ProcessFileCache): string {
   const { system } = files.context;
   if (field === "startTime") return system.bootTime === null ? (system.errors.bootTime ?? "boot time unknown") : "";
   if (field === "cpuPercent") return system.uptimeSeconds === null ? (system.errors.uptimeSeconds ?? "uptime unknown") : "";
@@ -349,7 +349,7 @@ function absentReason(field: ProcessField, files: ProcessFiles): string {
 export function readProcess<F extends ProcessField>(context: ProcessContext, pid: number, fields: readonly F[]): ProcessRecord<F> {
   const dir = context.procFs.openProcess(pid);
   try {
-    return readProcessFields(new ProcessFiles(dir, context), fields);
+    return readProcessFields(new ProcessFileCache(dir, context), fields);
   } finally {
     dir.close();
   }
@@ -400,7 +400,7 @@ export function listProcesses<F extends ProcessField>(
       continue;
     }
     try {
-      processes.push(readProcessFields(new ProcessFiles(dir, context), options.fields));
+      processes.push(readProcessFields(new ProcessFileCache(dir, context), options.fields));
     } catch (error) {
       if (!(error instanceof ProcessGone)) {
         count++;

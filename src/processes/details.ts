@@ -8,7 +8,7 @@ import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { InvalidArgument, ProcessGone } from "../errors.js";
 import type { Process, ProcessDetails } from "../model/process.js";
-import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFiles, ZOMBIE_REASON } from "../model/reader.js";
+import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFileCache, ZOMBIE_REASON } from "../model/reader.js";
 import { capabilityNames } from "../procfs/capabilities.js";
 import { type PidCgroup, parsePidCgroup } from "../procfs/pid/cgroup.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
@@ -108,7 +108,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     }
   };
 
-  const files = new ProcessFiles(dir, context);
+  const files = new ProcessFileCache(dir, context);
   let status: PidStatus | undefined;
   let statusError: unknown;
   try {

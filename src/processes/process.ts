@@ -4,7 +4,7 @@
 
 import type { ProcessDir } from "../access/proc-fs.js";
 import type { Process } from "../model/process.js";
-import { type ProcessContext, type ProcessField, ProcessFiles, readProcess, readProcessFields } from "../model/reader.js";
+import { type ProcessContext, type ProcessField, ProcessFileCache, readProcess, readProcessFields } from "../model/reader.js";
 
 export type { Process } from "../model/process.js";
 export { type FieldErrors, fieldFailure, type ProcessContext, type UserNames, ZOMBIE_REASON } from "../model/reader.js";
@@ -41,11 +41,11 @@ export function getProcess(context: ProcessContext, pid: number): Process {
 }
 
 /** The Process shape through files already open (show reads more from the same files). */
-export function processFrom(files: ProcessFiles): Process {
+export function processFrom(files: ProcessFileCache): Process {
   return readProcessFields(files, PROCESS_SHAPE_FIELDS);
 }
 
 /** The Process shape through an open directory. */
 export function processFromDir(dir: ProcessDir, context: ProcessContext): Process {
-  return processFrom(new ProcessFiles(dir, context));
+  return processFrom(new ProcessFileCache(dir, context));
 }
