@@ -14,6 +14,7 @@ import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError, ProcessGone } from "../errors.js";
 import type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 import {
+  countReason,
   type FieldErrors,
   type ProcessContext,
   type ProcessField,
@@ -140,7 +141,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         } catch (error) {
           if (!(error instanceof ProcessGone)) {
             skippedCount++;
-            countSkip(skippedReasons, error);
+            countReason(skippedReasons, error);
           }
           continue;
         }
@@ -185,7 +186,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         } catch (error) {
           if (!(error instanceof ProcessGone)) {
             skippedCount++;
-            countSkip(skippedReasons, error);
+            countReason(skippedReasons, error);
           }
           continue;
         } finally {
@@ -225,11 +226,6 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       };
     },
   };
-}
-
-function countSkip(reasons: Record<string, number>, error: unknown): void {
-  if (!(error instanceof ProcError)) throw error;
-  reasons[error.message] = (reasons[error.message] ?? 0) + 1;
 }
 
 function failure(error: unknown): string {

@@ -413,7 +413,8 @@ export function listProcesses<F extends ProcessField>(
   return { processes, skipped: { count, reasons, hidden: hiddenListingNotice(context.procFs) } };
 }
 
-function countReason(reasons: Record<string, number>, error: unknown): void {
+/** Counts a process a listing could not read under its reason; rethrows what is not ours (a bug). */
+export function countReason(reasons: Record<string, number>, error: unknown): void {
   // Only our typed errors are per-process conditions; anything else is a bug and must surface.
   if (!(error instanceof ProcError)) throw error;
   const reason = error instanceof AccessDenied ? `permission denied: ${error.reason}` : error.message;
