@@ -1,0 +1,95 @@
+/**
+ * Secrets in command lines and environments, replaced by "[redacted]" before they leave the
+ * machine through the HTTP API. A best effort with no false negatives on the listed forms:
+ * `--password=…`-style arguments (and the argument after a bare `--password`), `name=value` pairs
+ * and environment variables whose name looks secret, URLs with a password, and values in a known
+ * secret format (AWS access keys, private key headers, GitHub tokens, JWTs) wherever they appear.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Names that say their value is a secret: *PASS*, *SECRET*, *TOKEN*, *KEY*, *CREDENTIAL*, *AUTH*. */
+const SECRET_NAME = /pass|secret|token|key|credential|auth|pwd/i;
+
+/** Values that are secrets whatever they are called. */
+const SECRET_FORMATS: readonly RegExp[] = [
+  /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/, // AWS access key ID
+  /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/, // PEM / OpenSSH / PGP private key
+  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub tokens
+  /\bgithub_pat_[A-Za-z0-9_]{22,}\b/, // GitHub fine-grained tokens
+  /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/, // JWT
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
+];
+
+/** scheme://user:PASSWORD@host */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi;
+
+/** True if the value is in a known secret format. looksLikeSecret("AKIAIOSFODNN7EXAMPLE") === true */
+export function looksLikeSecret(value: string): boolean {
+  return SECRET_FORMATS.some((format) => format.test(value));
+}
+
+/** True if a variable or option name says it holds a secret. secretName("DB_PASSWORD") === true */
+export function secretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** The option name of "--password=x", "-token=x", "password=x" ("password"), or null. */
+function optionName(arg: string): string | null {
+  const match = /^-{0,2}([A-Za-z0-9_.-]+)=/.exec(arg);
+  return match ? (match[1] as string) : null;
+}
+
+/**
+ * A command line with its secrets replaced.
+ * redactCmdline(["mysql", "--password=hunter2", "-u", "root"]) → ["mysql", "--password=[redacted]", "-u", "root"]
+ */
+export function redactCmdline(argv: readonly string[]): { argv: string[]; redacted: boolean } {
+  let redacted = false;
+  const out: string[] = [];
+  let nextIsSecret = false;
+  for (const arg of argv) {
+    if (nextIsSecret) {
+      nextIsSecret = false;
+      out.push(REDACTED);
+      redacted = true;
+      continue;
+    }
+    const name = optionName(arg);
+    if (name !== null && secretName(name)) {
+      out.push(`${arg.slice(0, arg.indexOf("=") + 1)}${REDACTED}`);
+      redacted = true;
+      continue;
+    }
+    if (/^--?[A-Za-z0-9_-]+$/.test(arg) && secretName(arg.replace(/^-+/, ""))) nextIsSecret = true;
+    if (looksLikeSecret(arg)) {
+      out.push(REDACTED);
+      redacted = true;
+      continue;
+    }
+    const withoutUrlPassword = arg.replace(URL_PASSWORD, `$1${REDACTED}@`);
+    if (withoutUrlPassword !== arg) redacted = true;
+    out.push(withoutUrlPassword);
+  }
+  return { argv: out, redacted };
+}
+
+/**
+ * An environment with secret-named and secret-looking values replaced.
+ * redactEnviron({ HOME: "/root", AWS_SECRET_ACCESS_KEY: "x" }) → { HOME: "/root", AWS_SECRET_ACCESS_KEY: "[redacted]" }
+ */
+export function redactEnviron(environ: Readonly<Record<string, string>>): { environ: Record<string, string>; redacted: boolean } {
+  let redacted = false;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environ)) {
+    if (secretName(name) || looksLikeSecret(value)) {
+      out[name] = REDACTED;
+      redacted = true;
+      continue;
+    }
+    const withoutUrlPassword = value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+    if (withoutUrlPassword !== value) redacted = true;
+    out[name] = withoutUrlPassword;
+  }
+  return { environ: out, redacted };
+}

@@ -1,0 +1,149 @@
+/**
+ * `GET /api/events`: one sampler and one watch loop for the whole server, started with the first
+ * client and stopped with the last, fanned out to every client as Server-Sent Events:
+ *   event: snapshot  — what `top --once --json` prints, CPU% over the interval
+ *   event: start     — a process started, as `watch --json` reports it
+ *   event: exit      — a process exited, as `watch --exits --json` reports it
+ * A client that cannot keep up misses snapshots (never start/exit events, which are small) instead
+ * of making the server queue them; a client that goes away is dropped at once.
+ */
+import { toJson } from "../cli/render/json.js";
+import type { Snapshot } from "../live/sampler.js";
+import type { ProcessContext } from "../processes/process.js";
+import { redactSecrets } from "./respond.js";
+
+export interface EventHubOptions {
+  readonly intervalMs: number;
+  /** How often the watch loop polls for starts and exits. */
+  readonly watchIntervalMs?: number;
+  /** Called for errors of the sampling loops (they go on). */
+  readonly onError?: (error: unknown) => void;
+}
+
+type Send = (event: string, data: string, droppable: boolean) => void;
+
+export interface EventHub {
+  /** A new stream of events for one client; `reveal` skips the secret redaction. */
+  stream(reveal: boolean, signal: AbortSignal): ReadableStream<Uint8Array>;
+  readonly clients: number;
+  close(): void;
+}
+
+const encoder = new TextEncoder();
+
+function frame(event: string, data: string): Uint8Array {
+  // data is compact JSON: no newlines inside.
+  return encoder.encode(`event: ${event}\ndata: ${data}\n\n`);
+}
+
+export function createEventHub(context: ProcessContext, options: EventHubOptions): EventHub {
+  const clients = new Map<Send, boolean>();
+  const ends = new Set<() => void>();
+  let running: AbortController | null = null;
+  let last: { redacted: string; revealed: string } | null = null;
+  let closed = false;
+
+  const broadcast = (event: string, value: unknown, droppable: boolean): { redacted: string; revealed: string } => {
+    const revealed = toJson(value, false).trimEnd();
+    const safe = redactSecrets(value);
+    const redacted = safe.redacted ? toJson(safe.value, false).trimEnd() : revealed;
+    for (const [send, reveal] of clients) send(event, reveal ? revealed : redacted, droppable);
+    return { redacted, revealed };
+  };
+
+  const start = (): void => {
+    const controller = new AbortController();
+    running = controller;
+    const { signal } = controller;
+    void (async () => {
+      const { samples } = await import("../live/sampler.js");
+      const { topResult } = await import("../queries/live.js");
+      try {
+        for await (const snapshot of samples(context, options.intervalMs, signal, {
+          fields: { user: true, cmdline: true, exe: true },
+          io: true,
+        })) {
+          last = broadcast("snapshot", topResult(snapshot as Snapshot), true);
+        }
+      } catch (error) {
+        if (!signal.aborted) options.onError?.(error);
+      }
+    })();
+    void (async () => {
+      const { watchProcesses } = await import("../live/watch.js");
+      try {
+        for await (const event of watchProcesses(context, { intervalMs: options.watchIntervalMs ?? 250, exits: true, signal })) {
+          broadcast(event.event, event, false);
+        }
+      } catch (error) {
+        if (!signal.aborted) options.onError?.(error);
+      }
+    })();
+  };
+
+  const stop = (): void => {
+    running?.abort();
+    running = null;
+    last = null;
+  };
+
+  return {
+    get clients() {
+      return clients.size;
+    },
+    stream(reveal, signal) {
+      let send: Send | undefined;
+      const leave = (): void => {
+        if (send === undefined) return;
+        clients.delete(send);
+        send = undefined;
+        if (clients.size === 0) stop();
+      };
+      return new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            if (closed) {
+              controller.close();
+              return;
+            }
+            send = (event, data, droppable) => {
+              if (droppable && (controller.desiredSize ?? 1) <= 0) return;
+              try {
+                controller.enqueue(frame(event, data));
+              } catch {
+                leave();
+              }
+            };
+            clients.set(send, reveal);
+            // A comment line first, so the client knows the stream is open; then the last snapshot.
+            controller.enqueue(encoder.encode(": procscope events\nretry: 2000\n\n"));
+            if (last !== null) controller.enqueue(frame("snapshot", reveal ? last.revealed : last.redacted));
+            if (running === null) start();
+            const end = (): void => {
+              ends.delete(end);
+              leave();
+              try {
+                controller.close();
+              } catch {
+                // already closed
+              }
+            };
+            ends.add(end);
+            if (signal.aborted) end();
+            else signal.addEventListener("abort", end, { once: true });
+          },
+          cancel() {
+            leave();
+          },
+        },
+        new CountQueuingStrategy({ highWaterMark: 8 }),
+      );
+    },
+    close() {
+      closed = true;
+      for (const end of [...ends]) end();
+      stop();
+      clients.clear();
+    },
+  };
+}
