@@ -9,7 +9,7 @@
 export const REDACTED = "[redacted]";
 
 /** Names that say their value is a secret: *PASS*, *SECRET*, *TOKEN*, *KEY*, *CREDENTIAL*, *AUTH*. */
-const SECRET_NAME = /pass|secret|token|key|credential|auth|pwd/i;
+const SECRET_NAME = /pass|secret|token|key|credential|auth/i;
 
 /** Values that are secrets whatever they are called. */
 const SECRET_FORMATS: readonly RegExp[] = [

@@ -1,6 +1,8 @@
 /** What `top --once --json` answers, shaped once for the CLI and the server's event stream. */
-import type { Snapshot } from "../live/sampler.js";
-import { matchesFilter, sortSampled } from "../live/sort.js";
+
+import { sortSampled } from "../live/sort.js";
+import type { Snapshot } from "../model/process.js";
+import { matchesFilter } from "../processes/sort.js";
 
 export interface TopQuery {
   readonly sort?: string;

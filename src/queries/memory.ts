@@ -4,13 +4,17 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { readProcessMaps, readSmaps } from "../memory/maps.js";
-import { openProcessMemory, readFrom } from "../memory/reader.js";
+import { type MapsRegion, readProcessMaps, readSmaps, type SmapsRegion, type SmapsTotals } from "../memory/maps.js";
+import { type MemoryRead, openProcessMemory, readFrom } from "../memory/reader.js";
 import { regionLabel } from "../memory/scan.js";
 import { type StringsOptions, type StringsStats, stringBatches } from "../memory/strings.js";
 
 /** `maps PID --json` (with smaps: `maps PID --smaps --json`). */
-export function mapsResult(procFs: ProcFs, pid: number, options: { smaps?: boolean } = {}) {
+export function mapsResult(
+  procFs: ProcFs,
+  pid: number,
+  options: { smaps?: boolean } = {},
+): { pid: number; regions: SmapsRegion[]; totals: SmapsTotals } | { pid: number; regions: MapsRegion[] } {
   if (options.smaps) {
     const { regions, totals } = readSmaps(procFs, pid);
     return { pid, regions, totals };
@@ -26,26 +30,30 @@ export function mapsResult(procFs: ProcFs, pid: number, options: { smaps?: boole
 export async function memoryReadResult(procFs: ProcFs, pid: number, address: bigint, length: number, signal?: AbortSignal) {
   const memory = openProcessMemory(procFs, pid);
   try {
-    const result = await readFrom(memory, address, length, signal);
-    return {
-      pid,
-      startTimeTicks: result.startTimeTicks,
-      address,
-      length,
-      hex: result.bytes.toString("hex"),
-      holes: result.holes.map((h) => ({ address: h.address, length: h.length, reason: h.reason })),
-      regions: result.regions.map((r) => ({
-        start: r.start,
-        end: r.end,
-        perms: r.perms,
-        kind: r.kind,
-        path: r.path,
-        label: regionLabel(r),
-      })),
-    };
+    return memoryReadJson(pid, address, length, await readFrom(memory, address, length, signal));
   } finally {
     memory.close();
   }
+}
+
+/** The JSON shape of a read: the bytes as hex, the holes, the regions the range covers. */
+export function memoryReadJson(pid: number, address: bigint, length: number, result: MemoryRead) {
+  return {
+    pid,
+    startTimeTicks: result.startTimeTicks,
+    address,
+    length,
+    hex: result.bytes.toString("hex"),
+    holes: result.holes.map((h) => ({ address: h.address, length: h.length, reason: h.reason })),
+    regions: result.regions.map((r) => ({
+      start: r.start,
+      end: r.end,
+      perms: r.perms,
+      kind: r.kind,
+      path: r.path,
+      label: regionLabel(r),
+    })),
+  };
 }
 
 /** One line of `strings PID --json`. */

@@ -1,17 +1,15 @@
 /**
- * What `ps --json` and `show --json` answer, shaped once for both faces: the CLI prints these
- * results and `procscope serve` returns them unchanged, so the API's shapes are the CLI's.
+ * What `ps --json` answers, shaped once for both faces: the CLI prints these rows and
+ * `procscope serve` returns them unchanged, so the API's shape is the CLI's.
  */
 import { InvalidArgument } from "../errors.js";
-import { commandText } from "../processes/format.js";
-import { listProcesses } from "../processes/list.js";
-import type { Process, ProcessContext } from "../processes/process.js";
-import { sortProcesses } from "../processes/sort.js";
-
-export const PS_SORT_KEYS = ["pid", "ppid", "user", "state", "cpu", "rss", "vsz", "threads", "start", "time", "comm", "command"] as const;
+import type { Process } from "../model/process.js";
+import { listProcesses, type ProcessContext, type SkippedProcesses } from "../model/reader.js";
+import { PROCESS_SHAPE_FIELDS } from "../processes/process.js";
+import { matchesFilter, PROCESS_SORT_KEYS, sortProcesses } from "../processes/sort.js";
 
 export interface PsQuery {
-  /** Only processes whose command line or name contains this text (or whose PID it is). */
+  /** Only processes whose command line, name, user or PID matches this text. */
   readonly filter?: string;
   /** A sort key, "-" prefixed for descending (default "pid"). */
   readonly sort?: string;
@@ -20,35 +18,29 @@ export interface PsQuery {
   readonly pids?: readonly number[];
   /** false hides kernel threads. */
   readonly kernel?: boolean;
-  /** Read the executable link too (the JSON shape has it). */
+  /** false skips the executable link (the table never shows it; a tenth of the listing's time). */
   readonly exe?: boolean;
-  readonly onSkip?: (pid: number, error: Error) => void;
 }
 
 /**
- * The rows of `ps`: listed, filtered and sorted.
- * psRows(context, { filter: "nginx", sort: "-rss" })
+ * The rows of `ps`: listed, filtered and sorted, with what could not be read counted.
+ * psRows(context, { filter: "nginx", sort: "-rss" }).rows
  */
-export function psRows(context: ProcessContext, query: PsQuery = {}): Process[] {
+export function psRows(context: ProcessContext, query: PsQuery = {}): { rows: Process[]; skipped: SkippedProcesses } {
   const sort = query.sort ?? "pid";
-  if (!(PS_SORT_KEYS as readonly string[]).includes(sort.replace(/^[-+]/, "")))
-    throw new InvalidArgument(`sort must be one of ${PS_SORT_KEYS.join(", ")}, got "${sort}"`);
-  let rows = listProcesses(context, {
-    fields: { user: true, cmdline: true, exe: query.exe !== false },
-    ...(query.onSkip ? { onSkip: query.onSkip } : {}),
-    ...(query.pids ? { pids: query.pids } : {}),
-  });
+  if (!PROCESS_SORT_KEYS.includes(sort.replace(/^[-+]/, "")))
+    throw new InvalidArgument(`sort must be one of ${PROCESS_SORT_KEYS.join(", ")}, got "${sort}"`);
+  const fields = query.exe === false ? PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") : PROCESS_SHAPE_FIELDS;
+  const listing = listProcesses(context, { fields, ...(query.pids ? { pids: query.pids } : {}) });
+  let rows = listing.processes as Process[];
   if (query.user !== undefined) {
     const wanted = query.user;
     rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
   }
   if (query.filter !== undefined) {
     const filter = query.filter;
-    const needle = filter.toLowerCase();
-    rows = rows.filter(
-      (p) => commandText(p).toLowerCase().includes(needle) || p.comm.toLowerCase().includes(needle) || String(p.pid) === filter,
-    );
+    rows = rows.filter((p) => matchesFilter(p, filter));
   }
   if (query.kernel === false) rows = rows.filter((p) => !p.kernelThread);
-  return sortProcesses(rows, sort);
+  return { rows: sortProcesses(rows, sort), skipped: listing.skipped };
 }

@@ -91,13 +91,16 @@ export function apiRoutes(): RouteSpec[] {
         const sort = str(c, "sort");
         const user = str(c, "user");
         const kernel = bool(c, "kernel");
-        return psRows(api.context, {
+        const { rows, skipped } = psRows(api.context, {
           ...(filter === undefined ? {} : { filter }),
           ...(sort === undefined ? {} : { sort }),
           ...(user === undefined ? {} : { user }),
           ...(pids === undefined ? {} : { pids }),
           ...(kernel === undefined ? {} : { kernel }),
         });
+        // What could not be read is counted (ps warns about it on stderr).
+        if (skipped.count > 0) c.header("X-Procscope-Skipped", JSON.stringify(skipped));
+        return rows;
       },
     },
     {

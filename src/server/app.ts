@@ -6,13 +6,14 @@
  * origin for non-GET, then for /api/ the token; actions check --allow-actions and are audited.
  */
 import { Hono } from "hono";
-import type { ProcessContext } from "../processes/process.js";
+import type { ProcessContext } from "../model/reader.js";
 import { apiRoutes } from "./api.js";
 import type { AuditRecord, AuditSink } from "./audit.js";
 import { createEventHub, type EventHub } from "./events.js";
 import { buildOpenApi } from "./openapi.js";
 import { ApiError, errorResponse, errorStatus, jsonResponse, redactSecrets } from "./respond.js";
 import type { ApiContext, RouteSpec } from "./routes.js";
+import { API_SCHEMAS } from "./schemas.js";
 import { allowedHostNames, errorBody, hostGuard, originGuard, securityHeaders, tokenCookie, tokenGuard } from "./security.js";
 import { loadStaticFiles } from "./static.js";
 import { sameToken } from "./token.js";
@@ -38,7 +39,7 @@ export interface ServerDeps {
   /** Unexpected errors (bugs) are reported here; the client gets a 500 without details. */
   readonly onError?: (error: unknown) => void;
   readonly clock?: () => Date;
-  /** Extra schemas for the OpenAPI document (the model's), by name. */
+  /** More schemas for the OpenAPI document, by name (the model's are always there). */
   readonly schemas?: Readonly<Record<string, unknown>>;
 }
 
@@ -96,6 +97,7 @@ export function createApp(deps: ServerDeps): App {
       summary: "Server-Sent Events: a sampled snapshot (top --once --json) each interval, and start/exit events (watch --exits --json)",
       cli: "top --once --json, watch --exits --json",
       stream: true,
+      events: { snapshot: "Snapshot", start: "ProcessEvent", exit: "ProcessEvent" },
       handler: (c) => {
         const reveal = c.req.query("reveal") === "secrets";
         const signal = AbortSignal.any([c.req.raw.signal, closing.signal]);
@@ -113,7 +115,7 @@ export function createApp(deps: ServerDeps): App {
   ];
   let document: Record<string, unknown> | undefined;
   const openapi = () => {
-    document ??= buildOpenApi(routes, deps.schemas ?? {}, deps.version);
+    document ??= buildOpenApi(routes, { ...API_SCHEMAS, ...deps.schemas }, deps.version);
     return document;
   };
 

@@ -8,8 +8,8 @@
  * of making the server queue them; a client that goes away is dropped at once.
  */
 import { toJson } from "../cli/render/json.js";
-import type { Snapshot } from "../live/sampler.js";
-import type { ProcessContext } from "../processes/process.js";
+import type { Snapshot } from "../model/process.js";
+import type { ProcessContext } from "../model/reader.js";
 import { redactSecrets } from "./respond.js";
 
 export interface EventHubOptions {
@@ -59,10 +59,7 @@ export function createEventHub(context: ProcessContext, options: EventHubOptions
       const { samples } = await import("../live/sampler.js");
       const { topResult } = await import("../queries/live.js");
       try {
-        for await (const snapshot of samples(context, options.intervalMs, signal, {
-          fields: { user: true, cmdline: true, exe: true },
-          io: true,
-        })) {
+        for await (const snapshot of samples(context, options.intervalMs, signal, { io: true })) {
           last = broadcast("snapshot", topResult(snapshot as Snapshot), true);
         }
       } catch (error) {

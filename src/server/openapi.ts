@@ -61,7 +61,13 @@ export function buildOpenApi(
       parameters.push({ name: q.name, in: "query", required: q.required === true, description: q.description, schema: { type: q.type } });
     const responses: Record<string, unknown> = {};
     if (route.stream)
-      responses["200"] = { description: "a Server-Sent Events stream", content: { "text/event-stream": { schema: { type: "string" } } } };
+      responses["200"] = {
+        description: "a Server-Sent Events stream; each event's data is one JSON document",
+        content: { "text/event-stream": { schema: { type: "string" } } },
+        ...(route.events
+          ? { "x-procscope-events": Object.fromEntries(Object.entries(route.events).map(([event, schema]) => [event, ref(schema)])) }
+          : {}),
+      };
     else responses["200"] = { description: "the result", content: { "application/json": { schema: ref(route.schema) } } };
     for (const [status, description] of Object.entries(ERROR_STATUSES))
       responses[status] = { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };

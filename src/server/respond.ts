@@ -49,8 +49,8 @@ export function errorResponse(c: Context, error: unknown): Response {
 }
 
 /** Compact JSON (bigints as "0x…" hex), the CLI's serializer. */
-export function jsonResponse(_c: Context, value: unknown, status = 200): Response {
-  return new Response(toJson(value, false), { status, headers: { "Content-Type": "application/json; charset=utf-8" } });
+export function jsonResponse(c: Context, value: unknown, status: 200 | ErrorStatus = 200): Response {
+  return c.body(toJson(value, false), status, { "Content-Type": "application/json; charset=utf-8" });
 }
 
 /** A process named in a path: "42" or "42@123456" (PID@STARTTICKS, as the UI's links carry). */
@@ -112,7 +112,13 @@ export function redactSecrets(value: unknown): { value: unknown; redacted: boole
           next = result.argv;
           redacted = true;
         }
-      } else if (key === "environ" && child !== null && typeof child === "object" && !Array.isArray(child)) {
+      } else if (
+        key === "environ" &&
+        child !== null &&
+        typeof child === "object" &&
+        !Array.isArray(child) &&
+        Object.values(child).every((v) => typeof v === "string")
+      ) {
         const result = redactEnviron(child as Record<string, string>);
         if (result.redacted) {
           next = result.environ;

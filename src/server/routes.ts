@@ -5,7 +5,7 @@
  * change on the way out is secret redaction (command lines and environments).
  */
 import type { Context } from "hono";
-import type { ProcessContext } from "../processes/process.js";
+import type { ProcessContext } from "../model/reader.js";
 
 /** A query parameter, documented in the OpenAPI document. */
 export interface QueryParam {
@@ -41,6 +41,8 @@ export interface RouteSpec {
   readonly action?: boolean;
   /** Server-Sent Events instead of JSON. */
   readonly stream?: boolean;
+  /** For a stream: the schema name of each event's data, by event name. */
+  readonly events?: Readonly<Record<string, string>>;
   /** JSON body fields of a POST, documented. */
   readonly body?: readonly QueryParam[];
   /** The result (serialized as JSON, secrets redacted), or a Response passed through as it is. */

@@ -26,16 +26,11 @@ interface StackOptions {
 async function stack(run: CommandRun, pidText: string, options: StackOptions): Promise<void> {
   const pid = parsePid(pidText);
   const tid = options.tid === undefined ? undefined : parsePid(options.tid, "--tid");
-  const { readThreadStacks } = await import("../../threads/threads.js");
-  const { groupStacks } = await import("../../threads/group.js");
-  const list = readThreadStacks(await threadContext(run), pid, tid === undefined ? {} : { tid });
-  const groups =
-    options.group === false
-      ? list.map((t) => ({ stack: t.stack, tids: [t.tid], count: 1, syscall: null, wchan: t.wchan }))
-      : groupStacks(list);
-  if (run.json) return run.printJson({ pid, threads: list, groups });
+  const { stackResult } = await import("../../queries/kernel.js");
+  const result = stackResult(await threadContext(run), pid, { ...(tid === undefined ? {} : { tid }), group: options.group !== false });
+  if (run.json) return run.printJson(result);
   const { renderStackGroups } = await import("../render/kernel.js");
-  run.print(renderStackGroups(list, groups));
+  run.print(renderStackGroups(result.threads, result.groups));
 }
 
 async function blocked(run: CommandRun): Promise<void> {

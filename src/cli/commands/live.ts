@@ -36,21 +36,20 @@ async function top(run: CommandRun, options: TopOptions): Promise<void> {
     return;
   }
   const { sampleOnce } = await import("../../live/sampler.js");
-  const { matchesFilter, sortSampled } = await import("../../live/sort.js");
+  const { topResult } = await import("../../queries/live.js");
   const snapshot = await sampleOnce(run.context, intervalMs, {
     io: true,
     signal: run.io.signal,
   });
-  let rows = sortSampled(snapshot.processes, sort);
-  if (options.filter !== undefined) {
-    const filter = options.filter;
-    rows = rows.filter((p) => matchesFilter(p, filter));
-  }
-  if (limit !== undefined) rows = rows.slice(0, limit);
-  if (run.json) run.printJson({ ...snapshot, processes: rows });
+  const result = topResult(snapshot, {
+    sort,
+    ...(options.filter === undefined ? {} : { filter: options.filter }),
+    ...(limit === undefined ? {} : { limit }),
+  });
+  if (run.json) run.printJson(result);
   else {
     const { renderTopOnce } = await import("../render/live.js");
-    run.print(renderTopOnce(snapshot, rows, run.width));
+    run.print(renderTopOnce(snapshot, result.processes, run.width));
   }
   const { describeSkipped } = await import("../../model/reader.js");
   const skipped = describeSkipped(snapshot.skipped);

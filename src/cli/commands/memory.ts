@@ -9,17 +9,12 @@ const ENCODINGS = ["ascii", "utf16le", "all"] as const;
 
 async function maps(run: CommandRun, pidText: string, options: { smaps?: boolean }): Promise<void> {
   const pid = parsePid(pidText);
-  const { readProcessMaps, readSmaps } = await import("../../memory/maps.js");
+  const { mapsResult } = await import("../../queries/memory.js");
   const render = await import("../render/memory.js");
-  if (options.smaps) {
-    const { regions, totals } = readSmaps(run.procFs, pid);
-    if (run.json) run.printJson({ pid, regions, totals });
-    else run.print(render.renderSmapsTable(regions, totals, run.width));
-    return;
-  }
-  const { regions } = readProcessMaps(run.procFs, pid);
-  if (run.json) run.printJson({ pid, regions });
-  else run.print(render.renderMapsTable(regions, run.width));
+  const result = mapsResult(run.procFs, pid, { smaps: options.smaps === true });
+  if (run.json) run.printJson(result);
+  else if ("totals" in result) run.print(render.renderSmapsTable(result.regions, result.totals, run.width));
+  else run.print(render.renderMapsTable(result.regions, run.width));
 }
 
 async function read(run: CommandRun, pidText: string, addressText: string, lengthText: string, options: { raw?: boolean }): Promise<void> {
@@ -43,23 +38,8 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
       return;
     }
     if (run.json) {
-      const { regionLabel } = await import("../../memory/scan.js");
-      run.printJson({
-        pid,
-        startTimeTicks: result.startTimeTicks,
-        address,
-        length,
-        hex: result.bytes.toString("hex"),
-        holes: result.holes.map((h) => ({ address: h.address, length: h.length, reason: h.reason })),
-        regions: result.regions.map((r) => ({
-          start: r.start,
-          end: r.end,
-          perms: r.perms,
-          kind: r.kind,
-          path: r.path,
-          label: regionLabel(r),
-        })),
-      });
+      const { memoryReadJson } = await import("../../queries/memory.js");
+      run.printJson(memoryReadJson(pid, address, length, result));
       return;
     }
     const { renderHexView } = await import("../render/memory.js");

@@ -14,24 +14,22 @@ interface PsOptions {
 
 async function ps(run: CommandRun, filter: string | undefined, options: PsOptions): Promise<void> {
   const sort = options.sort ?? "pid";
-  const { matchesFilter, sortProcesses } = await import("../../processes/sort.js");
   const key = sort.replace(/^[-+]/, "");
   if (!PROCESS_SORT_KEYS.includes(key)) throw new UsageError(`--sort must be one of ${PROCESS_SORT_KEYS.join(", ")}, got "${sort}"`);
   const pids = options.pid === undefined ? undefined : parsePidList(options.pid);
-  const { listProcesses, describeSkipped } = await import("../../model/reader.js");
-  const { PROCESS_SHAPE_FIELDS } = await import("../../processes/process.js");
+  const { psRows } = await import("../../queries/processes.js");
+  const { describeSkipped } = await import("../../model/reader.js");
   const context = run.context;
-  // The table never shows the executable, and its readlink is a tenth of the listing's time.
-  const fields = run.json ? PROCESS_SHAPE_FIELDS : PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe");
-  const listing = listProcesses(context, { fields, ...(pids ? { pids } : {}) });
-  let rows = listing.processes as import("../render/ps.js").PsRow[];
-  if (options.user !== undefined) {
-    const wanted = options.user;
-    rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
-  }
-  if (filter !== undefined) rows = rows.filter((p) => matchesFilter(p, filter));
-  if (options.kernel === false) rows = rows.filter((p) => !p.kernelThread);
-  rows = sortProcesses(rows as import("../../model/process.js").Process[], sort);
+  const listing = psRows(context, {
+    sort,
+    // The table never shows the executable, and its readlink is a tenth of the listing's time.
+    exe: run.json,
+    ...(pids ? { pids } : {}),
+    ...(options.user === undefined ? {} : { user: options.user }),
+    ...(filter === undefined ? {} : { filter }),
+    ...(options.kernel === false ? { kernel: false } : {}),
+  });
+  const rows = listing.rows as import("../render/ps.js").PsRow[];
   const skipped = describeSkipped(listing.skipped);
   if (run.json) run.printJsonArray(rows);
   else {

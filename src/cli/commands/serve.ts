@@ -63,7 +63,6 @@ async function serve(run: CommandRun, options: ServeOptions): Promise<void> {
   const audit = fileAuditSink(options.auditLog ?? defaultAuditLog(env, home));
   const journalPath = (pid: number, start: number) => defaultJournalPath(env, pid, start);
   const webRoot = findWebRoot(path.dirname(fileURLToPath(import.meta.url)));
-  if (webRoot === null) run.warn("the web UI is not built (npm run build): serving the API only");
   const server = createApp({
     context: run.context,
     token,
@@ -82,6 +81,7 @@ async function serve(run: CommandRun, options: ServeOptions): Promise<void> {
   const listening = await listen(server.app, { host: options.host, port, ...(tls ? { tls } : {}) });
   const hostText = options.host.includes(":") && !options.host.startsWith("[") ? `[${options.host}]` : options.host;
   const url = `${tls ? "https" : "http"}://${hostText}:${listening.port}/?token=${token}`;
+  if (webRoot === null) run.warn("the web UI is not built (npm run build): serving the API only");
   if (run.json) run.printJsonLine({ url, port: listening.port, allowActions: options.allowActions === true });
   else run.print(`procscope: serving ${url}\n`);
   // Ctrl-C aborts run.io.signal; SIGTERM (service managers, kill) stops the same way.
