@@ -8,8 +8,9 @@ import { CommandRun, type CommonOptions, type RunAction } from "./command.js";
 import { registerAll } from "./commands/index.js";
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, errorLine, exitCodeFor, UsageError } from "./exit.js";
 import type { CliIo } from "./io.js";
+import { VERSION } from "./version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
 
 class RunFailed extends Error {
   constructor(

@@ -6,6 +6,7 @@
  * origin for non-GET, then for /api/ the token; actions check --allow-actions and are audited.
  */
 import { Hono } from "hono";
+import { readSystemInfo } from "../access/system-info.js";
 import type { ProcessContext } from "../model/reader.js";
 import { apiRoutes } from "./api.js";
 import type { AuditRecord, AuditSink } from "./audit.js";
@@ -60,12 +61,15 @@ export function createApp(deps: ServerDeps): App {
   const secure = deps.secure === true;
   const clock = deps.clock ?? (() => new Date());
   const closing = new AbortController();
-  const events = createEventHub(deps.context, {
+  const events = createEventHub(() => freshContext(), {
     intervalMs: deps.eventsIntervalMs ?? 1000,
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
   const staticFiles = loadStaticFiles(deps.webRoot);
 
+  // Lifetime CPU% and ages are computed against the uptime in the context: read it per request.
+  const freshContext = (): ProcessContext =>
+    deps.context.procFs.isLive ? { ...deps.context, system: readSystemInfo(deps.context.procFs) } : deps.context;
   const clientOf = (c: { env: NodeBindings | undefined }): string => c.env?.incoming?.socket?.remoteAddress ?? "unknown";
   const audit = (
     c: Parameters<typeof clientOf>[0] & { req: { method: string; path: string } },
@@ -135,7 +139,7 @@ export function createApp(deps: ServerDeps): App {
       if (reveal !== undefined && reveal !== "secrets")
         throw new ApiError(400, "invalid-argument", `reveal must be "secrets", got "${reveal}"`);
       const api: ApiContext = {
-        context: deps.context,
+        context: freshContext(),
         allowActions: deps.allowActions,
         journalPath: deps.journalPath,
         journalDir: deps.journalDir,

@@ -36,7 +36,7 @@ function frame(event: string, data: string): Uint8Array {
   return encoder.encode(`event: ${event}\ndata: ${data}\n\n`);
 }
 
-export function createEventHub(context: ProcessContext, options: EventHubOptions): EventHub {
+export function createEventHub(contextOf: () => ProcessContext, options: EventHubOptions): EventHub {
   const clients = new Map<Send, boolean>();
   const ends = new Set<() => void>();
   let running: AbortController | null = null;
@@ -55,6 +55,7 @@ export function createEventHub(context: ProcessContext, options: EventHubOptions
     const controller = new AbortController();
     running = controller;
     const { signal } = controller;
+    const context = contextOf();
     void (async () => {
       const { samples } = await import("../live/sampler.js");
       const { topResult } = await import("../queries/live.js");

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
+import { VERSION } from "../version.js";
 
 interface ServeOptions {
   readonly host: string;
@@ -58,7 +59,6 @@ async function serve(run: CommandRun, options: ServeOptions): Promise<void> {
   const { createApp } = await import("../../server/app.js");
   const { findWebRoot } = await import("../../server/static.js");
   const { defaultJournalPath } = await import("../../memory/journal.js");
-  const { VERSION } = await import("../main.js");
   const { token } = loadOrCreateToken(options.tokenFile ?? defaultTokenFile(env, home));
   const audit = fileAuditSink(options.auditLog ?? defaultAuditLog(env, home));
   const journalPath = (pid: number, start: number) => defaultJournalPath(env, pid, start);
