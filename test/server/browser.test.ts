@@ -166,18 +166,18 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
         throw new Error(`${error.message}\n${page.url()}\n${(await page.content()).slice(0, 3000)}`);
       });
     await page.selectOption('select[aria-label="Theme"]', "dark");
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await page.evaluate<string>("document.documentElement.dataset.theme")).toBe("dark");
+    const background = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     expect(background).toBe("rgb(21, 24, 28)");
     await page.screenshot({ path: `${SHOTS}/list-dark.png` });
     await page.setViewportSize({ width: 390, height: 800 });
     await page.screenshot({ path: `${SHOTS}/list-narrow.png` });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 800 });
     // Keyboard: / focuses the filter, Enter moves into the table, Enter opens the selection.
     await page.keyboard.press("/");
-    expect(await page.evaluate(() => document.activeElement?.className)).toBe("filter");
+    expect(await page.evaluate<string>("document.activeElement?.className")).toBe("filter");
     await page.keyboard.type(String(process.pid));
     await page.keyboard.press("Enter");
     await page.keyboard.press("Enter");
