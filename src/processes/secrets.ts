@@ -21,6 +21,12 @@ const SECRET_FORMATS: readonly RegExp[] = [
   /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
 ];
 
+/**
+ * Options whose value is a secret: the name ends in one of the words (`--password`, `--api-key`,
+ * `token=`), so `--token-file PATH` or `--keyring-dir DIR` keep their (non-secret) values.
+ */
+const SECRET_OPTION = /(pass|passwd|password|passphrase|secret|token|key|credentials?|auth)$/i;
+
 /** scheme://user:PASSWORD@host */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi;
 
@@ -56,12 +62,12 @@ export function redactCmdline(argv: readonly string[]): { argv: string[]; redact
       continue;
     }
     const name = optionName(arg);
-    if (name !== null && secretName(name)) {
+    if (name !== null && SECRET_OPTION.test(name)) {
       out.push(`${arg.slice(0, arg.indexOf("=") + 1)}${REDACTED}`);
       redacted = true;
       continue;
     }
-    if (/^--?[A-Za-z0-9_-]+$/.test(arg) && secretName(arg.replace(/^-+/, ""))) nextIsSecret = true;
+    if (/^--?[A-Za-z0-9_-]+$/.test(arg) && SECRET_OPTION.test(arg.replace(/^-+/, ""))) nextIsSecret = true;
     if (looksLikeSecret(arg)) {
       out.push(REDACTED);
       redacted = true;

@@ -266,6 +266,14 @@ describe("secret redaction", () => {
     ]);
     expect(redactCmdline(["curl", "-H", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abc"]).argv[2]).toBe("[redacted]");
     expect(redactCmdline(["ls", "-la", "/tmp"])).toEqual({ argv: ["ls", "-la", "/tmp"], redacted: false });
+    // An option that names a file holding a secret is not the secret.
+    expect(redactCmdline(["procscope", "serve", "--token-file", "/run/t", "--keyring-dir=/k"]).argv).toEqual([
+      "procscope",
+      "serve",
+      "--token-file",
+      "/run/t",
+      "--keyring-dir=/k",
+    ]);
   });
 
   it("redactEnviron() hides values whose name looks secret or whose value is a known secret format", () => {
