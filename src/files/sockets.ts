@@ -6,6 +6,7 @@ import type { ProcFs } from "../access/proc-fs.js";
 import { ProcError } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { type LineProblem, problemsOf } from "../procfs/_lines.js";
 import { parseNetPacket } from "../procfs/net/packet.js";
 import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
 import { parseNetUnix } from "../procfs/net/unix.js";
@@ -53,6 +54,8 @@ export interface SocketTable {
   readonly sockets: readonly Socket[];
   /** Per /proc/net file that could not be read or parsed, why. */
   readonly errors: FieldErrors;
+  /** Per /proc/net file, the lines that could not be parsed and were skipped (the rest are listed). */
+  readonly problems: Partial<Record<SocketProtocol, readonly LineProblem[]>>;
 }
 
 const SS_STATE: Record<string, string> = {
@@ -105,14 +108,23 @@ function unixPeers(procFs: ProcFs, errors: FieldErrors): Map<number, number> | n
 }
 
 /** Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). */
-export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omit<Socket, "owners">[]; errors: FieldErrors } {
+export function readSocketTables(
+  procFs: ProcFs,
+  netDir = "net",
+): { sockets: Omit<Socket, "owners">[]; errors: FieldErrors; problems: SocketTable["problems"] } {
   const sockets: Omit<Socket, "owners">[] = [];
   const errors: FieldErrors = {};
+  const problems: Partial<Record<SocketProtocol, readonly LineProblem[]>> = {};
+  const note = <T>(protocol: SocketProtocol, parsed: T): T => {
+    const skipped = problemsOf(parsed);
+    if (skipped.length > 0) problems[protocol] = skipped;
+    return parsed;
+  };
   for (const protocol of SOCKET_PROTOCOLS) {
     const file = `${netDir}/${protocol}`;
     try {
       if (protocol === "unix") {
-        const entries = procFs.parse(file, parseNetUnix);
+        const entries = note(protocol, procFs.parse(file, parseNetUnix));
         const peerOf = entries.length > 0 ? unixPeers(procFs, errors) : null;
         for (const e of entries)
           sockets.push({
@@ -132,7 +144,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
             peerInode: peerOf?.get(e.inode) ?? null,
           });
       } else if (protocol === "packet") {
-        for (const e of procFs.parse(file, parseNetPacket))
+        for (const e of note(protocol, procFs.parse(file, parseNetPacket)))
           sockets.push({
             protocol,
             inode: e.inode,
@@ -151,14 +163,18 @@ export function readSocketTables(procFs: ProcFs, netDir = "net"): { sockets: Omi
           });
       } else {
         const family = protocol.endsWith("6") ? "inet6" : "inet";
-        for (const e of procFs.parse(file, (text) => parseNetInet(text, family))) sockets.push(inetSocket(protocol, e));
+        for (const e of note(
+          protocol,
+          procFs.parse(file, (text) => parseNetInet(text, family)),
+        ))
+          sockets.push(inetSocket(protocol, e));
       }
     } catch (error) {
       if (!(error instanceof ProcError)) throw error;
       errors[protocol] = error.kind === "Unavailable" ? `the kernel offers no ${file} (protocol not loaded?)` : fieldFailure(error);
     }
   }
-  return { sockets, errors };
+  return { sockets, errors, problems };
 }
 
 /** Maps socket inode → holders, from processes' fd lists. */
@@ -210,5 +226,5 @@ export function sockets(context: ProcessContext, options: SocketsOptions = {}): 
     const wanted = options.protocols;
     list = list.filter((s) => wanted.includes(s.protocol));
   }
-  return { sockets: list, errors: tables.errors };
+  return { sockets: list, errors: tables.errors, problems: tables.problems };
 }

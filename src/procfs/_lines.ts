@@ -80,3 +80,87 @@ export function decodeOctalEscapes(text: string): string {
   if (!text.includes("\\")) return text;
   return text.replace(/\\([0-3][0-7]{2})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
+
+/**
+ * A line a table parser could not read and skipped. Table parsers (one record per line or per
+ * block) never let one bad line hide the others: any user can put a newline or garbage into a
+ * socket name, a mount point or a process name, and a responder must still see everything else.
+ */
+export interface LineProblem {
+  /** 1-based line number in the text. */
+  readonly line: number;
+  readonly reason: string;
+  /** The start of the offending line (at most 80 characters). */
+  readonly excerpt: string;
+}
+
+/** A parse result carrying the lines it skipped. */
+export type WithProblems<T> = T & { readonly problems: readonly LineProblem[] };
+
+/**
+ * Attaches `problems` to a parse result as a non-enumerable property: callers that only want the
+ * rows (and JSON.stringify, and deep equality) see the same value as before; callers that report
+ * skipped lines read `problemsOf(result)`.
+ */
+export function withProblems<T extends object>(value: T, problems: readonly LineProblem[]): WithProblems<T> {
+  Object.defineProperty(value, "problems", { value: problems, enumerable: false, configurable: true });
+  return value as WithProblems<T>;
+}
+
+/** The lines a parse result skipped (none for results of parsers that do not skip). */
+export function problemsOf(value: unknown): readonly LineProblem[] {
+  if (typeof value !== "object" || value === null) return [];
+  const problems = (value as { problems?: unknown }).problems;
+  return Array.isArray(problems) ? (problems as LineProblem[]) : [];
+}
+
+/** A skipped line, from the ParseError its parse threw or from a reason. */
+export function lineProblem(reason: string | ParseError, line: string, lineNumber: number): LineProblem {
+  return { line: lineNumber, reason: typeof reason === "string" ? reason : reason.detail, excerpt: line.slice(0, 80) };
+}
+
+/**
+ * Splits a table into lines like splitLines, but a text cut short (no final "\n") loses only its
+ * last line, recorded in `problems`: that line may have been cut mid-value.
+ */
+export function splitTableLines(text: string, problems: LineProblem[]): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  const last = lines.pop() as string;
+  if (last !== "") problems.push(lineProblem("missing final newline: the line looks truncated (cut short)", last, lines.length + 1));
+  return lines;
+}
+
+/**
+ * Parses each line with `parseLine`, turning a ParseError into a LineProblem and going on;
+ * `parseLine` returns undefined for lines that hold no record (blank lines). Anything but a
+ * ParseError is a bug and propagates.
+ * parseEachLine(lines, 1, problems, (line, n) => parseMapsLine(line, n))
+ */
+export function parseEachLine<T>(
+  lines: readonly string[],
+  firstIndex: number,
+  problems: LineProblem[],
+  parseLine: (line: string, lineNumber: number) => T | undefined,
+): T[] {
+  const out: T[] = [];
+  for (let i = firstIndex; i < lines.length; i++) {
+    const line = lines[i] as string;
+    try {
+      const value = parseLine(line, i + 1);
+      if (value !== undefined) out.push(value);
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      problems.push(lineProblem(error, line, i + 1));
+    }
+  }
+  return out;
+}
+
+/** "3 lines skipped (line 4: expected …)": one warning line for a face to print. */
+export function describeProblems(file: string, problems: readonly LineProblem[]): string {
+  const first = problems[0];
+  if (first === undefined) return "";
+  const count = problems.length === 1 ? "1 line" : `${problems.length} lines`;
+  return `${file}: skipped ${count} it could not parse (line ${first.line}: ${first.reason}, got ${JSON.stringify(first.excerpt.slice(0, 60))})`;
+}

@@ -4,7 +4,7 @@
  * need no block device. Modules not yet loaded are absent.
  */
 import { ParseError } from "../errors.js";
-import { splitLines } from "./_lines.js";
+import { type LineProblem, lineProblem, splitTableLines, type WithProblems, withProblems } from "./_lines.js";
 
 export interface Filesystem {
   readonly name: string;
@@ -16,15 +16,21 @@ export interface Filesystem {
  * Parses /proc/filesystems.
  * parseFilesystems("nodev\tproc\n\text4\n") → [{ name: "proc", nodev: true }, { name: "ext4", nodev: false }]
  */
-export function parseFilesystems(text: string): readonly Filesystem[] {
-  const lines = splitLines(text);
+export function parseFilesystems(text: string): WithProblems<Filesystem[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
   const filesystems: Filesystem[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (line === "") continue;
-    const match = /^(nodev)?\t(\S+)$/.exec(line);
-    if (!match) throw new ParseError('expected "nodev\\tNAME" or "\\tNAME"', line, i + 1);
-    filesystems.push({ name: match[2] as string, nodev: match[1] !== undefined });
+    try {
+      if (line === "") continue;
+      const match = /^(nodev)?\t(\S+)$/.exec(line);
+      if (!match) throw new ParseError('expected "nodev\\tNAME" or "\\tNAME"', line, i + 1);
+      filesystems.push({ name: match[2] as string, nodev: match[1] !== undefined });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      problems.push(lineProblem(error, line, i + 1));
+    }
   }
-  return filesystems;
+  return withProblems(filesystems, problems);
 }

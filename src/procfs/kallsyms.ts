@@ -5,6 +5,7 @@
  */
 
 import { ParseError } from "../errors.js";
+import { type LineProblem, lineProblem, type WithProblems, withProblems } from "./_lines.js";
 import { latin1Text } from "./_text.js";
 
 /**
@@ -51,7 +52,9 @@ function lineAt(bytes: Uint8Array, start: number): string {
  * Parses /proc/kallsyms from its bytes.
  * parseKallsyms(new TextEncoder().encode("ffffffff81000000 T _text\n")).count === 1
  */
-export function parseKallsyms(bytes: Uint8Array): KallsymsTable {
+export function parseKallsyms(bytes: Uint8Array): WithProblems<KallsymsTable> {
+  const problems: LineProblem[] = [];
+  let lineNumber = 0;
   let capacity = 1024;
   for (let i = 0; i < bytes.length; i++) if (bytes[i] === NEWLINE) capacity++;
   const addressHigh = new Uint32Array(capacity);
@@ -67,60 +70,73 @@ export function parseKallsyms(bytes: Uint8Array): KallsymsTable {
   const length = bytes.length;
   while (pos < length) {
     const lineStart = pos;
+    lineNumber++;
     const fail = (detail: string): never => {
-      throw new ParseError(detail, lineAt(bytes, lineStart), count + 1);
+      throw new ParseError(detail, lineAt(bytes, lineStart), lineNumber);
     };
-    // Address: up to 16 hex digits, accumulated as two 32-bit halves.
-    let high = 0;
-    let low = 0;
-    let digits = 0;
-    for (;;) {
-      const value = hexValue(bytes[pos] as number);
-      if (value < 0) break;
-      high = ((high << 4) | (low >>> 28)) >>> 0;
-      low = ((low << 4) | value) >>> 0;
-      digits++;
-      pos++;
-    }
-    if (digits === 0 || digits > 16 || bytes[pos] !== SPACE) fail('expected "ADDRESS TYPE NAME"');
-    const type = bytes[pos + 1] as number;
-    if (bytes[pos + 2] !== SPACE || type === undefined || type <= SPACE) fail('expected "ADDRESS TYPE NAME"');
-    pos += 3;
-    const start = pos;
-    while (pos < length && bytes[pos] !== NEWLINE && bytes[pos] !== TAB) pos++;
-    if (pos === start) fail("missing symbol name");
-    nameStart[count] = start;
-    nameEnd[count] = pos;
-    if (bytes[pos] === TAB) {
-      pos++;
-      if (bytes[pos] !== 0x5b) fail('expected "\\t[module]" after the name');
-      const mStart = pos + 1;
+    try {
+      // Address: up to 16 hex digits, accumulated as two 32-bit halves.
+      let high = 0;
+      let low = 0;
+      let digits = 0;
+      for (;;) {
+        const value = hexValue(bytes[pos] as number);
+        if (value < 0) break;
+        high = ((high << 4) | (low >>> 28)) >>> 0;
+        low = ((low << 4) | value) >>> 0;
+        digits++;
+        pos++;
+      }
+      if (digits === 0 || digits > 16 || bytes[pos] !== SPACE) fail('expected "ADDRESS TYPE NAME"');
+      const type = bytes[pos + 1] as number;
+      if (bytes[pos + 2] !== SPACE || type === undefined || type <= SPACE) fail('expected "ADDRESS TYPE NAME"');
+      pos += 3;
+      const start = pos;
+      while (pos < length && bytes[pos] !== NEWLINE && bytes[pos] !== TAB) pos++;
+      if (pos === start) fail("missing symbol name");
+      nameStart[count] = start;
+      nameEnd[count] = pos;
+      if (bytes[pos] === TAB) {
+        pos++;
+        if (bytes[pos] !== 0x5b) fail('expected "\\t[module]" after the name');
+        const mStart = pos + 1;
+        while (pos < length && bytes[pos] !== NEWLINE) pos++;
+        if (bytes[pos - 1] !== 0x5d) fail('expected "\\t[module]" after the name');
+        moduleStart[count] = mStart;
+        moduleEnd[count] = pos - 1;
+      } else {
+        moduleStart[count] = moduleEnd[count] = pos;
+      }
+      if (high !== 0 || low !== 0) zeroed = false;
+      addressHigh[count] = high;
+      addressLow[count] = low;
+      types[count] = type;
+      count++;
+      pos++; // the newline
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      // Skip the rest of the line: the symbols after it are still read.
+      problems.push(lineProblem(error, lineAt(bytes, lineStart), lineNumber));
+      pos = lineStart;
       while (pos < length && bytes[pos] !== NEWLINE) pos++;
-      if (bytes[pos - 1] !== 0x5d) fail('expected "\\t[module]" after the name');
-      moduleStart[count] = mStart;
-      moduleEnd[count] = pos - 1;
-    } else {
-      moduleStart[count] = moduleEnd[count] = pos;
+      pos++;
     }
-    if (high !== 0 || low !== 0) zeroed = false;
-    addressHigh[count] = high;
-    addressLow[count] = low;
-    types[count] = type;
-    count++;
-    pos++; // the newline
   }
-  return {
-    count,
-    bytes,
-    addressHigh: addressHigh.subarray(0, count),
-    addressLow: addressLow.subarray(0, count),
-    types: types.subarray(0, count),
-    nameStart: nameStart.subarray(0, count),
-    nameEnd: nameEnd.subarray(0, count),
-    moduleStart: moduleStart.subarray(0, count),
-    moduleEnd: moduleEnd.subarray(0, count),
-    zeroed: zeroed && count > 0,
-  };
+  return withProblems(
+    {
+      count,
+      bytes,
+      addressHigh: addressHigh.subarray(0, count),
+      addressLow: addressLow.subarray(0, count),
+      types: types.subarray(0, count),
+      nameStart: nameStart.subarray(0, count),
+      nameEnd: nameEnd.subarray(0, count),
+      moduleStart: moduleStart.subarray(0, count),
+      moduleEnd: moduleEnd.subarray(0, count),
+      zeroed: zeroed && count > 0,
+    },
+    problems,
+  );
 }
 
 /** The address of symbol `index`. */

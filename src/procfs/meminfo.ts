@@ -4,7 +4,17 @@
  * and go with kernel version and config. "kB" means KiB; the HugePages_* lines are bare counts.
  */
 import { ParseError } from "../errors.js";
-import { kibToBytes, missing, splitLines, toCount, toU64 } from "./_lines.js";
+import {
+  kibToBytes,
+  type LineProblem,
+  lineProblem,
+  missing,
+  splitTableLines,
+  toCount,
+  toU64,
+  type WithProblems,
+  withProblems,
+} from "./_lines.js";
 
 export interface Meminfo {
   /** Usable RAM: physical memory minus reserved bits and the kernel binary. */
@@ -131,15 +141,19 @@ const COUNT_KEYS: Readonly<Record<CountField, string>> = {
  * Parses /proc/meminfo; "kB" values become bytes.
  * parseMeminfo("MemTotal:  2048 kB\nMemFree:  1024 kB\n").memTotalBytes === 2097152
  */
-export function parseMeminfo(text: string): Meminfo {
+export function parseMeminfo(text: string): WithProblems<Meminfo> {
+  const problems: LineProblem[] = [];
   const raw: Record<string, string> = {};
   const where = new Map<string, { line: string; lineNumber: number; value: string; kib: boolean }>();
-  const lines = splitLines(text);
+  const lines = splitTableLines(text, problems);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === "") continue;
     const match = /^([^:\s][^:]*):\s+(\d+)( kB)?$/.exec(line);
-    if (!match) throw new ParseError('expected "Key:   N" or "Key:   N kB"', line, i + 1);
+    if (!match) {
+      problems.push(lineProblem('expected "Key:   N" or "Key:   N kB"', line, i + 1));
+      continue;
+    }
     const key = match[1] as string;
     raw[key] = line.slice(key.length + 1).trim();
     where.set(key, { line, lineNumber: i + 1, value: match[2] as string, kib: match[3] !== undefined });
@@ -149,6 +163,17 @@ export function parseMeminfo(text: string): Meminfo {
     if (found === undefined) return undefined;
     if (found.kib !== kib) throw new ParseError(`"${key}" should ${kib ? "" : "not "}be in kB`, found.line, found.lineNumber);
     return found;
+  };
+  // A known key whose value cannot be used is null and reported, like a line that does not parse.
+  const orNull = <T>(key: string, read: () => T | null): T | null => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      const found = where.get(key);
+      problems.push(lineProblem(error, found?.line ?? "", found?.lineNumber ?? 0));
+      return null;
+    }
   };
   const bytes = (key: string): number | null => {
     const found = entry(key, true);
@@ -168,14 +193,18 @@ export function parseMeminfo(text: string): Meminfo {
     return value;
   };
   const named: Record<string, number | null> = {};
-  for (const [field, key] of Object.entries(KIB_KEYS)) named[field] = bytes(key);
-  for (const [field, key] of Object.entries(COUNT_KEYS)) named[field] = count(key);
-  return {
-    ...(named as Record<Exclude<KibField, "memTotalBytes" | "memFreeBytes"> | CountField, number | null>),
-    memTotalBytes: required("MemTotal"),
-    memFreeBytes: required("MemFree"),
-    vmallocTotalBytes: bigBytes("VmallocTotal"),
-    vmallocChunkBytes: bigBytes("VmallocChunk"),
-    raw,
-  };
+  for (const [field, key] of Object.entries(KIB_KEYS))
+    if (key !== "MemTotal" && key !== "MemFree") named[field] = orNull(key, () => bytes(key));
+  for (const [field, key] of Object.entries(COUNT_KEYS)) named[field] = orNull(key, () => count(key));
+  return withProblems(
+    {
+      ...(named as Record<Exclude<KibField, "memTotalBytes" | "memFreeBytes"> | CountField, number | null>),
+      memTotalBytes: required("MemTotal"),
+      memFreeBytes: required("MemFree"),
+      vmallocTotalBytes: orNull("VmallocTotal", () => bigBytes("VmallocTotal")),
+      vmallocChunkBytes: orNull("VmallocChunk", () => bigBytes("VmallocChunk")),
+      raw,
+    },
+    problems,
+  );
 }

@@ -5,7 +5,7 @@
  * of the reading process's mount namespace, below its root, in mount order (duplicates included).
  */
 import { ParseError } from "../errors.js";
-import { decodeOctalEscapes, splitLines, toCount } from "./_lines.js";
+import { decodeOctalEscapes, type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
 export interface Mount {
   /** What is mounted (fs_spec): a device path, or any label ("proc", "tmpfs", "overlay"). */
@@ -26,26 +26,32 @@ export interface Mount {
  * Parses /proc/mounts (or /proc/PID/mounts).
  * parseMounts("/dev/sda1 /mnt/my\\040disk ext4 rw 0 0\n")[0].mountPoint === "/mnt/my disk"
  */
-export function parseMounts(text: string): readonly Mount[] {
-  const lines = splitLines(text);
+export function parseMounts(text: string): WithProblems<Mount[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
   const mounts: Mount[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (line === "") continue;
-    const fields = line.split(" ");
-    if (fields.length < 6 || fields.slice(0, 6).some((field) => field === "")) {
-      throw new ParseError('expected "source mountpoint type options dump pass"', line, i + 1);
+    try {
+      if (line === "") continue;
+      const fields = line.split(" ");
+      if (fields.length < 6 || fields.slice(0, 6).some((field) => field === "")) {
+        throw new ParseError('expected "source mountpoint type options dump pass"', line, i + 1);
+      }
+      mounts.push({
+        source: decodeOctalEscapes(fields[0] as string),
+        mountPoint: decodeOctalEscapes(fields[1] as string),
+        fsType: decodeOctalEscapes(fields[2] as string),
+        // Options are split before decoding: an escaped "," (\054) stays inside its option.
+        options: (fields[3] as string).split(",").map(decodeOctalEscapes),
+        dump: toCount(fields[4] as string, "the dump field", line, i + 1),
+        pass: toCount(fields[5] as string, "the pass field", line, i + 1),
+        other: fields.slice(6).map(decodeOctalEscapes),
+      });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      problems.push(lineProblem(error, line, i + 1));
     }
-    mounts.push({
-      source: decodeOctalEscapes(fields[0] as string),
-      mountPoint: decodeOctalEscapes(fields[1] as string),
-      fsType: decodeOctalEscapes(fields[2] as string),
-      // Options are split before decoding: an escaped "," (\054) stays inside its option.
-      options: (fields[3] as string).split(",").map(decodeOctalEscapes),
-      dump: toCount(fields[4] as string, "the dump field", line, i + 1),
-      pass: toCount(fields[5] as string, "the pass field", line, i + 1),
-      other: fields.slice(6).map(decodeOctalEscapes),
-    });
   }
-  return mounts;
+  return withProblems(mounts, problems);
 }

@@ -5,7 +5,7 @@
  * (an unset zram, a loop device with nothing attached) are left out.
  */
 import { ParseError } from "../errors.js";
-import { splitLines, toCount } from "./_lines.js";
+import { type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
 export interface Partition {
   readonly major: number;
@@ -22,23 +22,29 @@ export interface Partition {
  * Parses /proc/partitions.
  * parsePartitions("major minor  #blocks  name\n\n 254 0 268435456 vda\n")[0].blocks === 268435456
  */
-export function parsePartitions(text: string): readonly Partition[] {
-  const lines = splitLines(text);
+export function parsePartitions(text: string): WithProblems<Partition[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
   const header = lines[0] ?? "";
   if (!/^major +minor +#blocks +name\b/.test(header)) throw new ParseError('expected the "major minor  #blocks  name" header', header, 1);
   const partitions: Partition[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (line === "") continue;
-    const fields = line.trim().split(/ +/);
-    if (fields.length < 4) throw new ParseError(`expected 4 fields, got ${fields.length}`, line, i + 1);
-    partitions.push({
-      major: toCount(fields[0] as string, "the major number", line, i + 1),
-      minor: toCount(fields[1] as string, "the minor number", line, i + 1),
-      blocks: toCount(fields[2] as string, "#blocks", line, i + 1),
-      name: fields[3] as string,
-      other: fields.slice(4),
-    });
+    try {
+      if (line === "") continue;
+      const fields = line.trim().split(/ +/);
+      if (fields.length < 4) throw new ParseError(`expected 4 fields, got ${fields.length}`, line, i + 1);
+      partitions.push({
+        major: toCount(fields[0] as string, "the major number", line, i + 1),
+        minor: toCount(fields[1] as string, "the minor number", line, i + 1),
+        blocks: toCount(fields[2] as string, "#blocks", line, i + 1),
+        name: fields[3] as string,
+        other: fields.slice(4),
+      });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      problems.push(lineProblem(error, line, i + 1));
+    }
   }
-  return partitions;
+  return withProblems(partitions, problems);
 }

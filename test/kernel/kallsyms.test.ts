@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { InvalidArgument, NotFound, ParseError, Unavailable } from "../../src/errors.js";
+import { InvalidArgument, NotFound, Unavailable } from "../../src/errors.js";
 import { type KallsymsIndex, loadKallsyms, parseKsymQuery } from "../../src/kernel/kallsyms.js";
+import { problemsOf } from "../../src/procfs/_lines.js";
 import { kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../../src/procfs/kallsyms.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
@@ -41,14 +42,13 @@ describe("parseKallsyms()", () => {
     expect(parseKallsyms(Buffer.from(SAMPLE.replace(/^[0-9a-f]{16}/gm, "0000000000000000"))).zeroed).toBe(true);
   });
 
-  it("rejects malformed lines with the line number", () => {
+  it("skips a malformed line with its line number and keeps the symbols after it", () => {
+    const good = SAMPLE.split("\n").filter((l) => l !== "").length;
     for (const bad of ["ffffffff81000000 T\n", "zzzz T x\n", "ffffffff81000000 T name\t(module)\n", "ffffffff81000000 name\n"]) {
-      expect(() => parseKallsyms(Buffer.from(SAMPLE + bad))).toThrow(ParseError);
-      try {
-        parseKallsyms(Buffer.from(SAMPLE + bad));
-      } catch (error) {
-        expect((error as ParseError).line).toBe(9);
-      }
+      const table = parseKallsyms(Buffer.from(`${SAMPLE}${bad}ffffffff81000010 T after\n`));
+      expect(problemsOf(table).map((p) => p.line)).toEqual([9]);
+      expect(table.count).toBe(good + 1);
+      expect(kallsymsName(table, table.count - 1)).toBe("after");
     }
   });
 });

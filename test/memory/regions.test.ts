@@ -10,6 +10,7 @@ import {
   selectRegions,
 } from "../../src/memory/regions.js";
 import { compilePattern, parseHexBytes } from "../../src/memory/search.js";
+import { problemsOf } from "../../src/procfs/_lines.js";
 import { parsePidMaps } from "../../src/procfs/pid/maps.js";
 import { parsePidSmaps, smapsTotals } from "../../src/procfs/pid/smaps.js";
 
@@ -120,7 +121,12 @@ describe("parsePidSmaps()", () => {
     expect(totals.size).toBe(regions.reduce((sum, r) => sum + r.size, 0));
   });
 
-  it("rejects fields before any region line", () => {
-    expect(() => parsePidSmaps("Rss:  4 kB\n")).toThrow(/region line/);
+  it("skips fields before any region line, and a bad region with its fields", () => {
+    expect(problemsOf(parsePidSmaps("Rss:  4 kB\n"))[0]?.reason).toMatch(/region line/);
+    const text =
+      "1000-2000 r--p 00000000 00:00 0\nRss:  4 kB\n3000-2000 r--p 00000000 00:00 0\nRss:  8 kB\n4000-5000 r--p 00000000 00:00 0\nRss:  12 kB\n";
+    const regions = parsePidSmaps(text);
+    expect(regions.map((r) => r.rss)).toEqual([4096, 12288]);
+    expect(problemsOf(regions).map((p) => p.line)).toEqual([3]);
   });
 });

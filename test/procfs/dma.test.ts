@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDma } from "../../src/procfs/dma.js";
-import { captured, parseErrorOf } from "./_helpers.js";
+import { captured, skippedOf } from "./_helpers.js";
 
 describe("parseDma()", () => {
   it("reads a real file holding only the cascade channel", () => {
@@ -16,7 +16,7 @@ describe("parseDma()", () => {
   });
 
   it("rejects malformed and truncated input", () => {
-    expect(parseErrorOf(() => parseDma(" 4: cascade\ncascade\n")).line).toBe(2);
-    expect(parseErrorOf(() => parseDma(" 4: casc")).line).toBe(1);
+    expect(skippedOf(() => parseDma(" 4: cascade\ncascade\n")).line).toBe(2);
+    expect(skippedOf(() => parseDma(" 4: casc")).line).toBe(1);
   });
 });

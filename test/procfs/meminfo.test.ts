@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseMeminfo } from "../../src/procfs/meminfo.js";
-import { captured, parseErrorOf } from "./_helpers.js";
+import { captured, parseErrorOf, skippedOf } from "./_helpers.js";
 
 // A 2.6.32 kernel: no MemAvailable (3.14), no KReclaimable (4.20), no Zswap (5.18), no DirectMap1G.
 const OLD_KERNEL = `MemTotal:        1018564 kB
@@ -102,17 +102,20 @@ describe("parseMeminfo()", () => {
 
   it("rejects truncated input with the line number", () => {
     const cut = parseErrorOf(() => parseMeminfo("MemTotal:       24684084 kB\nMemFree:        2437"));
-    expect(cut.line).toBe(2);
-    expect(cut.excerpt).toBe("MemFree:        2437");
+    expect(cut.message).toMatch(/missing "MemFree:"/);
+    const skipped = skippedOf(() => parseMeminfo("MemTotal:       24684084 kB\nMemFree:        2437 kB\nBuffers:  12"));
+    expect(skipped.line).toBe(3);
+    expect(skipped.excerpt).toBe("Buffers:  12");
     const short = parseErrorOf(() => parseMeminfo("MemTotal:       24684084 kB\n"));
     expect(short.message).toMatch(/missing "MemFree:"/);
     expect(parseErrorOf(() => parseMeminfo("")).message).toMatch(/MemTotal/);
   });
 
   it("rejects a line without a number, and a unit where none belongs", () => {
-    expect(parseErrorOf(() => parseMeminfo("MemTotal: 8 kB\nMemFree:\n")).line).toBe(2);
-    expect(parseErrorOf(() => parseMeminfo("MemTotal: 8 kB\nMemFree: 4 kB\nHugePages_Total: 3 kB\n")).line).toBe(3);
+    expect(parseErrorOf(() => parseMeminfo("MemTotal: 8 kB\nMemFree:\n")).message).toMatch(/missing "MemFree:"/);
+    expect(skippedOf(() => parseMeminfo("MemTotal: 8 kB\nMemFree: 4 kB\nBuffers:\n")).line).toBe(3);
+    expect(skippedOf(() => parseMeminfo("MemTotal: 8 kB\nMemFree: 4 kB\nHugePages_Total: 3 kB\n")).line).toBe(3);
     expect(parseErrorOf(() => parseMeminfo("MemTotal: 8\nMemFree: 4 kB\n")).line).toBe(1);
-    expect(parseErrorOf(() => parseMeminfo("MemTotal 8 kB\n")).line).toBe(1);
+    expect(parseErrorOf(() => parseMeminfo("MemTotal 8 kB\n")).message).toMatch(/missing "MemTotal:"/);
   });
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/errors.js";
+import { problemsOf } from "../../src/procfs/_lines.js";
 import { parsePidSched } from "../../src/procfs/pid/sched.js";
 import { formatStackFrame, parsePidStack } from "../../src/procfs/pid/stack.js";
 import { parsePidSyscall } from "../../src/procfs/pid/syscall.js";
@@ -52,14 +53,10 @@ describe("parsePidStack()", () => {
     expect(parsePidStack("")).toEqual([]);
   });
 
-  it("rejects a malformed line, naming it", () => {
-    expect(() => parsePidStack("[<0>] do_nanosleep+0x6d/0x1a0\nnot a frame\n")).toThrow(ParseError);
-    try {
-      parsePidStack("[<0>] ok+0x1/0x2\n[<0>] bad+frame\n");
-    } catch (error) {
-      expect((error as ParseError).line).toBe(2);
-      expect((error as ParseError).excerpt).toBe("[<0>] bad+frame");
-    }
+  it("skips a malformed line, naming it, and keeps the frames after it", () => {
+    const frames = parsePidStack("[<0>] ok+0x1/0x2\n[<0>] bad+frame\n[<0>] after+0x1/0x2\n");
+    expect(frames.map((f) => f.symbol)).toEqual(["ok", "after"]);
+    expect(problemsOf(frames).map((p) => p.line)).toEqual([2]);
   });
 });
 

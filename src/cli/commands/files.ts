@@ -120,6 +120,8 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
     if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
     else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
   }
+  const { describeProblems } = await import("../../procfs/_lines.js");
+  for (const [file, skipped] of Object.entries(table.problems)) run.warn(describeProblems(`net/${file}`, skipped));
   if (run.json) return run.printJson(table);
   const { renderSockets } = await import("../render/files.js");
   run.print(renderSockets(table.sockets, run.width));

@@ -6,6 +6,9 @@ async function sys(run: CommandRun, name: string | undefined): Promise<void> {
   const { readSystemFile, systemOverview } = await import("../../system/overview.js");
   if (name !== undefined) {
     const value = readSystemFile(run.procFs, name);
+    const { describeProblems, problemsOf } = await import("../../procfs/_lines.js");
+    const skipped = problemsOf(value);
+    if (skipped.length > 0) run.warn(describeProblems(name, skipped));
     if (run.json) run.printJson(value);
     else {
       const { renderValue } = await import("../render/value.js");

@@ -4,6 +4,7 @@
  * ETH_P_ALL), Iface the interface index (0 = any), R whether the socket is running.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 export interface PacketSocketEntry {
   /** SOCK_RAW = 3, SOCK_DGRAM = 2. */
@@ -20,18 +21,16 @@ export interface PacketSocketEntry {
  * Parses /proc/net/packet.
  * parseNetPacket(text)[0]?.ifindex
  */
-export function parseNetPacket(text: string): PacketSocketEntry[] {
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
+export function parseNetPacket(text: string): WithProblems<PacketSocketEntry[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
   const header = (lines[0] ?? "").trim().split(/\s+/).join(" ");
   if (header !== "sk RefCnt Type Proto Iface R Rmem User Inode")
     throw new ParseError('unexpected columns: expected "sk RefCnt Type Proto Iface R Rmem User Inode"', lines[0] ?? "", 1);
-  const entries: PacketSocketEntry[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
+  const entries = parseEachLine(lines, 1, problems, (line, n): PacketSocketEntry => {
     const match = /^\s*[0-9a-f]+\s+(\d+)\s+(\d+)\s+([0-9a-fA-F]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
-    if (!match) throw new ParseError('expected "sk RefCnt Type Proto Iface R Rmem User Inode" values', line, i + 1);
-    entries.push({
+    if (!match) throw new ParseError('expected "sk RefCnt Type Proto Iface R Rmem User Inode" values', line, n);
+    return {
       typeCode: Number(match[2]),
       protocol: Number.parseInt(match[3] as string, 16),
       ifindex: Number(match[4]),
@@ -39,7 +38,7 @@ export function parseNetPacket(text: string): PacketSocketEntry[] {
       rmemBytes: Number(match[6]),
       uid: Number(match[7]),
       inode: Number(match[8]),
-    });
-  }
-  return entries;
+    };
+  });
+  return withProblems(entries, problems);
 }

@@ -4,6 +4,7 @@
  * (little-endian on x86-64 and arm64), ports hex in host order. udp, udp6, raw and raw6 share it.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 export type InetFamily = "inet" | "inet6";
 
@@ -111,9 +112,9 @@ function endpoint(raw: string, family: InetFamily, line: string, lineNumber: num
  * checked against `family`. Throws ParseError when the header's columns are not the known ones.
  * parseNetInet(text, "inet")[0]?.localPort
  */
-export function parseNetInet(text: string, family: InetFamily): InetSocketEntry[] {
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
+export function parseNetInet(text: string, family: InetFamily): WithProblems<InetSocketEntry[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
   const header = (lines[0] ?? "").trim().split(/\s+/);
   if (
     header[0] !== "sl" ||
@@ -123,10 +124,7 @@ export function parseNetInet(text: string, family: InetFamily): InetSocketEntry[
     header[11] !== "inode"
   )
     throw new ParseError('unexpected columns: expected "sl local_address rem_address st ... uid timeout inode"', lines[0] ?? "", 1);
-  const entries: InetSocketEntry[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const n = i + 1;
+  const entries = parseEachLine(lines, 1, problems, (line, n): InetSocketEntry => {
     const f = line.trim().split(/\s+/);
     if (f.length < 10 || !/^\d+:$/.test(f[0] as string)) throw new ParseError('expected at least 10 columns starting with "N:"', line, n);
     const [localAddress, localPort] = endpoint(f[1] as string, family, line, n);
@@ -134,7 +132,7 @@ export function parseNetInet(text: string, family: InetFamily): InetSocketEntry[
     const stateCode = hexField(f[3] as string, "st", line, n);
     const queues = (f[4] as string).split(":");
     if (queues.length !== 2) throw new ParseError('expected "tx_queue:rx_queue"', line, n);
-    entries.push({
+    return {
       family,
       localAddress,
       localPort,
@@ -146,17 +144,17 @@ export function parseNetInet(text: string, family: InetFamily): InetSocketEntry[
       rxQueue: hexField(queues[1] as string, "rx_queue", line, n),
       uid: decField(f[7] as string, "uid", line, n),
       inode: decField(f[9] as string, "inode", line, n),
-    });
-  }
-  return entries;
+    };
+  });
+  return withProblems(entries, problems);
 }
 
 /** parseNetTcp(readText("net/tcp")) */
-export function parseNetTcp(text: string): InetSocketEntry[] {
+export function parseNetTcp(text: string): WithProblems<InetSocketEntry[]> {
   return parseNetInet(text, "inet");
 }
 
 /** parseNetTcp6(readText("net/tcp6")) */
-export function parseNetTcp6(text: string): InetSocketEntry[] {
+export function parseNetTcp6(text: string): WithProblems<InetSocketEntry[]> {
   return parseNetInet(text, "inet6");
 }

@@ -4,6 +4,7 @@
  * starts with "@" for abstract ones (NUL bytes shown as "@"), and is printed raw (may hold spaces).
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, lineProblem, type WithProblems, withProblems } from "../_lines.js";
 
 export interface UnixSocketEntry {
   /** SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5. */
@@ -24,33 +25,63 @@ const TYPES: Record<number, string> = { 1: "stream", 2: "dgram", 5: "seqpacket" 
 const STATES = ["FREE", "UNCONNECTED", "CONNECTING", "CONNECTED", "DISCONNECTING"];
 const SO_ACCEPTCON = 0x10000;
 
+const RECORD = /^([0-9a-f]+): ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) +(\d+)(?: (.*))?$/;
+
 /**
- * Parses /proc/net/unix.
+ * Parses /proc/net/unix. unix_seq_show() prints the bound path byte for byte, so a path holding
+ * "\n" goes on over the next physical line(s): a line that does not start like a record is joined
+ * to the record before it. (A path can also hold text that looks like a whole record; such a
+ * forged line is listed as a socket, but it can never hide a real one, which always starts a line.)
+ * Lines that are neither are skipped and listed in problemsOf(result).
  * parseNetUnix(text).filter((s) => s.listening)
  */
-export function parseNetUnix(text: string): UnixSocketEntry[] {
+export function parseNetUnix(text: string): WithProblems<UnixSocketEntry[]> {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   const header = (lines[0] ?? "").trim().split(/\s+/).join(" ");
   if (header !== "Num RefCount Protocol Flags Type St Inode Path")
     throw new ParseError('unexpected columns: expected "Num RefCount Protocol Flags Type St Inode Path"', lines[0] ?? "", 1);
   const entries: UnixSocketEntry[] = [];
+  const problems: LineProblem[] = [];
+  // A path may end in "\n": the line after it is then empty. Only the text's final "\n" was popped.
+  let last: { entry: UnixSocketEntry; path: string | null } | undefined;
+  const flush = () => {
+    if (last) entries.push({ ...last.entry, path: last.path === null || last.path === "" ? null : last.path });
+    last = undefined;
+  };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    const match = /^([0-9a-f]+): ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) ([0-9A-F]+) +(\d+)(?: (.*))?$/.exec(line);
-    if (!match) throw new ParseError('expected "Num: RefCount Protocol Flags Type St Inode [Path]"', line, i + 1);
+    const match = RECORD.exec(line);
+    if (!match) {
+      if (last && last.path !== null) {
+        last.path += `\n${line}`;
+        continue;
+      }
+      problems.push(lineProblem('expected "Num: RefCount Protocol Flags Type St Inode [Path]"', line, i + 1));
+      continue;
+    }
+    flush();
     const typeCode = Number.parseInt(match[5] as string, 16);
     const stateCode = Number.parseInt(match[6] as string, 16);
-    entries.push({
-      typeCode,
-      type: TYPES[typeCode] ?? `type${typeCode}`,
-      stateCode,
-      state: STATES[stateCode] ?? `0x${stateCode.toString(16)}`,
-      listening: (Number.parseInt(match[4] as string, 16) & SO_ACCEPTCON) !== 0,
-      refCount: Number.parseInt(match[2] as string, 16),
-      inode: Number(match[7]),
-      path: match[8] === undefined || match[8] === "" ? null : match[8],
-    });
+    const inode = Number(match[7]);
+    if (!Number.isSafeInteger(inode)) {
+      problems.push(lineProblem("inode exceeds 2^53", line, i + 1));
+      continue;
+    }
+    last = {
+      entry: {
+        typeCode,
+        type: TYPES[typeCode] ?? `type${typeCode}`,
+        stateCode,
+        state: STATES[stateCode] ?? `0x${stateCode.toString(16)}`,
+        listening: (Number.parseInt(match[4] as string, 16) & SO_ACCEPTCON) !== 0,
+        refCount: Number.parseInt(match[2] as string, 16),
+        inode,
+        path: null,
+      },
+      path: match[8] === undefined ? null : match[8],
+    };
   }
-  return entries;
+  flush();
+  return withProblems(entries, problems);
 }

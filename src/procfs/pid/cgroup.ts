@@ -6,6 +6,7 @@
  * the cgroup was removed while a zombie still named it.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 export interface PidCgroup {
   /** 0 for the cgroup v2 (unified) hierarchy, else the v1 hierarchy ID from /proc/cgroups. */
@@ -26,16 +27,12 @@ const DELETED = " (deleted)";
  * Parses /proc/PID/cgroup, one entry per line in file order.
  * parsePidCgroup("0::/system.slice/nginx.service\n")[0]?.path === "/system.slice/nginx.service"
  */
-export function parsePidCgroup(text: string): readonly PidCgroup[] {
+export function parsePidCgroup(text: string): WithProblems<PidCgroup[]> {
   if (text === "") throw new ParseError("empty input", text, 1);
-  const lines = text.split("\n");
-  // Every line ends with "\n"; without it the last path may be cut short.
-  const last = lines.pop() as string;
-  if (last !== "") throw new ParseError("missing final newline (truncated input?)", last, lines.length + 1);
-  const entries: PidCgroup[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const lineNo = i + 1;
+  const problems: LineProblem[] = [];
+  // Every line ends with "\n"; without it the last path may be cut short (skipped).
+  const lines = splitTableLines(text, problems);
+  const entries = parseEachLine(lines, 0, problems, (line, lineNo): PidCgroup => {
     // The path may itself hold ":", so split at the first two colons only.
     const first = line.indexOf(":");
     const second = first < 0 ? -1 : line.indexOf(":", first + 1);
@@ -52,7 +49,7 @@ export function parsePidCgroup(text: string): readonly PidCgroup[] {
     const deleted = version === 2 && path.endsWith(DELETED);
     if (deleted) path = path.slice(0, -DELETED.length);
     if (!deleted && !path.startsWith("/")) throw new ParseError('the cgroup path does not start with "/"', line, lineNo);
-    entries.push({ hierarchyId, version, controllers, path, deleted });
-  }
-  return entries;
+    return { hierarchyId, version, controllers, path, deleted };
+  });
+  return withProblems(entries, problems);
 }

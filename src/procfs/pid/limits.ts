@@ -5,6 +5,7 @@
  * (RLIM_INFINITY) or a 64-bit rlim_t, which may exceed 2^53 ("Max locked memory" often does).
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 /** The getrlimit(2) resource a row describes. */
 export type RlimitResource =
@@ -74,20 +75,16 @@ function parseValue(token: string, what: string, line: string, lineNo: number): 
  * Parses /proc/PID/limits into one entry per row, in file order.
  * parsePidLimits(text).find((l) => l.resource === "RLIMIT_NOFILE")?.soft === 1024n
  */
-export function parsePidLimits(text: string): readonly PidLimit[] {
+export function parsePidLimits(text: string): WithProblems<PidLimit[]> {
   if (text === "") throw new ParseError("empty input", text, 1);
-  const lines = text.split("\n");
-  // The kernel ends every row with "\n"; without it the last row may be cut mid-number.
-  const last = lines.pop() as string;
-  if (last !== "") throw new ParseError("missing final newline (truncated input?)", last, lines.length + 1);
-  const header = lines[0] as string;
+  const problems: LineProblem[] = [];
+  // The kernel ends every row with "\n"; without it the last row may be cut mid-number (skipped).
+  const lines = splitTableLines(text, problems);
+  const header = lines[0] ?? "";
   if (!/^Limit\s+Soft Limit\s+Hard Limit(?:\s+Units)?\s*$/.test(header)) {
     throw new ParseError('expected the header "Limit  Soft Limit  Hard Limit  Units"', header, 1);
   }
-  const limits: PidLimit[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const lineNo = i + 1;
+  const limits = parseEachLine(lines, 1, problems, (line, lineNo): PidLimit => {
     // The name has spaces but never digits; values never have spaces. Read tokens from the right,
     // so a kernel that widens a column, or a copy with trailing spaces trimmed, still parses.
     const tokens = line.trim().split(/\s+/);
@@ -100,10 +97,10 @@ export function parsePidLimits(text: string): readonly PidLimit[] {
     const soft = parseValue(tokens[end - 2] as string, "the soft limit", line, lineNo);
     const name = tokens.slice(0, end - 2).join(" ");
     if (!/^[A-Za-z][A-Za-z ]*$/.test(name)) throw new ParseError("the limit name is not words", line, lineNo);
-    limits.push({ name, resource: RESOURCES[name] ?? null, soft, hard, unit });
-  }
+    return { name, resource: RESOURCES[name] ?? null, soft, hard, unit };
+  });
   if (limits.length === 0) throw new ParseError("no limit rows after the header", header, 1);
-  return limits;
+  return withProblems(limits, problems);
 }
 
 /**

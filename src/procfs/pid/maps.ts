@@ -5,6 +5,7 @@
  * escapes only "\n" in it (as "\012"); pseudo-paths are bracketed ([heap], [stack], [anon:NAME]).
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, type WithProblems, withProblems } from "../_lines.js";
 
 /** What a region is, told from its path, device and inode. */
 export type RegionKind =
@@ -149,13 +150,14 @@ export function withSections<T extends MapsRegion>(regions: readonly T[]): T[] {
 }
 
 /**
- * Parses /proc/PID/maps: one region per line, in address order, nothing dropped.
+ * Parses /proc/PID/maps: one region per line, in address order; a line that does not parse is
+ * skipped and listed in problemsOf(result), never hiding the others.
  * parsePidMaps("55d0-55d2 r--p 00000000 fe:00 260131  /usr/bin/cat\n")[0].kind === "file"
  */
-export function parsePidMaps(text: string): MapsRegion[] {
-  const regions: MapsRegion[] = [];
+export function parsePidMaps(text: string): WithProblems<MapsRegion[]> {
+  const problems: LineProblem[] = [];
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  for (let i = 0; i < lines.length; i++) regions.push(parseMapsLine(lines[i] as string, i + 1));
-  return withSections(regions);
+  const regions = parseEachLine(lines, 0, problems, (line, n) => parseMapsLine(line, n));
+  return withProblems(withSections(regions), problems);
 }

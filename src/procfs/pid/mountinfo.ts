@@ -6,6 +6,7 @@
  */
 import { decodeBytes } from "../../bytes.js";
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 export interface MountOptionalField {
   /** "shared", "master", "propagate_from", "unbindable", or a tag from a newer kernel. */
@@ -144,11 +145,10 @@ function parseLine(line: string, lineNo: number): MountInfo {
  * Parses /proc/PID/mountinfo, one entry per mount in file order (parents before children).
  * parsePidMountinfo("22 27 0:21 / /proc rw,relatime - proc proc rw\n")[0]?.mountPoint === "/proc"
  */
-export function parsePidMountinfo(text: string): readonly MountInfo[] {
+export function parsePidMountinfo(text: string): WithProblems<MountInfo[]> {
   if (text === "") throw new ParseError("empty input", text, 1);
-  const lines = text.split("\n");
-  // Every line ends with "\n"; without it the last line's options may be cut short.
-  const last = lines.pop() as string;
-  if (last !== "") throw new ParseError("missing final newline (truncated input?)", last, lines.length + 1);
-  return lines.map((line, i) => parseLine(line, i + 1));
+  const problems: LineProblem[] = [];
+  // Every line ends with "\n"; without it the last line's options may be cut short (skipped).
+  const lines = splitTableLines(text, problems);
+  return withProblems(parseEachLine(lines, 0, problems, parseLine), problems);
 }

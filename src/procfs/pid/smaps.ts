@@ -4,6 +4,7 @@
  * "ProtectionKey:" are bare numbers and "VmFlags:" a list of two-letter flags. Keys vary by kernel.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, lineProblem, type WithProblems, withProblems } from "../_lines.js";
 import { type MapsRegion, parseMapsLine, withSections } from "./maps.js";
 
 export interface SmapsRegion extends MapsRegion {
@@ -33,13 +34,15 @@ const HEADER_START = /^[0-9a-f]+-[0-9a-f]+ /;
  * Parses /proc/PID/smaps into one region per block, with sizes in bytes.
  * parsePidSmaps(text)[0].rss === 8192
  */
-export function parsePidSmaps(text: string): SmapsRegion[] {
+export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
+  const problems: LineProblem[] = [];
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   const regions: SmapsRegion[] = [];
   let header: MapsRegion | undefined;
   let sizes: Record<string, number> = {};
   let vmFlags: string[] = [];
+  let skipping = false;
   const finish = () => {
     if (!header) return;
     const get = (key: string) => sizes[key] ?? 0;
@@ -63,23 +66,39 @@ export function parsePidSmaps(text: string): SmapsRegion[] {
     const line = lines[i] as string;
     if (HEADER_START.test(line)) {
       finish();
-      header = parseMapsLine(line, i + 1);
+      skipping = false;
       sizes = {};
       vmFlags = [];
+      try {
+        header = parseMapsLine(line, i + 1);
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        // The block's fields are skipped with it: they belong to no region we could name.
+        problems.push(lineProblem(error, line, i + 1));
+        header = undefined;
+        skipping = true;
+      }
       continue;
     }
-    if (!header) throw new ParseError("expected a region line before its fields", line, i + 1);
+    if (skipping) continue;
+    if (!header) {
+      problems.push(lineProblem("expected a region line before its fields", line, i + 1));
+      continue;
+    }
     const size = SIZE_LINE.exec(line);
     if (size) {
       sizes[size[1] as string] = Number(size[2]) * 1024;
       continue;
     }
     const other = OTHER_LINE.exec(line);
-    if (!other) throw new ParseError('expected "Key: value"', line, i + 1);
+    if (!other) {
+      problems.push(lineProblem('expected "Key: value"', line, i + 1));
+      continue;
+    }
     if (other[1] === "VmFlags") vmFlags = (other[2] as string).trim().split(/\s+/).filter(Boolean);
   }
   finish();
-  return withSections(regions);
+  return withProblems(withSections(regions), problems);
 }
 
 /** Sums of the size fields over all regions (pmap -X's total line). */

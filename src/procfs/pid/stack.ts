@@ -4,6 +4,7 @@
  * Since Linux 4.18 ADDR is always printed as 0; an address without a symbol prints as bare hex.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
 export interface StackFrame {
   /** The return address; null when the kernel hides it (always, since Linux 4.18). */
@@ -25,36 +26,36 @@ const SYMBOL = /^(.+)\+0x([0-9a-fA-F]+)\/0x([0-9a-fA-F]+)$/;
  * Parses a kernel stack, innermost frame first.
  * parsePidStack("[<0>] do_nanosleep+0x6d/0x1a0\n")[0].symbol === "do_nanosleep"
  */
-export function parsePidStack(text: string): readonly StackFrame[] {
-  const frames: StackFrame[] = [];
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  lines.forEach((line, index) => {
+export function parsePidStack(text: string): WithProblems<StackFrame[]> {
+  const problems: LineProblem[] = [];
+  const lines = splitTableLines(text, problems);
+  const frames = parseEachLine(lines, 0, problems, (line, lineNumber): StackFrame => {
     const match = LINE.exec(line);
-    if (!match) throw new ParseError('expected "[<address>] symbol+0xoffset/0xsize [module]"', line, index + 1);
+    if (!match) throw new ParseError('expected "[<address>] symbol+0xoffset/0xsize [module]"', line, lineNumber);
     const raw = BigInt(`0x${match[1]}`);
     const body = match[2] as string;
     const module = match[3] ?? null;
     const address = raw === 0n ? null : raw;
     const symbol = SYMBOL.exec(body);
     if (symbol) {
-      frames.push({
+      return {
         address,
         symbol: symbol[1] as string,
         offset: Number.parseInt(symbol[2] as string, 16),
         size: Number.parseInt(symbol[3] as string, 16),
         module,
-      });
-    } else if (/^(0x)?[0-9a-fA-F]+$/.test(body)) {
-      // No symbol for this address: %pB prints the address itself.
-      frames.push({ address: BigInt(body.startsWith("0x") ? body : `0x${body}`), symbol: null, offset: null, size: null, module });
-    } else if (/^[A-Za-z_.$][\w.$]*$/.test(body)) {
-      frames.push({ address, symbol: body, offset: null, size: null, module });
-    } else {
-      throw new ParseError("expected a symbol with +0xoffset/0xsize", line, index + 1);
+      };
     }
+    if (/^(0x)?[0-9a-fA-F]+$/.test(body)) {
+      // No symbol for this address: %pB prints the address itself.
+      return { address: BigInt(body.startsWith("0x") ? body : `0x${body}`), symbol: null, offset: null, size: null, module };
+    }
+    if (/^[A-Za-z_.$][\w.$]*$/.test(body)) {
+      return { address, symbol: body, offset: null, size: null, module };
+    }
+    throw new ParseError("expected a symbol with +0xoffset/0xsize", line, lineNumber);
   });
-  return frames;
+  return withProblems(frames, problems);
 }
 
 /** One frame as the kernel prints it, without the address: "do_nanosleep+0x6d/0x1a0 [mod]". */

@@ -4,6 +4,7 @@
  * Pid and PPid is optional. Memory lines are "NNN kB" and become bytes here.
  */
 import { ParseError } from "../../errors.js";
+import { type LineProblem, lineProblem, type WithProblems, withProblems } from "../_lines.js";
 
 export interface IdSet {
   readonly real: number;
@@ -74,18 +75,22 @@ export interface PidStatus {
   readonly raw: Readonly<Record<string, string>>;
 }
 
-/** Parses the "Key:\tvalue" lines into a map, rejecting lines without a colon. */
-export function parseKeyValueLines(text: string): Record<string, string> {
+/** Parses the "Key:\tvalue" lines into a map; lines without a colon are skipped and listed in problemsOf(result). */
+export function parseKeyValueLines(text: string): WithProblems<Record<string, string>> {
   const raw: Record<string, string> = {};
+  const problems: LineProblem[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === "") continue;
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new ParseError('expected "Key:\\tvalue"', line, i + 1);
+    if (colon <= 0) {
+      problems.push(lineProblem('expected "Key:\\tvalue"', line, i + 1));
+      continue;
+    }
     raw[line.slice(0, colon)] = line.slice(colon + 1).trim();
   }
-  return raw;
+  return withProblems(raw, problems);
 }
 
 /**
