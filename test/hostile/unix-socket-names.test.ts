@@ -1,0 +1,75 @@
+/**
+ * A UNIX socket bound to a name holding a newline used to make net print "cannot parse" and an
+ * empty UNIX table: any user could hide every socket from a responder. unix_seq_show() prints the
+ * path raw, so the name goes on over the next line; net must list it whole, and every other socket.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runBin } from "../helpers/cli.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
+import { startProcess } from "../helpers/live.js";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "psc-unix-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Socket inodes `ss -xa` lists: the local "port" column of each socket is its inode. */
+function ssInodes(): Set<number> {
+  const text = execFileSync("ss", ["-xaH"], { encoding: "latin1" });
+  const inodes = new Set<number>();
+  // A name with a newline splits a row over two lines: the inode is always at the end of the last one.
+  for (const line of text.split("\n")) {
+    const m = /\s(\d+)\s+\S+\s+(\d+)\s*$/.exec(line);
+    if (m) inodes.add(Number(m[1]));
+  }
+  return inodes;
+}
+
+interface NetJson {
+  sockets: { protocol: string; inode: number; path: string | null; owners: { pid: number }[] }[];
+  problems: Record<string, unknown[]>;
+}
+
+describe("net with hostile UNIX socket names", () => {
+  it("lists a socket named with newlines under its exact name, and every other socket ss lists", async () => {
+    const names = [path.join(dir, "a\nb"), path.join(dir, "ends-with-newline\n"), path.join(dir, "with space\n\nand two")];
+    const script = `
+      const net = require("node:net");
+      const names = ${JSON.stringify(names)};
+      let left = names.length;
+      for (const name of names) net.createServer().listen(name, () => { if (--left === 0) console.log("ready"); });
+      setInterval(() => {}, 1 << 30);`;
+    const server = await startProcess(process.execPath, ["-e", script], { ready: "ready" });
+    const before = ssInodes();
+    const result = await runBin(["net", "--json", "--protocol", "unix"]);
+    const after = ssInodes();
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/cannot parse|skipped/);
+    const table = JSON.parse(result.stdout) as NetJson;
+    expect(table.problems).toEqual({});
+    const mine = table.sockets.filter((s) => s.owners.some((o) => o.pid === server.pid) && s.path !== null);
+    expect(mine.map((s) => s.path).sort()).toEqual([...names].sort());
+    // Sockets other sessions open and close meanwhile come and go: those in both ss runs must be here.
+    const ours = new Set(table.sockets.map((s) => s.inode));
+    const missing = [...before].filter((inode) => after.has(inode) && !ours.has(inode));
+    expect(missing).toEqual([]);
+    expect(before.size).toBeGreaterThan(3);
+  });
+
+  it("skips a line it cannot parse with one warning, lists the rest, and puts it in --json", async () => {
+    const root = fs.mkdtempSync(path.join(dir, "root-"));
+    fs.cpSync(path.join(FIXTURE_PROC, "net"), path.join(root, "net"), { recursive: true });
+    const tcp = fs.readFileSync(path.join(root, "net/tcp"), "utf8").split("\n");
+    tcp.splice(1, 0, "   9: garbage line");
+    fs.writeFileSync(path.join(root, "net/tcp"), tcp.join("\n"));
+    const json = await runBin(["net", "--root", root, "--json", "--protocol", "tcp"]);
+    expect(json.code).toBe(0);
+    const table = JSON.parse(json.stdout) as NetJson;
+    expect(table.sockets.filter((s) => s.protocol === "tcp").length).toBe(tcp.length - 3);
+    expect(table.problems).toEqual({ tcp: [{ line: 2, reason: expect.stringMatching(/columns/), excerpt: "   9: garbage line" }] });
+    const warnings = json.stderr.split("\n").filter((l) => l.includes("net/tcp"));
+    expect(warnings).toEqual([expect.stringMatching(/^procscope: net\/tcp: skipped 1 line it could not parse \(line 2: /)]);
+  });
+});
