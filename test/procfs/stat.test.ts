@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "../../src/procfs/_lines.js";
 import { parseSystemStat } from "../../src/procfs/stat.js";
-import { captured, parseErrorOf } from "./_helpers.js";
+import { captured, parseErrorOf, skippedOf } from "./_helpers.js";
 
 // 2.6.9-era: 7 tick columns (no steal, guest, guest_nice), no softirq line.
 const KERNEL_2_6_9 = `cpu  6212 2 2343 1180425 4305 54 77
@@ -86,7 +87,7 @@ describe("parseSystemStat()", () => {
 
   it("rejects a tick count past 2^53 instead of rounding it", () => {
     const text = captured("stat").replace(/^cpu0 \d+/m, "cpu0 9007199254740993");
-    const error = parseErrorOf(() => parseSystemStat(text));
+    const error = skippedOf(() => parseSystemStat(text));
     expect(error.line).toBe(2);
     expect(error.message).toMatch(/2\^53/);
   });
@@ -94,12 +95,13 @@ describe("parseSystemStat()", () => {
   it("rejects truncated and malformed input with the line number", () => {
     const real = captured("stat");
     const cut = real.slice(0, real.indexOf("intr") + 200);
-    expect(parseErrorOf(() => parseSystemStat(cut)).line).toBe(4);
+    expect(parseErrorOf(() => parseSystemStat(cut)).message).toMatch(/missing "intr"/);
+    expect(skippedOf(() => parseSystemStat(`${real}intr 1 2`)).message).toMatch(/truncated/);
     const noBtime = real.replace(/^btime .*\n/m, "");
     expect(parseErrorOf(() => parseSystemStat(noBtime)).message).toMatch(/missing "btime"/);
-    expect(parseErrorOf(() => parseSystemStat(real.replace(/^cpu1 .*$/m, "cpu1 1 2 3"))).line).toBe(3);
-    expect(parseErrorOf(() => parseSystemStat(real.replace(/^ctxt .*$/m, "ctxt 1 2"))).line).toBe(5);
-    expect(parseErrorOf(() => parseSystemStat(real.replace(/^ctxt .*$/m, "ctxt -1"))).line).toBe(5);
+    expect(skippedOf(() => parseSystemStat(real.replace(/^cpu1 .*$/m, "cpu1 1 2 3"))).line).toBe(3);
+    expect(parseErrorOf(() => parseSystemStat(real.replace(/^ctxt .*$/m, "ctxt 1 2"))).message).toMatch(/missing "ctxt"/);
+    expect(problemsOf(parseSystemStat(`${real}ctxt -1\n`)).map((p) => p.line)).toEqual([real.split("\n").length]);
     expect(parseErrorOf(() => parseSystemStat("")).message).toMatch(/missing "cpu"/);
   });
 });
