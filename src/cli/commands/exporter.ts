@@ -1,5 +1,74 @@
-/** exporter: registered here; filled in by its own issue's work. */
+/** exporter: Prometheus /metrics over process groups (process-exporter's config format). */
+import fs from "node:fs";
 import type { Command } from "commander";
-import type { RunAction } from "../command.js";
+import { InvalidArgument } from "../../errors.js";
+import { parseInterval, parsePositiveInt } from "../args.js";
+import type { CommandRun, RunAction } from "../command.js";
 
-export function registerExporterCommands(_program: Command, _runAction: RunAction): void {}
+interface ExporterOptions {
+  readonly listen?: string;
+  readonly config?: string;
+  readonly smaps?: boolean;
+  readonly smapsBudget?: string;
+  readonly perProcess?: string[];
+  readonly maxSeries?: string;
+  readonly maxGroups?: string;
+}
+
+async function exporter(run: CommandRun, options: ExporterOptions): Promise<void> {
+  const { DEFAULT_CONFIG, parseExporterConfig } = await import("../../exporter/config.js");
+  const { createExporter } = await import("../../exporter/scrape.js");
+  const { DEFAULT_LISTEN, parseListenAddress, startExporterServer } = await import("../../exporter/server.js");
+  // Everything that can be wrong with the input is found before the port is bound.
+  const address = parseListenAddress(options.listen ?? DEFAULT_LISTEN);
+  let config = DEFAULT_CONFIG;
+  if (options.config !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(options.config, "utf8");
+    } catch (error) {
+      throw new InvalidArgument(
+        `cannot read config "${options.config}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    config = parseExporterConfig(text, `config "${options.config}"`);
+    for (const warning of config.warnings) run.warn(warning);
+  }
+  const maxSeries = options.maxSeries === undefined ? 1000 : parsePositiveInt(options.maxSeries, "--max-series");
+  const maxGroups = options.maxGroups === undefined ? 1000 : parsePositiveInt(options.maxGroups, "--max-groups");
+  const smapsBudgetMs = options.smapsBudget === undefined ? undefined : parseInterval(options.smapsBudget, "--smaps-budget");
+  const exporter = createExporter(run.context, {
+    config,
+    smaps: options.smaps === true,
+    ...(smapsBudgetMs === undefined ? {} : { smapsBudgetMs }),
+    perProcessGroups: options.perProcess ?? [],
+    maxSeries,
+    maxGroups,
+  });
+  const server = await startExporterServer(exporter, address);
+  run.print(`procscope: metrics at ${server.url}\n`);
+  const signal = run.io.signal;
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await server.close();
+}
+
+export function registerExporterCommands(program: Command, runAction: RunAction): void {
+  program
+    .command("exporter")
+    .description("serve Prometheus metrics per process group at /metrics (process-exporter's config format)")
+    .option("--listen <addr>", "HOST:PORT or :PORT to listen on (:0 picks a free port)", ":9640")
+    .option("--config <file>", "process-exporter YAML config (process_names); default: every process grouped by comm")
+    .option("--smaps", "read smaps_rollup for proportional memory (PSS), within a time budget per scrape")
+    .option("--smaps-budget <ms>", "time budget per scrape for --smaps, in milliseconds (default 200)")
+    .option("--per-process <group>", "also export per-process series for this group (repeatable)", (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option("--max-series <n>", "cap on per-process series (default 1000)")
+    .option("--max-groups <n>", "cap on groups; processes of further groups are counted, not reported (default 1000)")
+    .option("--root <dir>", "read this directory instead of /proc (a captured tree)")
+    .action(runAction(exporter));
+}

@@ -1,0 +1,278 @@
+/**
+ * The exposition: Prometheus text format 0.0.4, or OpenMetrics 1.0 when the scraper asks for it.
+ * Pure: a snapshot in, the body out. The only label values are group names (from the config's
+ * templates), PIDs, and fixed enumerations; nothing else of a process reaches the output.
+ */
+import { type GroupSnapshot, MEMTYPES, type Snapshot, STATES } from "./accumulate.js";
+
+export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/** Chooses OpenMetrics when the Accept header lists it (Prometheus sends it first when it can). */
+export function wantsOpenMetrics(accept: string | undefined | null): boolean {
+  return accept !== undefined && accept !== null && /application\/openmetrics-text/i.test(accept);
+}
+
+export interface HostCounts {
+  readonly processes: number;
+  readonly threads: number;
+  readonly zombies: number;
+  readonly blockedTasks: number;
+}
+
+/** What one scrape renders besides the groups. */
+export interface Exposition {
+  readonly snapshot: Snapshot;
+  readonly host: HostCounts;
+  readonly scrapeDurationSeconds: number;
+  /** Running totals by reason ("vanished", "denied", "unreadable"). */
+  readonly scrapeErrors: Readonly<Record<string, number>>;
+  /** Proportional memory is measured (--smaps): only then are those series shown. */
+  readonly smaps: boolean;
+  /** With --smaps: processes whose proportional memory was not re-read this scrape (budget spent). */
+  readonly smapsStaleProcesses: number;
+  readonly smapsBudgetSeconds: number;
+  readonly maxSeries: number;
+}
+
+type Labels = Readonly<Record<string, string>>;
+type Kind = "gauge" | "counter";
+
+/** Every metric family the exporter can expose, with its type; the dashboard test reads this. */
+export const METRIC_FAMILIES: Readonly<Record<string, { kind: Kind; help: string }>> = {
+  procscope_group_num_procs: { kind: "gauge", help: "Number of processes in the group." },
+  procscope_group_cpu_seconds_total: { kind: "counter", help: "CPU time used by the group's processes (user and system), in seconds." },
+  procscope_group_children_cpu_seconds_total: {
+    kind: "counter",
+    help: "CPU time of the group's children that exited and were waited for (cutime/cstime), in seconds.",
+  },
+  procscope_group_read_bytes_total: { kind: "counter", help: "Bytes the group's processes caused to be read from storage." },
+  procscope_group_write_bytes_total: { kind: "counter", help: "Bytes the group's processes caused to be written to storage." },
+  procscope_group_major_page_faults_total: { kind: "counter", help: "Major page faults of the group's processes." },
+  procscope_group_minor_page_faults_total: { kind: "counter", help: "Minor page faults of the group's processes." },
+  procscope_group_context_switches_total: { kind: "counter", help: "Context switches of the group's processes (main threads)." },
+  procscope_group_memory_bytes: { kind: "gauge", help: "Memory of the group's processes, in bytes, by type." },
+  procscope_group_num_threads: { kind: "gauge", help: "Threads in the group's processes." },
+  procscope_group_open_filedesc: { kind: "gauge", help: "Open file descriptors of the group's processes." },
+  procscope_group_worst_fd_ratio: { kind: "gauge", help: "Highest ratio of open fds to the soft fd limit among the group's processes." },
+  procscope_group_oldest_start_time_seconds: { kind: "gauge", help: "Start time of the group's oldest process, seconds since the epoch." },
+  procscope_group_states: { kind: "gauge", help: "Processes of the group in each state." },
+  procscope_group_deleted_open_bytes: { kind: "gauge", help: "Bytes of deleted files the group's processes still hold open." },
+  procscope_group_blocked_tasks: { kind: "gauge", help: "Tasks (threads) of the group in uninterruptible sleep (state D)." },
+  procscope_group_listening_sockets: { kind: "gauge", help: "Listening sockets held by the group's processes (TCP and UNIX)." },
+  procscope_process_cpu_seconds_total: { kind: "counter", help: "CPU time of one process of a --per-process group, in seconds." },
+  procscope_process_memory_bytes: { kind: "gauge", help: "Memory of one process of a --per-process group, in bytes, by type." },
+  procscope_process_open_filedesc: { kind: "gauge", help: "Open file descriptors of one process of a --per-process group." },
+  procscope_process_num_threads: { kind: "gauge", help: "Threads of one process of a --per-process group." },
+  procscope_process_start_time_seconds: {
+    kind: "gauge",
+    help: "Start time of one process of a --per-process group, seconds since the epoch.",
+  },
+  procscope_per_process_series_limit: { kind: "gauge", help: "Cap on per-process series (--max-series)." },
+  procscope_per_process_series_dropped: { kind: "gauge", help: "Per-process series left out of this scrape because of the cap." },
+  procscope_group_overflow_processes: { kind: "gauge", help: "Processes not reported because the cap on groups was reached." },
+  procscope_host_processes: { kind: "gauge", help: "Processes on the host (all of them, grouped or not)." },
+  procscope_host_threads: { kind: "gauge", help: "Threads on the host." },
+  procscope_host_zombies: { kind: "gauge", help: "Zombie processes on the host." },
+  procscope_host_blocked_tasks: { kind: "gauge", help: "Tasks on the host in uninterruptible sleep (state D)." },
+  procscope_scrape_duration_seconds: { kind: "gauge", help: "Time this scrape took to read /proc, in seconds." },
+  procscope_scrape_errors_total: {
+    kind: "counter",
+    help: "Processes that vanished or could not be read during scrapes, by reason (counted, never a failed scrape).",
+  },
+  procscope_smaps_stale_processes: {
+    kind: "gauge",
+    help: "Processes whose proportional memory was not re-read this scrape because the smaps time budget was spent.",
+  },
+  procscope_smaps_budget_seconds: { kind: "gauge", help: "Time budget per scrape for reading smaps_rollup (--smaps-budget)." },
+};
+
+/** Escapes a label value for both formats: backslash, double quote and newline. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(value);
+}
+
+class Writer {
+  private out: string[] = [];
+  constructor(private readonly openMetrics: boolean) {}
+
+  family(name: string, samples: readonly (readonly [Labels, number])[]): void {
+    const def = METRIC_FAMILIES[name];
+    if (def === undefined) throw new Error(`metric ${name} is not declared`);
+    // OpenMetrics names the counter family without _total; its samples keep it.
+    const familyName = this.openMetrics && def.kind === "counter" ? name.replace(/_total$/, "") : name;
+    this.out.push(`# HELP ${familyName} ${def.help}\n# TYPE ${familyName} ${def.kind}\n`);
+    for (const [labels, value] of samples) {
+      const keys = Object.keys(labels);
+      const labelText = keys.length === 0 ? "" : `{${keys.map((k) => `${k}="${escapeLabelValue(labels[k] as string)}"`).join(",")}}`;
+      this.out.push(`${name}${labelText} ${formatValue(value)}\n`);
+    }
+  }
+
+  finish(): string {
+    if (this.openMetrics) this.out.push("# EOF\n");
+    return this.out.join("");
+  }
+}
+
+function perGroup(groups: readonly GroupSnapshot[], value: (g: GroupSnapshot) => number | null): [Labels, number][] {
+  const samples: [Labels, number][] = [];
+  for (const g of groups) {
+    const v = value(g);
+    if (v !== null) samples.push([{ groupname: g.name }, v]);
+  }
+  return samples;
+}
+
+function perGroupLabelled<T extends string>(
+  groups: readonly GroupSnapshot[],
+  label: string,
+  values: readonly T[],
+  value: (g: GroupSnapshot, v: T) => number,
+): [Labels, number][] {
+  const samples: [Labels, number][] = [];
+  for (const g of groups) for (const v of values) samples.push([{ groupname: g.name, [label]: v }, value(g, v)]);
+  return samples;
+}
+
+/**
+ * Renders one scrape.
+ * renderExposition(exposition, false).startsWith("# HELP procscope_group_num_procs")
+ */
+export function renderExposition(e: Exposition, openMetrics: boolean): string {
+  const w = new Writer(openMetrics);
+  const groups = e.snapshot.groups;
+  w.family(
+    "procscope_group_num_procs",
+    perGroup(groups, (g) => g.numProcs),
+  );
+  w.family(
+    "procscope_group_cpu_seconds_total",
+    perGroupLabelled(groups, "mode", ["user", "system"], (g, m) =>
+      m === "user" ? g.counters.cpuUserSeconds : g.counters.cpuSystemSeconds,
+    ),
+  );
+  w.family(
+    "procscope_group_children_cpu_seconds_total",
+    perGroupLabelled(groups, "mode", ["user", "system"], (g, m) =>
+      m === "user" ? g.counters.childrenCpuUserSeconds : g.counters.childrenCpuSystemSeconds,
+    ),
+  );
+  w.family(
+    "procscope_group_read_bytes_total",
+    perGroup(groups, (g) => g.counters.readBytes),
+  );
+  w.family(
+    "procscope_group_write_bytes_total",
+    perGroup(groups, (g) => g.counters.writeBytes),
+  );
+  w.family(
+    "procscope_group_major_page_faults_total",
+    perGroup(groups, (g) => g.counters.majorFaults),
+  );
+  w.family(
+    "procscope_group_minor_page_faults_total",
+    perGroup(groups, (g) => g.counters.minorFaults),
+  );
+  w.family(
+    "procscope_group_context_switches_total",
+    perGroupLabelled(groups, "ctxswitchtype", ["voluntary", "nonvoluntary"], (g, t) =>
+      t === "voluntary" ? g.counters.voluntaryCtxSwitches : g.counters.nonvoluntaryCtxSwitches,
+    ),
+  );
+  const memtypes = e.smaps ? MEMTYPES : MEMTYPES.filter((m) => !m.startsWith("proportional"));
+  w.family(
+    "procscope_group_memory_bytes",
+    perGroupLabelled(groups, "memtype", memtypes, (g, m) => g.memory[m]),
+  );
+  w.family(
+    "procscope_group_num_threads",
+    perGroup(groups, (g) => g.numThreads),
+  );
+  w.family(
+    "procscope_group_open_filedesc",
+    perGroup(groups, (g) => g.openFiledesc),
+  );
+  w.family(
+    "procscope_group_worst_fd_ratio",
+    perGroup(groups, (g) => g.worstFdRatio),
+  );
+  w.family(
+    "procscope_group_oldest_start_time_seconds",
+    perGroup(groups, (g) => g.oldestStartTimeSeconds),
+  );
+  w.family(
+    "procscope_group_states",
+    perGroupLabelled(groups, "state", STATES, (g, s) => g.states[s]),
+  );
+  w.family(
+    "procscope_group_deleted_open_bytes",
+    perGroup(groups, (g) => g.deletedOpenBytes),
+  );
+  w.family(
+    "procscope_group_blocked_tasks",
+    perGroup(groups, (g) => g.blockedTasks),
+  );
+  w.family(
+    "procscope_group_listening_sockets",
+    perGroup(groups, (g) => g.listeningSockets),
+  );
+
+  const procs = e.snapshot.processes;
+  if (procs.length > 0) {
+    const id = (p: (typeof procs)[number]) => ({ groupname: p.group, pid: String(p.pid) });
+    w.family(
+      "procscope_process_cpu_seconds_total",
+      procs.flatMap((p) => [
+        [{ ...id(p), mode: "user" }, p.sample.counters.cpuUserSeconds ?? 0] as const,
+        [{ ...id(p), mode: "system" }, p.sample.counters.cpuSystemSeconds ?? 0] as const,
+      ]),
+    );
+    w.family(
+      "procscope_process_memory_bytes",
+      procs.flatMap((p) => [
+        [{ ...id(p), memtype: "resident" }, p.sample.rssBytes ?? 0] as const,
+        [{ ...id(p), memtype: "virtual" }, p.sample.vszBytes ?? 0] as const,
+        [{ ...id(p), memtype: "swapped" }, p.sample.swapBytes ?? 0] as const,
+      ]),
+    );
+    w.family(
+      "procscope_process_open_filedesc",
+      procs.map((p) => [id(p), p.sample.fdCount ?? 0] as const),
+    );
+    w.family(
+      "procscope_process_num_threads",
+      procs.map((p) => [id(p), p.sample.threads] as const),
+    );
+    w.family(
+      "procscope_process_start_time_seconds",
+      procs.map((p) => [id(p), p.sample.startTimeSeconds] as const),
+    );
+  }
+  w.family("procscope_per_process_series_limit", [[{}, e.maxSeries]]);
+  w.family("procscope_per_process_series_dropped", [[{}, e.snapshot.perProcessSeriesDropped]]);
+  w.family("procscope_group_overflow_processes", [[{}, e.snapshot.groupOverflowProcesses]]);
+  w.family("procscope_host_processes", [[{}, e.host.processes]]);
+  w.family("procscope_host_threads", [[{}, e.host.threads]]);
+  w.family("procscope_host_zombies", [[{}, e.host.zombies]]);
+  w.family("procscope_host_blocked_tasks", [[{}, e.host.blockedTasks]]);
+  w.family("procscope_scrape_duration_seconds", [[{}, e.scrapeDurationSeconds]]);
+  w.family(
+    "procscope_scrape_errors_total",
+    Object.keys(e.scrapeErrors)
+      .sort()
+      .map((reason) => [{ reason }, e.scrapeErrors[reason] as number] as const),
+  );
+  if (e.smaps) {
+    w.family("procscope_smaps_stale_processes", [[{}, e.smapsStaleProcesses]]);
+    w.family("procscope_smaps_budget_seconds", [[{}, e.smapsBudgetSeconds]]);
+  }
+  return w.finish();
+}

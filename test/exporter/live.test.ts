@@ -1,0 +1,239 @@
+/**
+ * The exporter as users run it: the real binary on a free port, scraped over HTTP, checked by
+ * promtool, with live processes the test starts; bad input refused before listening.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { ProcessGone } from "../../src/errors.js";
+import { parseExporterConfig } from "../../src/exporter/config.js";
+import { createExporter } from "../../src/exporter/scrape.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { runBin } from "../helpers/cli.js";
+import { faultyProcFs } from "../helpers/faulty-procfs.js";
+import { startProcess } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
+import { parseExposition, type RunningExporterProcess, startExporter, valueOf } from "./_metrics.js";
+
+/** Prints "ready", burns argv[1] ms of its own CPU time (0: none), prints "burnt", sleeps until killed. */
+const WORKER = String.raw`
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  long ms = argc > 1 ? atol(argv[1]) : 0;
+  printf("ready\n"); fflush(stdout);
+  struct timespec t;
+  volatile unsigned long x = 0;
+  for (;;) {
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    if (t.tv_sec * 1000 + t.tv_nsec / 1000000 >= ms) break;
+    for (int i = 0; i < 100000; i++) x += i;
+  }
+  printf("burnt\n"); fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+let dir: string;
+let worker: string;
+let configPath: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-exporter-"));
+  // A name of our own, so its group holds only what this test starts.
+  worker = path.join(dir, "pscexpw");
+  fs.copyFileSync(compileC("exporter-worker", WORKER), worker);
+  fs.chmodSync(worker, 0o755);
+  configPath = path.join(dir, "config.yml");
+  fs.writeFileSync(
+    configPath,
+    "process_names:\n  - name: 'w-{{.Comm}}'\n    comm: [pscexpw]\n  - name: '{{.Comm}}'\n    cmdline: ['.+']\n",
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function promtool(text: string): { status: number | null; output: string } {
+  const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+  if (r.error) throw new Error(`promtool is not installed: run scripts/install-test-deps.sh (${r.error.message})`);
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+describe("procscope exporter (live)", () => {
+  let exporter: RunningExporterProcess;
+  beforeAll(async () => {
+    exporter = await startExporter(["--config", configPath]);
+  });
+  afterAll(async () => {
+    await exporter?.process.kill("SIGTERM");
+  });
+
+  it("prints its URL with the real port, and a real scrape passes promtool check metrics", async () => {
+    expect(exporter.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/metrics$/);
+    const workers = await Promise.all([0, 1].map(() => startProcess(worker, ["0"], { ready: "burnt" })));
+    const text = await exporter.scrape();
+    const check = promtool(text);
+    expect(check.output).toBe("");
+    expect(check.status).toBe(0);
+    const samples = parseExposition(text);
+    expect(valueOf(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" })).toBe(2);
+    expect(valueOf(samples, "procscope_group_num_threads", { groupname: "w-pscexpw" })).toBe(2);
+    expect(valueOf(samples, "procscope_host_processes")).toBeGreaterThan(2);
+    await Promise.all(workers.map((w) => w.kill()));
+  });
+
+  it("answers OpenMetrics when the scraper asks for it", async () => {
+    const response = await fetch(exporter.url, { headers: { accept: "application/openmetrics-text;version=1.0.0,text/plain;q=0.5" } });
+    expect(response.headers.get("content-type")).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    const text = await response.text();
+    expect(text).toMatch(/^# TYPE procscope_group_cpu_seconds counter$/m);
+    expect(text.endsWith("# EOF\n")).toBe(true);
+  });
+
+  it("reveals nothing but /metrics", async () => {
+    expect((await fetch(new URL("/debug", exporter.url))).status).toBe(404);
+    expect((await fetch(exporter.url, { method: "POST" })).status).toBe(405);
+    const text = await exporter.scrape();
+    // Only group names, pids of --per-process groups and fixed words are label values.
+    expect(text).not.toContain(worker);
+  });
+
+  it("keeps group counters monotonic while members burn CPU, exit and start", async () => {
+    const read = async () => {
+      const s = parseExposition(await exporter.scrape());
+      const g = { groupname: "w-pscexpw" };
+      return {
+        procs: valueOf(s, "procscope_group_num_procs", g) ?? 0,
+        cpu:
+          (valueOf(s, "procscope_group_cpu_seconds_total", { ...g, mode: "user" }) ?? 0) +
+          (valueOf(s, "procscope_group_cpu_seconds_total", { ...g, mode: "system" }) ?? 0),
+        faults: valueOf(s, "procscope_group_minor_page_faults_total", g) ?? 0,
+      };
+    };
+    const before = await read();
+    let last = before;
+    for (let round = 0; round < 3; round++) {
+      const burners = await Promise.all([0, 1].map(() => startProcess(worker, ["150"], { ready: "burnt" })));
+      const during = await read();
+      expect(during.procs).toBe(2);
+      await Promise.all(burners.map((b) => b.kill()));
+      const after = await read();
+      expect(after.procs).toBe(0);
+      for (const r of [during, after]) {
+        expect(r.cpu).toBeGreaterThanOrEqual(last.cpu);
+        expect(r.faults).toBeGreaterThanOrEqual(last.faults);
+        last = r;
+      }
+    }
+    // Six workers burnt 150 ms of CPU each: the group kept it after they all exited.
+    expect(last.cpu - before.cpu).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("is not blocked by a scraper that never reads its answer or never finishes its request", async () => {
+    const { port } = new URL(exporter.url);
+    const stuck = net.connect(Number(port), "127.0.0.1");
+    await new Promise<void>((resolve) => stuck.once("connect", () => resolve()));
+    stuck.pause();
+    stuck.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    const half = net.connect(Number(port), "127.0.0.1");
+    await new Promise<void>((resolve) => half.once("connect", () => resolve()));
+    half.write("GET /metrics HTTP/1.1\r\nHos");
+    const started = performance.now();
+    const text = await exporter.scrape();
+    expect(text).toContain("procscope_group_num_procs");
+    expect(performance.now() - started).toBeLessThan(5000);
+    stuck.destroy();
+    half.destroy();
+  });
+
+  it("scrapes without error while 1000 processes are created and killed, counters never going back", async () => {
+    const storm = await startProcess(
+      "sh",
+      [
+        "-c",
+        `for r in 1 2; do i=0; pids=; while [ $i -lt 500 ]; do ${worker} 0 >/dev/null & pids="$pids $!"; i=$((i+1)); done; kill -9 $pids; wait; done; echo done`,
+      ],
+      {},
+    );
+    const lastByGroup = new Map<string, number>();
+    let scrapes = 0;
+    let mostSeen = 0;
+    while (!storm.output().includes("done") || scrapes < 3) {
+      const text = await exporter.scrape();
+      scrapes++;
+      const samples = parseExposition(text);
+      mostSeen = Math.max(mostSeen, valueOf(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" }) ?? 0);
+      for (const s of samples) {
+        if (!s.name.endsWith("_total") || s.name === "procscope_scrape_errors_total") continue;
+        const key = `${s.name}${JSON.stringify(s.labels)}`;
+        expect(s.value).toBeGreaterThanOrEqual(lastByGroup.get(key) ?? 0);
+        lastByGroup.set(key, s.value);
+      }
+      if (scrapes > 500) throw new Error("the storm did not finish");
+    }
+    await storm.kill();
+    expect(scrapes).toBeGreaterThanOrEqual(3);
+    // The scrapes raced the storm: they saw its processes.
+    expect(mostSeen).toBeGreaterThan(10);
+  }, 120_000);
+});
+
+describe("procscope exporter (bad input, before listening)", () => {
+  const cases: [string, string, RegExp][] = [
+    ["not YAML", "process_names: [\n", /is not valid YAML/],
+    ["an invalid regex", "process_names:\n  - cmdline: ['(a']\n", /invalid cmdline regex "\(a"/],
+    ["an unknown template field", "process_names:\n  - comm: [a]\n    name: '{{.Foo}}'\n", /unknown template field "\{\{\.Foo\}\}"/],
+  ];
+  it.each(cases)("a config with %s: one line and exit 2", async (_what, text, message) => {
+    const file = path.join(dir, `bad-${Math.random()}.yml`);
+    fs.writeFileSync(file, text);
+    const r = await runBin(["exporter", "--listen", "127.0.0.1:0", "--config", file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("a port in use: one line and exit 1", async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", () => resolve()));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const r = await runBin(["exporter", "--listen", `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`procscope: cannot listen on 127.0.0.1:${port}: the port is in use\n`);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("a malformed --listen: exit 2", async () => {
+    const r = await runBin(["exporter", "--listen", "nonsense"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/listen address must be HOST:PORT/);
+  });
+});
+
+describe("createExporter() with faults", () => {
+  it("counts a process that vanishes mid-scrape instead of failing the scrape", async () => {
+    const target = await startProcess(worker, ["0"], { ready: "burnt" });
+    let vanish = false;
+    const procFs = faultyProcFs(openProcFs(), (pid, name) =>
+      vanish && pid === target.pid && name === "io" ? new ProcessGone(pid, { path: `${pid}/io` }) : undefined,
+    );
+    const exp = createExporter(createProcessContext(procFs), { config: parseExporterConfig("process_names:\n  - comm: [pscexpw]\n") });
+    const first = exp.collect();
+    expect(first.snapshot.groups.find((g) => g.name === "pscexpw")?.numProcs).toBe(1);
+    vanish = true;
+    const second = exp.collect();
+    expect(second.scrapeErrors.vanished).toBeGreaterThan(first.scrapeErrors.vanished);
+    expect(second.snapshot.groups.find((g) => g.name === "pscexpw")?.numProcs).toBe(0);
+    await target.kill();
+  });
+});
