@@ -182,9 +182,9 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
           if (before !== null && before !== undefined && now > before) state.totals[i] = (state.totals[i] as number) + (now - before);
           t.last[i] = now;
         }
-        let list = live.get(t.group);
-        if (list === undefined) live.set(t.group, (list = []));
-        list.push(s);
+        const list = live.get(t.group);
+        if (list === undefined) live.set(t.group, [s]);
+        else list.push(s);
       }
       for (const [key, t] of tracked) if (t.seen !== generation) tracked.delete(key);
 

@@ -17,7 +17,7 @@ import { runBin } from "../helpers/cli.js";
 import { faultyProcFs } from "../helpers/faulty-procfs.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
-import { parseExposition, type RunningExporterProcess, startExporter, valueOf } from "./_metrics.js";
+import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
 
 /** Prints "ready", burns argv[1] ms of its own CPU time (0: none), prints "burnt", sleeps until killed. */
 const WORKER = String.raw`
@@ -81,9 +81,9 @@ describe("procscope exporter (live)", () => {
     expect(check.output).toBe("");
     expect(check.status).toBe(0);
     const samples = parseExposition(text);
-    expect(valueOf(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" })).toBe(2);
-    expect(valueOf(samples, "procscope_group_num_threads", { groupname: "w-pscexpw" })).toBe(2);
-    expect(valueOf(samples, "procscope_host_processes")).toBeGreaterThan(2);
+    expect(seriesValue(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" })).toBe(2);
+    expect(seriesValue(samples, "procscope_group_num_threads", { groupname: "w-pscexpw" })).toBe(2);
+    expect(seriesValue(samples, "procscope_host_processes")).toBeGreaterThan(2);
     await Promise.all(workers.map((w) => w.kill()));
   });
 
@@ -108,11 +108,11 @@ describe("procscope exporter (live)", () => {
       const s = parseExposition(await exporter.scrape());
       const g = { groupname: "w-pscexpw" };
       return {
-        procs: valueOf(s, "procscope_group_num_procs", g) ?? 0,
+        procs: seriesValue(s, "procscope_group_num_procs", g) ?? 0,
         cpu:
-          (valueOf(s, "procscope_group_cpu_seconds_total", { ...g, mode: "user" }) ?? 0) +
-          (valueOf(s, "procscope_group_cpu_seconds_total", { ...g, mode: "system" }) ?? 0),
-        faults: valueOf(s, "procscope_group_minor_page_faults_total", g) ?? 0,
+          (seriesValue(s, "procscope_group_cpu_seconds_total", { ...g, mode: "user" }) ?? 0) +
+          (seriesValue(s, "procscope_group_cpu_seconds_total", { ...g, mode: "system" }) ?? 0),
+        faults: seriesValue(s, "procscope_group_minor_page_faults_total", g) ?? 0,
       };
     };
     const before = await read();
@@ -130,8 +130,8 @@ describe("procscope exporter (live)", () => {
         last = r;
       }
     }
-    // Six workers burnt 150 ms of CPU each: the group kept it after they all exited.
-    expect(last.cpu - before.cpu).toBeGreaterThanOrEqual(0.85);
+    // Six workers burnt 150 ms of CPU each (stat rounds each down to a 10 ms tick): the group kept it after they exited.
+    expect(last.cpu - before.cpu).toBeGreaterThanOrEqual(0.8);
   });
 
   it("is not blocked by a scraper that never reads its answer or never finishes its request", async () => {
@@ -167,7 +167,7 @@ describe("procscope exporter (live)", () => {
       const text = await exporter.scrape();
       scrapes++;
       const samples = parseExposition(text);
-      mostSeen = Math.max(mostSeen, valueOf(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" }) ?? 0);
+      mostSeen = Math.max(mostSeen, seriesValue(samples, "procscope_group_num_procs", { groupname: "w-pscexpw" }) ?? 0);
       for (const s of samples) {
         if (!s.name.endsWith("_total") || s.name === "procscope_scrape_errors_total") continue;
         const key = `${s.name}${JSON.stringify(s.labels)}`;
@@ -232,7 +232,7 @@ describe("createExporter() with faults", () => {
     expect(first.snapshot.groups.find((g) => g.name === "pscexpw")?.numProcs).toBe(1);
     vanish = true;
     const second = exp.collect();
-    expect(second.scrapeErrors.vanished).toBeGreaterThan(first.scrapeErrors.vanished);
+    expect(second.scrapeErrors.vanished).toBeGreaterThan(first.scrapeErrors.vanished ?? 0);
     expect(second.snapshot.groups.find((g) => g.name === "pscexpw")?.numProcs).toBe(0);
     await target.kill();
   });
