@@ -16,29 +16,8 @@ import { createProcessContext } from "../../src/processes/context.js";
 import { runBin } from "../helpers/cli.js";
 import { faultyProcFs } from "../helpers/faulty-procfs.js";
 import { startProcess } from "../helpers/live.js";
-import { compileC } from "../helpers/native.js";
 import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
-
-/** Prints "ready", burns argv[1] ms of its own CPU time (0: none), prints "burnt", sleeps until killed. */
-const WORKER = String.raw`
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  long ms = argc > 1 ? atol(argv[1]) : 0;
-  printf("ready\n"); fflush(stdout);
-  struct timespec t;
-  volatile unsigned long x = 0;
-  for (;;) {
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    if (t.tv_sec * 1000 + t.tv_nsec / 1000000 >= ms) break;
-    for (int i = 0; i < 100000; i++) x += i;
-  }
-  printf("burnt\n"); fflush(stdout);
-  for (;;) pause();
-}
-`;
+import { installWorker } from "./_worker.js";
 
 let dir: string;
 let worker: string;
@@ -47,9 +26,7 @@ let configPath: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-exporter-"));
   // A name of our own, so its group holds only what this test starts.
-  worker = path.join(dir, "pscexpw");
-  fs.copyFileSync(compileC("exporter-worker", WORKER), worker);
-  fs.chmodSync(worker, 0o755);
+  worker = installWorker(dir, "pscexpw");
   configPath = path.join(dir, "config.yml");
   fs.writeFileSync(
     configPath,

@@ -1,0 +1,108 @@
+/**
+ * Side by side with process-exporter (Debian's prometheus-process-exporter) on the same config and
+ * the same live processes. Equal: num_procs, num_threads, open fds, page-fault and context-switch
+ * counts of idle processes. Within tolerance: resident memory (we report VmRSS as ps does; it reads
+ * stat's rss, which the kernel batches per CPU) and CPU seconds (read at different instants).
+ * process-exporter runs with -children=false (it would adopt unmatched children into their
+ * parent's group; we do not) and -threads=false (no per-thread series); states differ by design:
+ * docs/exporter.md explains each difference.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { parseExposition, type RunningExporterProcess, type Sample, seriesValue, startExporter } from "./_metrics.js";
+import { startProcessExporter } from "./_servers.js";
+import { installWorker } from "./_worker.js";
+
+let dir: string;
+let ours: RunningExporterProcess;
+let theirs: { process: LiveProcess; url: string };
+const workers: LiveProcess[] = [];
+
+const CONFIG = `process_names:
+  - name: "{{.Comm}}"
+    comm: [psccmpa]
+  - name: "b-{{.ExeBase}}"
+    exe: [psccmpb]
+`;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-cmp-"));
+  const a = installWorker(dir, "psccmpa");
+  const b = installWorker(dir, "psccmpb");
+  const config = path.join(dir, "config.yml");
+  fs.writeFileSync(config, CONFIG);
+  ours = await startExporter(["--config", config]);
+  theirs = await startProcessExporter(config, ["-threads=false", "-children=false", "-gather-smaps=false"]);
+  // Both take their first scrape before the workers start, so both count the workers whole.
+  await ours.scrape();
+  await fetch(theirs.url);
+  workers.push(
+    ...(await Promise.all([
+      startProcess(a, ["300", "5", "2"], { ready: "burnt" }),
+      startProcess(a, ["100", "20", "0"], { ready: "burnt" }),
+      startProcess(b, ["200", "1", "3"], { ready: "burnt" }),
+    ])),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill()));
+  await theirs?.process.kill("SIGTERM");
+  await ours?.process.kill("SIGTERM");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function pick(samples: readonly Sample[], prefix: string, group: string) {
+  const v = (name: string, labels: Record<string, string> = {}) =>
+    seriesValue(samples, `${prefix}${name}`, { groupname: group, ...labels });
+  return {
+    procs: v("num_procs"),
+    threads: v("num_threads"),
+    fds: v("open_filedesc"),
+    fdRatio: v("worst_fd_ratio"),
+    resident: v("memory_bytes", { memtype: "resident" }),
+    virtual: v("memory_bytes", { memtype: "virtual" }),
+    cpuUser: v("cpu_seconds_total", { mode: "user" }),
+    cpuSystem: v("cpu_seconds_total", { mode: "system" }),
+    majorFaults: v("major_page_faults_total"),
+    sleeping: v("states", { state: "Sleeping" }),
+    oldest: v("oldest_start_time_seconds"),
+  };
+}
+
+describe("procscope exporter beside process-exporter", () => {
+  // [group, processes, of which multithreaded]
+  it.each([
+    ["psccmpa", 2, 1],
+    ["b-psccmpb", 1, 1],
+  ])("group %s: the same counts, memory and CPU within tolerance", async (group, procs, multithreaded) => {
+    const [oursText, theirsText] = await Promise.all([ours.scrape(), fetch(theirs.url).then((r) => r.text())]);
+    const o = pick(parseExposition(oursText), "procscope_group_", group);
+    const t = pick(parseExposition(theirsText), "namedprocess_namegroup_", group);
+    expect(o.procs).toBe(procs);
+    expect(t.procs).toBe(procs);
+    expect(o.threads).toBe(t.threads);
+    expect(o.fds).toBe(t.fds);
+    expect(o.fdRatio).toBeCloseTo(t.fdRatio as number, 6);
+    expect(o.virtual).toBe(t.virtual);
+    expect(o.majorFaults).toBe(t.majorFaults);
+    // States: we count processes; process-exporter 0.7.10 counts every thread, and the main thread
+    // of a multithreaded process twice (its own state plus its task's), whatever -threads says.
+    expect(o.sleeping).toBe(procs);
+    expect(t.sleeping).toBe((o.threads as number) + multithreaded);
+    // Start times: process-exporter keeps whole seconds of boot time plus ticks, as we do.
+    expect(Math.abs((o.oldest as number) - (t.oldest as number))).toBeLessThan(1);
+    // VmRSS against stat's batched rss: within 10% or 512 KiB per process.
+    expect(Math.abs((o.resident as number) - (t.resident as number))).toBeLessThanOrEqual(
+      Math.max(0.1 * (t.resident as number), 512 * 1024 * procs),
+    );
+    // The workers are idle now: CPU differs only by when each read it (a tick per process at most).
+    const ourCpu = (o.cpuUser as number) + (o.cpuSystem as number);
+    const theirCpu = (t.cpuUser as number) + (t.cpuSystem as number);
+    expect(ourCpu).toBeGreaterThan(0.09 * procs);
+    expect(Math.abs(ourCpu - theirCpu)).toBeLessThanOrEqual(0.02 * procs + 1e-9);
+  });
+});

@@ -1,0 +1,91 @@
+/** dashboards/procscope.json: every query parses as PromQL and names only metrics the exporter exposes. */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createAccumulator } from "../../src/exporter/accumulate.js";
+import { DEFAULT_CONFIG } from "../../src/exporter/config.js";
+import { renderExposition } from "../../src/exporter/render.js";
+
+interface Panel {
+  readonly title: string;
+  readonly targets?: readonly { readonly expr: string }[];
+}
+
+const dashboard = JSON.parse(fs.readFileSync("dashboards/procscope.json", "utf8")) as {
+  panels: Panel[];
+  templating: { list: { definition?: string }[] };
+};
+const queries = [
+  ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr }))),
+  ...dashboard.templating.list.flatMap((v) => (v.definition ? [{ where: "variable", expr: v.definition }] : [])),
+];
+
+/** Every family name a scrape can show: a rendering with smaps and per-process series on. */
+function exposedNames(): Set<string> {
+  const acc = createAccumulator({ config: DEFAULT_CONFIG, perProcessGroups: ["g"] });
+  const snapshot = acc.update([], new Map());
+  const text = renderExposition(
+    {
+      snapshot: { ...snapshot, processes: [] },
+      host: { processes: 0, threads: 0, zombies: 0, blockedTasks: 0 },
+      scrapeDurationSeconds: 0,
+      scrapeErrors: { vanished: 0 },
+      smaps: true,
+      smapsStaleProcesses: 0,
+      smapsBudgetSeconds: 0.2,
+      maxSeries: 1000,
+    },
+    false,
+  );
+  return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
+}
+
+describe("dashboards/procscope.json", () => {
+  it("has panels for CPU, memory, I/O, fds, threads, states, deleted bytes and blocked tasks", () => {
+    const all = queries.map((q) => q.expr).join("\n");
+    for (const name of [
+      "procscope_group_cpu_seconds_total",
+      "procscope_group_memory_bytes",
+      "procscope_group_read_bytes_total",
+      "procscope_group_write_bytes_total",
+      "procscope_group_open_filedesc",
+      "procscope_group_num_threads",
+      "procscope_group_states",
+      "procscope_group_deleted_open_bytes",
+      "procscope_group_blocked_tasks",
+    ])
+      expect(all).toContain(name);
+  });
+
+  it("names in every query only metrics the exporter exposes", () => {
+    const exposed = exposedNames();
+    // Family names of the rendering without per-process series still contain these families.
+    for (const q of queries) {
+      const names = [...q.expr.matchAll(/\b(procscope_[a-z_]+)/g)].map((m) => m[1] as string);
+      expect(names.length, `${q.where}: ${q.expr}`).toBeGreaterThan(0);
+      for (const name of names) expect(exposed.has(name), `${q.where}: ${name}`).toBe(true);
+    }
+  });
+
+  it("every panel query is valid PromQL (promtool check rules)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-dash-"));
+    try {
+      const rules = dashboard.panels.flatMap((p, i) =>
+        (p.targets ?? []).map((t, j) => ({
+          record: `dashboard:panel_${i}_${j}`,
+          expr: t.expr.replaceAll("$__rate_interval", "1m").replaceAll("$job", ".*").replaceAll("$groupname", ".*"),
+        })),
+      );
+      const file = path.join(dir, "rules.yml");
+      fs.writeFileSync(file, JSON.stringify({ groups: [{ name: "dashboard", rules }] }));
+      const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+      if (r.error) throw new Error(`promtool is not installed: run scripts/install-test-deps.sh (${r.error.message})`);
+      expect(r.stdout + r.stderr).toContain(`SUCCESS: ${rules.length} rules found`);
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
