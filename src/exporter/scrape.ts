@@ -185,7 +185,10 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
     }
     const blockedByPid = new Map<number, number>();
     let hostBlocked = 0;
-    for (const task of listBlocked(context)) {
+    // A single-threaded process's one task has the process's state: only processes in D or with
+    // several threads need their tasks walked.
+    const walk = records.filter((r) => r.state === "D" || (r.threads ?? 1) > 1).map((r) => r.pid);
+    for (const task of listBlocked(context, { pids: walk })) {
       hostBlocked++;
       blockedByPid.set(task.pid, (blockedByPid.get(task.pid) ?? 0) + 1);
     }

@@ -22,6 +22,8 @@ export interface BlockedTask extends Thread {
 export interface BlockedOptions {
   /** The states that count as blocked; default ["D"]. */
   readonly states?: readonly string[];
+  /** Only the tasks of these processes (default: every process). */
+  readonly pids?: readonly number[];
   readonly signal?: AbortSignal;
 }
 
@@ -65,7 +67,7 @@ export function listBlocked(context: ThreadContext, options: BlockedOptions = {}
   const { procFs } = context;
   const nowMs = schedNowMs(context);
   const out: BlockedTask[] = [];
-  for (const pid of procFs.listPids()) {
+  for (const pid of options.pids ?? procFs.listPids()) {
     options.signal?.throwIfAborted();
     let tids: string[];
     try {

@@ -16,6 +16,7 @@ import { createProcessContext } from "../../src/processes/context.js";
 import { runBin } from "../helpers/cli.js";
 import { faultyProcFs } from "../helpers/faulty-procfs.js";
 import { startProcess } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
 import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
 import { installWorker } from "./_worker.js";
 
@@ -158,6 +159,62 @@ describe("procscope exporter (live)", () => {
     // The scrapes raced the storm: they saw its processes.
     expect(mostSeen).toBeGreaterThan(10);
   }, 120_000);
+});
+
+/** The vfork parent waits for its child in uninterruptible sleep (D) until the child execs or exits; the child pauses. */
+const VFORK_BLOCKER = String.raw`
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+  printf("ready\n"); fflush(stdout);
+  if (vfork() == 0) { for (;;) pause(); }
+  return 0;
+}
+`;
+
+/** Holds a deleted 1 MiB file open and listens on TCP and on a UNIX socket. */
+const HOLDER = `
+const fs = require("node:fs"), net = require("node:net"), path = require("node:path");
+const dir = process.argv[1];
+const file = path.join(dir, "held");
+const fd = fs.openSync(file, "w+");
+fs.writeSync(fd, Buffer.alloc(1 << 20, 1));
+fs.unlinkSync(file);
+const tcp = net.createServer().listen(0, "127.0.0.1", () => {
+  const unix = net.createServer().listen(path.join(dir, "sock"), () => console.log("ready"));
+});
+`;
+
+describe("what process-exporter lacks", () => {
+  it("reports deleted-open bytes, listening sockets and blocked tasks per group, and host-wide", async () => {
+    const blockerPath = path.join(dir, "pscblock");
+    fs.copyFileSync(compileC("exporter-vfork", VFORK_BLOCKER), blockerPath);
+    fs.chmodSync(blockerPath, 0o755);
+    const holderDir = fs.mkdtempSync(path.join(dir, "holder-"));
+    const config = path.join(dir, "extra.yml");
+    fs.writeFileSync(
+      config,
+      "process_names:\n  - name: blocker\n    comm: [pscblock]\n  - name: holder\n    cmdline: ['pscholder-marker']\n",
+    );
+    const blocker = await startProcess(blockerPath, [], { ready: "ready" });
+    const holder = await startProcess(process.execPath, ["-e", HOLDER, holderDir, "pscholder-marker"], { ready: "ready" });
+    const exp = createExporter(createProcessContext(openProcFs()), { config: parseExporterConfig(fs.readFileSync(config, "utf8")) });
+    // The vfork parent reaches D as soon as its child runs: wait on its state, not a fixed time.
+    const deadline = Date.now() + 10_000;
+    let e = exp.collect();
+    const blocked = () => e.snapshot.groups.find((g) => g.name === "blocker")?.blockedTasks ?? 0;
+    while (blocked() < 1 && Date.now() < deadline) e = exp.collect();
+    const group = (name: string) => e.snapshot.groups.find((g) => g.name === name);
+    expect(group("blocker")?.blockedTasks).toBe(1);
+    expect(group("blocker")?.states.Waiting).toBe(1);
+    expect(group("blocker")?.numProcs).toBe(2);
+    expect(e.host.blockedTasks).toBeGreaterThanOrEqual(1);
+    expect(group("holder")?.deletedOpenBytes).toBe(1 << 20);
+    expect(group("holder")?.listeningSockets).toBe(2);
+    expect(group("holder")?.blockedTasks).toBe(0);
+    await holder.kill();
+    await blocker.kill();
+  });
 });
 
 describe("procscope exporter (bad input, before listening)", () => {
