@@ -91,6 +91,8 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       const at = now();
       const elapsedSeconds = previous === null ? 0 : (at - previous.at) / 1000;
       const uptimeSeconds = procFs.parse("uptime", parseUptime).uptimeSeconds;
+      // Lifetime CPU% divides by the time since start: with this sample's uptime, not the context's.
+      const current: ProcessContext = { ...context, system: { ...system, uptimeSeconds } };
 
       let cpuTotal: CpuTicks | null = null;
       const perCpu = new Map<number, CpuTicks>();
@@ -148,7 +150,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         let row: SampledProcess;
         let record: TickRecord;
         try {
-          const files = new ProcessFileCache(dir, context);
+          const files = new ProcessFileCache(dir, current);
           const stat = files.stat();
           const key = identityKey(pid, stat.startTimeTicks);
           let info = previous?.statics.get(key);
