@@ -541,6 +541,19 @@ export interface DeletedTotal {
  * Per process, the deleted regular files held open and the space they keep (each inode counted
  * once per process; memfds are memory, not disk, and are left out).
  */
+/**
+ * Bytes held by deleted files over all `processes`, each (device, inode) counted once however many
+ * processes or fds hold it (what df gets back when they all close it).
+ */
+export function deletedTotalBytes(processes: readonly ProcessFiles[]): number {
+  const sizes = new Map<string, number>();
+  for (const p of processes)
+    for (const f of p.fds ?? []) if (f.deleted && f.type === "file") sizes.set(`${f.device}:${f.inode}`, f.size ?? 0);
+  let total = 0;
+  for (const size of sizes.values()) total += size;
+  return total;
+}
+
 export function deletedTotals(processes: readonly ProcessFiles[]): DeletedTotal[] {
   const totals: DeletedTotal[] = [];
   for (const p of processes) {

@@ -255,8 +255,10 @@ async function performWrites(
     for (const request of requests) {
       const region = checkWriteTarget(regions, memory.pid, request.address, request.bytes.length, options);
       const newBytes = Buffer.from(request.bytes);
-      const old = readExact(memory, request.address, newBytes.length);
-      if (request.expect && !old.subarray(0, request.expect.length).equals(request.expect)) {
+      // Compare all of the text searched for, even when NEW is shorter than it (no --pad).
+      const current = readExact(memory, request.address, Math.max(newBytes.length, request.expect?.length ?? 0));
+      const old = current.subarray(0, newBytes.length);
+      if (request.expect && !current.subarray(0, request.expect.length).equals(request.expect)) {
         writes.push({
           address: request.address,
           old,
@@ -488,6 +490,11 @@ export async function undo(procFs: ProcFs, journalPath: string, options: UndoOpt
         const base = { seq: entry.seq, address: entry.address, old: entry.old, new: entry.new };
         if (entry.aborted) {
           results.push({ ...base, current: null, status: "skipped", reason: "the write failed: nothing to undo" });
+          continue;
+        }
+        if (entry.undone) {
+          // A journal used again (replace, undo, replace, undo): this write was put back already.
+          results.push({ ...base, current: null, status: "skipped", reason: "undone before" });
           continue;
         }
         let region: MapsRegion;

@@ -74,7 +74,7 @@ function state(pid: string): string {
 }
 
 describe("replace and undo (the full demo)", () => {
-  it("replace() previews, writes, and undo() restores by compare-and-swap, refusing a second undo", async () => {
+  it("replace() previews, writes, and undo() restores by compare-and-swap, skipping entries undone before", async () => {
     const demo = await startDemo();
     const journal = journalPath();
 
@@ -121,14 +121,26 @@ describe("replace and undo (the full demo)", () => {
     const afterUndo = demo.live.output().length;
     await printsAfter(demo.live, afterUndo, "say:PLANTED-ALPHA-1234");
 
-    // A second undo finds the old bytes already there: conflict, refused, nothing written.
+    // A second undo skips what was undone before: nothing written, nothing refused.
     const again = await runCli(["undo", journal, "--json"]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain("refused");
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
     const result = JSON.parse(again.stdout) as { restored: number; entries: { status: string; reason: string }[] };
     expect(result.restored).toBe(0);
-    expect(result.entries.every((e) => e.status === "conflict")).toBe(true);
-    expect(result.entries[0]?.reason).toContain("already holds the old bytes");
+    expect(result.entries.every((e) => e.status === "skipped" && e.reason === "undone before")).toBe(true);
+
+    // The journal used twice (replace, undo, replace, undo): the second undo restores the second
+    // replace and skips the first one's entries, exit 0 (it used to refuse them all, exit 1).
+    const twice = await runCli(["replace", demo.pid, "PLANTED-ALPHA", "PLANTED-DELTA", "--yes", "--journal", journal]);
+    expect(twice.code).toBe(0);
+    await printsAfter(demo.live, demo.live.output().length, "say:PLANTED-DELTA-1234");
+    const second = await runCli(["undo", journal, "--json"]);
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(0);
+    const secondResult = JSON.parse(second.stdout) as { restored: number; conflicts: number; entries: { status: string }[] };
+    expect(secondResult.restored).toBeGreaterThan(0);
+    expect(secondResult.conflicts).toBe(0);
+    await printsAfter(demo.live, demo.live.output().length, "say:PLANTED-ALPHA-1234");
     expect(state(demo.pid)).not.toBe("T");
     await demo.live.kill();
   });
@@ -334,6 +346,20 @@ describe("replace/write/undo bad input", () => {
     const parsed = await runCli(["undo", junk]);
     expect(parsed.code).toBe(1);
     expect(parsed.stderr).toMatch(/^procscope: cannot parse ".*junk.jsonl" line 1/);
+    await demo.live.kill();
+  });
+
+  it("a shorter NEW without --pad writes NEW's bytes over the start of OLD (it used to refuse every match)", async () => {
+    const demo = await startDemo();
+    const result = await runCli(["replace", demo.pid, "PLANTED-ALPHA-1234", "X", "--yes", "--json", "--region", "heap"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const writes = (JSON.parse(result.stdout) as { writes: { status: string; new: string }[] }).writes;
+    // The string itself, and its copy in stdout's buffer.
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((w) => w.status === "written")).toBe(true);
+    expect(writes[0]?.new).toBe(Buffer.from("X").toString("hex"));
+    await printsAfter(demo.live, demo.live.output().length, "say:XLANTED-ALPHA-1234");
     await demo.live.kill();
   });
 

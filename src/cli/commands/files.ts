@@ -29,7 +29,7 @@ interface LsofOptions {
 }
 
 async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
-  const { FD_TYPES, LISTING_FDINFO, iterateOpenFiles, deletedTotals } = await import("../../files/fds.js");
+  const { FD_TYPES, LISTING_FDINFO, iterateOpenFiles, deletedTotals, deletedTotalBytes } = await import("../../files/fds.js");
   const type = options.type;
   if (type !== undefined && !(FD_TYPES as readonly string[]).includes(type))
     throw new UsageError(`--type must be one of ${FD_TYPES.join(", ")}, got "${type}"`);
@@ -59,9 +59,10 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
     const processes = [...listing];
     reportMissingPids(run, pids, listed);
     const totals = deletedTotals(processes);
-    if (run.json) return run.printJson({ totalBytes: totals.reduce((a, t) => a + t.bytes, 0), totals, processes });
+    const totalBytes = deletedTotalBytes(processes);
+    if (run.json) return run.printJson({ totalBytes, totals, processes });
     const { renderLsofTable, renderDeletedTotals } = await import("../render/files.js");
-    run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, run.width)}`);
+    run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, totalBytes, run.width)}`);
     return;
   }
   // A whole listing is written, or turned into table rows, process by process as it is read,

@@ -65,8 +65,8 @@ const DELETED_COLUMNS: readonly Column<DeletedTotal>[] = [
   { header: "BYTES", value: (t) => t.bytes, align: "right" },
 ];
 
-export function renderDeletedTotals(totals: readonly DeletedTotal[], width?: number): string {
-  const sum = totals.reduce((a, t) => a + t.bytes, 0);
+/** `sum` counts a file held by several processes once (deletedTotalBytes), unlike the rows. */
+export function renderDeletedTotals(totals: readonly DeletedTotal[], sum: number, width?: number): string {
   return `${renderTable(DELETED_COLUMNS, totals, { width })}total: ${humanBytes(sum)} (${sum} bytes) held by deleted files in ${totals.length} process${totals.length === 1 ? "" : "es"}\n`;
 }
 
