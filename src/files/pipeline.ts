@@ -263,7 +263,18 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
     await sleepUnlessAborted(Math.max(0, intervalMs - (performance.now() - t0)), options.signal);
     const after = takeAll();
     const seconds = (performance.now() - t0) / 1000;
-    if (!after.has(pid) && !before.has(pid)) throw new ProcessGone(pid);
+    if (members.some((m) => m.pid === pid)) {
+      if (!after.has(pid) && !before.has(pid)) throw new ProcessGone(pid);
+    } else {
+      // A shell that started the pipeline is not in its children's group: check it on its own
+      // (it used to be looked for among the stages and always reported as exited).
+      const shell = procFs.openProcess(pid);
+      try {
+        if (shell.parse("stat", parsePidStat).startTimeTicks !== target.startTimeTicks) throw new ProcessGone(pid, { reused: true });
+      } finally {
+        shell.close();
+      }
+    }
     const ticks = context.system.clockTicks;
     const stages: PipelineStage[] = [];
     for (const [p, now] of after) {

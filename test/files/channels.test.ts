@@ -124,6 +124,34 @@ describe("a pipeline with a slow reader", () => {
   });
 });
 
+describe("pipeline SHELLPID of a job-control shell", () => {
+  it("finds the pipeline in the children's own process group and does not call the live shell exited", async () => {
+    // set -m: the background job gets its own process group, as in an interactive shell.
+    const shell = await startProcess("bash", ["-c", "set -m; yes | gzip -1 > /dev/null & echo ready; wait"], { ready: "ready" });
+    try {
+      const [yes, gzip] = await until(() => {
+        const kids = children(shell.pid);
+        const y = kids.find((p) => comm(p) === "yes");
+        const g = kids.find((p) => comm(p) === "gzip");
+        return y && g ? [y, g] : undefined;
+      }, "yes and gzip");
+      const result = await runCli(["pipeline", String(shell.pid), "--interval", "200", "--json"]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const json = JSON.parse(result.stdout) as { pgid: number; stages: { pid: number }[] };
+      expect(json.stages.map((s) => s.pid)).toEqual([yes, gzip]);
+      expect(json.pgid).not.toBe(shell.pid);
+    } finally {
+      for (const p of children(shell.pid)) {
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {}
+      }
+      await shell.kill();
+    }
+  });
+});
+
 describe("pipeline of a process outside any pipeline", () => {
   it("is a one-line error", async () => {
     const lone = await startProcess("sleep", ["30"], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
