@@ -6,6 +6,7 @@
  *   parsePidStat("1 (systemd) S 0 1 1 0 -1 4194560 …").comm === "systemd"
  */
 export { ParseError } from "../errors.js";
+export { type LineProblem, problemsOf, type WithProblems } from "./_lines.js";
 export {
   CAP_LAST_CAP,
   CAPABILITY_NAMES,
