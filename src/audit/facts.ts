@@ -10,7 +10,7 @@ import { type FileDescriptor, readFd } from "../files/fds.js";
 import { readSocketTables, type Socket } from "../files/sockets.js";
 import type { Finding } from "../model/finding.js";
 import type { Severity } from "../model/severity.js";
-import type { ProcessContext } from "../processes/process.js";
+import type { ProcessContext } from "../model/reader.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion } from "../procfs/pid/smaps.js";

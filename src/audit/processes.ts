@@ -1,11 +1,8 @@
 /**
- * The one adapter between the audit and the process reader: the rules see `AuditedProcess` rows,
- * whoever reads them. Today it calls `src/processes/list.ts`; when the model's field-driven
- * `listProcesses(context, { fields })` lands, only this file changes.
+ * The one adapter between the audit and the process reader: the rules see `AuditedProcess` rows
+ * read by the model's field-driven `listProcesses` (src/model/reader.ts).
  */
-import { ProcError } from "../errors.js";
-import { listProcesses } from "../processes/list.js";
-import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { type FieldErrors, listProcesses, type ProcessContext } from "../model/reader.js";
 
 export interface AuditedProcess {
   readonly pid: number;
@@ -20,7 +17,7 @@ export interface AuditedProcess {
   readonly kernelThread: boolean;
   readonly threads: number;
   readonly vszBytes: number;
-  readonly rssBytes: number;
+  readonly rssBytes: number | null;
   readonly errors: FieldErrors;
 }
 
@@ -38,30 +35,13 @@ export function addSkip(skipped: Skipped, reason: string): void {
   skipped.reasons[reason] = (skipped.reasons[reason] ?? 0) + 1;
 }
 
+const FIELDS = ["ppid", "comm", "state", "uid", "exe", "cmdline", "kernelThread", "threads", "vszBytes", "rssBytes"] as const;
+
 /** Lists processes with the fields the rules need; processes that could not be read are counted. */
-export function listAuditedProcesses(context: ProcessContext, pids?: readonly number[]): { processes: AuditedProcess[]; skipped: Skipped } {
-  const skipped = emptySkipped();
-  const rows = listProcesses(context, {
-    fields: { user: true, cmdline: true, exe: true },
-    ...(pids ? { pids } : {}),
-    onSkip: (_pid, error) => addSkip(skipped, error instanceof ProcError ? error.kind : "error"),
-  });
-  const processes = rows.map(
-    (p): AuditedProcess => ({
-      pid: p.pid,
-      startTimeTicks: p.startTimeTicks,
-      ppid: p.ppid,
-      comm: p.comm,
-      state: p.state,
-      uid: p.uid,
-      exe: p.exe,
-      cmdline: p.cmdline,
-      kernelThread: p.kernelThread,
-      threads: p.threads,
-      vszBytes: p.vsz,
-      rssBytes: p.rss,
-      errors: p.errors,
-    }),
-  );
-  return { processes, skipped };
+export function listAuditedProcesses(
+  context: ProcessContext,
+  pids?: readonly number[],
+): { processes: AuditedProcess[]; skipped: Skipped } {
+  const listing = listProcesses(context, { fields: FIELDS, ...(pids ? { pids } : {}) });
+  return { processes: listing.processes, skipped: { count: listing.skipped.count, reasons: { ...listing.skipped.reasons } } };
 }
