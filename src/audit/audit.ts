@@ -6,8 +6,8 @@
  */
 import { AccessDenied, InvalidArgument, ProcError, ProcessGone } from "../errors.js";
 import type { Finding } from "../model/finding.js";
-import { type Severity, severityRank } from "../model/severity.js";
 import type { ProcessContext } from "../model/reader.js";
+import { type Severity, severityRank } from "../model/severity.js";
 import { type AuditEnv, ProcessFacts, type Rule, socketTableCache } from "./facts.js";
 import { type AuditedProcess, addSkip, listAuditedProcesses, type Skipped } from "./processes.js";
 import { deletedExeRule } from "./rules/deleted-exe.js";

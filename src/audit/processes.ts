@@ -38,10 +38,7 @@ export function addSkip(skipped: Skipped, reason: string): void {
 const FIELDS = ["ppid", "comm", "state", "uid", "exe", "cmdline", "kernelThread", "threads", "vszBytes", "rssBytes"] as const;
 
 /** Lists processes with the fields the rules need; processes that could not be read are counted. */
-export function listAuditedProcesses(
-  context: ProcessContext,
-  pids?: readonly number[],
-): { processes: AuditedProcess[]; skipped: Skipped } {
+export function listAuditedProcesses(context: ProcessContext, pids?: readonly number[]): { processes: AuditedProcess[]; skipped: Skipped } {
   const listing = listProcesses(context, { fields: FIELDS, ...(pids ? { pids } : {}) });
   return { processes: listing.processes, skipped: { count: listing.skipped.count, reasons: { ...listing.skipped.reasons } } };
 }
