@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { openProcFs, type ProcFs } from "../access/proc-fs.js";
+import { resolveProcRoot } from "../capture/root.js";
 import { createProcessContext } from "../processes/context.js";
 import type { ProcessContext } from "../processes/process.js";
 import type { CliIo } from "./io.js";
@@ -30,7 +31,7 @@ export class CommandRun {
   }
 
   get procFs(): ProcFs {
-    this.procFsCache ??= openProcFs(this.options.root ?? "/proc");
+    this.procFsCache ??= openProcFs(this.options.root === undefined ? "/proc" : resolveProcRoot(this.options.root));
     return this.procFsCache;
   }
 
@@ -71,7 +72,7 @@ export class CommandRun {
 export function withCommonOptions(command: Command): Command {
   return command
     .option("--json", "print JSON (one document; streaming commands print one object per line)")
-    .option("--root <dir>", "read this directory instead of /proc (a captured tree)");
+    .option("--root <dir>", "read this instead of /proc: a capture (directory or .tar.gz) or a /proc tree");
 }
 
 /** The signature of a command module's registration function. */

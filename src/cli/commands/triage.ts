@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parsePid } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
+import { VERSION } from "../main.js";
 
 /** Exit code of `audit --fail-on` when a finding is at or above the threshold. */
 export const EXIT_FINDINGS = 5;
@@ -55,6 +56,68 @@ async function auditCommand(run: CommandRun, pidTexts: string[], options: AuditO
   if (failOn !== undefined && result.findings.some((f) => atLeast(f, failOn))) run.exitCode = EXIT_FINDINGS;
 }
 
+interface CaptureCommandOptions {
+  readonly output?: string;
+  readonly withSecrets?: boolean;
+  readonly withKallsyms?: boolean;
+}
+
+async function captureCommand(run: CommandRun, options: CaptureCommandOptions): Promise<void> {
+  if (options.output === undefined) throw new UsageError("-o PATH is required (a new directory, or a file ending in .tar.gz)");
+  if (!run.procFs.isLive) throw new UsageError("capture reads the live /proc: --root cannot be used with it");
+  const { capture } = await import("../../capture/capture.js");
+  const manifest = capture(run.procFs, options.output, {
+    version: VERSION,
+    withSecrets: options.withSecrets === true,
+    withKallsyms: options.withKallsyms === true,
+    excludePids: [process.pid],
+  });
+  if (run.json) run.printJson(manifest);
+  else
+    run.print(
+      `captured ${manifest.processes} processes (${manifest.threads} threads, ${(manifest.bytes / 1048576).toFixed(1)} MiB of text) into ${options.output}${
+        manifest.exited.length ? `; ${manifest.exited.length} exited while being captured` : ""
+      }${manifest.environRedacted ? "; environ redacted" : ""}\n`,
+    );
+}
+
+interface DiffCommandOptions {
+  readonly rssThreshold?: string;
+  readonly fdThreshold?: string;
+  readonly findings?: boolean;
+}
+
+async function diffCommand(run: CommandRun, beforePath: string, afterPath: string | undefined, options: DiffCommandOptions): Promise<void> {
+  const { parsePositiveInt } = await import("../args.js");
+  const { openProcFs } = await import("../../access/proc-fs.js");
+  const { resolveProcRoot } = await import("../../capture/root.js");
+  const { createProcessContext } = await import("../../processes/context.js");
+  const { diffSnapshots } = await import("../../capture/diff.js");
+  const open = (p: string) => {
+    const procFs = openProcFs(resolveProcRoot(p));
+    if (!procFs.exists("stat") && procFs.listPids().length === 0) throw new UsageError(`"${p}" holds no processes: is it a capture?`);
+    return createProcessContext(procFs);
+  };
+  const before = open(beforePath);
+  const after = afterPath === undefined ? run.context : open(afterPath);
+  const diff = await diffSnapshots(
+    before,
+    after,
+    {
+      ...(options.rssThreshold ? { rssThresholdBytes: parsePositiveInt(options.rssThreshold, "--rss-threshold") * 1048576 } : {}),
+      ...(options.fdThreshold ? { fdThreshold: parsePositiveInt(options.fdThreshold, "--fd-threshold") } : {}),
+      findings: options.findings !== false,
+    },
+    after.procFs.isLive ? process.pid : null,
+  );
+  if (run.json) {
+    run.printJson(diff);
+    return;
+  }
+  const { renderDiff } = await import("../render/diff.js");
+  run.print(renderDiff(diff));
+}
+
 export function registerTriageCommands(program: Command, runAction: RunAction): void {
   withCommonOptions(
     program
@@ -68,4 +131,26 @@ export function registerTriageCommands(program: Command, runAction: RunAction): 
       .option("--fail-on <level>", "exit 5 when a finding is at or above this severity (for cron and CI)")
       .option("--memory", "also scan writable memory for secrets (secret-in-memory; slow)"),
   ).action(runAction(auditCommand));
+
+  withCommonOptions(
+    program
+      .command("capture")
+      .description("write a snapshot of /proc's text files that --root reads back (never mem or pagemap); environ redacted")
+      .option("-o, --output <path>", "a new directory, or a file ending in .tar.gz (never overwritten)")
+      .option("--with-secrets", "keep environ values as they are (default: credential-like values redacted)")
+      .option("--with-kallsyms", "include /proc/kallsyms"),
+  ).action(runAction(captureCommand));
+
+  withCommonOptions(
+    program
+      .command("diff")
+      .description(
+        "what changed between two captures, or a capture and now: processes, executables, RSS, fds, listeners, deleted files, findings",
+      )
+      .argument("<before>", "a capture (directory or .tar.gz)")
+      .argument("[after]", "a later capture (default: the live system)")
+      .option("--rss-threshold <MiB>", "smallest RSS change shown (default 64)")
+      .option("--fd-threshold <count>", "smallest fd-count change shown (default 64)")
+      .option("--no-findings", "do not compare audit findings"),
+  ).action(runAction(diffCommand));
 }

@@ -1,0 +1,265 @@
+/**
+ * `capture`: a snapshot of /proc's text files that `--root` reads back, for a responder to take
+ * away. Per process: stat, status, statm, cmdline, environ (redacted unless asked otherwise), maps,
+ * smaps_rollup, limits, io, cgroup, mountinfo, … ; fd, ns, exe, cwd and root links as symlinks
+ * holding the link text; fdinfo; per-thread stat, status and comm. System files: the `sys` set, the
+ * net tables, a few tunables, kallsyms only when asked. Never mem, never pagemap.
+ *
+ * Each process is read through one open directory: if it exits while being copied, its partial
+ * copy is removed and it is listed in the manifest, so a capture never mixes two processes
+ * under one PID.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
+import { redactEnvironBytes } from "../audit/secrets.js";
+import { Conflict, ProcError, ProcessGone } from "../errors.js";
+import { parsePidStatIdentity } from "../procfs/pid/stat.js";
+import { SYSTEM_FILE_NAMES } from "../procfs/system-files.js";
+import { packDirectory } from "./tar.js";
+
+export const MANIFEST_FILE = "manifest.json";
+export const CAPTURE_FORMAT = "procscope-capture/1";
+
+const PID_FILES = [
+  "stat",
+  "status",
+  "statm",
+  "cmdline",
+  "comm",
+  "environ",
+  "maps",
+  "smaps_rollup",
+  "limits",
+  "io",
+  "cgroup",
+  "mountinfo",
+  "oom_score",
+  "oom_score_adj",
+  "loginuid",
+  "personality",
+  "wchan",
+  "sched",
+  "schedstat",
+  "auxv",
+  "syscall",
+  "stack",
+];
+const PID_LINKS = ["exe", "cwd", "root"];
+const TASK_FILES = ["stat", "status", "comm", "wchan", "syscall", "stack"];
+const NET_FILES = ["tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "packet"];
+const EXTRA_SYSTEM_FILES = ["cgroups", "modules", "interrupts", "softirqs", "sys/kernel/pid_max", "sys/kernel/osrelease", "self/mountinfo"];
+const ETC_FILES = ["passwd", "group", "ld.so.preload", "hostname", "os-release"];
+
+export interface CaptureOptions {
+  /** Keep environ values as they are (default: credential-like values redacted). */
+  readonly withSecrets?: boolean;
+  readonly withKallsyms?: boolean;
+  /** procscope's version, written into the manifest. */
+  readonly version: string;
+  /** Not captured (our own process). */
+  readonly excludePids?: readonly number[];
+}
+
+export interface CaptureManifest {
+  readonly format: string;
+  readonly host: string;
+  readonly kernel: string;
+  readonly arch: string;
+  /** ISO 8601, when the capture started and ended. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly procscopeVersion: string;
+  readonly environRedacted: boolean;
+  readonly kallsyms: boolean;
+  readonly processes: number;
+  readonly threads: number;
+  /** Processes that exited while being captured (left out). */
+  readonly exited: readonly number[];
+  /** Files that could not be read, counted by file name and reason ("environ: permission denied …": n). */
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly bytes: number;
+}
+
+interface Writer {
+  bytes: number;
+  skipped: Record<string, number>;
+}
+
+function note(writer: Writer, what: string, error: unknown): void {
+  if (!(error instanceof ProcError)) throw error;
+  const reason = error.kind === "AccessDenied" ? "permission denied" : error.kind === "Unavailable" ? "unavailable" : error.kind;
+  const key = `${what}: ${reason}`;
+  writer.skipped[key] = (writer.skipped[key] ?? 0) + 1;
+}
+
+function writeFile(writer: Writer, file: string, data: Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, data);
+  writer.bytes += data.length;
+}
+
+function writeLink(file: string, target: Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.symlinkSync(target, file);
+}
+
+/** Copies one process; throws ProcessGone if it exits meanwhile. Returns its thread count. */
+function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer, withSecrets: boolean): number {
+  const dir = procFs.openProcess(pid);
+  try {
+    const stat = dir.readBytes("stat");
+    const identity = parsePidStatIdentity(stat.toString("latin1"));
+    writeFile(writer, path.join(out, "stat"), stat);
+    copyFiles(dir, PID_FILES.slice(1), out, writer, withSecrets);
+    for (const name of PID_LINKS) copyLink(dir, name, out, writer);
+    for (const sub of ["ns", "fd"]) {
+      let names: string[];
+      try {
+        names = dir.listDir(sub);
+      } catch (error) {
+        if (error instanceof ProcessGone) throw error;
+        note(writer, sub, error);
+        continue;
+      }
+      fs.mkdirSync(path.join(out, sub), { recursive: true });
+      for (const name of names) copyLink(dir, `${sub}/${name}`, out, writer);
+      if (sub === "fd") for (const name of names) copyFile(dir, `fdinfo/${name}`, out, writer, false);
+    }
+    let threads = 0;
+    try {
+      for (const tid of dir.listDir("task")) {
+        threads++;
+        for (const name of TASK_FILES) copyFile(dir, `task/${tid}/${name}`, out, writer, false);
+      }
+    } catch (error) {
+      if (error instanceof ProcessGone) throw error;
+      note(writer, "task", error);
+    }
+    // Still the same process at the end? (A reused PID would answer ESRCH through the open directory.)
+    const after = parsePidStatIdentity(dir.readText("stat"));
+    if (after.startTimeTicks !== identity.startTimeTicks) throw new ProcessGone(pid, { reused: true });
+    return threads;
+  } finally {
+    dir.close();
+  }
+}
+
+function copyFiles(dir: ProcessDir, names: readonly string[], out: string, writer: Writer, withSecrets: boolean): void {
+  for (const name of names) copyFile(dir, name, out, writer, name === "environ" && !withSecrets);
+}
+
+function copyFile(dir: ProcessDir, name: string, out: string, writer: Writer, redact: boolean): void {
+  let data: Buffer;
+  try {
+    data = dir.readBytes(name);
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    note(writer, name.replace(/\/\d+(\/|$)/g, "/N$1"), error);
+    return;
+  }
+  writeFile(writer, path.join(out, name), redact ? redactEnvironBytes(data) : data);
+}
+
+function copyLink(dir: ProcessDir, name: string, out: string, writer: Writer): void {
+  let target: Buffer;
+  try {
+    target = dir.readLink(name);
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    note(writer, name.replace(/\/\d+$/, "/N"), error);
+    return;
+  }
+  writeLink(path.join(out, name), target);
+}
+
+/**
+ * Captures the live system behind `procFs` into `output`: a directory, or a `.tar.gz` file. Refuses
+ * an existing path (Conflict). Returns the manifest, also written as manifest.json.
+ * capture(openProcFs(), "/tmp/incident-42", { version: "0.1.0" })
+ */
+export function capture(procFs: ProcFs, output: string, options: CaptureOptions): CaptureManifest {
+  if (fs.existsSync(output) || isDanglingLink(output))
+    throw new Conflict(`"${output}" exists: choose a new path (a capture never overwrites)`);
+  const tarball = /\.(tar\.gz|tgz)$/.test(output);
+  const root = tarball ? fs.mkdtempSync(path.join(path.dirname(path.resolve(output)), ".procscope-capture-")) : output;
+  try {
+    if (!tarball) fs.mkdirSync(root);
+    const manifest = captureInto(procFs, root, options);
+    if (tarball) packDirectory(root, output);
+    return manifest;
+  } finally {
+    if (tarball) fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function isDanglingLink(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): CaptureManifest {
+  const startedAt = new Date().toISOString();
+  const writer: Writer = { bytes: 0, skipped: {} };
+  const procOut = path.join(root, "proc");
+  fs.mkdirSync(procOut);
+  const systemFiles = [...SYSTEM_FILE_NAMES, ...NET_FILES.map((n) => `net/${n}`), ...EXTRA_SYSTEM_FILES];
+  if (options.withKallsyms) systemFiles.push("kallsyms");
+  for (const name of systemFiles) {
+    try {
+      writeFile(writer, path.join(procOut, name), procFs.readBytes(name));
+    } catch (error) {
+      note(writer, name, error);
+    }
+  }
+  const exclude = new Set(options.excludePids ?? []);
+  const exited: number[] = [];
+  let processes = 0;
+  let threads = 0;
+  for (const pid of procFs.listPids()) {
+    if (exclude.has(pid)) continue;
+    const out = path.join(procOut, String(pid));
+    try {
+      threads += captureProcess(procFs, pid, out, writer, options.withSecrets === true);
+      processes++;
+    } catch (error) {
+      fs.rmSync(out, { recursive: true, force: true });
+      if (error instanceof ProcessGone) exited.push(pid);
+      else note(writer, "process", error);
+    }
+  }
+  const etcOut = path.join(root, "etc");
+  for (const name of ETC_FILES) {
+    const text = procFs.readEtc(name);
+    if (text !== null) writeFile(writer, path.join(etcOut, name), Buffer.from(text));
+  }
+  const system = readSystemInfo(procFs);
+  fs.writeFileSync(
+    path.join(root, SYSTEM_INFO_FILE),
+    `${JSON.stringify({ clockTicks: system.clockTicks, pageSize: system.pageSize, capturedFrom: `${os.hostname()} ${os.release()} ${os.arch()}` }, null, 2)}\n`,
+  );
+  const manifest: CaptureManifest = {
+    format: CAPTURE_FORMAT,
+    host: os.hostname(),
+    kernel: os.release(),
+    arch: os.arch(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    procscopeVersion: options.version,
+    environRedacted: options.withSecrets !== true,
+    kallsyms: options.withKallsyms === true,
+    processes,
+    threads,
+    exited,
+    skipped: writer.skipped,
+    bytes: writer.bytes,
+  };
+  fs.writeFileSync(path.join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

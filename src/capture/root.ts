@@ -1,0 +1,66 @@
+/**
+ * What `--root` may name: the kernel's /proc, a /proc tree (a test fixture, a capture's proc/
+ * directory), a capture directory (with manifest.json and proc/), or a capture tarball (.tar.gz),
+ * which is extracted safely into a temporary directory removed when the process exits.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { InvalidArgument } from "../errors.js";
+import { extractTarGz } from "./tar.js";
+
+const MANIFEST_FILE = "manifest.json";
+const PROC_LIKE = /^(\d+|sys|stat|meminfo|loadavg|uptime|net|self|kallsyms|mounts|version|cpuinfo)$/;
+
+const extracted: string[] = [];
+let cleanupRegistered = false;
+
+function removeExtracted(): void {
+  for (const dir of extracted.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The directory to open as the proc root for `root`. Throws InvalidArgument for a directory that
+ * is neither a capture nor a /proc tree, and for a damaged tarball. A path that does not exist is
+ * returned as it is (opening it reports the error).
+ * resolveProcRoot("incident.tar.gz") → "/tmp/procscope-root-XXXX/proc"
+ */
+export function resolveProcRoot(root: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(root);
+  } catch {
+    return root;
+  }
+  if (stat.isFile()) return extractCapture(root);
+  if (!stat.isDirectory()) throw new InvalidArgument(`"${root}" is neither a capture nor a /proc tree`);
+  if (fs.existsSync(path.join(root, MANIFEST_FILE)) && fs.existsSync(path.join(root, "proc"))) return path.join(root, "proc");
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return root;
+  }
+  if (names.length > 0 && !names.some((n) => PROC_LIKE.test(n)))
+    throw new InvalidArgument(`"${root}" is neither a capture (no ${MANIFEST_FILE}) nor a /proc tree (no PID directories)`);
+  return root;
+}
+
+function extractCapture(file: string): string {
+  if (!/\.(tar\.gz|tgz)$/.test(file)) throw new InvalidArgument(`"${file}" is a file, not a capture: give a directory or a .tar.gz`);
+  const target = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-root-"));
+  extracted.push(target);
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    process.once("exit", removeExtracted);
+  }
+  try {
+    extractTarGz(file, target);
+  } catch (error) {
+    fs.rmSync(target, { recursive: true, force: true });
+    throw error;
+  }
+  if (!fs.existsSync(path.join(target, MANIFEST_FILE)) || !fs.existsSync(path.join(target, "proc")))
+    throw new InvalidArgument(`"${file}" is a tar archive but not a procscope capture (no ${MANIFEST_FILE})`);
+  return path.join(target, "proc");
+}
