@@ -20,6 +20,22 @@ export function answersSignal0(pid: number): boolean {
 }
 
 /**
+ * The PIDs from `from` to `to` (inclusive) that answer signal 0, leaving out `skip`. Node builds an
+ * Error for every ESRCH; without stack traces that costs a third as much.
+ */
+export function pidsAnsweringSignal0(from: number, to: number, skip: ReadonlySet<number>): number[] {
+  const found: number[] = [];
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (let pid = from; pid <= to; pid++) if (!skip.has(pid) && answersSignal0(pid)) found.push(pid);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return found;
+}
+
+/**
  * The link count of the proc root and the number of its real (non-PID, non-symlink)
  * subdirectories. The kernel reports nlink = 2 + registered subdirectories + processes
  * (fs/proc/root.c, proc_root_getattr), so nlink - 2 - subdirs is how many processes exist.

@@ -556,7 +556,11 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
     case "ENOTDIR": {
       const gone = dir ? !dir.alive() : pid !== undefined && !procFs.exists(`${pid}/stat`);
       if (gone && pid !== undefined) return new ProcessGone(pid, { path: displayPath, cause: error });
-      return new Unavailable(`"${displayPath}" does not exist`, { path: displayPath, cause: error });
+      // On a captured tree, a missing file was not captured (or the kernel did not offer it then).
+      return new Unavailable(`"${displayPath}" does not exist${procFs.isLive ? "" : ": not captured"}`, {
+        path: displayPath,
+        cause: error,
+      });
     }
     case "EACCES":
     case "EPERM":

@@ -126,6 +126,22 @@ describe("capture, then --root", () => {
     expect(audit.stdout).not.toContain(key);
   });
 
+  it('a capture missing some files gives those fields null with the reason "not captured"', async () => {
+    const copy = path.join(base, "partial");
+    fs.cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(path.join(copy, "proc", String(steady.pid), "io"));
+    fs.rmSync(path.join(copy, "proc", String(steady.pid), "limits"));
+    const show = (await json(["show", String(steady.pid), "--root", copy])) as {
+      io: unknown;
+      limits: unknown;
+      errors: Record<string, string>;
+    };
+    expect(show.io).toBeNull();
+    expect(show.limits).toBeNull();
+    expect(show.errors.io).toMatch(/io" does not exist: not captured/);
+    expect(show.errors.limits).toMatch(/not captured/);
+  });
+
   it("--with-secrets keeps environ as it was", async () => {
     const out = path.join(base, "with-secrets");
     const result = await runCli(["capture", "-o", out, "--with-secrets"]);

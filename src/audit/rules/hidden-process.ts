@@ -21,7 +21,7 @@
  * in our PID namespace; heavy process churn is smoothed by taking three rounds and reporting only
  * gaps seen in all of them. Signal 0 and the cgroup view run on the live system only.
  */
-import { answersSignal0, cgroupMembers, procRootCounts } from "../../access/probes.js";
+import { answersSignal0, cgroupMembers, pidsAnsweringSignal0, procRootCounts } from "../../access/probes.js";
 import { ProcError } from "../../errors.js";
 import type { Finding } from "../../model/finding.js";
 import { parseLoadavg } from "../../procfs/loadavg.js";
@@ -109,11 +109,7 @@ export function signal0View(env: AuditEnv): Finding[] {
   let maxListed = 0;
   for (const pid of listed) if (pid > maxListed) maxListed = pid;
   const bound = Math.min(pidMax - 1, Math.max(maxListed, lastPid) + KILL_MARGIN);
-  const candidates: number[] = [];
-  for (let pid = 1; pid <= bound; pid++) {
-    if (listed.has(pid)) continue;
-    if (answersSignal0(pid)) candidates.push(pid);
-  }
+  const candidates = pidsAnsweringSignal0(1, bound, listed);
   if (candidates.length === 0) return [];
   // Check again: threads answer kill() too, and processes are born while we scan.
   const relisted = new Set(env.procFs.listPids());
