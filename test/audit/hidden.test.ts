@@ -10,7 +10,6 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/model/finding.js";
 import { BIN } from "../helpers/cli.js";
-import { startProcess } from "../helpers/live.js";
 import { auditJson, tempDir } from "./_helpers.js";
 
 function run(command: string, args: readonly string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -31,29 +30,45 @@ describe("hidden-process", () => {
     const dir = tempDir();
     const empty = path.join(dir, "empty");
     fs.mkdirSync(empty);
-    const hidden = await startProcess("sleep", ["300"], { stdio: "ignore" });
+    const pidMax = path.join(dir, "pid_max");
+    fs.writeFileSync(pidMax, "64\n");
     const ours = path.join(dir, "ours.json");
     const theirs = path.join(dir, "unhide.txt");
+    const hiddenPid = path.join(dir, "hidden-pid");
+    // A new PID namespace with its own /proc (small PIDs) inside a private mount namespace: the
+    // host's mounts never change. pid_max is shadowed there by a file saying 64, so unhide scans
+    // 64 PIDs instead of the machine's whole range (minutes under load).
     const script = [
       "set -e",
-      `mount --bind ${empty} /proc/${hidden.pid}`,
+      "sleep 300 &",
+      "H=$!",
+      `echo $H > ${hiddenPid}`,
+      `mount --bind ${empty} /proc/$H`,
+      `mount --bind ${pidMax} /proc/sys/kernel/pid_max`,
       `"${process.execPath}" "${BIN}" audit --rules hidden-process --json > ${ours} || true`,
       `unhide checkkill > ${theirs} 2>&1 || true`,
+      "kill $H",
     ].join("\n");
-    const result = await run("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], 280_000);
+    const result = await run(
+      "unshare",
+      ["--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "sh", "-c", script],
+      110_000,
+    );
     expect(result.code, result.stderr).toBe(0);
-    // The host never saw the mount.
-    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`/proc/${hidden.pid} `);
+    const pid = Number(fs.readFileSync(hiddenPid, "utf8"));
+    // The host never saw either mount.
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(empty);
+    expect(fs.readFileSync("/proc/sys/kernel/pid_max", "utf8").trim()).not.toBe("64");
     const findings = JSON.parse(fs.readFileSync(ours, "utf8")) as Finding[];
-    const mine = findings.filter((f) => f.pid === hidden.pid);
-    expect(mine, JSON.stringify(findings)).toHaveLength(1);
-    expect(mine[0]).toMatchObject({
+    // Only the hidden one: in a child PID namespace the machine-wide count views stay silent.
+    expect(findings, JSON.stringify(findings)).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
       rule: "hidden-process",
       severity: "critical",
-      evidence: { view: "mountinfo", mountPoint: `/proc/${hidden.pid}`, answersSignal0: true },
+      pid,
+      evidence: { view: "mountinfo", mountPoint: `/proc/${pid}`, answersSignal0: true },
     });
     const unhidden = [...fs.readFileSync(theirs, "utf8").matchAll(/Found HIDDEN PID: (\d+)/g)].map((m) => Number(m[1]));
-    expect(unhidden).toContain(hidden.pid);
-    await hidden.kill();
-  }, 300_000);
+    expect(unhidden, fs.readFileSync(theirs, "utf8")).toEqual([pid]);
+  }, 120_000);
 });

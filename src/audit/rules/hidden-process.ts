@@ -16,9 +16,8 @@
  * - the members of every cgroup's cgroup.procs against the listing (not in unhide).
  * Brute-force PID-space scans by forking (`unhide brute`) are not done.
  *
- * Known false positives: a process inside another PID namespace's /proc mount (containers) sees
- * the host's counts in nlink and loadavg: those two views compare only when the listing's PID 1 is
- * in our PID namespace; heavy process churn is smoothed by taking three rounds and reporting only
+ * Known false positives: inside a container (another PID namespace) nlink and loadavg count the
+ * whole machine: those views, and the cgroup view, run only in the initial PID namespace; heavy process churn is smoothed by taking three rounds and reporting only
  * gaps seen in all of them. Signal 0 and the cgroup view run on the live system only.
  */
 import { answersSignal0, cgroupMembers, pidsAnsweringSignal0, procRootCounts } from "../../access/probes.js";
@@ -132,12 +131,20 @@ export function signal0View(env: AuditEnv): Finding[] {
   return findings;
 }
 
-/** True when the /proc we read belongs to our own PID namespace (its counts are about us). */
+/** The initial PID namespace's inode (PROC_PID_INIT_INO, include/linux/proc_ns.h). */
+const INIT_PID_NAMESPACE = "pid:[4026531836]";
+
+/**
+ * True when the /proc we read is the initial PID namespace's and we live in it: the kernel's
+ * process and task counts (nlink, loadavg) are machine-wide, so they compare with the listing only
+ * there, and cgroup.procs names PIDs as our namespace sees them.
+ */
 function sameNamespaceCounts(env: AuditEnv): boolean {
   if (!env.procFs.isLive) return false;
   try {
-    const self = env.procFs.readLink("self").toString();
-    return String(process.pid) === self;
+    return (
+      env.procFs.readLink("self").toString() === String(process.pid) && env.procFs.readLink("self/ns/pid").toString() === INIT_PID_NAMESPACE
+    );
   } catch {
     return false;
   }
