@@ -2,9 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // Fixture trees hold symlinks such as root -> / and cwd -> /usr: the test-file search must not
-    // descend into them, or it walks the whole filesystem (and /proc, forever).
     dir: "test",
+    // Unpacks the captured /proc trees (test/fixtures/*.tar.gz) into a temp dir for the run.
+    globalSetup: ["test/global-setup.ts"],
     include: ["**/*.test.ts"],
     exclude: ["**/node_modules/**", "fixtures/**", "**/fixtures/**"],
     testTimeout: 30_000,

@@ -3,7 +3,11 @@
 // environ values and home directories scrubbed. It starts a few awkward processes first (a
 // zombie, a process named "a) (b", one whose name holds an escape sequence) so the tree has them.
 //
-//   node scripts/capture-fixture.mjs [OUT_DIR]    (default: test/fixtures/proc-<host>-<kernel>)
+// The tree is written as one archive, test/fixtures/proc-<host>-<kernel>.tar.gz (reproducible:
+// sorted, fixed mtime and owner), which the test suite unpacks into a temp dir (test/global-setup.ts);
+// give a directory instead to get the tree itself, e.g. for `procscope --root DIR/proc`.
+//
+//   node scripts/capture-fixture.mjs [OUT.tar.gz | OUT_DIR]   (default: test/fixtures/proc-<host>-<kernel>.tar.gz)
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -124,20 +128,59 @@ function capturePid(pidDir, outDir) {
   } catch {}
 }
 
+/** Waits (up to 5 s) until the helpers have renamed themselves and the zombie exists. */
+async function waitForChildren(children) {
+  const read = (file) => {
+    try {
+      return fs.readFileSync(file, "latin1");
+    } catch {
+      return "";
+    }
+  };
+  const ready = () => {
+    const [zombieParent, paren, escaped] = children.map((c) => c.pid);
+    const kids = read(`/proc/${zombieParent}/task/${zombieParent}/children`).trim().split(/\s+/).filter(Boolean);
+    return (
+      kids.some((k) => / Z /.test(read(`/proc/${k}/stat`))) &&
+      read(`/proc/${paren}/comm`) === "a) (b\n" &&
+      read(`/proc/${escaped}/comm`) === "x\x1b[31mred\n"
+    );
+  };
+  for (const deadline = Date.now() + 5000; !ready(); ) {
+    if (Date.now() > deadline) throw new Error("capture-fixture: the helper processes did not get ready within 5 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Writes `dir/name` as a reproducible gzipped tar at `target`: same tree, same bytes. */
+function writeArchive(dir, name, target) {
+  const tar = execFileSync(
+    "tar",
+    ["--sort=name", "--mtime=2026-01-01 00:00Z", "--owner=0", "--group=0", "--numeric-owner", "--format=gnu", "-C", dir, "-cf", "-", name],
+    { maxBuffer: 1 << 30 },
+  );
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, execFileSync("gzip", ["-9n"], { input: tar, maxBuffer: 1 << 30 }));
+}
+
 async function main() {
   const kernel = os.release().split("-")[0];
-  const out = path.resolve(process.argv[2] ?? `test/fixtures/proc-${os.hostname()}-${kernel}`);
-  if (fs.existsSync(out)) {
-    console.error(`capture-fixture: "${out}" exists; remove it first`);
+  const target = path.resolve(process.argv[2] ?? `test/fixtures/proc-${os.hostname()}-${kernel}.tar.gz`);
+  if (fs.existsSync(target)) {
+    console.error(`capture-fixture: "${target}" exists; remove it first`);
     process.exit(1);
   }
+  const archive = target.endsWith(".tar.gz");
+  const staging = archive ? fs.mkdtempSync(path.join(os.tmpdir(), "procscope-capture-")) : null;
+  // Inside the archive the tree is one directory named after it: NAME.tar.gz holds NAME/.
+  const out = archive ? path.join(staging, path.basename(target, ".tar.gz")) : target;
   const children = [
     spawn("sh", ["-c", "sleep 0 & exec sleep 300"], { stdio: "ignore", detached: true }), // leaves a zombie child
     // Renamed shells must not exec (exec resets the name), so each waits on a child and stays.
     spawn("bash", ["-c", 'printf "a) (b" > /proc/$$/comm; sleep 300; true'], { stdio: "ignore", detached: true }),
     spawn("bash", ["-c", 'printf "x\\033[31mred" > /proc/$$/comm; sleep 300; true'], { stdio: "ignore", detached: true }),
   ];
-  await new Promise((r) => setTimeout(r, 500));
+  await waitForChildren(children);
   const procOut = path.join(out, "proc");
   for (const name of SYSTEM_FILES) copyFile(path.join("/proc", name), path.join(procOut, name));
   const pids = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
@@ -162,7 +205,11 @@ async function main() {
   fs.writeFileSync(path.join(out, "system-info.json"), `${JSON.stringify(info, null, 2)}\n`);
   // Each helper leads its own process group: kill the groups so no sleep is left behind.
   for (const child of children) process.kill(-child.pid, "SIGKILL");
-  console.log(`captured ${pids.length} processes into ${out}`);
+  if (archive) {
+    writeArchive(staging, path.basename(out), target);
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  console.log(`captured ${pids.length} processes into ${target}`);
 }
 
 await main();

@@ -3,9 +3,11 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { repoPath, sharedPeerData } from "./repo.js";
+import { inject } from "vitest";
+import { sharedPeerData } from "./repo.js";
 
-export const FIXTURE = repoPath("test/fixtures/proc-vm-6.18.44");
+/** The captured tree of this project's VM, unpacked from test/fixtures/proc-vm-6.18.44.tar.gz by test/global-setup.ts. */
+export const FIXTURE = path.join(inject("fixturesDir"), "proc-vm-6.18.44");
 export const FIXTURE_PROC = path.join(FIXTURE, "proc");
 
 export interface FixtureInfo {
