@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,6 +7,8 @@ import { openProcFs } from "../../src/access/proc-fs.js";
 import { InvalidArgument, NotFound } from "../../src/errors.js";
 import { listSysctl, sameSysctlValue, sysctlPath, writeSysctl } from "../../src/kernel/sysctl.js";
 import { runCli } from "../helpers/cli.js";
+import { REPO_ROOT, repoPath } from "../helpers/repo.js";
+import { guardSysctl } from "../helpers/sysctl.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
 
 const isRoot = process.geteuid?.() === 0;
@@ -74,9 +76,9 @@ describe("listSysctl() against sysctl(8)", () => {
 });
 
 describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
-  const original = fs.readFileSync(SWAPPINESS, "utf8").trim();
+  // Put back after each test, the file, and on exit, whether the test passed or not.
+  const { original } = guardSysctl(SWAPPINESS);
   const other = original === "17" ? "23" : "17";
-  afterAll(() => fs.writeFileSync(SWAPPINESS, original));
 
   it("previews without writing", async () => {
     const cli = await runCli(["sysctl", "vm.swappiness", other]);
@@ -85,15 +87,11 @@ describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
   });
 
   it("writes with --yes, reads back, prints old and new; restores", async () => {
-    try {
-      const cli = await runCli(["sysctl", "vm.swappiness", other, "--yes"]);
-      expect(cli).toEqual({ code: 0, stdout: `vm.swappiness: ${original} -> ${other}\n`, stderr: "" });
-      expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(other);
-      const back = writeSysctl(procFs, "vm.swappiness", original, { yes: true });
-      expect(back).toEqual({ name: "vm.swappiness", old: other, requested: original, new: original, written: true, verified: true });
-    } finally {
-      fs.writeFileSync(SWAPPINESS, original);
-    }
+    const cli = await runCli(["sysctl", "vm.swappiness", other, "--yes"]);
+    expect(cli).toEqual({ code: 0, stdout: `vm.swappiness: ${original} -> ${other}\n`, stderr: "" });
+    expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(other);
+    const back = writeSysctl(procFs, "vm.swappiness", original, { yes: true });
+    expect(back).toEqual({ name: "vm.swappiness", old: other, requested: original, new: original, written: true, verified: true });
   });
 
   it("a value the kernel rejects (EINVAL) is one line, exit 2, and no change", async () => {
@@ -121,6 +119,31 @@ describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
     const result = await runAsNobody(["sysctl", "vm.swappiness", other, "--yes"]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^procscope: .*permission denied.*\n$/);
+    expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(original);
+  });
+});
+
+describe.runIf(isRoot)("guardSysctl() in a test process that fails mid-way", () => {
+  const { original } = guardSysctl(SWAPPINESS);
+
+  it.each(["throw", "exit"])("puts vm.swappiness back when the test fails by %s after writing it", (how) => {
+    const value = original === "31" ? "32" : "31";
+    const run = spawnSync(
+      process.execPath,
+      [repoPath("node_modules/vitest/vitest.mjs"), "run", "--config", repoPath("test/kernel/sysctl-leak/vitest.config.ts")],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, PROCSCOPE_LEAK_VALUE: value, PROCSCOPE_LEAK_HOW: how, NO_COLOR: "1", CI: "1" },
+      },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    // The sub-process really changed the value, and really failed...
+    expect(output).toContain(`changed-to ${value}`);
+    expect(run.status, output).not.toBe(0);
+    if (how === "throw") expect(output).toMatch(/1 failed/);
+    // ...and the host is as it was.
     expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(original);
   });
 });
