@@ -9,6 +9,7 @@ import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
 import { explainDenied, hiddenProcessReason } from "./denied.js";
+import { mapErrno } from "./errno.js";
 import { nativeHelper } from "./native.js";
 
 const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
@@ -535,43 +536,17 @@ function openRawFile(absPath: string, flags: "r" | "r+", mapErr: (error: unknown
   };
 }
 
-/** Maps an errno error to a typed error; ENOENT is "gone" only if the process really is. */
+/** The errno mapping (access/errno.ts), told what it needs about this path's process. */
 function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: ProcessDirImpl | undefined): Error {
-  const code = errnoCode(error);
   const pid = dir?.pid ?? pidFromRel(relPath);
-  const displayPath = procFs.resolve(relPath);
-  switch (code) {
-    case "ESRCH":
-      // A zombie (or a process mid-exit) answers ESRCH for files that need its memory while its
-      // stat is still there: that is "unavailable", not "gone".
-      if (dir?.alive())
-        return new Unavailable(`cannot read "${displayPath}": the process has no memory (zombie or exiting)`, {
-          path: displayPath,
-          cause: error,
-        });
-      return pid === undefined
-        ? new Unavailable(`"${displayPath}" is gone`, { path: displayPath, cause: error })
-        : new ProcessGone(pid, { path: displayPath, cause: error });
-    case "ENOENT":
-    case "ENOTDIR": {
-      const gone = dir ? !dir.alive() : pid !== undefined && !procFs.exists(`${pid}/stat`);
-      if (gone && pid !== undefined) return new ProcessGone(pid, { path: displayPath, cause: error });
-      // On a captured tree, a missing file was not captured (or the kernel did not offer it then).
-      return new Unavailable(`"${displayPath}" does not exist${procFs.isLive ? "" : ": not captured"}`, {
-        path: displayPath,
-        cause: error,
-      });
-    }
-    case "EACCES":
-    case "EPERM":
-      return new AccessDenied(displayPath, explainDenied(procFs, pid, dir, code), error);
-    case "EIO":
-    case "EINVAL":
-    case "EOPNOTSUPP":
-      return new Unavailable(`cannot read "${displayPath}": ${code}`, { path: displayPath, cause: error });
-    default:
-      return error instanceof Error ? error : new Error(String(error));
-  }
+  return mapErrno(error, {
+    path: procFs.resolve(relPath),
+    pid,
+    pinned: dir !== undefined,
+    captured: !procFs.isLive,
+    alive: () => (dir ? dir.alive() : pid !== undefined && procFs.exists(`${pid}/stat`)),
+    explainDenied: (code) => explainDenied(procFs, pid, dir, code),
+  });
 }
 
 /** Set in a text's length word by the native helper when every byte is ASCII. */

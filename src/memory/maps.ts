@@ -6,10 +6,7 @@ import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Unavailable } from "../errors.js";
 import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
-import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
-
-/** Kernel threads have PF_KTHREAD set in stat's flags (include/linux/sched.h). */
-const PF_KTHREAD = 0x00200000;
+import { PF_KTHREAD, type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 
 export type { MapsRegion, RegionKind, RegionSection } from "../procfs/pid/maps.js";
 export type { SmapsRegion, SmapsTotals } from "../procfs/pid/smaps.js";
