@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone, Unavailable } from "../../src/errors.js";
 import { startProcess } from "../helpers/live.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const procFs = openProcFs();
 
@@ -21,8 +22,12 @@ describe("ProcFs reads files whole", () => {
     }
   });
 
-  it("reads multi-record files (maps, smaps, kallsyms) as readFileSync does", () => {
-    expect(procFs.readText("self/maps")).toBe(fs.readFileSync("/proc/self/maps", "utf8"));
+  it("reads multi-record files (maps, smaps, kallsyms) as readFileSync does", async () => {
+    // An idle process's maps, not our own: our heap may grow between the two reads.
+    const idle = await startProcess("sleep", ["30"]);
+    // Asleep means the loader has mapped everything: from then on its maps stay as they are.
+    await waitUntil("sleep to sleep", () => / S /.test(fs.readFileSync(`/proc/${idle.pid}/stat`, "utf8")));
+    expect(procFs.readText(`${idle.pid}/maps`)).toBe(fs.readFileSync(`/proc/${idle.pid}/maps`, "utf8"));
     expect(procFs.readText("self/smaps").split("\n").length).toBeGreaterThan(100);
     const kallsyms = procFs.readText("kallsyms");
     expect(kallsyms.length).toBe(fs.readFileSync("/proc/kallsyms", "utf8").length);
