@@ -45,7 +45,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { kind: "gitlab-token", source: String.raw`\bgl(?:pat|dt|rt|ptt|cbt|ft|oas)-[A-Za-z0-9_-]{20,64}\b` },
   { kind: "slack-token", source: String.raw`\bxox[abposre]-[A-Za-z0-9-]{10,250}\b` },
   { kind: "slack-webhook", source: String.raw`https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{20,}` },
-  { kind: "jwt", source: String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}` },
+  { kind: "jwt", source: String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*` }, // unsigned (alg none) tokens have an empty signature
   { kind: "url-credentials", source: String.raw`\b[a-z][a-z0-9+.-]{1,15}://[^\s:@/"']{1,64}:[^\s@/"']{1,128}@` },
 ];
 

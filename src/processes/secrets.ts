@@ -6,20 +6,12 @@
  * secret format (AWS access keys, private key headers, GitHub tokens, JWTs) wherever they appear.
  */
 
+import { findSecrets } from "../audit/secrets.js";
+
 export const REDACTED = "[redacted]";
 
 /** Names that say their value is a secret: *PASS*, *SECRET*, *TOKEN*, *KEY*, *CREDENTIAL*, *AUTH*. */
 const SECRET_NAME = /pass|secret|token|key|credential|auth/i;
-
-/** Values that are secrets whatever they are called. */
-const SECRET_FORMATS: readonly RegExp[] = [
-  /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/, // AWS access key ID
-  /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/, // PEM / OpenSSH / PGP private key
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub tokens
-  /\bgithub_pat_[A-Za-z0-9_]{22,}\b/, // GitHub fine-grained tokens
-  /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/, // JWT
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
-];
 
 /**
  * Options whose value is a secret: the name ends in one of the words (`--password`, `--api-key`,
@@ -30,9 +22,12 @@ const SECRET_OPTION = /(pass|passwd|password|passphrase|secret|token|key|credent
 /** scheme://user:PASSWORD@host */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi;
 
-/** True if the value is in a known secret format. looksLikeSecret("AKIAIOSFODNN7EXAMPLE") === true */
+/**
+ * True if the value holds a known secret format (the formats live in audit/secrets.ts, shared
+ * with the audit rules and capture). looksLikeSecret("AKIAIOSFODNN7EXAMPLE") === true
+ */
 export function looksLikeSecret(value: string): boolean {
-  return SECRET_FORMATS.some((format) => format.test(value));
+  return findSecrets(value).some((match) => match.kind !== "url-credentials");
 }
 
 /** True if a variable or option name says it holds a secret. secretName("DB_PASSWORD") === true */
