@@ -9,6 +9,7 @@
  * command line and executable are read the first time a process is seen, and again when its comm
  * changes (an exec); like htop, a setuid() without an exec is not noticed until then.
  */
+import { sleepUnlessAborted } from "../_sleep.js";
 import { hiddenListingNotice } from "../access/denied.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError, ProcessGone } from "../errors.js";
@@ -274,7 +275,8 @@ export async function sampleOnce(
 ): Promise<Snapshot> {
   const sampler = createSampler(context, options);
   sampler.sample();
-  await delay(intervalMs, options.signal);
+  await sleepUnlessAborted(intervalMs, options.signal);
+  if (options.signal?.aborted) throw new Error("aborted");
   return sampler.sample();
 }
 
@@ -290,27 +292,9 @@ export async function* samples(
 ): AsyncIterable<Snapshot> {
   const sampler = createSampler(context, options);
   sampler.sample();
-  while (!signal.aborted) {
-    try {
-      await delay(intervalMs, signal);
-    } catch {
-      return;
-    }
+  for (;;) {
+    await sleepUnlessAborted(intervalMs, signal);
+    if (signal.aborted) return;
     yield sampler.sample();
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error("aborted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

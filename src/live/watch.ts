@@ -12,6 +12,7 @@
  * (forked, not yet exec'd), or is empty (caught inside execve), is held back one tick so the
  * command it runs is shown.
  */
+import { sleepUnlessAborted } from "../_sleep.js";
 import { AccessDenied, ProcError, ProcessGone } from "../errors.js";
 import type { Process, ProcessEvent } from "../model/process.js";
 import type { ProcessContext } from "../model/reader.js";
@@ -105,12 +106,9 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
     }
   }
 
-  while (!options.signal.aborted) {
-    try {
-      await sleep(intervalMs, options.signal);
-    } catch {
-      return;
-    }
+  for (;;) {
+    await sleepUnlessAborted(intervalMs, options.signal);
+    if (options.signal.aborted) return;
     const events: ProcessEvent[] = [];
     const time = clock().toISOString();
 
@@ -153,19 +151,4 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       yield event;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error("aborted"));
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Error("aborted"));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -13,8 +13,8 @@ import { escapeControl } from "../../bytes.js";
 import { ProcError, ProcessGone } from "../../errors.js";
 import type { DetailsTab } from "../../live/details.js";
 import { createSampler } from "../../live/sampler.js";
+import { verifyProcessRef } from "../../model/ref.js";
 import type { ProcessContext } from "../../processes/process.js";
-import { parsePidStat } from "../../procfs/pid/stat.js";
 import { UsageError } from "../exit.js";
 import { capabilitiesFrom, FrameWriter } from "./screen.js";
 import {
@@ -87,11 +87,14 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
     draw();
   };
 
+  /** Whether the PID still names the process that was shown (a reused PID is another process). */
   const sameProcess = (pid: number, startTimeTicks: number): boolean => {
     try {
-      return context.procFs.parse(`${pid}/stat`, parsePidStat).startTimeTicks === startTimeTicks;
-    } catch {
-      return false;
+      verifyProcessRef(context.procFs, { pid, startTimeTicks });
+      return true;
+    } catch (error) {
+      if (error instanceof ProcError) return false;
+      throw error;
     }
   };
 
