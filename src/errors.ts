@@ -9,10 +9,16 @@ export abstract class ProcError extends Error {
   abstract readonly kind: ProcErrorKind;
   /** Path (relative to the ProcFs root, or absolute) that was being read, when there was one. */
   readonly path: string | undefined;
+  /**
+   * The option of the call that would allow what was refused ("force", "allowShared", "pad",
+   * "allowLonger"; "stop" when turning it off helps), so a face can name its own flag for it.
+   */
+  readonly option: string | undefined;
 
-  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { path?: string; cause?: unknown; option?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.path = options.path;
+    this.option = options.option;
   }
 
   override get name(): string {
@@ -43,7 +49,7 @@ export class AccessDenied extends ProcError {
 /** The kernel does not offer this (file absent on this kernel, EIO on an unmapped page, ...). */
 export class Unavailable extends ProcError {
   readonly kind = "Unavailable";
-  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { path?: string; cause?: unknown; option?: string } = {}) {
     super(message, options);
   }
 }

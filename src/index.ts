@@ -149,6 +149,9 @@ export {
   type WriteResult,
   writeMemory,
 } from "./memory/write.js";
+// Model: the JSON shapes of the commands (TypeBox schemas in src/model/, loaded by commandJsonSchema)
+export { COMMAND_CONTRACTS, type CommandContract, commandJsonSchema, SCHEMA_COMMANDS } from "./model/commands.js";
+export type { ReadReport } from "./model/memory.js";
 export type { ProcessEvent, ProcessTreeNode } from "./model/process.js";
 export {
   describeSkipped,
@@ -172,6 +175,8 @@ export {
   sameProcess,
   verifyProcessRef,
 } from "./model/ref.js";
+export type { Hole, MapsEntry, RegionUsage } from "./model/region.js";
+export type { ReplaceReport, UndoEntry, UndoReport, Write, WriteReport } from "./model/write.js";
 export { type ContainerInfo, detectContainer } from "./processes/container.js";
 export { createProcessContext } from "./processes/context.js";
 export { DETAIL_NAMES, type DetailsOptions, getProcessDetails, type Limit, type ProcessDetails } from "./processes/details.js";

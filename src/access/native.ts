@@ -29,9 +29,15 @@ const CANDIDATES = ["../native/procscope.node", "../../native/procscope.node", "
 
 let loaded: NativeHelper | undefined;
 
+/**
+ * Runs without the helper from now on, giving `reason` where it is missing (the CLI does this
+ * for PROCSCOPE_NATIVE=0; the tests compare both ways). Must come before the first use.
+ */
+export function turnOffNativeHelper(reason: string): void {
+  loaded = { module: null, reason };
+}
+
 function load(): NativeHelper {
-  // PROCSCOPE_NATIVE=0 runs without the helper (the tests compare both ways).
-  if (process.env.PROCSCOPE_NATIVE === "0") return { module: null, reason: "the native helper is turned off (PROCSCOPE_NATIVE=0)" };
   const require = createRequire(import.meta.url);
   for (const candidate of CANDIDATES) {
     const file = fileURLToPath(new URL(candidate, import.meta.url));

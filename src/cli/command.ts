@@ -8,7 +8,7 @@ import { resolveProcRoot } from "../capture/root.js";
 import { createProcessContext } from "../processes/context.js";
 import type { ProcessContext } from "../processes/process.js";
 import type { CliIo } from "./io.js";
-import { toJson, toJsonLine, writeJsonArray } from "./render/json.js";
+import { JsonArrayWriter, toJson, toJsonLine, writeJsonArray } from "./render/json.js";
 
 export interface CommonOptions {
   readonly json?: boolean;
@@ -58,6 +58,11 @@ export class CommandRun {
     writeJsonArray(items, (text) => this.io.stdout(text));
   }
 
+  /** A JSON array written item by item as results arrive; call end() once, also when none came. */
+  jsonArrayWriter(): JsonArrayWriter {
+    return new JsonArrayWriter((text) => this.io.stdout(text));
+  }
+
   printJsonLine(value: unknown): void {
     this.io.stdout(toJsonLine(value));
   }
@@ -71,7 +76,7 @@ export class CommandRun {
 /** Adds --json and --root to a command. */
 export function withCommonOptions(command: Command): Command {
   return command
-    .option("--json", "print JSON (one document; streaming commands print one object per line)")
+    .option("--json", "print JSON (one document; open-ended streams print one object per line); see `procscope schema`")
     .option("--root <dir>", "read this instead of /proc: a capture (directory or .tar.gz) or a /proc tree");
 }
 

@@ -32,8 +32,23 @@ export function exitCodeFor(error: unknown): number {
   return EXIT_ERROR;
 }
 
+/**
+ * The flag that sets a library option an error names (ProcError.option): the library says what it
+ * refused and which option would allow it; the command line says which flag that is.
+ */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  force: "use --force",
+  allowShared: "use --allow-shared",
+  allowLonger: "use --allow-longer",
+  pad: "use --pad",
+  stop: "or use --no-stop",
+  hex: "--hex cannot be combined with --regex, --utf16 or --ignore-case",
+  regex: "--regex cannot be combined with --utf16",
+};
+
 /** One line: the cause, without a stack. Unknown errors keep their message (a bug to report). */
 export function errorLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `procscope: ${message.split("\n")[0]}`;
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const flag = error instanceof ProcError && error.option !== undefined ? OPTION_FLAGS[error.option] : undefined;
+  return `procscope: ${message}${flag === undefined ? "" : `; ${flag}`}`;
 }

@@ -23,6 +23,10 @@ class RunFailed extends Error {
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = EXIT_OK;
+  if (io.env.PROCSCOPE_NATIVE === "0") {
+    const { turnOffNativeHelper } = await import("../access/native.js");
+    turnOffNativeHelper("the native helper is turned off (PROCSCOPE_NATIVE=0)");
+  }
   const program = new Command("procscope")
     .description("Inspect Linux processes from /proc: processes, memory, files, threads and the kernel")
     .version(VERSION)

@@ -5,39 +5,14 @@
  * without the helper a socketpair is recognised by its two consecutive inodes, and a connection
  * to a named socket only on the server's side.
  */
+
 import { escapeControl } from "../bytes.js";
+import type { Channel, ChannelEnd, ChannelKind } from "../model/channel.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 import { readSocketTables, type Socket, type SocketProtocol } from "./sockets.js";
 
-export type ChannelKind = "pipe" | "fifo" | "unix" | "tcp" | "udp";
-
-export interface ChannelEnd {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly fd: number;
-  /** "read" or "write" end of a pipe/FIFO (from the fd's access mode); "both" for sockets. */
-  readonly side: "read" | "write" | "both" | null;
-  /** For sockets: which of the two sockets of the channel this end holds (its inode). */
-  readonly inode: number;
-}
-
-export interface Channel {
-  readonly kind: ChannelKind;
-  /** The pipe's or FIFO's inode; for a socket channel, the lower of the two socket inodes. */
-  readonly inode: number;
-  /** Path of a FIFO or named socket, or "127.0.0.1:5000 <-> 127.0.0.1:41234". */
-  readonly label: string | null;
-  /**
-   * How the ends were matched: "inode" (pipes, FIFOs: exact), "address" (TCP/UDP: exact),
-   * "peer" (UNIX sockets, by the kernel's peer inodes: exact). Without the native helper, UNIX
-   * sockets fall back to "adjacent-inode" (a socketpair guessed from consecutive inodes) and
-   * "path" (server side of a named socket only; its clients cannot be told from /proc).
-   */
-  readonly match: "inode" | "address" | "peer" | "adjacent-inode" | "path";
-  readonly ends: readonly ChannelEnd[];
-}
+export type { Channel, ChannelEnd, ChannelKind };
 
 export interface ChannelOptions {
   /** Only channels with an end in this process. */

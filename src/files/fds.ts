@@ -6,54 +6,15 @@
 import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import type { FdType, FileDescriptor, ProcessFiles } from "../model/file-descriptor.js";
 import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 
-export type FdType = "file" | "dir" | "pipe" | "fifo" | "socket" | "anon_inode" | "memfd" | "dev" | "tty" | "unknown";
+export type { FdType, FileDescriptor, ProcessFiles };
 
 export const FD_TYPES: readonly FdType[] = ["file", "dir", "pipe", "fifo", "socket", "anon_inode", "memfd", "dev", "tty", "unknown"];
-
-export interface FileDescriptor {
-  readonly pid: number;
-  readonly fd: number;
-  /** The link text of /proc/PID/fd/N, e.g. "/var/log/x.log (deleted)", "pipe:[1234]". */
-  readonly target: string;
-  readonly type: FdType;
-  /** For anon_inode: eventfd, [eventpoll] → "eventpoll", inotify, signalfd, timerfd, pidfd... */
-  readonly anonKind: string | null;
-  /** The file's path without the " (deleted)" suffix; null for pipes, sockets and anon inodes. */
-  readonly path: string | null;
-  readonly inode: number | null;
-  /** The file has no names left (unlinked while open). */
-  readonly deleted: boolean;
-  /** File offset (fdinfo pos). */
-  readonly pos: number | null;
-  /** Open flags decoded: access mode first, then O_APPEND, O_NONBLOCK, O_CLOEXEC... */
-  readonly flags: readonly string[] | null;
-  /** "r", "w" or "rw", from the access mode. */
-  readonly mode: "r" | "w" | "rw" | null;
-  readonly mntId: number | null;
-  /** Size in bytes, for regular files and memfds. */
-  readonly size: number | null;
-  /** Device of the filesystem holding the file, as "major:minor"; null when not stat'ed. */
-  readonly device: string | null;
-  readonly errors: FieldErrors;
-}
-
-/** A process and its open fds, as `lsof` lists them. */
-export interface ProcessFiles {
-  readonly pid: number;
-  readonly comm: string;
-  readonly uid: number | null;
-  readonly user: string | null;
-  /** With pid, the process's identity. */
-  readonly startTimeTicks: number;
-  /** Null when the fd directory could not be read (reason in errors.fds). */
-  readonly fds: readonly FileDescriptor[] | null;
-  readonly errors: FieldErrors;
-}
 
 interface Classified {
   readonly type: FdType;
@@ -320,11 +281,11 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     path,
     inode,
     deleted,
-    pos,
+    posBytes: pos,
     flags,
     mode,
     mntId,
-    size,
+    sizeBytes: size,
     device,
     errors,
   };
@@ -548,7 +509,7 @@ export interface DeletedTotal {
 export function deletedTotalBytes(processes: readonly ProcessFiles[]): number {
   const sizes = new Map<string, number>();
   for (const p of processes)
-    for (const f of p.fds ?? []) if (f.deleted && f.type === "file") sizes.set(`${f.device}:${f.inode}`, f.size ?? 0);
+    for (const f of p.fds ?? []) if (f.deleted && f.type === "file") sizes.set(`${f.device}:${f.inode}`, f.sizeBytes ?? 0);
   let total = 0;
   for (const size of sizes.values()) total += size;
   return total;
@@ -564,7 +525,7 @@ export function deletedTotals(processes: readonly ProcessFiles[]): DeletedTotal[
       const key = `${f.device}:${f.inode}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      bytes += f.size ?? 0;
+      bytes += f.sizeBytes ?? 0;
     }
     if (seen.size > 0) totals.push({ pid: p.pid, comm: p.comm, startTimeTicks: p.startTimeTicks, files: seen.size, bytes });
   }

@@ -8,44 +8,14 @@ import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { NotFound, ProcError, ProcessGone } from "../errors.js";
+import type { Pipeline, PipelineStage } from "../model/file-transfer.js";
 import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { parsePidIo } from "../procfs/pid/io.js";
 import { type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
 
-export interface PipelineStage {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly state: string;
-  /** Kernel function the process sleeps in; null when running (or hidden). */
-  readonly wchan: string | null;
-  /** Bytes per second read (rchar) and written (wchar) between the samples. */
-  readonly readRate: number | null;
-  readonly writeRate: number | null;
-  /** CPU use between the samples, percent of one core. */
-  readonly cpuPercent: number;
-  /** Share of wchan samples taken during the interval (every ~50 ms) that found it waiting on a pipe. */
-  readonly pipeWaitPercent: number | null;
-  /** The same, split: waiting to read from an empty pipe, and to write to a full one. */
-  readonly pipeReadWaitPercent: number | null;
-  readonly pipeWriteWaitPercent: number | null;
-  /** fd 0 and fd 1 link texts ("pipe:[123]", a file, a tty). */
-  readonly stdin: string | null;
-  readonly stdout: string | null;
-  readonly errors: FieldErrors;
-}
-
-export interface Pipeline {
-  readonly pgid: number;
-  /** In data order: the first stage reads the input, the last writes the output. */
-  readonly stages: readonly PipelineStage[];
-  /** PID of the stage that limits the others, or null when none stands out. */
-  readonly bottleneck: number | null;
-  readonly reason: string;
-  readonly intervalMs: number;
-}
+export type { Pipeline, PipelineStage };
 
 interface Snap {
   readonly pid: number;
@@ -73,7 +43,7 @@ function snap(dir: ProcessDir): Snap {
     rchar = io.rcharBytes;
     wchar = io.wcharBytes;
   } catch (error) {
-    errors.readRate = errors.writeRate = fieldFailure(error);
+    errors.readBytesPerSecond = errors.writeBytesPerSecond = fieldFailure(error);
   }
   let wchan: string | null = null;
   try {
@@ -289,8 +259,8 @@ export async function pipeline(context: ProcessContext, pid: number, options: Pi
         startTimeTicks: now.stat.startTimeTicks,
         state: now.stat.state,
         wchan: now.wchan,
-        readRate: rate(then?.rchar, now.rchar),
-        writeRate: rate(then?.wchar, now.wchar),
+        readBytesPerSecond: rate(then?.rchar, now.rchar),
+        writeBytesPerSecond: rate(then?.wchar, now.wchar),
         cpuPercent: Math.round(cpu * 1000) / 10,
         ...waitPercents(waits.get(p)),
         stdin: now.stdin,

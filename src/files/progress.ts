@@ -5,31 +5,15 @@
  */
 
 import { sleepUnlessAborted } from "../_sleep.js";
+import type { FileProgress, ProgressTick } from "../model/file-transfer.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, requireReadableFds } from "./fds.js";
 
-export interface FileProgress {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly fd: number;
-  readonly path: string | null;
-  readonly deleted: boolean;
-  readonly mode: "r" | "w" | "rw" | null;
-  readonly pos: number;
-  readonly size: number;
-  /** pos / size × 100, one decimal; null for an empty file. */
-  readonly percent: number | null;
-  /** Bytes per second the offset moved between the two samples (0 when it did not). */
-  readonly rate: number;
-  /** Seconds until pos reaches size at this rate; null when not moving or already past the end. */
-  readonly etaSeconds: number | null;
-  /** The offset or the size changed between the samples. */
-  readonly moving: boolean;
-}
+export type { FileProgress, ProgressTick };
 
 /** One reading of an open file: the fields of FileProgress that are observed, not computed. */
-interface Sample extends Pick<FileProgress, "pid" | "comm" | "startTimeTicks" | "fd" | "path" | "deleted" | "mode" | "pos" | "size"> {
+interface Sample
+  extends Pick<FileProgress, "pid" | "comm" | "startTimeTicks" | "fd" | "path" | "deleted" | "mode" | "posBytes" | "sizeBytes"> {
   readonly key: string;
 }
 
@@ -53,7 +37,7 @@ export function sampleFiles(context: ProcessContext, pid?: number): Map<string, 
   const samples = new Map<string, Sample>();
   for (const p of processes) {
     for (const f of p.fds ?? []) {
-      if (f.pos === null || f.size === null) continue;
+      if (f.posBytes === null || f.sizeBytes === null) continue;
       const key = `${p.pid}/${p.startTimeTicks}/${f.fd}/${f.device}:${f.inode}`;
       samples.set(key, {
         pid: p.pid,
@@ -63,8 +47,8 @@ export function sampleFiles(context: ProcessContext, pid?: number): Map<string, 
         path: f.path,
         deleted: f.deleted,
         mode: f.mode,
-        pos: f.pos,
-        size: f.size,
+        posBytes: f.posBytes,
+        sizeBytes: f.sizeBytes,
         key,
       });
     }
@@ -82,10 +66,10 @@ export function compareSamples(
   const rows: FileProgress[] = [];
   for (const [key, now] of after) {
     const then = before.get(key);
-    const moving = then !== undefined && (then.pos !== now.pos || then.size !== now.size);
+    const moving = then !== undefined && (then.posBytes !== now.posBytes || then.sizeBytes !== now.sizeBytes);
     if (!moving && !includeIdle) continue;
-    const rate = then !== undefined && seconds > 0 ? Math.max(0, (now.pos - then.pos) / seconds) : 0;
-    const remaining = now.size - now.pos;
+    const rate = then !== undefined && seconds > 0 ? Math.max(0, (now.posBytes - then.posBytes) / seconds) : 0;
+    const remaining = now.sizeBytes - now.posBytes;
     rows.push({
       pid: now.pid,
       comm: now.comm,
@@ -94,10 +78,10 @@ export function compareSamples(
       path: now.path,
       deleted: now.deleted,
       mode: now.mode,
-      pos: now.pos,
-      size: now.size,
-      percent: now.size > 0 ? Math.round((now.pos / now.size) * 1000) / 10 : null,
-      rate: Math.round(rate),
+      posBytes: now.posBytes,
+      sizeBytes: now.sizeBytes,
+      percent: now.sizeBytes > 0 ? Math.round((now.posBytes / now.sizeBytes) * 1000) / 10 : null,
+      bytesPerSecond: Math.round(rate),
       etaSeconds: rate > 0 && remaining > 0 ? Math.round((remaining / rate) * 10) / 10 : null,
       moving,
     });
@@ -117,12 +101,6 @@ export async function progress(context: ProcessContext, options: ProgressOptions
   await sleepUnlessAborted(interval, options.signal);
   const after = sampleFiles(context, options.pid);
   return compareSamples(before, after, (performance.now() - t0) / 1000, options.includeIdle ?? options.pid !== undefined);
-}
-
-export interface ProgressTick {
-  /** ISO 8601 time of the sample. */
-  readonly time: string;
-  readonly files: readonly FileProgress[];
 }
 
 /**

@@ -3,15 +3,22 @@
  * /proc/PID/fd/N. Only regular files: reopening a pipe steals the process's data and a socket
  * cannot be reopened. The copy goes to a temporary name and is renamed only when complete.
  */
+
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcessGone } from "../errors.js";
+import type { RecoveredFile, RecoverFailure, RecoverReport } from "../model/file-transfer.js";
 import { verifyOpenProcess } from "../model/ref.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
+
+/** One file copied out. */
+export type RecoverResult = RecoveredFile;
+export type RecoverDeletedResult = RecoverReport;
+export type { RecoverFailure };
 
 export interface RecoverOptions {
   /** Replace an existing OUT. Default false: an existing OUT is a Conflict. */
@@ -21,23 +28,6 @@ export interface RecoverOptions {
   readonly signal?: AbortSignal;
   /** Chunk size in bytes (default 1 MiB). */
   readonly chunkSize?: number;
-}
-
-export interface RecoverResult {
-  readonly pid: number;
-  readonly startTimeTicks: number;
-  readonly fd: number;
-  /** The file's path as the process holds it (" (deleted)" removed). */
-  readonly source: string | null;
-  readonly deleted: boolean;
-  readonly inode: number;
-  readonly out: string;
-  readonly bytes: number;
-  readonly sha256: string;
-  /** The file was bigger after the copy than when it started: copied up to the size at the start. */
-  readonly growing: boolean;
-  /** Size when the copy ended. */
-  readonly sizeAfter: number;
 }
 
 /** Why an fd of this type cannot be recovered, or null when it can. */
@@ -78,7 +68,7 @@ function checkOut(out: string, force: boolean): string {
     existing = null;
   }
   if (existing?.isDirectory()) throw new InvalidArgument(`"${out}" is a directory: give a file name`, { path: absolute });
-  if (existing && !force) throw new Conflict(`"${out}" already exists: not overwriting it (use --force)`, { path: absolute });
+  if (existing && !force) throw new Conflict(`"${out}" already exists: not overwriting it`, { path: absolute, option: "force" });
   return absolute;
 }
 
@@ -141,7 +131,7 @@ export async function recoverFrom(dir: ProcessDir, fd: number, out: string, opti
         fs.linkSync(tempPath, absolute);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST")
-          throw new Conflict(`"${out}" already exists: not overwriting it (use --force)`, { path: absolute });
+          throw new Conflict(`"${out}" already exists: not overwriting it`, { path: absolute, option: "force" });
         throw error;
       }
       fs.unlinkSync(tempPath);
@@ -155,10 +145,10 @@ export async function recoverFrom(dir: ProcessDir, fd: number, out: string, opti
       deleted: listed.deleted,
       inode: listed.inode,
       out: absolute,
-      bytes: copied,
+      copiedBytes: copied,
       sha256: hash.digest("hex"),
       growing: sizeAfter > total,
-      sizeAfter,
+      sizeAfterBytes: sizeAfter,
     };
   } finally {
     if (outFd >= 0) fs.closeSync(outFd);
@@ -179,18 +169,6 @@ export async function recover(procFs: ProcFs, pid: number, fd: number, out: stri
   } finally {
     dir.close();
   }
-}
-
-export interface RecoverFailure {
-  readonly pid: number;
-  readonly fd: number;
-  readonly source: string | null;
-  readonly error: string;
-}
-
-export interface RecoverDeletedResult {
-  readonly recovered: readonly RecoverResult[];
-  readonly failed: readonly RecoverFailure[];
 }
 
 /** A file name for a recovered file: "PID-fdN-BASENAME", made safe for any filesystem. */

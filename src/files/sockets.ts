@@ -2,9 +2,11 @@
  * Sockets from /proc/net/{tcp,tcp6,udp,udp6,raw,raw6,unix,packet} matched to the processes that
  * hold them through socket:[inode] fd links — what `ss -p` shows, without netlink.
  */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { ProcError } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
+import type { Socket, SocketOwner, SocketProtocol, SocketTable } from "../model/socket.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { type LineProblem, problemsOf } from "../procfs/_lines.js";
 import { parseNetPacket } from "../procfs/net/packet.js";
@@ -12,51 +14,9 @@ import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
 import { parseNetUnix } from "../procfs/net/unix.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 
-export type SocketProtocol = "tcp" | "tcp6" | "udp" | "udp6" | "raw" | "raw6" | "unix" | "packet";
+export type { Socket, SocketOwner, SocketProtocol, SocketTable };
 
 export const SOCKET_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "packet"];
-
-export interface SocketOwner {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly fd: number;
-}
-
-export interface Socket {
-  readonly protocol: SocketProtocol;
-  readonly inode: number;
-  /** ss-style state: ESTAB, LISTEN, UNCONN, TIME-WAIT, CONNECTED (unix)... */
-  readonly state: string;
-  /** "stream", "dgram", "seqpacket" for unix; "raw"/"dgram" for packet; null for inet. */
-  readonly socketType: string | null;
-  readonly localAddress: string | null;
-  readonly localPort: number | null;
-  readonly remoteAddress: string | null;
-  readonly remotePort: number | null;
-  /** unix: bound path ("@name" abstract), null when unnamed. */
-  readonly path: string | null;
-  readonly txQueue: number | null;
-  readonly rxQueue: number | null;
-  readonly uid: number | null;
-  /** unix: the kernel's reference count on the socket (3 or more while a connected peer is alive). */
-  readonly refCount: number | null;
-  /**
-   * unix: the inode of the socket at the other end, from the kernel (sock_diag, through the
-   * native helper); null when not connected, or when the kernel could not be asked (see errors.peers).
-   */
-  readonly peerInode: number | null;
-  /** Processes holding the socket (empty: kernel-held, TIME_WAIT, or of a process we cannot read). */
-  readonly owners: readonly SocketOwner[];
-}
-
-export interface SocketTable {
-  readonly sockets: readonly Socket[];
-  /** Per /proc/net file that could not be read or parsed, why. */
-  readonly errors: FieldErrors;
-  /** Per /proc/net file, the lines that could not be parsed and were skipped (the rest are listed). */
-  readonly problems: Partial<Record<SocketProtocol, readonly LineProblem[]>>;
-}
 
 const SS_STATE: Record<string, string> = {
   ESTABLISHED: "ESTAB",
@@ -84,8 +44,8 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
     remoteAddress: e.remoteAddress,
     remotePort: e.remotePort,
     path: null,
-    txQueue: e.txQueue,
-    rxQueue: e.rxQueue,
+    txQueueBytes: e.txQueue,
+    rxQueueBytes: e.rxQueue,
     uid: e.uid,
     refCount: null,
     peerInode: null,
@@ -137,8 +97,8 @@ export function readSocketTables(
             remoteAddress: null,
             remotePort: null,
             path: e.path,
-            txQueue: null,
-            rxQueue: null,
+            txQueueBytes: null,
+            rxQueueBytes: null,
             uid: null,
             refCount: e.refCount,
             peerInode: peerOf?.get(e.inode) ?? null,
@@ -155,8 +115,8 @@ export function readSocketTables(
             remoteAddress: null,
             remotePort: null,
             path: null,
-            txQueue: null,
-            rxQueue: null,
+            txQueueBytes: null,
+            rxQueueBytes: null,
             uid: e.uid,
             refCount: null,
             peerInode: null,

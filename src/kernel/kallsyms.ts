@@ -2,30 +2,15 @@
  * Kernel symbol look-ups over /proc/kallsyms: address → nearest symbol + offset (+ module), and
  * name → address(es). The file is read and indexed once; addresses are found by binary search.
  */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
+import type { KernelSymbol, SymbolHit } from "../model/kernel.js";
 import { type KallsymsTable, kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../procfs/kallsyms.js";
 
-/** One kernel symbol. */
-export interface KernelSymbol {
-  readonly name: string;
-  readonly address: bigint;
-  /** nm(1) type letter: T/t text, D/d data, R/r read-only, B/b bss, W/w weak. */
-  readonly type: string;
-  /** Module, or null for the kernel image. */
-  readonly module: string | null;
-  /** Bytes up to the next symbol; null for the last one. */
-  readonly size: number | null;
-}
-
-/** The answer to "which symbol holds this address?". */
-export interface AddressHit {
-  readonly address: bigint;
-  readonly symbol: KernelSymbol;
-  readonly offset: number;
-  /** Other names for the same address (aliases such as _text/_stext). */
-  readonly aliases: readonly string[];
-}
+export type { KernelSymbol };
+/** An address inside a symbol. */
+export type AddressHit = SymbolHit;
 
 export interface KallsymsIndex {
   readonly count: number;
@@ -89,7 +74,7 @@ class Index implements KallsymsIndex {
       address,
       type: String.fromCharCode(this.table.types[index] as number),
       module: kallsymsModule(this.table, index),
-      size,
+      sizeBytes: size,
     };
   }
 
@@ -118,10 +103,10 @@ class Index implements KallsymsIndex {
     while (first > 0 && this.high[first - 1] === this.high[found] && this.low[first - 1] === this.low[found]) first--;
     const symbol = this.symbolAt(first);
     const offset = Number(address - symbol.address);
-    if (symbol.size === null && offset > 0) throw new NotFound(`no kernel symbol at ${hex}: it is past the last symbol`);
+    if (symbol.sizeBytes === null && offset > 0) throw new NotFound(`no kernel symbol at ${hex}: it is past the last symbol`);
     const aliases: string[] = [];
     for (let p = first + 1; p <= found; p++) aliases.push(kallsymsName(this.table, this.order[p] as number));
-    return { address, symbol, offset, aliases };
+    return { address, symbol, offsetBytes: offset, aliases };
   }
 
   lookupName(name: string): KernelSymbol[] {

@@ -3,19 +3,12 @@
  * careful write — preview first, write only when asked, read back to verify.
  * A "." inside a path component (an interface "eth0.100") is shown as "/" in the dotted name.
  */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { AccessDenied, errnoCode, InvalidArgument, NotFound, ProcError, Unavailable } from "../errors.js";
+import type { SysctlChange, SysctlEntry } from "../model/kernel.js";
 
-export interface SysctlEntry {
-  /** Dotted name: "vm.swappiness". */
-  readonly name: string;
-  /** The value as the kernel prints it, without the final newline (tabs separate multi-values). */
-  readonly value: string | null;
-  /** Whether the key's mode allows writing (by root). */
-  readonly writable: boolean;
-  /** Why value is null. */
-  readonly error: string | null;
-}
+export type { SysctlChange, SysctlEntry };
 
 export interface SysctlListOptions {
   /**
@@ -65,7 +58,7 @@ function readValue(procFs: ProcFs, relPath: string): string {
 
 /**
  * Lists readable tunables (write-only keys such as vm.drop_caches are left out, as sysctl -a
- * does), sorted by name. Keys whose read fails have value null and an error.
+ * does), sorted by name. Keys whose read fails have value null and the reason in errors.value.
  * listSysctl(procFs, { pattern: "vm.swappiness" })[0].value === "60"
  */
 export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): SysctlEntry[] {
@@ -85,9 +78,9 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
           if ((stats.mode & 0o444) === 0 || SKIPPED.has(pattern)) return [];
           const writable = (stats.mode & 0o222) !== 0;
           try {
-            return [{ name: pattern, value: readValue(procFs, relPath), writable, error: null }];
+            return [{ name: pattern, value: readValue(procFs, relPath), writable, errors: {} }];
           } catch (error) {
-            return [{ name: pattern, value: null, writable, error: describe(error) }];
+            return [{ name: pattern, value: null, writable, errors: { value: describe(error) } }];
           }
         }
       } catch (error) {
@@ -128,9 +121,9 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
       if (!match(name)) continue;
       const writable = (stats.mode & 0o222) !== 0;
       try {
-        out.push({ name, value: readValue(procFs, childPath), writable, error: null });
+        out.push({ name, value: readValue(procFs, childPath), writable, errors: {} });
       } catch (error) {
-        out.push({ name, value: null, writable, error: describe(error) });
+        out.push({ name, value: null, writable, errors: { value: describe(error) } });
       }
     }
   };
@@ -138,24 +131,9 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The outcome of `writeSysctl`. */
-export interface SysctlChange {
-  readonly name: string;
-  /** The value before; null when the key cannot be read (a write-only trigger). */
-  readonly old: string | null;
-  /** The value asked for. */
-  readonly requested: string;
-  /** The value read back after writing; null for a preview or a write-only key. */
-  readonly new: string | null;
-  /** False for a preview: nothing was written. */
-  readonly written: boolean;
-  /** True when the value read back equals the one asked for (numbers compared as numbers). */
-  readonly verified: boolean;
-}
-
 export interface SysctlWriteOptions {
   /** Write for real; without it the change is only previewed. */
-  readonly yes?: boolean;
+  readonly apply?: boolean;
 }
 
 /** Same value as the kernel prints it? Whitespace-separated fields, numbers by value. */
@@ -173,7 +151,7 @@ export function sameSysctlValue(a: string, b: string): boolean {
 /**
  * Previews (default) or writes one tunable. Unknown keys → NotFound; groups, read-only keys and
  * values the kernel rejects (EINVAL) → InvalidArgument; nothing is changed in those cases.
- * writeSysctl(procFs, "vm.swappiness", "10", { yes: true })  // { old: "60", new: "10", verified: true, ... }
+ * writeSysctl(procFs, "vm.swappiness", "10", { apply: true })  // { old: "60", new: "10", verified: true, ... }
  */
 export function writeSysctl(procFs: ProcFs, name: string, value: string, options: SysctlWriteOptions = {}): SysctlChange {
   const relPath = sysctlPath(name);
@@ -190,7 +168,7 @@ export function writeSysctl(procFs: ProcFs, name: string, value: string, options
   if (value === "" || value.includes("\n")) throw new InvalidArgument(`the value for "${name}" must be one non-empty line`);
   const readable = (stats.mode & 0o444) !== 0;
   const old = readable ? readValue(procFs, relPath) : null;
-  if (!options.yes) return { name, old, requested: value, new: null, written: false, verified: false };
+  if (!options.apply) return { name, old, requested: value, new: null, written: false, verified: false };
   try {
     procFs.writeText(relPath, value);
   } catch (error) {

@@ -111,7 +111,7 @@ async function fileLines(context: ProcessContext, pid: number): Promise<string[]
   const fds = listFds(context.procFs, pid);
   return [
     `${"FD".padStart(5)} ${"TYPE".padEnd(10)} ${"POS".padStart(10)} TARGET`,
-    ...fds.map((f) => `${String(f.fd).padStart(5)} ${f.type.padEnd(10)} ${short(f.pos).padStart(10)} ${f.target}`),
+    ...fds.map((f) => `${String(f.fd).padStart(5)} ${f.type.padEnd(10)} ${short(f.posBytes).padStart(10)} ${f.target}`),
   ];
 }
 
@@ -123,7 +123,7 @@ async function memoryLines(context: ProcessContext, pid: number): Promise<string
     `${"START".padEnd(16)} ${"END".padEnd(16)} PERM ${"SIZE".padStart(10)} ${"KIND".padEnd(8)} PATH`,
     ...regions.map(
       (r) =>
-        `${r.start.toString(16).padStart(16, "0")} ${r.end.toString(16).padStart(16, "0")} ${r.perms} ${String(r.size).padStart(10)} ${r.kind.padEnd(8)} ${r.path ?? ""}`,
+        `${r.start.toString(16).padStart(16, "0")} ${r.end.toString(16).padStart(16, "0")} ${r.perms} ${String(r.sizeBytes).padStart(10)} ${r.kind.padEnd(8)} ${r.path ?? ""}`,
     ),
   ];
 }

@@ -7,34 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument } from "../errors.js";
+import type { DumpedRegion, DumpIndex } from "../model/memory.js";
+import type { Hole } from "../model/region.js";
 import { openProcessMemory } from "./reader.js";
 import { type RegionSelector, selectRegions } from "./regions.js";
-import { regionLabel, scan } from "./scan.js";
+import { scan } from "./scan.js";
 
-export interface DumpedRegion {
-  readonly start: bigint;
-  readonly end: bigint;
-  readonly perms: string;
-  readonly kind: string;
-  readonly path: string | null;
-  /** File name inside the dump directory. */
-  readonly file: string;
-  readonly size: number;
-  /** Bytes actually read (size minus holes). */
-  readonly bytesRead: number;
-  readonly holes: readonly { readonly address: bigint; readonly length: number; readonly reason: string }[];
-}
-
-export interface DumpIndex {
-  readonly pid: number;
-  readonly comm: string;
-  readonly startTimeTicks: number;
-  readonly selector: string;
-  readonly regions: readonly DumpedRegion[];
-  /** True when the process exited before every region was read (the dump holds what was read). */
-  readonly exited: boolean;
-  readonly totalBytes: number;
-}
+export type { DumpedRegion, DumpIndex };
 
 export interface DumpOptions {
   readonly signal?: AbortSignal;
@@ -74,10 +53,10 @@ export async function dumpRegions(
     const total = selected.reduce((sum, s) => sum + Number(s.end - s.start), 0);
     fs.mkdirSync(temp);
     const dumped: DumpedRegion[] = [];
-    const holes = new Map<number, { address: bigint; length: number; reason: string }[]>();
+    const holes = new Map<number, Hole[]>();
     const bytesRead = new Map<number, number>();
     const files = selected.map(
-      (s, i) => `${String(i).padStart(3, "0")}-${s.start.toString(16)}-${s.end.toString(16)}-${safeName(regionLabel(s.region))}.bin`,
+      (s, i) => `${String(i).padStart(3, "0")}-${s.start.toString(16)}-${s.end.toString(16)}-${safeName(s.region.label)}.bin`,
     );
     let index = -1;
     let done = 0;
@@ -106,7 +85,7 @@ export async function dumpRegions(
       }
       if (event.kind === "hole") {
         const list = holes.get(index) ?? [];
-        list.push({ address: event.address, length: event.length, reason: event.reason });
+        list.push({ address: event.address, lengthBytes: event.length, reason: event.reason });
         holes.set(index, list);
         done += event.length;
       } else {
@@ -124,14 +103,12 @@ export async function dumpRegions(
     selected.forEach((s, i) => {
       if (i > index || (exited && i === index && !bytesRead.has(i))) return;
       dumped.push({
+        region: s.region,
         start: s.start,
         end: s.end,
-        perms: s.region.perms,
-        kind: s.region.kind,
-        path: s.region.path,
+        sizeBytes: Number(s.end - s.start),
+        readBytes: bytesRead.get(i) ?? 0,
         file: files[i] as string,
-        size: Number(s.end - s.start),
-        bytesRead: bytesRead.get(i) ?? 0,
         holes: holes.get(i) ?? [],
       });
     });
@@ -143,7 +120,7 @@ export async function dumpRegions(
       selector: selector.text,
       regions: dumped,
       exited,
-      totalBytes: dumped.reduce((sum, d) => sum + d.bytesRead, 0),
+      totalBytes: dumped.reduce((sum, d) => sum + d.readBytes, 0),
     };
     fs.writeFileSync(
       path.join(temp, "index.json"),

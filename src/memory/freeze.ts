@@ -98,7 +98,8 @@ export async function freezeProcess(dir: ProcessDir, startTimeTicks: number, opt
       if (Date.now() > deadline) {
         const [tid, s] = running[0] as [string, string];
         throw new Conflict(
-          `process ${pid} did not stop within ${options.timeoutMs ?? 2000} ms (thread ${tid} is in state ${s}${s === "D" ? ", uninterruptible sleep" : ""}); retry, or use --no-stop`,
+          `process ${pid} did not stop within ${options.timeoutMs ?? 2000} ms (thread ${tid} is in state ${s}${s === "D" ? ", uninterruptible sleep" : ""}); retry, or do not stop it`,
+          { option: "stop" },
         );
       }
       await sleepUnlessAborted(delay, options.signal);

@@ -14,42 +14,21 @@
  * zsh (Src/zsh.h, Src/hist.c) keeps `struct histent` nodes in a doubly linked ring; see
  * findZshHistoryEntries().
  */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { ProcError, Unavailable } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { HistoryEntry, ShellHistory, ShellHistoryFailure } from "../model/history.js";
+import type { Region } from "../procfs/pid/maps.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { openProcessMemory, type ProcessMemory, readRegion } from "./reader.js";
+
+export type { HistoryEntry, ShellHistory, ShellHistoryFailure };
 
 /** Do not read more than this much of one shell's memory. */
 const MAX_SCAN_BYTES = 512 * 1024 * 1024;
 /** A command line longer than this is not taken as one. */
 const MAX_LINE = 1024 * 1024;
-
-export interface HistoryEntry {
-  /** Position in the shell's history list (0 = oldest kept); null for an entry no longer in the list. */
-  readonly index: number | null;
-  /** The command as typed (may hold newlines for multi-line commands). */
-  readonly command: string;
-  /** When the shell recorded it (ISO 8601): bash's entry timestamp, zsh's start time. */
-  readonly time: string | null;
-  /** Address of the struct: bash's HIST_ENTRY, zsh's histent. */
-  readonly address: bigint;
-}
-
-export interface ShellHistory {
-  readonly pid: number;
-  readonly startTimeTicks: number;
-  readonly comm: string;
-  /** Shell name from the executable (bash, zsh, dash…). */
-  readonly shell: string;
-  /** False when procscope does not know this shell's history structures (it knows bash and zsh). */
-  readonly supported: boolean;
-  /** Oldest first, newest last; entries no longer in the list come last, by time. */
-  readonly entries: readonly HistoryEntry[];
-  /** Why nothing could be found, when that can be said. */
-  readonly note: string | null;
-}
 
 export interface LoadedRegion {
   /** Addresses as numbers: user space on x86-64/aarch64 stays below 2^48, exact in a double. */
@@ -78,7 +57,7 @@ function shellName(procFs: ProcFs, pid: number, comm: string): string {
 }
 
 /** Regions where malloc puts small blocks: [heap] and private anonymous read-write memory. */
-function heapLike(region: MapsRegion): boolean {
+function heapLike(region: Region): boolean {
   return (
     region.readable && region.writable && !region.shared && (region.kind === "heap" || (region.kind === "anon" && region.path === null))
   );
@@ -90,9 +69,9 @@ async function loadRegions(memory: ProcessMemory, signal: AbortSignal | undefine
   // The heap first: bash's history lives there.
   const regions = [...memory.regions.filter((r) => r.kind === "heap"), ...memory.regions.filter((r) => r.kind !== "heap")].filter(heapLike);
   for (const region of regions) {
-    if (region.size > budget) continue;
-    budget -= region.size;
-    const bytes = Buffer.alloc(region.size);
+    if (region.sizeBytes > budget) continue;
+    budget -= region.sizeBytes;
+    const bytes = Buffer.alloc(region.sizeBytes);
     for await (const piece of readRegion(memory.mem, region.start, region.end, { pid: memory.pid, ...(signal ? { signal } : {}) })) {
       if (piece.kind === "data") piece.bytes.copy(bytes, Number(piece.address - region.start));
     }
@@ -398,14 +377,6 @@ export async function shellHistory(procFs: ProcFs, pid: number, options: { signa
 
 /** Shell names `--all-shells` looks at. */
 export const SHELL_NAMES: ReadonlySet<string> = new Set(["bash", "sh", "zsh", "dash", "rbash"]);
-
-/** A shell that could not be read, in a scan of all shells. */
-export interface ShellHistoryFailure {
-  readonly pid: number;
-  readonly comm: string;
-  readonly error: string;
-  readonly kind: string;
-}
 
 /**
  * Every bash/sh/zsh process's history, one result per shell; those that cannot be read (gone,

@@ -4,18 +4,18 @@
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { Unavailable } from "../errors.js";
-import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
+import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
 import { PF_KTHREAD, type PidStat, parsePidStat } from "../procfs/pid/stat.js";
 
-export type { MapsRegion, RegionKind, RegionSection } from "../procfs/pid/maps.js";
+export type { Region, RegionKind, RegionSection } from "../procfs/pid/maps.js";
 export type { SmapsRegion, SmapsTotals } from "../procfs/pid/smaps.js";
 
 /**
  * The regions of a process, in address order, one per line of /proc/PID/maps.
  * readMaps(openProcFs(), 42).find((r) => r.kind === "heap")
  */
-export function readMaps(procFs: ProcFs, pid: number): MapsRegion[] {
+export function readMaps(procFs: ProcFs, pid: number): Region[] {
   const dir = procFs.openProcess(pid);
   try {
     return dir.parse("maps", parsePidMaps);
@@ -28,7 +28,7 @@ export function readMaps(procFs: ProcFs, pid: number): MapsRegion[] {
  * Throws a clear Unavailable when a process has no user memory at all (kernel threads, zombies),
  * so callers do not report "nothing found" for a process that cannot have anything.
  */
-export function assertHasMemory(pid: number, stat: PidStat, regions: readonly MapsRegion[]): void {
+export function assertHasMemory(pid: number, stat: PidStat, regions: readonly Region[]): void {
   if (regions.length > 0) return;
   if ((stat.flags & PF_KTHREAD) !== 0) throw new Unavailable(`process ${pid} (${stat.comm}) is a kernel thread: it has no user memory`);
   if (stat.state === "Z") throw new Unavailable(`process ${pid} (${stat.comm}) is a zombie: it has no memory left`);
@@ -36,7 +36,7 @@ export function assertHasMemory(pid: number, stat: PidStat, regions: readonly Ma
 }
 
 /** stat and maps of one open process directory. */
-export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: MapsRegion[] } {
+export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: Region[] } {
   const stat = dir.parse("stat", parsePidStat);
   const regions = dir.parse("maps", parsePidMaps);
   return { stat, regions };
@@ -59,7 +59,7 @@ export function readSmaps(procFs: ProcFs, pid: number): { regions: SmapsRegion[]
 }
 
 /** The regions of a process, refusing kernel threads and zombies with a clear message. */
-export function readProcessMaps(procFs: ProcFs, pid: number): { regions: MapsRegion[]; startTimeTicks: number; comm: string } {
+export function readProcessMaps(procFs: ProcFs, pid: number): { regions: Region[]; startTimeTicks: number; comm: string } {
   const dir = procFs.openProcess(pid);
   try {
     const { stat, regions } = readStatAndMaps(dir);

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import type { ProcessDir, ProcFs, RawFile } from "../access/proc-fs.js";
 import { InvalidArgument, NotFound, ProcError, ProcessGone } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { Region } from "../procfs/pid/maps.js";
 import { assertHasMemory, readStatAndMaps } from "./maps.js";
 
 export const PAGE_SIZE = 4096;
@@ -62,7 +62,7 @@ export interface ProcessMemory {
   /** With the pid, the identity of the process (stat field 22). */
   readonly startTimeTicks: number;
   readonly comm: string;
-  readonly regions: readonly MapsRegion[];
+  readonly regions: readonly Region[];
   readonly dir: ProcessDir;
   readonly mem: RawFile;
   close(): void;
@@ -263,9 +263,9 @@ async function* readRegionPrefetch(
 }
 
 /** The regions covering [address, address + length), or a NotFound naming the first gap. */
-export function regionsCovering(regions: readonly MapsRegion[], pid: number, address: bigint, length: number): MapsRegion[] {
+export function regionsCovering(regions: readonly Region[], pid: number, address: bigint, length: number): Region[] {
   const end = address + BigInt(length);
-  const covering: MapsRegion[] = [];
+  const covering: Region[] = [];
   let cursor = address;
   for (const region of regions) {
     if (region.end <= cursor) continue;
@@ -287,7 +287,7 @@ export interface MemoryRead {
   /** The bytes; holes are left as zeros and listed in `holes`. */
   readonly bytes: Buffer;
   readonly holes: readonly MemoryHole[];
-  readonly regions: readonly MapsRegion[];
+  readonly regions: readonly Region[];
 }
 
 /** Throws InvalidArgument for a zero, negative or huge read length. */

@@ -5,7 +5,7 @@
  *   offset (heap+0x10, libc+4096, 0x7ffd0000-0x20).
  */
 import { InvalidArgument, NotFound } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { Region } from "../procfs/pid/maps.js";
 
 export type SelectorPart =
   | { readonly type: "heap" | "stack" | "anon" | "rw" | "all" | "default" }
@@ -20,7 +20,7 @@ export interface RegionSelector {
 
 /** A region, or the part of it a range selector asked for. */
 export interface SelectedRegion {
-  readonly region: MapsRegion;
+  readonly region: Region;
   readonly start: bigint;
   readonly end: bigint;
 }
@@ -62,7 +62,7 @@ export function parseRegionSelector(text: string): RegionSelector {
   return { text, parts };
 }
 
-function matchesPart(region: MapsRegion, part: SelectorPart): boolean {
+function matchesPart(region: Region, part: SelectorPart): boolean {
   switch (part.type) {
     case "heap":
       return region.kind === "heap";
@@ -87,7 +87,7 @@ function matchesPart(region: MapsRegion, part: SelectorPart): boolean {
  * The regions a selector picks, in address order, ranges clipped to what was asked.
  * Throws NotFound when it matches nothing: `region selector "libfoo" matches no region of process 42`.
  */
-export function selectRegions(regions: readonly MapsRegion[], selector: RegionSelector, pid: number): SelectedRegion[] {
+export function selectRegions(regions: readonly Region[], selector: RegionSelector, pid: number): SelectedRegion[] {
   const selected: SelectedRegion[] = [];
   for (const region of regions) {
     let start: bigint | undefined;
@@ -118,7 +118,7 @@ export function parseByteCount(text: string, what = "length"): number {
  * Resolves an address expression against a process's regions:
  * "0x7ffd1000", "heap", "heap+0x10", "stack-64", "libc+0x1000" (start of the first match).
  */
-export function resolveAddress(text: string, regions: readonly MapsRegion[], pid: number): bigint {
+export function resolveAddress(text: string, regions: readonly Region[], pid: number): bigint {
   const trimmed = text.trim();
   if (trimmed === "") throw new InvalidArgument("empty address");
   const offsetMatch = /^(.+?)\s*([+-])\s*(0x[0-9a-f]+|\d+)$/i.exec(trimmed);

@@ -4,14 +4,14 @@
  * instead of an error, so callers keep what they found.
  */
 import { ProcessGone } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { Region } from "../procfs/pid/maps.js";
 import { DEFAULT_CHUNK_SIZE, type ProcessMemory, readRegion } from "./reader.js";
 import type { SelectedRegion } from "./regions.js";
 
 export type ScanEvent =
   | {
       readonly kind: "data";
-      readonly region: MapsRegion;
+      readonly region: Region;
       readonly address: bigint;
       /** A view into a reused buffer: valid until the next event. */
       readonly bytes: Buffer;
@@ -20,8 +20,8 @@ export type ScanEvent =
       /** True when this chunk ends where the selected range of its region ends. */
       readonly last: boolean;
     }
-  | { readonly kind: "hole"; readonly region: MapsRegion; readonly address: bigint; readonly length: number; readonly reason: string }
-  | { readonly kind: "region-done"; readonly region: MapsRegion }
+  | { readonly kind: "hole"; readonly region: Region; readonly address: bigint; readonly length: number; readonly reason: string }
+  | { readonly kind: "region-done"; readonly region: Region }
   | { readonly kind: "exited"; readonly pid: number };
 
 export interface ScanOptions {
@@ -76,12 +76,4 @@ export async function* scan(
     }
     yield { kind: "region-done", region };
   }
-}
-
-/** A short label for a region: its kind for pseudo-regions, else the file's base name. */
-export function regionLabel(region: MapsRegion): string {
-  if (region.path === null) return region.section === "bss" ? "bss" : "anon";
-  if (region.path.startsWith("[")) return region.path.slice(1, -1);
-  const slash = region.path.lastIndexOf("/");
-  return slash >= 0 ? region.path.slice(slash + 1) || region.path : region.path;
 }

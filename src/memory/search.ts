@@ -7,7 +7,8 @@
 import type { ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, InvalidArgument, NotFound, ProcError, ProcessGone } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { Match } from "../model/memory.js";
+import type { Region } from "../procfs/pid/maps.js";
 import { openProcessMemory, type ProcessMemory } from "./reader.js";
 import { DEFAULT_SELECTOR, type RegionSelector, selectRegions } from "./regions.js";
 import { scan } from "./scan.js";
@@ -58,8 +59,8 @@ function escapeRegex(latin1: string): string {
 export function compilePattern(spec: PatternSpec): CompiledPattern {
   if (spec.pattern === "") throw new InvalidArgument("empty pattern: give the text or bytes to search for");
   if (spec.hex && (spec.regex || spec.utf16 || spec.ignoreCase))
-    throw new InvalidArgument("--hex cannot be combined with --regex, --utf16 or --ignore-case");
-  if (spec.regex && spec.utf16) throw new InvalidArgument("--regex cannot be combined with --utf16");
+    throw new InvalidArgument("a hex pattern cannot also be a regex, UTF-16 or case-insensitive", { option: "hex" });
+  if (spec.regex && spec.utf16) throw new InvalidArgument("a regex pattern cannot also be UTF-16", { option: "regex" });
   if (spec.regex) {
     // One char per byte: non-ASCII literals in the pattern become their UTF-8 bytes.
     const source = /[^\x00-\x7f]/.test(spec.pattern) ? Buffer.from(spec.pattern, "utf8").toString("latin1") : spec.pattern;
@@ -83,27 +84,7 @@ export function compilePattern(spec: PatternSpec): CompiledPattern {
 }
 
 /** One place a pattern was found. */
-export interface Match {
-  readonly pid: number;
-  readonly comm: string;
-  /** With pid, the identity of the process the match belongs to. */
-  readonly startTimeTicks: number;
-  readonly address: bigint;
-  readonly length: number;
-  readonly region: {
-    readonly start: bigint;
-    readonly end: bigint;
-    readonly perms: string;
-    readonly kind: string;
-    readonly path: string | null;
-  };
-  /** address - region start. */
-  readonly offset: number;
-  /** The matched bytes as text (UTF-16LE decoded for --utf16; invalid bytes as \xNN). */
-  readonly text: string;
-  /** Up to 16 bytes either side, printable ASCII with "." for anything else. */
-  readonly preview: string;
-}
+export type { Match };
 
 /** What a search covered, for the summary line. Mutated while the search runs. */
 export interface SearchStats {
@@ -148,10 +129,6 @@ function previewOf(bytes: Buffer, start: number, end: number): string {
   return out;
 }
 
-function regionSummary(region: MapsRegion): Match["region"] {
-  return { start: region.start, end: region.end, perms: region.perms, kind: region.kind, path: region.path };
-}
-
 /** Searches an already-open process; yields matches in address order. */
 export async function* searchMemory(memory: ProcessMemory, pattern: CompiledPattern, options: SearchOptions = {}): AsyncGenerator<Match> {
   const stats = options.stats ?? newSearchStats();
@@ -160,22 +137,16 @@ export async function* searchMemory(memory: ProcessMemory, pattern: CompiledPatt
     (s) => s.region.kind !== "vsyscall",
   );
   stats.processes++;
-  let summary: Match["region"] | null = null;
-  let summaryOf: MapsRegion | null = null;
-  const makeMatch = (region: MapsRegion, address: bigint, bytes: Buffer, index: number, length: number): Match => {
-    if (summaryOf !== region) {
-      summaryOf = region;
-      summary = regionSummary(region);
-    }
+  const makeMatch = (region: Region, address: bigint, bytes: Buffer, index: number, length: number): Match => {
     const matched = bytes.subarray(index, index + length);
     return {
       pid: memory.pid,
       comm: memory.comm,
       startTimeTicks: memory.startTimeTicks,
       address: address + BigInt(index),
-      length,
-      region: summary as Match["region"],
-      offset: Number(address + BigInt(index) - region.start),
+      lengthBytes: length,
+      region,
+      offsetBytes: Number(address + BigInt(index) - region.start),
       text: pattern.utf16 ? matched.toString("utf16le") : decodeBytes(matched),
       preview: previewOf(bytes, index, index + length),
     };

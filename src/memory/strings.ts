@@ -4,23 +4,19 @@
  * loop or binutils on string-dense heaps); a run that reaches the end of a chunk is carried into
  * the next one, so runs are never split at chunk edges.
  */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { InvalidArgument } from "../errors.js";
-import type { MapsRegion } from "../procfs/pid/maps.js";
+import type { StringRun } from "../model/memory.js";
+import type { Region } from "../procfs/pid/maps.js";
 import { openProcessMemory, type ProcessMemory } from "./reader.js";
 import { DEFAULT_SELECTOR, type RegionSelector, selectRegions } from "./regions.js";
 import { scan } from "./scan.js";
 
-export type StringEncoding = "ascii" | "utf16le" | "all";
+/** One printable run, with the region it lies in. */
+export type { StringRun };
 
-/** One printable run. */
-export interface StringRun {
-  readonly address: bigint;
-  readonly region: MapsRegion;
-  readonly encoding: "ascii" | "utf16le";
-  /** The run's text (tabs kept; nothing else below 0x20). */
-  readonly text: string;
-}
+export type StringEncoding = "ascii" | "utf16le" | "all";
 
 export interface StringsOptions {
   readonly region?: RegionSelector;
@@ -90,7 +86,7 @@ interface Pending {
  * a bigint and an object per run would cost more than finding it.
  */
 export interface StringBatch {
-  readonly region: MapsRegion;
+  readonly region: Region;
   /** Addresses are base + offsets[i] (an offset may be negative for a run carried from before). */
   readonly base: bigint;
   readonly offsets: number[];
@@ -112,8 +108,8 @@ export async function* stringBatches(memory: ProcessMemory, options: StringsOpti
   const selected = selectRegions(memory.regions, options.region ?? DEFAULT_SELECTOR, memory.pid).filter(
     (s) => s.region.kind !== "vsyscall",
   );
-  let currentRegion: MapsRegion | null = null;
-  const flush = (region: MapsRegion): StringBatch | null => {
+  let currentRegion: Region | null = null;
+  const flush = (region: Region): StringBatch | null => {
     let batch: StringBatch | null = null;
     for (let f = 0; f < list.length; f++) {
       const p = pending[f];
@@ -216,6 +212,8 @@ export async function* strings(procFs: ProcFs, pid: number, options: StringsOpti
     for await (const batch of stringBatches(memory, options)) {
       for (let i = 0; i < batch.texts.length; i++)
         yield {
+          pid: memory.pid,
+          startTimeTicks: memory.startTimeTicks,
           address: batch.base + BigInt(batch.offsets[i] as number),
           region: batch.region,
           encoding: batch.encodings[i] as "ascii" | "utf16le",

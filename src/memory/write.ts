@@ -13,7 +13,7 @@
 import type { ProcFs, RawFile } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { sameProcess } from "../model/ref.js";
-import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
+import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { type Frozen, freezeProcess } from "./freeze.js";
 import { defaultJournalPath, type JournalWriter, openJournal, readJournal } from "./journal.js";
 import { openProcessMemory, type ProcessMemory, readRegion } from "./reader.js";
@@ -22,22 +22,13 @@ import { DEFAULT_SELECTOR, type RegionSelector, selectRegions } from "./regions.
 /** Largest single write or replacement accepted. */
 export const MAX_WRITE_LENGTH = 1024 * 1024;
 
-/** The mapping a write falls in, as shown in previews and journals. */
-export interface WriteRegion {
-  readonly start: bigint;
-  readonly end: bigint;
-  readonly perms: string;
-  readonly kind: string;
-  readonly path: string | null;
-}
-
 /** One write, planned or done. */
 export interface PlannedWrite {
   readonly address: bigint;
   /** What memory held (at preview time, or at write time once frozen). */
   readonly old: Buffer;
   readonly new: Buffer;
-  readonly region: WriteRegion;
+  readonly region: Region;
   /**
    * preview: nothing changed. written: written and read back equal. skipped: memory no longer
    * held the expected bytes when we came to write (see `reason`).
@@ -56,11 +47,11 @@ export interface WritePolicy {
 }
 
 export interface WriteOptions extends WritePolicy {
-  /** Really write (the CLI's --yes). Default false: a preview that changes nothing. */
+  /** Really write. Default false: a preview that changes nothing. */
   readonly apply?: boolean;
   /** Freeze the process (SIGSTOP … SIGCONT) for the write. Default true. */
   readonly stop?: boolean;
-  /** Journal file, or a function naming it from the identity; default defaultJournalPath(process.env, pid, startTimeTicks). */
+  /** Journal file, or a function naming it from the identity; default defaultJournalPath({}, pid, startTimeTicks) (under the home directory). */
   readonly journal?: string | ((pid: number, startTimeTicks: number) => string);
   /** Refuse unless the process still has this start time (a PID kept from earlier). */
   readonly startTimeTicks?: number;
@@ -89,35 +80,21 @@ export interface WriteRequest {
   readonly expect?: Uint8Array;
 }
 
-function regionSummary(region: MapsRegion): WriteRegion {
-  return { start: region.start, end: region.end, perms: region.perms, kind: region.kind, path: region.path };
-}
-
-function regionLabel(region: MapsRegion): string {
-  return region.path ?? `anon ${region.perms}`;
-}
-
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 /**
  * The mapping that holds all of [address, address + length), or an error that says why not:
  * NotFound (unmapped), InvalidArgument (crosses into another mapping, or a mapping we refuse).
  */
-export function checkWriteTarget(
-  regions: readonly MapsRegion[],
-  pid: number,
-  address: bigint,
-  length: number,
-  policy: WritePolicy,
-): MapsRegion {
+export function checkWriteTarget(regions: readonly Region[], pid: number, address: bigint, length: number, policy: WritePolicy): Region {
   const end = address + BigInt(length);
   const region = regions.find((r) => r.start <= address && address < r.end);
   if (!region) throw new NotFound(`${hex(address)} is not mapped in process ${pid}`);
   if (end > region.end) {
     const next = regions.find((r) => r.start <= region.end && region.end < r.end);
     throw new InvalidArgument(
-      `${hex(address)}+${length} crosses the end of its mapping at ${hex(region.end)} (${regionLabel(region)})${
-        next ? ` into ${regionLabel(next)}` : " into unmapped memory"
+      `${hex(address)}+${length} crosses the end of its mapping at ${hex(region.end)} (${region.label})${
+        next ? ` into ${next.label}` : " into unmapped memory"
       }: a write must lie inside one mapping`,
     );
   }
@@ -127,11 +104,13 @@ export function checkWriteTarget(
     throw new InvalidArgument(`refusing to write a device mapping (${region.path}): writes reach the device, not memory`);
   if (region.shared && !policy.allowShared)
     throw new InvalidArgument(
-      `${hex(address)} is in a shared mapping (${regionLabel(region)}, ${region.perms}): the write would change the file and every process mapping it; use --allow-shared`,
+      `${hex(address)} is in a shared mapping (${region.label}, ${region.perms}): the write would change the file and every process mapping it`,
+      { option: "allowShared" },
     );
   if (!region.writable && !policy.force)
     throw new InvalidArgument(
-      `${hex(address)} is in a non-writable mapping (${regionLabel(region)}, ${region.perms}); use --force (the kernel lets /proc/PID/mem write read-only pages)`,
+      `${hex(address)} is in a non-writable mapping (${region.label}, ${region.perms}): writing it needs force (the kernel lets /proc/PID/mem write read-only pages)`,
+      { option: "force" },
     );
   return region;
 }
@@ -175,7 +154,7 @@ function forceOverrideNote(procFs: ProcFs): string {
   return "the kernel refused the forced write (it may be built with CONFIG_PROC_MEM_NO_FORCE or booted with proc_mem.force_override=never)";
 }
 
-function writeExact(procFs: ProcFs, memory: ProcessMemory, region: MapsRegion, address: bigint, bytes: Uint8Array): void {
+function writeExact(procFs: ProcFs, memory: ProcessMemory, region: Region, address: bigint, bytes: Uint8Array): void {
   const mem: RawFile = memory.mem;
   let done = 0;
   while (done < bytes.length) {
@@ -232,7 +211,7 @@ async function performWrites(
         address: request.address,
         old: readExact(memory, request.address, request.bytes.length),
         new: Buffer.from(request.bytes),
-        region: regionSummary(region),
+        region: region,
         status: "preview",
       };
     });
@@ -241,10 +220,7 @@ async function performWrites(
   const journalPath =
     typeof options.journal === "string"
       ? options.journal
-      : (options.journal ?? ((pid: number, start: number) => defaultJournalPath(process.env, pid, start)))(
-          memory.pid,
-          memory.startTimeTicks,
-        );
+      : (options.journal ?? ((pid: number, start: number) => defaultJournalPath({}, pid, start)))(memory.pid, memory.startTimeTicks);
   const journal: JournalWriter = openJournal(journalPath, base);
   const writes: PlannedWrite[] = [];
   let frozenState: { frozen: Frozen | null; freeze: WriteResult["freeze"] } | undefined;
@@ -263,7 +239,7 @@ async function performWrites(
           address: request.address,
           old,
           new: newBytes,
-          region: regionSummary(region),
+          region: region,
           status: "skipped",
           reason: "memory changed since the search: it no longer holds the old text",
         });
@@ -277,7 +253,7 @@ async function performWrites(
         address: request.address,
         old,
         new: newBytes,
-        region: regionLabel(region),
+        region: region.path ?? region.label,
       });
       try {
         writeExact(procFs, memory, region, request.address, newBytes);
@@ -293,7 +269,7 @@ async function performWrites(
         throw new Conflict(
           `wrote ${hex(request.address)} in process ${memory.pid} but reading it back gives different bytes (the process changed them?); the journal "${journal.path}" still has the old bytes`,
         );
-      writes.push({ address: request.address, old, new: newBytes, region: regionSummary(region), status: "written", seq });
+      writes.push({ address: request.address, old, new: newBytes, region: region, status: "written", seq });
     }
   } finally {
     frozenState?.frozen?.thaw();
@@ -391,10 +367,11 @@ export async function replace(
 ): Promise<ReplaceResult> {
   if (oldBytes.length === 0) throw new InvalidArgument("the text to replace is empty");
   if (newBytes.length === 0 && !options.pad)
-    throw new InvalidArgument("the new text is empty (use --pad to overwrite the old text with NUL bytes)");
+    throw new InvalidArgument("the new text is empty (pad overwrites the old text with NUL bytes)", { option: "pad" });
   if (newBytes.length > oldBytes.length && !options.allowLonger)
     throw new InvalidArgument(
-      `the new text (${newBytes.length} bytes) is longer than the old (${oldBytes.length} bytes): it would overwrite what follows; use --allow-longer`,
+      `the new text (${newBytes.length} bytes) is longer than the old (${oldBytes.length} bytes): it would overwrite what follows`,
+      { option: "allowLonger" },
     );
   if (options.max !== undefined && !(Number.isSafeInteger(options.max) && options.max > 0))
     throw new InvalidArgument(`max must be a positive whole number, got ${options.max}`);
@@ -497,7 +474,7 @@ export async function undo(procFs: ProcFs, journalPath: string, options: UndoOpt
           results.push({ ...base, current: null, status: "skipped", reason: "undone before" });
           continue;
         }
-        let region: MapsRegion;
+        let region: Region;
         let current: Buffer;
         try {
           region = checkWriteTarget(regions, memory.pid, entry.address, entry.old.length, { force: true, allowShared: true });

@@ -49,7 +49,7 @@ export { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "./p
 export { type PidIo, parsePidIo } from "./pid/io.js";
 export { type PidLimit, parsePidLimits, pidLimit, type RlimitResource, type RlimitValue } from "./pid/limits.js";
 export { AUDIT_UID_UNSET, parsePidLoginuid } from "./pid/loginuid.js";
-export { type MapsRegion, parseMapsLine, parsePidMaps, type RegionKind, type RegionSection, withSections } from "./pid/maps.js";
+export { parseMapsLine, parsePidMaps, type Region, type RegionKind, type RegionSection, regionLabel, withSections } from "./pid/maps.js";
 export { type MountInfo, type MountOptionalField, parsePidMountinfo, unescapeMountField } from "./pid/mountinfo.js";
 export { NAMESPACE_LINKS, type NamespaceLink, type NsLink, parseNsLink } from "./pid/ns.js";
 export { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, parsePidOomScore, parsePidOomScoreAdj } from "./pid/oom_score.js";

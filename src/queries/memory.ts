@@ -4,23 +4,16 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { type MapsRegion, readProcessMaps, readSmaps, type SmapsRegion, type SmapsTotals } from "../memory/maps.js";
+import { readProcessMaps, readSmaps } from "../memory/maps.js";
 import { type MemoryRead, openProcessMemory, readFrom } from "../memory/reader.js";
-import { regionLabel } from "../memory/scan.js";
 import { type StringsOptions, type StringsStats, stringBatches } from "../memory/strings.js";
+import type { ReadReport, StringRun } from "../model/memory.js";
+import type { MapsEntry } from "../model/region.js";
 
-/** `maps PID --json` (with smaps: `maps PID --smaps --json`). */
-export function mapsResult(
-  procFs: ProcFs,
-  pid: number,
-  options: { smaps?: boolean } = {},
-): { pid: number; regions: SmapsRegion[]; totals: SmapsTotals } | { pid: number; regions: MapsRegion[] } {
-  if (options.smaps) {
-    const { regions, totals } = readSmaps(procFs, pid);
-    return { pid, regions, totals };
-  }
-  const { regions } = readProcessMaps(procFs, pid);
-  return { pid, regions };
+/** `maps PID --json`: an array of MapsEntry; with smaps, each region's usage is filled in. */
+export function mapsResult(procFs: ProcFs, pid: number, options: { smaps?: boolean } = {}): readonly MapsEntry[] {
+  if (options.smaps) return readSmaps(procFs, pid).regions;
+  return readProcessMaps(procFs, pid).regions.map((region): MapsEntry => ({ ...region, usage: null }));
 }
 
 /**
@@ -36,37 +29,24 @@ export async function memoryReadResult(procFs: ProcFs, pid: number, address: big
   }
 }
 
-/** The JSON shape of a read: the bytes as hex, the holes, the regions the range covers. */
-export function memoryReadJson(pid: number, address: bigint, length: number, result: MemoryRead) {
+/** The JSON shape of a read (ReadReport): the bytes as hex, the holes, the regions the range covers. */
+export function memoryReadJson(pid: number, address: bigint, length: number, result: MemoryRead): ReadReport {
   return {
     pid,
     startTimeTicks: result.startTimeTicks,
     address,
-    length,
+    lengthBytes: length,
     hex: result.bytes.toString("hex"),
-    holes: result.holes.map((h) => ({ address: h.address, length: h.length, reason: h.reason })),
-    regions: result.regions.map((r) => ({
-      start: r.start,
-      end: r.end,
-      perms: r.perms,
-      kind: r.kind,
-      path: r.path,
-      label: regionLabel(r),
-    })),
+    holes: result.holes.map((h) => ({ address: h.address, lengthBytes: h.length, reason: h.reason })),
+    regions: [...result.regions],
   };
 }
 
-/** One line of `strings PID --json`. */
-export interface StringRecord {
-  readonly pid: number;
-  readonly address: bigint;
-  readonly region: string;
-  readonly encoding: string;
-  readonly text: string;
-}
+/** One run of `strings PID --json`. */
+export type StringRecord = StringRun;
 
 /**
- * The lines of `strings PID --json`, as objects: address, region label, encoding, text.
+ * The runs of `strings PID --json` (StringRun, each with its Region).
  * Stops after `limit` strings when given.
  */
 export async function* stringRecords(
@@ -77,22 +57,17 @@ export async function* stringRecords(
   const memory = openProcessMemory(procFs, pid);
   let count = 0;
   try {
-    let labelOf: unknown = null;
-    let label = "";
     for await (const batch of stringBatches(memory, options)) {
-      if (labelOf !== batch.region) {
-        labelOf = batch.region;
-        label = regionLabel(batch.region);
-      }
       for (let i = 0; i < batch.texts.length; i++) {
         if (options.limit !== undefined && count >= options.limit) return;
         count++;
         yield {
           pid,
+          startTimeTicks: memory.startTimeTicks,
           address: batch.base + BigInt(batch.offsets[i] as number),
-          region: label,
-          encoding: batch.encodings[i] as string,
+          encoding: batch.encodings[i] as "ascii" | "utf16le",
           text: batch.texts[i] as string,
+          region: batch.region,
         };
       }
     }

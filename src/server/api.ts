@@ -496,7 +496,7 @@ export function apiRoutes(): RouteSpec[] {
         const body = await jsonBody(c);
         const { writeSysctl } = await import("../kernel/sysctl.js");
         return writeSysctl(api.context.procFs, bodyString(body, "name") as string, bodyString(body, "value") as string, {
-          yes: bodyBool(body, "apply"),
+          apply: bodyBool(body, "apply"),
         });
       },
     },

@@ -1,6 +1,8 @@
 /** The `sys` overview and single system files, over a ProcFs. */
+
 import type { ProcFs } from "../access/proc-fs.js";
 import { InvalidArgument, readOrRecord } from "../errors.js";
+import type { SystemOverview } from "../model/system.js";
 import { parseCpuinfo } from "../procfs/cpuinfo.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseMeminfo } from "../procfs/meminfo.js";
@@ -9,36 +11,11 @@ import { isSystemFileName, SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../procfs/sys
 import { parseUptime } from "../procfs/uptime.js";
 import { parseVersion } from "../procfs/version.js";
 
-export interface SystemOverview {
-  readonly hostname: string | null;
-  readonly kernel: string | null;
-  readonly bootTime: string | null;
-  readonly uptimeSeconds: number | null;
-  readonly load: {
-    readonly load1: number;
-    readonly load5: number;
-    readonly load15: number;
-    readonly running: number;
-    readonly threads: number;
-  } | null;
-  readonly cpus: { readonly count: number; readonly model: string | null } | null;
-  readonly memory: {
-    readonly total: number;
-    readonly available: number | null;
-    readonly used: number;
-    readonly free: number;
-    readonly buffers: number | null;
-    readonly cached: number | null;
-    readonly swapTotal: number | null;
-    readonly swapFree: number | null;
-  } | null;
-  readonly processes: number;
-  readonly errors: Record<string, string>;
-}
+export type { SystemOverview };
 
 /**
  * A summary of the machine: kernel, uptime, load, CPUs, memory.
- * systemOverview(openProcFs()).memory?.total
+ * systemOverview(openProcFs()).memory?.totalBytes
  */
 export function systemOverview(procFs: ProcFs): SystemOverview {
   const errors: Record<string, string> = {};
@@ -49,14 +26,14 @@ export function systemOverview(procFs: ProcFs): SystemOverview {
     // free(1)'s "used": total minus free, buffers, page cache and reclaimable slab.
     const cache = (m.cachedBytes ?? 0) + (m.sReclaimableBytes ?? 0);
     return {
-      total: m.memTotalBytes,
-      available: m.memAvailableBytes,
-      used: Math.max(0, m.memTotalBytes - m.memFreeBytes - (m.buffersBytes ?? 0) - cache),
-      free: m.memFreeBytes,
-      buffers: m.buffersBytes,
-      cached: m.cachedBytes,
-      swapTotal: m.swapTotalBytes,
-      swapFree: m.swapFreeBytes,
+      totalBytes: m.memTotalBytes,
+      availableBytes: m.memAvailableBytes,
+      usedBytes: Math.max(0, m.memTotalBytes - m.memFreeBytes - (m.buffersBytes ?? 0) - cache),
+      freeBytes: m.memFreeBytes,
+      buffersBytes: m.buffersBytes,
+      cachedBytes: m.cachedBytes,
+      swapTotalBytes: m.swapTotalBytes,
+      swapFreeBytes: m.swapFreeBytes,
     };
   });
   return {

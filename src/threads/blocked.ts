@@ -3,21 +3,18 @@
  * and for how long where the kernel tells (sched's se.exec_start against our own, and the block
  * I/O delay of delay accounting).
  */
+
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcessGone } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
+import type { BlockedTask } from "../model/thread.js";
 import type { FieldErrors } from "../processes/process.js";
 import { parsePidSched } from "../procfs/pid/sched.js";
 import type { StackFrame } from "../procfs/pid/stack.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { readStackFrom, readThreadFrom, type Thread, type ThreadContext } from "./threads.js";
 
-/** A task in state D. */
-export interface BlockedTask extends Thread {
-  /** Seconds since the task last ran on a CPU (≈ how long it has been blocked); null if unknown. */
-  readonly blockedFor: number | null;
-  readonly stack: readonly StackFrame[] | null;
-}
+export type { BlockedTask };
 
 export interface BlockedOptions {
   /** The states that count as blocked; default ["D"]. */
@@ -48,13 +45,13 @@ function readBlocked(dir: ProcessDir, pid: number, tid: number, context: ThreadC
   let blockedFor: number | null = null;
   try {
     const sched = dir.parse("sched", parsePidSched);
-    if (nowMs === null) errors.blockedFor = "our own sched clock could not be read";
-    else if (sched.execStartMs === null) errors.blockedFor = "sched has no se.exec_start";
+    if (nowMs === null) errors.blockedForSeconds = "our own sched clock could not be read";
+    else if (sched.execStartMs === null) errors.blockedForSeconds = "sched has no se.exec_start";
     else blockedFor = Math.max(0, (nowMs - sched.execStartMs) / 1000);
   } catch (error) {
-    errors.blockedFor = fieldFailure(error);
+    errors.blockedForSeconds = fieldFailure(error);
   }
-  return { ...thread, blockedFor, stack, errors };
+  return { ...thread, blockedForSeconds: blockedFor, stack, errors };
 }
 
 /**
@@ -101,5 +98,5 @@ export function listBlocked(context: ThreadContext, options: BlockedOptions = {}
       }
     }
   }
-  return out.sort((a, b) => (b.blockedFor ?? -1) - (a.blockedFor ?? -1) || a.pid - b.pid || a.tid - b.tid);
+  return out.sort((a, b) => (b.blockedForSeconds ?? -1) - (a.blockedForSeconds ?? -1) || a.pid - b.pid || a.tid - b.tid);
 }

@@ -1,17 +1,9 @@
 /** Groups threads whose kernel stacks are identical, as pystack and eu-stack summaries do. */
+import type { StackGroup } from "../model/thread.js";
 import { formatStackFrame, type StackFrame } from "../procfs/pid/stack.js";
 import type { ThreadStack } from "./threads.js";
 
-export interface StackGroup {
-  /** The shared stack, innermost frame first (null: unreadable). */
-  readonly stack: readonly StackFrame[] | null;
-  /** Threads with this stack, in tid order. */
-  readonly tids: readonly number[];
-  readonly count: number;
-  /** The system call every thread of the group is in, or null when they differ. */
-  readonly syscall: string | null;
-  readonly wchan: string | null;
-}
+export type { StackGroup };
 
 function stackKey(stack: readonly StackFrame[] | null): string {
   return stack === null ? "\u0000unreadable" : stack.map(formatStackFrame).join("\n");

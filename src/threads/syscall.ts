@@ -1,19 +1,9 @@
 /** The current system call of a task, decoded by name for the architecture procscope runs on. */
+import type { CurrentSyscall } from "../model/thread.js";
 import type { PidSyscall } from "../procfs/pid/syscall.js";
 import { type SyscallArch, syscallArchOf, syscallName } from "../procfs/syscalls/index.js";
 
-/** A task's current system call, as in `/proc/PID/task/TID/syscall`. */
-export interface CurrentSyscall {
-  /** "running": on a CPU; "none": blocked outside a system call; "syscall": inside `name`. */
-  readonly state: "running" | "none" | "syscall";
-  readonly number: number | null;
-  /** "clock_nanosleep"; null when running, outside a call, or the number is not in the table. */
-  readonly name: string | null;
-  /** The six argument registers (bigint; hex strings in JSON); empty unless in a system call. */
-  readonly args: readonly bigint[];
-  readonly stackPointer: bigint | null;
-  readonly programCounter: bigint | null;
-}
+export type { CurrentSyscall };
 
 /** The syscall table for the machine we run on (x86_64 or aarch64; null elsewhere). */
 export const HOST_SYSCALL_ARCH: SyscallArch | null = syscallArchOf(process.arch);

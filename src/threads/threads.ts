@@ -2,10 +2,12 @@
  * Threads of one process: state, CPU time, wait channel, context switches, current system call
  * and kernel stack, read from /proc/PID/task/TID/*. Threads that exit while being read are skipped.
  */
+
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
 import { AccessDenied, errnoCode, NotFound, ProcessGone, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
+import type { Thread, ThreadStack } from "../model/thread.js";
 import type { FieldErrors } from "../processes/process.js";
 import { parsePidStack, type StackFrame } from "../procfs/pid/stack.js";
 import { isKernelThreadFlags, parsePidStat } from "../procfs/pid/stat.js";
@@ -14,41 +16,12 @@ import { parsePidSyscall } from "../procfs/pid/syscall.js";
 import { parsePidWchan } from "../procfs/pid/wchan.js";
 import { type CurrentSyscall, decodeSyscall } from "./syscall.js";
 
+export type { Thread, ThreadStack };
+
 /** What the thread readers need: /proc and the clock-tick rate. */
 export interface ThreadContext {
   readonly procFs: ProcFs;
   readonly system: Pick<SystemInfo, "clockTicks">;
-}
-
-/** One thread (task) of a process. */
-export interface Thread {
-  readonly pid: number;
-  readonly tid: number;
-  readonly comm: string;
-  /** One letter, as in stat: R S D T t Z X I. */
-  readonly state: string;
-  /** Clock ticks after boot; with the tid, the thread's identity. */
-  readonly startTimeTicks: number;
-  /** User and system CPU seconds of this thread. */
-  readonly userTime: number;
-  readonly systemTime: number;
-  readonly cpuTime: number;
-  /** CPU the thread last ran on. */
-  readonly lastCpu: number | null;
-  /** Kernel function the thread sleeps in; null when running or hidden. */
-  readonly wchan: string | null;
-  readonly voluntaryCtxtSwitches: number | null;
-  readonly nonvoluntaryCtxtSwitches: number | null;
-  /** Block I/O delay in seconds (delay accounting; 0 when kernel.task_delayacct is off). */
-  readonly blkioDelay: number | null;
-  readonly syscall: CurrentSyscall | null;
-  readonly errors: FieldErrors;
-}
-
-/** A thread with its kernel stack. */
-export interface ThreadStack extends Thread {
-  /** Innermost frame first; null when the stack could not be read (see errors.stack). */
-  readonly stack: readonly StackFrame[] | null;
 }
 
 export interface ThreadOptions {
@@ -79,7 +52,7 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
     voluntary = status.voluntaryCtxtSwitches;
     nonvoluntary = status.nonvoluntaryCtxtSwitches;
   } catch (error) {
-    errors.voluntaryCtxtSwitches = errors.nonvoluntaryCtxtSwitches = fieldFailure(error);
+    errors.voluntaryCtxSwitches = errors.nonvoluntaryCtxSwitches = fieldFailure(error);
   }
   let wchan: string | null = null;
   try {
@@ -106,14 +79,14 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
     comm: stat.comm,
     state: stat.state,
     startTimeTicks: stat.startTimeTicks,
-    userTime: stat.utimeTicks / ticks,
-    systemTime: stat.stimeTicks / ticks,
-    cpuTime: (stat.utimeTicks + stat.stimeTicks) / ticks,
+    cpuUserSeconds: stat.utimeTicks / ticks,
+    cpuSystemSeconds: stat.stimeTicks / ticks,
+    cpuSeconds: (stat.utimeTicks + stat.stimeTicks) / ticks,
     lastCpu: stat.processor,
     wchan,
-    voluntaryCtxtSwitches: voluntary,
-    nonvoluntaryCtxtSwitches: nonvoluntary,
-    blkioDelay: stat.delayacctBlkioTicks === null ? null : stat.delayacctBlkioTicks / ticks,
+    voluntaryCtxSwitches: voluntary,
+    nonvoluntaryCtxSwitches: nonvoluntary,
+    blkioDelaySeconds: stat.delayacctBlkioTicks === null ? null : stat.delayacctBlkioTicks / ticks,
     syscall,
     errors,
   };

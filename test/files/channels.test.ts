@@ -77,8 +77,8 @@ describe("a real `yes | gzip` pipeline", () => {
     const result = await pipeline(context, yes, { intervalMs: 600 });
     expect(result.stages.map((s) => s.pid)).toEqual([yes, gzip]);
     const [y, g] = result.stages;
-    expect(y?.writeRate).toBeGreaterThan(0);
-    expect(g?.readRate).toBeGreaterThan(0);
+    expect(y?.writeBytesPerSecond).toBeGreaterThan(0);
+    expect(g?.readBytesPerSecond).toBeGreaterThan(0);
   });
 
   it("pipeline given the shell finds its children's pipeline; --json works", async () => {
@@ -352,10 +352,10 @@ describe("buildChannels()", () => {
         anonKind: null,
         path: null,
         deleted: false,
-        pos: 0,
+        posBytes: 0,
         flags: [],
         mntId: 1,
-        size: null,
+        sizeBytes: null,
         device: null,
         errors: {},
       })),
@@ -370,8 +370,8 @@ describe("buildChannels()", () => {
       remoteAddress: null,
       remotePort: null,
       path,
-      txQueue: null,
-      rxQueue: null,
+      txQueueBytes: null,
+      rxQueueBytes: null,
       uid: null,
       refCount,
       peerInode,
@@ -441,8 +441,8 @@ describe("findBottleneck()", () => {
     startTimeTicks: 1,
     state: "S",
     wchan: null,
-    readRate: 0,
-    writeRate: 0,
+    readBytesPerSecond: 0,
+    writeBytesPerSecond: 0,
     cpuPercent,
     pipeWaitPercent: Math.max(read, write),
     pipeReadWaitPercent: read,

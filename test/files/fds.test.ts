@@ -47,7 +47,7 @@ describe("listFds()", () => {
   it("reports offset, access mode, decoded flags and size of a file held at a known offset", () => {
     const fds = listFds(openProcFs(), holder.pid);
     const r = fds.find((f) => f.fd === fdOf.r);
-    expect(r).toMatchObject({ type: "file", path: file, pos: 12345, mode: "r", size: 20000, deleted: false });
+    expect(r).toMatchObject({ type: "file", path: file, posBytes: 12345, mode: "r", sizeBytes: 20000, deleted: false });
     expect(r?.flags?.[0]).toBe("O_RDONLY");
     expect(r?.inode).toBe(fs.statSync(file).ino);
     const a = fds.find((f) => f.fd === fdOf.a);
@@ -65,8 +65,8 @@ describe("listFds()", () => {
     expect(fds.get(fdOf.e as number)).toMatchObject({ type: "anon_inode", anonKind: "eventfd" });
     expect(fds.get(fdOf.e as number)?.flags).toContain("O_CLOEXEC");
     expect(fds.get(fdOf.s0 as number)?.type).toBe("socket");
-    expect(fds.get(fdOf.m as number)).toMatchObject({ type: "memfd", size: 4096 });
-    expect(fds.get(fdOf.d as number)).toMatchObject({ type: "file", deleted: true, path: doomed, size: 70000 });
+    expect(fds.get(fdOf.m as number)).toMatchObject({ type: "memfd", sizeBytes: 4096 });
+    expect(fds.get(fdOf.d as number)).toMatchObject({ type: "file", deleted: true, path: doomed, sizeBytes: 70000 });
   });
 
   it("agrees with lsof -n -P on access, inode and offset of every numbered fd", () => {
@@ -87,7 +87,7 @@ describe("listFds()", () => {
       expect({ fd, mode: f?.mode === "rw" ? "u" : f?.mode }).toEqual({ fd, mode: l.a });
       expect(typeMap[l.t as string] ?? [], `fd ${fd} type ${l.t}`).toContain(f?.type);
       if (l.i !== undefined && l.t !== "a_inode") expect({ fd, inode: f?.inode }).toEqual({ fd, inode: Number(l.i) });
-      if (l.o?.startsWith("0t")) expect({ fd, pos: f?.pos }).toEqual({ fd, pos: Number(l.o.slice(2)) });
+      if (l.o?.startsWith("0t")) expect({ fd, pos: f?.posBytes }).toEqual({ fd, pos: Number(l.o.slice(2)) });
     }
   });
 
@@ -141,9 +141,9 @@ describe("listOpenFiles() and deletedTotals()", () => {
     expect(fast?.fds?.length).toBe(full.size);
     for (const f of fast?.fds ?? []) expect({ fd: f.fd, mode: f.mode }).toEqual({ fd: f.fd, mode: full.get(f.fd)?.mode });
     const pipe = fast?.fds?.find((f) => f.fd === fdOf.pw);
-    expect(pipe).toMatchObject({ mode: "w", flags: null, pos: null });
+    expect(pipe).toMatchObject({ mode: "w", flags: null, posBytes: null });
     expect(pipe?.errors.flags).toMatch(/not read in listings/);
-    expect(fast?.fds?.find((f) => f.fd === fdOf.r)).toMatchObject({ pos: 12345, mode: "r" });
+    expect(fast?.fds?.find((f) => f.fd === fdOf.r)).toMatchObject({ posBytes: 12345, mode: "r" });
     // Sockets are taken to be read-write without the lstat: check the kernel agrees.
     const sockets = fast?.fds?.filter((f) => f.type === "socket") ?? [];
     expect(sockets.length).toBeGreaterThan(0);
@@ -165,8 +165,8 @@ describe("procscope fds / lsof", () => {
   it("fds --json prints the same fds as listFds()", async () => {
     const result = await runCli(["fds", String(holder.pid), "--json"]);
     expect(result.code).toBe(0);
-    const parsed = JSON.parse(result.stdout) as { fd: number; pos: number | null }[];
-    expect(parsed.find((f) => f.fd === fdOf.r)?.pos).toBe(12345);
+    const parsed = JSON.parse(result.stdout) as { fd: number; posBytes: number | null }[];
+    expect(parsed.find((f) => f.fd === fdOf.r)?.posBytes).toBe(12345);
     expect(parsed.map((f) => f.fd)).toEqual(listFds(openProcFs(), holder.pid).map((f) => f.fd));
   });
 
@@ -189,11 +189,12 @@ describe("procscope fds / lsof", () => {
     expect((await runCli(["lsof", "--path", other])).code).toBe(1);
   });
 
-  it("lsof --deleted totals the space held per process", async () => {
+  it("lsof --deleted totals the space held per process; --json is the same array as lsof's, filtered", async () => {
     const result = await runCli(["lsof", "--deleted", "--json"]);
-    const parsed = JSON.parse(result.stdout) as { totalBytes: number; totals: { pid: number; bytes: number }[] };
-    expect(parsed.totals.find((t) => t.pid === holder.pid)?.bytes).toBe(70000);
-    expect(parsed.totalBytes).toBe(parsed.totals.reduce((a, t) => a + t.bytes, 0));
+    const parsed = JSON.parse(result.stdout) as { pid: number; fds: { deleted: boolean; type: string; sizeBytes: number }[] }[];
+    const ours = parsed.find((p) => p.pid === holder.pid);
+    expect(ours?.fds.reduce((a, f) => a + f.sizeBytes, 0)).toBe(70000);
+    expect(parsed.every((p) => p.fds.every((f) => f.deleted && f.type === "file"))).toBe(true);
     const text = await runCli(["lsof", "--deleted", "--pid", String(holder.pid)]);
     expect(text.stdout).toMatch(/total: .* \(70000 bytes\) held by deleted files in 1 process\n$/);
   });

@@ -139,9 +139,9 @@ describe("the native fd-table reader", () => {
       ["dir", "file", "odd", "fifo", "sock", "deleted", "null", "ptmx", "pr", "pw", "s0", "ev", "tfd"].map(typeOf),
     );
     expect(typeOf("mem")).toBe("memfd");
-    expect(byFd.get(fdOf.file as number)).toMatchObject({ pos: 777, size: 5000, mode: "rw" });
+    expect(byFd.get(fdOf.file as number)).toMatchObject({ posBytes: 777, sizeBytes: 5000, mode: "rw" });
     expect(byFd.get(fdOf.odd as number)).toMatchObject({ deleted: false, path: path.join(dir, "not (deleted)") });
-    expect(byFd.get(fdOf.deleted as number)).toMatchObject({ deleted: true, size: 3000 });
+    expect(byFd.get(fdOf.deleted as number)).toMatchObject({ deleted: true, sizeBytes: 3000 });
     expect(byFd.get(fdOf.ns as number)).toMatchObject({ type: "unknown", anonKind: "net" });
     // Text that is not ASCII comes through the native reader as decodeBytes decodes it.
     expect(byFd.get(fdOf.utf8 as number)?.path).toBe(path.join(dir, "sub", "café ✓"));
@@ -206,7 +206,7 @@ describe("a process whose fdinfo is longer than the helper's buffer", () => {
       expect([...(procFs.readFdTables([big.pid], ALL) ?? [])]).toEqual([{ pid: big.pid, status: "redo" }]);
       const native = listOpenFiles(context, { pids: [big.pid] });
       expect(native).toEqual(listOpenFiles(jsContext, { pids: [big.pid] }));
-      expect(native[0]?.fds?.find((f) => f.fd === ep)).toMatchObject({ type: "anon_inode", anonKind: "eventpoll", pos: 0 });
+      expect(native[0]?.fds?.find((f) => f.fd === ep)).toMatchObject({ type: "anon_inode", anonKind: "eventpoll", posBytes: 0 });
     } finally {
       await big.kill();
     }

@@ -35,7 +35,7 @@ describe("recover()", () => {
     const out = path.join(dir, "recovered.bin");
     const seen: number[] = [];
     const result = await recover(openProcFs(), holder.pid, fdOf.d as number, out, { onProgress: (copied) => seen.push(copied) });
-    expect(result).toMatchObject({ bytes: content.length, sha256, deleted: true, growing: false });
+    expect(result).toMatchObject({ copiedBytes: content.length, sha256, deleted: true, growing: false });
     expect(fs.readFileSync(out).equals(content)).toBe(true);
     expect(seen[seen.length - 1]).toBe(content.length);
     noPartials();
@@ -73,7 +73,7 @@ describe("procscope recover", () => {
     expect(first.stdout).toContain(`sha256 ${sha256}`);
     const again = await runCli(["recover", String(holder.pid), String(fdOf.d), "-o", out]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already exists: not overwriting it \(use --force\)\n$/);
+    expect(again.stderr).toMatch(/already exists: not overwriting it; use --force\n$/);
   });
 
   it("--deleted PID -o DIR recovers every deleted file of the process", async () => {
@@ -127,7 +127,7 @@ describe("procscope recover", () => {
           appended = true;
         },
       });
-      expect(result).toMatchObject({ bytes: 550000, growing: true, sizeAfter: 550000 + 24 });
+      expect(result).toMatchObject({ copiedBytes: 550000, growing: true, sizeAfterBytes: 550000 + 24 });
       expect(fs.readFileSync(out).equals(fs.readFileSync(log).subarray(0, 550000))).toBe(true);
       const cli = await runCli(["recover", String(writer.pid), "3", "-o", path.join(dir, "growing-cli.log")]);
       expect(cli.code).toBe(0);

@@ -28,12 +28,12 @@ describe("progress()", () => {
       const fd = readyNumbers(reader.output()).fd as number;
       const rows = await progress(context, { pid: reader.pid, intervalMs: 300 });
       const row = rows.find((r) => r.fd === fd);
-      expect(row).toMatchObject({ pid: reader.pid, path: file, size: 32 * 1024 * 1024, mode: "r", moving: true });
-      expect(row?.pos).toBeGreaterThan(0);
-      expect(row?.pos).toBeLessThan(32 * 1024 * 1024);
-      expect(row?.rate).toBeGreaterThan(0);
+      expect(row).toMatchObject({ pid: reader.pid, path: file, sizeBytes: 32 * 1024 * 1024, mode: "r", moving: true });
+      expect(row?.posBytes).toBeGreaterThan(0);
+      expect(row?.posBytes).toBeLessThan(32 * 1024 * 1024);
+      expect(row?.bytesPerSecond).toBeGreaterThan(0);
       expect(row?.etaSeconds).toBeGreaterThan(0);
-      expect(row?.percent).toBeCloseTo(((row?.pos ?? 0) / (32 * 1024 * 1024)) * 100, 0);
+      expect(row?.percent).toBeCloseTo(((row?.posBytes ?? 0) / (32 * 1024 * 1024)) * 100, 0);
       // Without a PID only moving files are listed, and the reader is among them.
       const all = await progress(context, { intervalMs: 200 });
       expect(all.every((r) => r.moving)).toBe(true);
@@ -51,9 +51,9 @@ describe("progress()", () => {
     const ticks = result.stdout
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line) as { time: string; files: { fd: number; pos: number; path: string }[] });
+      .map((line) => JSON.parse(line) as { time: string; files: { fd: number; posBytes: number; path: string }[] });
     expect(ticks.length).toBeGreaterThanOrEqual(3);
-    const positions = ticks.map((t) => t.files.find((f) => f.path === file)?.pos).filter((p) => p !== undefined);
+    const positions = ticks.map((t) => t.files.find((f) => f.path === file)?.posBytes).filter((p) => p !== undefined);
     expect(positions.length).toBeGreaterThanOrEqual(2);
     expect([...positions].sort((a, b) => (a as number) - (b as number))).toEqual(positions);
     expect(positions[positions.length - 1]).toBeGreaterThan(positions[0] as number);

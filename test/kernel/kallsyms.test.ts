@@ -79,8 +79,8 @@ describe("loadKallsyms() on a captured file", () => {
   it("finds the nearest symbol below an address, its offset, size and aliases", () => {
     const index = loadKallsyms(openProcFs(tree("plain", SAMPLE)));
     const hit = index.lookupAddress(0xffffffff81421c70n);
-    expect(hit.symbol).toMatchObject({ name: "hrtimer_nanosleep", address: 0xffffffff81421c60n, size: 0xf0, type: "T" });
-    expect(hit.offset).toBe(0x10);
+    expect(hit.symbol).toMatchObject({ name: "hrtimer_nanosleep", address: 0xffffffff81421c60n, sizeBytes: 0xf0, type: "T" });
+    expect(hit.offsetBytes).toBe(0x10);
     expect(index.lookupAddress(0xffffffff81000000n)).toMatchObject({
       symbol: { name: "srso_alias_untrain_ret" },
       aliases: ["_stext", "_text"],
@@ -93,12 +93,12 @@ describe("loadKallsyms() on a captured file", () => {
   it("sorts module symbols that the file lists out of address order", () => {
     const shuffled = `${SAMPLE}ffffffffc0100000 t early_mod_fn\t[mod_a]\nffffffffc0100040 t later_mod_fn\t[mod_a]\n`;
     const index = loadKallsyms(openProcFs(tree("shuffled", shuffled)));
-    expect(index.lookupAddress(0xffffffffc0100044n)).toMatchObject({ symbol: { name: "later_mod_fn", module: "mod_a" }, offset: 4 });
-    expect(index.lookupAddress(0xffffffffc0100010n).symbol.size).toBe(0x40);
+    expect(index.lookupAddress(0xffffffffc0100044n)).toMatchObject({ symbol: { name: "later_mod_fn", module: "mod_a" }, offsetBytes: 4 });
+    expect(index.lookupAddress(0xffffffffc0100010n).symbol.sizeBytes).toBe(0x40);
     // The kernel image's last symbol now ends where the first module symbol starts.
     expect(index.lookupAddress(0xffffffff81421d64n).symbol).toMatchObject({
       name: "common_nsleep",
-      size: Number(0xffffffffc0100000n - 0xffffffff81421d60n),
+      sizeBytes: Number(0xffffffffc0100000n - 0xffffffff81421d60n),
     });
   });
 
@@ -146,7 +146,7 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
     const address = (symbol?.address ?? 0n) + 0x10n;
     const hit = index.lookupAddress(address);
     expect(hit.symbol.name).toBe("hrtimer_nanosleep");
-    expect(hit.offset).toBe(0x10);
+    expect(hit.offsetBytes).toBe(0x10);
     expect(index.lookupName(hit.symbol.name)[0]?.address).toBe(hit.symbol.address);
   });
 
@@ -167,7 +167,7 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
         const [symbol] = index.lookupName(name as string);
         const hit = index.lookupAddress((symbol?.address ?? 0n) + BigInt(`0x${offset}`));
         expect([hit.symbol.name, ...hit.aliases]).toContain(name);
-        expect(hit.symbol.size).toBe(Number.parseInt(size as string, 16));
+        expect(hit.symbol.sizeBytes).toBe(Number.parseInt(size as string, 16));
       }
       const cli = await runCli(["ksym", `${frames[0]?.[1]}+0x${frames[0]?.[2]}`]);
       expect(cli.code).toBe(0);
@@ -180,7 +180,9 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
   it("ksym NAME prints a table; an unknown name exits 1 with one line", async () => {
     const ok = await runCli(["ksym", "hrtimer_nanosleep", "--json"]);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)[0]).toMatchObject({ name: "hrtimer_nanosleep", type: "T", module: null });
+    const [hit] = JSON.parse(ok.stdout);
+    expect(hit).toMatchObject({ symbol: { name: "hrtimer_nanosleep", type: "T", module: null }, offsetBytes: 0 });
+    expect(hit.address).toBe(hit.symbol.address);
     const missing = await runCli(["ksym", "no_such_symbol_procscope"]);
     expect(missing).toEqual({ code: 1, stdout: "", stderr: 'procscope: no kernel symbol named "no_such_symbol_procscope"\n' });
   });

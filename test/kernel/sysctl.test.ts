@@ -43,7 +43,7 @@ describe("listSysctl() against sysctl(8)", () => {
       name: "vm.swappiness",
       value: execFileSync("sysctl", ["-n", "vm.swappiness"], { encoding: "utf8" }).trim(),
       writable: true,
-      error: null,
+      errors: {},
     });
     const ours = listSysctl(procFs, { pattern: "vm" });
     const theirs = execFileSync("sysctl", ["vm"], { encoding: "utf8" })
@@ -90,7 +90,7 @@ describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
     const cli = await runCli(["sysctl", "vm.swappiness", other, "--yes"]);
     expect(cli).toEqual({ code: 0, stdout: `vm.swappiness: ${original} -> ${other}\n`, stderr: "" });
     expect(fs.readFileSync(SWAPPINESS, "utf8").trim()).toBe(other);
-    const back = writeSysctl(procFs, "vm.swappiness", original, { yes: true });
+    const back = writeSysctl(procFs, "vm.swappiness", original, { apply: true });
     expect(back).toEqual({ name: "vm.swappiness", old: other, requested: original, new: original, written: true, verified: true });
   });
 
@@ -110,7 +110,7 @@ describe.runIf(isRoot)("writeSysctl() on vm.swappiness", () => {
     const readOnly = await runCli(["sysctl", "kernel.osrelease", "1.0", "--yes"]);
     expect(readOnly).toEqual({ code: 2, stdout: "", stderr: 'procscope: sysctl key "kernel.osrelease" is read-only\n' });
     expect(fs.readFileSync("/proc/sys/kernel/osrelease", "utf8")).toBe(osrelease);
-    expect(() => writeSysctl(procFs, "vm", "1", { yes: true })).toThrow(/is a group of keys/);
+    expect(() => writeSysctl(procFs, "vm", "1", { apply: true })).toThrow(/is a group of keys/);
     expect(() => writeSysctl(procFs, "vm.nope", "1")).toThrow(NotFound);
     expect((await runCli(["sysctl", "vm.swappiness", "--yes"])).code).toBe(2);
   });
@@ -162,8 +162,8 @@ describe("sysctl --root on a captured tree", () => {
   it("shows a dotted interface name with / and leaves write-only keys out", async () => {
     const cli = await runCli(["sysctl", "--root", root, "--json"]);
     expect(JSON.parse(cli.stdout)).toEqual([
-      { name: "net.ipv4.conf.eth0/100.forwarding", value: "1", writable: true, error: null },
-      { name: "vm.swappiness", value: "60", writable: true, error: null },
+      { name: "net.ipv4.conf.eth0/100.forwarding", value: "1", writable: true, errors: {} },
+      { name: "vm.swappiness", value: "60", writable: true, errors: {} },
     ]);
     const one = await runCli(["sysctl", "net.ipv4.conf.eth0/100.forwarding", "--root", root]);
     expect(one.stdout).toBe("net.ipv4.conf.eth0/100.forwarding = 1\n");

@@ -8,6 +8,9 @@ import { unusedPid } from "../helpers/live.js";
 import { repoPath } from "../helpers/repo.js";
 import { MIB, startTarget, type Target } from "./_target.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON the CLI printed, checked field by field
+type Json = Record<string, any>;
+
 let target: Target;
 let tmp: string;
 const hex = (n: bigint) => `0x${n.toString(16)}`;
@@ -26,7 +29,7 @@ describe("procscope maps", () => {
     const kernelLines = fs.readFileSync(`/proc/${target.pid}/maps`, "utf8").trim().split("\n");
     const result = await runCli(["maps", String(target.pid), "--json"]);
     expect(result.code).toBe(0);
-    const { regions } = JSON.parse(result.stdout) as { regions: { start: string; end: string; perms: string; kind: string }[] };
+    const regions = JSON.parse(result.stdout) as { start: string; end: string; perms: string; kind: string; usage: null }[];
     expect(regions).toHaveLength(kernelLines.length);
     for (let i = 0; i < regions.length; i++) {
       const [range, perms] = (kernelLines[i] as string).split(" ");
@@ -34,12 +37,15 @@ describe("procscope maps", () => {
       expect(regions[i]?.perms).toBe(perms);
     }
     expect(regions.some((r) => r.kind === "heap")).toBe(true);
+    expect(regions.every((r) => r.usage === null)).toBe(true);
   });
 
   it("--smaps totals agree with pmap -X", async () => {
     const result = await runCli(["maps", String(target.pid), "--smaps", "--json"]);
     expect(result.code).toBe(0);
-    const { totals, regions } = JSON.parse(result.stdout) as { totals: { rss: number; pss: number; size: number }; regions: unknown[] };
+    const regions = JSON.parse(result.stdout) as { sizeBytes: number; usage: { rssBytes: number; pssBytes: number } }[];
+    const sum = (of: (r: (typeof regions)[number]) => number) => regions.reduce((total, r) => total + of(r), 0);
+    const totals = { size: sum((r) => r.sizeBytes), rss: sum((r) => r.usage.rssBytes), pss: sum((r) => r.usage.pssBytes) };
     const pmap = execFileSync("pmap", ["-X", String(target.pid)], { encoding: "utf8" })
       .trim()
       .split("\n");
@@ -139,13 +145,15 @@ describe("procscope search", () => {
   it("finds a needle that straddles a 1 MiB chunk edge exactly once", async () => {
     const result = await runCli(["search", String(target.pid), "STRADDLE-NEEDLE", "--json"]);
     expect(result.code).toBe(0);
-    const matches = result.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const matches = JSON.parse(result.stdout) as Json[];
     expect(matches).toHaveLength(1);
-    expect(matches[0]).toMatchObject({ pid: target.pid, address: hex(target.big + BigInt(MIB - 5)), text: "STRADDLE-NEEDLE", length: 15 });
-    expect(matches[0].region.start).toBe(hex(target.big));
+    expect(matches[0]).toMatchObject({
+      pid: target.pid,
+      address: hex(target.big + BigInt(MIB - 5)),
+      text: "STRADDLE-NEEDLE",
+      lengthBytes: 15,
+    });
+    expect(matches[0]?.region.start).toBe(hex(target.big));
     expect(result.stderr).toMatch(/1 match for "STRADDLE-NEEDLE"/);
   });
 
@@ -167,10 +175,7 @@ describe("procscope search", () => {
       hex(target.big).concat("-", hex(target.big + BigInt(4 * MIB))),
       "--json",
     ]);
-    const ours = result.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l).offset);
+    const ours = (JSON.parse(result.stdout) as Json[]).map((m) => m.offsetBytes);
     expect(ours).toEqual(grep.map((l) => Number(l.split(":")[0])));
   });
 
@@ -179,11 +184,7 @@ describe("procscope search", () => {
     const first = async (...args: string[]) => {
       const result = await runCli(["search", String(target.pid), ...args, ...where]);
       expect(result.code).toBe(0);
-      return result.stdout
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+      return JSON.parse(result.stdout) as Json[];
     };
     expect((await first("de ad be ef", "--hex"))[0]?.address).toBe(hex(target.big + BigInt(3 * MIB + 100)));
     const regex = await first("order-[0-9]+-paid", "--regex");
@@ -192,18 +193,13 @@ describe("procscope search", () => {
     expect(await first("mixedcase-TOKEN")).toEqual([]);
     const wide = await first("WideString", "--utf16");
     expect(wide).toHaveLength(1);
-    expect(wide[0]).toMatchObject({ text: "WideString", length: 20, address: hex(target.big + BigInt(3 * MIB + 200)) });
+    expect(wide[0]).toMatchObject({ text: "WideString", lengthBytes: 20, address: hex(target.big + BigInt(3 * MIB + 200)) });
   });
 
   it("skips unreadable pages of a region and counts them", async () => {
     const result = await runCli(["search", String(target.pid), "FILEPAGE", "--region", "backing.bin", "--json"]);
     expect(result.code).toBe(0);
-    expect(
-      result.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).address),
-    ).toEqual([hex(target.file)]);
+    expect((JSON.parse(result.stdout) as Json[]).map((m) => m.address)).toEqual([hex(target.file)]);
     expect(result.stderr).toContain("1 unreadable ranges skipped");
   });
 
@@ -216,18 +212,14 @@ describe("procscope search", () => {
 
   it("--max stops after N matches", async () => {
     const result = await runCli(["search", String(target.pid), "HEAPSTRING", "--max", "1", "--json"]);
-    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toHaveLength(1);
     expect(result.stderr).toContain("stopped at --max 1");
   });
 
   it("--all finds the needle in the target and never in itself", async () => {
     const result = await runBin(["search", "--all", "STRADDLE-NEEDL", "--json"]);
     expect(result.code).toBe(0);
-    const pids = result.stdout
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).pid);
+    const pids = (JSON.parse(result.stdout) as Json[]).map((m) => m.pid);
     expect(pids).toContain(target.pid);
     expect(result.stderr).toMatch(/processes/);
   }, 120_000); // it scans every process on the machine: its time grows with what else runs
@@ -267,11 +259,7 @@ describe("procscope strings", () => {
       });
     const result = await runCli(["strings", String(target.pid), "--region", "heap", "-n", "6", "--json"]);
     const heapStart = BigInt(JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")).regions[0].start);
-    const ours = result.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .map((s) => `${Number(BigInt(s.address) - heapStart)} ${s.text}`);
+    const ours = (JSON.parse(result.stdout) as Json[]).map((s) => `${Number(BigInt(s.address) - heapStart)} ${s.text}`);
     expect(ours).toEqual(reference);
     expect(ours.some((l) => l.endsWith(" HEAPSTRING-ONE"))).toBe(true);
   });
@@ -283,11 +271,7 @@ describe("procscope strings", () => {
       env: { ...process.env, PROCSCOPE_STRINGS_WORKERS: "2" },
     });
     const library = await runCli(["strings", String(target.pid), "--region", region, "-n", "5", "--json"]);
-    const fromJson = library.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .map((s) => `${s.address.slice(2)} ${s.region} ${s.text}`);
+    const fromJson = (JSON.parse(library.stdout) as Json[]).map((s) => `${s.address.slice(2)} ${s.region.label} ${s.text}`);
     expect(single.stdout.trim().split("\n")).toEqual(fromJson);
     expect(workers.stdout).toBe(single.stdout);
     expect(fromJson.some((l) => l.endsWith(" anon EDGE-RUN-ACROSS-CHUNKS"))).toBe(true);
@@ -319,8 +303,10 @@ describe("procscope dump", () => {
     const index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8"));
     expect(index.pid).toBe(target.pid);
     expect(index.regions).toHaveLength(1);
-    expect(index.regions[0]).toMatchObject({ start: hex(target.file), size: 4 * 4096, bytesRead: 4096 });
-    expect(index.regions[0].holes).toEqual([{ address: hex(target.file + 4096n), length: 3 * 4096, reason: expect.any(String) }]);
+    expect(index.regions[0]).toMatchObject({ start: hex(target.file), sizeBytes: 4 * 4096, readBytes: 4096 });
+    expect(index.regions[0].region).toMatchObject({ start: hex(target.file), label: "backing.bin", kind: "file" });
+    expect(index.regions[0].holes).toEqual([{ address: hex(target.file + 4096n), lengthBytes: 3 * 4096, reason: expect.any(String) }]);
+    expect(JSON.parse(result.stdout)).toEqual({ directory: dir, ...index });
     const bytes = fs.readFileSync(path.join(dir, index.regions[0].file));
     expect(bytes.length).toBe(4 * 4096);
     expect(bytes.subarray(0, 8).toString()).toBe("FILEPAGE");

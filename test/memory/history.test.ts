@@ -135,7 +135,12 @@ describe("shellHistory()", () => {
 
     const cli = await runCli(["history", String(shellPid), "--json"]);
     expect(cli.code).toBe(0);
-    const json = JSON.parse(cli.stdout) as { shell: string; entries: { index: number; command: string; time: string; address: string }[] };
+    const [json, ...more] = JSON.parse(cli.stdout) as {
+      shell: string;
+      entries: { index: number; command: string; time: string; address: string }[];
+    }[];
+    expect(more).toEqual([]);
+    if (json === undefined) throw new Error("history --json printed an empty array");
     expect(json.shell).toBe("zsh");
     expect(json.entries).toEqual(history.entries.map((e) => ({ ...e, address: `0x${e.address.toString(16)}` })));
     const text = await runCli(["history", String(shellPid)]);
@@ -155,7 +160,8 @@ describe("shellHistory()", () => {
     const script = await startProcess("bash", ["-c", "echo ready; read line"], { ready: "ready" });
     const quiet = await runCli(["history", String(script.pid), "--json"]);
     expect(quiet.code).toBe(0);
-    const result = JSON.parse(quiet.stdout) as { supported: boolean; entries: unknown[]; note: string };
+    const [result] = JSON.parse(quiet.stdout) as { supported: boolean; entries: unknown[]; note: string }[];
+    if (result === undefined) throw new Error("history --json printed an empty array");
     expect(result.supported).toBe(true);
     expect(result.entries).toEqual([]);
     expect(result.note).toContain("non-interactive");

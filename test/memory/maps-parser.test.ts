@@ -18,7 +18,7 @@ describe("parsePidMaps()", () => {
     const libcData = parsePidMaps(ZOO).find((r) => r.path?.endsWith("libc.so.6") && r.perms === "rw-p");
     expect(libcData).toMatchObject({ dev: "fe:00", inode: 339380, offset: 0x1d3000n, readable: true, writable: true, executable: false });
     expect(libcData?.shared).toBe(false);
-    expect(libcData?.size).toBe(Number((libcData?.end as bigint) - (libcData?.start as bigint)));
+    expect(libcData?.sizeBytes).toBe(Number((libcData?.end as bigint) - (libcData?.start as bigint)));
     expect(libcData?.section).toBe("data");
   });
 

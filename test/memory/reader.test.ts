@@ -19,7 +19,7 @@ describe("readMaps()", () => {
   it("finds the fenced 4 MiB region as its own anonymous mapping", () => {
     const regions = readMaps(procFs, target.pid);
     const big = regions.find((r) => r.start === target.big);
-    expect(big).toMatchObject({ size: 4 * MIB, perms: "rw-p", kind: "anon", path: null });
+    expect(big).toMatchObject({ sizeBytes: 4 * MIB, perms: "rw-p", kind: "anon", path: null });
     const before = regions[regions.indexOf(big as (typeof regions)[number]) - 1];
     expect(before?.perms).toBe("---p");
   });

@@ -105,10 +105,10 @@ describe("parsePidSmaps()", () => {
     const regions = parsePidSmaps(text);
     expect(regions).toHaveLength(text.split("\n").filter((l) => l.startsWith("VmFlags:")).length);
     const first = regions[0];
-    expect(first?.size).toBe(first?.sizes.Size);
-    expect(first?.vmFlags).toContain("rd");
+    expect(first?.sizeBytes).toBe(first?.usage.kernelBytes.Size);
+    expect(first?.usage.vmFlags).toContain("rd");
     const heap = regions.find((r) => r.kind === "heap");
-    expect(heap?.rss).toBe(
+    expect(heap?.usage.rssBytes).toBe(
       Number(/\[heap\]\nSize:\s+\d+ kB\nKernelPageSize:\s+\d+ kB\nMMUPageSize:\s+\d+ kB\nRss:\s+(\d+) kB/.exec(text)?.[1]) * 1024,
     );
   });
@@ -117,8 +117,8 @@ describe("parsePidSmaps()", () => {
     const regions = parsePidSmaps(text);
     const totals = smapsTotals(regions);
     const rssLines = [...text.matchAll(/^Rss:\s+(\d+) kB$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-    expect(totals.rss).toBe(rssLines * 1024);
-    expect(totals.size).toBe(regions.reduce((sum, r) => sum + r.size, 0));
+    expect(totals.rssBytes).toBe(rssLines * 1024);
+    expect(totals.sizeBytes).toBe(regions.reduce((sum, r) => sum + r.sizeBytes, 0));
   });
 
   it("skips fields before any region line, and a bad region with its fields", () => {
@@ -126,7 +126,7 @@ describe("parsePidSmaps()", () => {
     const text =
       "1000-2000 r--p 00000000 00:00 0\nRss:  4 kB\n3000-2000 r--p 00000000 00:00 0\nRss:  8 kB\n4000-5000 r--p 00000000 00:00 0\nRss:  12 kB\n";
     const regions = parsePidSmaps(text);
-    expect(regions.map((r) => r.rss)).toEqual([4096, 12288]);
+    expect(regions.map((r) => r.usage.rssBytes)).toEqual([4096, 12288]);
     expect(problemsOf(regions).map((p) => p.line)).toEqual([3]);
   });
 });

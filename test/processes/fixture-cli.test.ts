@@ -191,7 +191,7 @@ describe("sys --root", () => {
     const result = await runCli(["sys", "--json", ...ROOT]);
     const overview = JSON.parse(result.stdout);
     expect(overview.kernel).toMatch(/^6\.18/);
-    expect(overview.memory.total).toBeGreaterThan(0);
+    expect(overview.memory.totalBytes).toBeGreaterThan(0);
     expect(overview.processes).toBe(fs.readdirSync(FIXTURE_PROC).filter((n) => /^\d+$/.test(n)).length);
   });
 

@@ -25,7 +25,7 @@ describe("listBlocked() on the live system", () => {
       expect(task?.tid).toBe(parent);
       expect(task?.syscall?.name).toBe("vfork");
       expect(task?.wchan).toBe(fs.readFileSync(`/proc/${parent}/wchan`, "utf8"));
-      expect(task?.blockedFor).toBeGreaterThanOrEqual(0);
+      expect(task?.blockedForSeconds).toBeGreaterThanOrEqual(0);
       // Every listed task really is in D (the kernel's own word).
       for (const t of tasks) expect(["D", undefined]).toContain(readState(t.pid, t.tid));
       if (isRoot) {
@@ -94,11 +94,11 @@ describe("blocked --root on a captured tree", () => {
     const tasks = listBlocked({ procFs, system: readSystemInfo(procFs) });
     expect(tasks.map((t) => t.pid)).toEqual([4242]);
     const t = tasks[0];
-    expect(t?.blockedFor).toBeCloseTo(89.9995, 3);
-    expect(t?.blkioDelay).toBe(2.5);
+    expect(t?.blockedForSeconds).toBeCloseTo(89.9995, 3);
+    expect(t?.blkioDelaySeconds).toBe(2.5);
     expect(t?.wchan).toBe("folio_wait_bit_common");
     expect(t?.syscall?.name).toBe(process.arch === "x64" ? "read" : "io_setup");
-    expect(t?.stack?.[1]).toEqual({ address: null, symbol: "filemap_read", offset: 0x1a2, size: 0x350, module: "cifs" });
+    expect(t?.stack?.[1]).toEqual({ address: null, symbol: "filemap_read", offsetBytes: 0x1a2, sizeBytes: 0x350, module: "cifs" });
     const cli = await runCli(["blocked", "--root", root]);
     expect(cli.code).toBe(0);
     expect(cli.stdout.split("\n")[0]).toBe(

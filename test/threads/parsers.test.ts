@@ -23,7 +23,7 @@ describe("parsePidStack()", () => {
   it("reads symbol, offset and size of each frame, innermost first", () => {
     const frames = parsePidStack(SLEEP_STACK);
     expect(frames).toHaveLength(5);
-    expect(frames[0]).toEqual({ address: null, symbol: "hrtimer_nanosleep", offset: 0x74, size: 0xf0, module: null });
+    expect(frames[0]).toEqual({ address: null, symbol: "hrtimer_nanosleep", offsetBytes: 0x74, sizeBytes: 0xf0, module: null });
     expect(frames[4]?.symbol).toBe("entry_SYSCALL_64_after_hwframe");
   });
 
@@ -31,15 +31,15 @@ describe("parsePidStack()", () => {
     expect(parsePidStack(MODULE_FRAME)[0]).toEqual({
       address: null,
       symbol: "folio_wait_bit_common",
-      offset: 0x13d,
-      size: 0x350,
+      offsetBytes: 0x13d,
+      sizeBytes: 0x350,
       module: "cifs",
     });
   });
 
   it("keeps an address that has no symbol, and real addresses of older kernels", () => {
     const frames = parsePidStack("[<ffffffffc0a01234>] 0xffffffffc0a01234\n[<ffffffff81000000>] foo.cold+0x1/0x2\n");
-    expect(frames[0]).toMatchObject({ address: 0xffffffffc0a01234n, symbol: null, offset: null });
+    expect(frames[0]).toMatchObject({ address: 0xffffffffc0a01234n, symbol: null, offsetBytes: null });
     expect(frames[1]).toMatchObject({ address: 0xffffffff81000000n, symbol: "foo.cold" });
   });
 

@@ -65,7 +65,7 @@ describe("listThreads()", () => {
       expect(thread.syscall?.name).toBe("clock_nanosleep");
       expect(thread.syscall?.args).toHaveLength(6);
       expect(thread.wchan ?? "").toMatch(/nanosleep|schedule/);
-      expect(thread.voluntaryCtxtSwitches).toBeGreaterThanOrEqual(1);
+      expect(thread.voluntaryCtxSwitches).toBeGreaterThanOrEqual(1);
       expect(thread.lastCpu).toBeGreaterThanOrEqual(0);
       const stat = fs.readFileSync(`/proc/${sleepers.pid}/task/${thread.tid}/stat`, "utf8");
       expect(thread.startTimeTicks).toBe(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]));

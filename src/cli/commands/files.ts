@@ -55,21 +55,15 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       yield files;
     }
   })();
-  if (options.deleted) {
+  // --json is the same streamed array of ProcessFiles whatever the filters; --deleted's totals
+  // per process are in the table (in JSON they are a sum over fds[].sizeBytes).
+  if (run.json) run.printJsonArray(listing);
+  else if (options.deleted) {
     const processes = [...listing];
-    reportMissingPids(run, pids, listed);
     const totals = deletedTotals(processes);
-    const totalBytes = deletedTotalBytes(processes);
-    if (run.json) return run.printJson({ totalBytes, totals, processes });
     const { renderLsofTable, renderDeletedTotals } = await import("../render/files.js");
-    run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, totalBytes, run.width)}`);
-    return;
-  }
-  // A whole listing is written, or turned into table rows, process by process as it is read,
-  // so its objects die young; the few holders of one file print as one pretty document.
-  if (run.json && options.path === undefined) run.printJsonArray(listing);
-  else if (run.json) run.printJson([...listing]);
-  else {
+    run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, deletedTotalBytes(processes), run.width)}`);
+  } else {
     const { renderLsofTable } = await import("../render/files.js");
     run.print(renderLsofTable(listing, run.width));
   }
@@ -177,15 +171,16 @@ async function recoverCommand(
   const fd = parseFd(fdText);
   const { recover } = await import("../../files/recover.js");
   const result = await recover(run.procFs, pid, fd, options.output, common);
-  if (run.json) return run.printJson(result);
+  // The same report as --deleted's: a flag does not change the shape.
+  if (run.json) return run.printJson({ recovered: [result], failed: [] });
   run.print(recoveredLine(result));
 }
 
 function recoveredLine(r: import("../../files/recover.js").RecoverResult): string {
   const what = `${r.source === null ? "" : ` (${escapeControl(r.source)}${r.deleted ? ", deleted" : ""})`}`;
-  let text = `recovered ${r.bytes} bytes from fd ${r.fd} of process ${r.pid}${what} to ${escapeControl(r.out)}\nsha256 ${r.sha256}\n`;
+  let text = `recovered ${r.copiedBytes} bytes from fd ${r.fd} of process ${r.pid}${what} to ${escapeControl(r.out)}\nsha256 ${r.sha256}\n`;
   if (r.growing)
-    text += `note: the file is still growing: copied the ${r.bytes} bytes it had when the copy started (it has ${r.sizeAfter} now)\n`;
+    text += `note: the file is still growing: copied the ${r.copiedBytes} bytes it had when the copy started (it has ${r.sizeAfterBytes} now)\n`;
   return text;
 }
 
@@ -202,7 +197,8 @@ async function progressCommand(run: CommandRun, pidText: string | undefined, opt
   const base = { ...(pid === undefined ? {} : { pid }), signal: run.io.signal };
   if (!options.watch) {
     const rows = await progress(run.context, { ...base, ...(intervalMs === undefined ? {} : { intervalMs }) });
-    if (run.json) return run.printJson(rows);
+    // One sample, the same shape as each line of --watch.
+    if (run.json) return run.printJson({ time: new Date().toISOString(), files: rows });
     run.print(rows.length === 0 ? "no file is being read or written\n" : renderProgress(rows, run.width));
     return;
   }

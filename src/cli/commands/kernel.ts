@@ -1,5 +1,6 @@
 /** threads, stack, blocked, ksym, sysctl: the threads and kernel commands. */
 import type { Command } from "commander";
+import type { AddressHit } from "../../kernel/kallsyms.js";
 import { parsePid } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
@@ -53,19 +54,25 @@ async function ksym(run: CommandRun, query: string): Promise<void> {
   }
   const index = loadKallsyms(run.procFs);
   const render = await import("../render/kernel.js");
+  // --json is an array of SymbolHit whatever the query: one hit for an address, one per symbol of
+  // that name (at its start, or at name+OFFSET).
   if (parsed.kind === "address") {
     const hit = index.lookupAddress(parsed.address);
-    if (run.json) return run.printJson(hit);
+    if (run.json) return run.printJson([hit]);
     return run.print(render.renderAddressHit(hit));
   }
   const symbols = index.lookupName(parsed.name);
-  if (parsed.offset !== null) {
-    const offset = BigInt(parsed.offset);
-    const hits = symbols.map((s) => index.lookupAddress(s.address + offset));
+  if (parsed.offset !== null || run.json) {
+    const offset = BigInt(parsed.offset ?? 0);
+    const hits = symbols.map((s): AddressHit => {
+      const hit = index.lookupAddress(s.address + offset);
+      if (offset !== 0n || hit.symbol.name === s.name) return hit;
+      // Another name at the same address was found first: the hit is for the name asked.
+      return { ...hit, symbol: s, aliases: [hit.symbol.name, ...hit.aliases.filter((a) => a !== s.name)] };
+    });
     if (run.json) return run.printJson(hits);
     return run.print(hits.map(render.renderAddressHit).join(""));
   }
-  if (run.json) return run.printJson(symbols);
   run.print(render.renderSymbols(symbols));
 }
 
@@ -89,11 +96,11 @@ async function sysctl(run: CommandRun, name: string | undefined, value: string |
     const only = entries.length === 1 ? entries[0] : undefined;
     if (only && only.value === null) {
       const { Unavailable } = await import("../../errors.js");
-      throw new Unavailable(`cannot read "${only.name}": ${only.error}`);
+      throw new Unavailable(`cannot read "${only.name}": ${only.errors.value ?? "unknown reason"}`);
     }
     return run.print(render.renderSysctl(entries));
   }
-  const change = writeSysctl(run.procFs, name as string, value, { yes: options.yes === true });
+  const change = writeSysctl(run.procFs, name as string, value, { apply: options.yes === true });
   if (change.written && !change.verified) {
     const { Conflict } = await import("../../errors.js");
     if (run.json) run.printJson(change);

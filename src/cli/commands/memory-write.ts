@@ -123,16 +123,17 @@ async function historyCommand(run: CommandRun, pidText: string | undefined, opti
   const history = await import("../../memory/history.js");
   if (pidText !== undefined) {
     const result = await history.shellHistory(run.procFs, parsePid(pidText), { signal: run.io.signal });
-    if (run.json) run.printJson(render.historyJson(result));
+    // An array either way: one element for a PID, one per shell with --all-shells.
+    if (run.json) run.printJson([render.historyJson(result)]);
     else run.print(render.renderHistory(result, { width: run.width }));
     return;
   }
-  const results: unknown[] = [];
+  const results: ReturnType<typeof render.historyJson>[] = [];
   const empty: string[] = [];
   let shown = 0;
   for await (const item of history.allShellHistories(run.procFs, run.io.signal)) {
     if (run.json) {
-      results.push(item);
+      results.push(render.historyJson(item));
       continue;
     }
     if ("error" in item) {

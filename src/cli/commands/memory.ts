@@ -1,6 +1,7 @@
 /** maps, read, dump, strings, search: the read-only memory commands. */
 import os from "node:os";
 import type { Command } from "commander";
+import type { ReadReport } from "../../model/memory.js";
 import { parsePid, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
@@ -9,12 +10,21 @@ const ENCODINGS = ["ascii", "utf16le", "all"] as const;
 
 async function maps(run: CommandRun, pidText: string, options: { smaps?: boolean }): Promise<void> {
   const pid = parsePid(pidText);
-  const { mapsResult } = await import("../../queries/memory.js");
   const render = await import("../render/memory.js");
-  const result = mapsResult(run.procFs, pid, { smaps: options.smaps === true });
-  if (run.json) run.printJson(result);
-  else if ("totals" in result) run.print(render.renderSmapsTable(result.regions, result.totals, run.width));
-  else run.print(render.renderMapsTable(result.regions, run.width));
+  if (run.json) {
+    const { mapsResult } = await import("../../queries/memory.js");
+    run.printJsonArray(mapsResult(run.procFs, pid, { smaps: options.smaps === true }));
+    return;
+  }
+  const { readProcessMaps, readSmaps } = await import("../../memory/maps.js");
+  // --json is an array of MapsEntry either way: --smaps fills in each region's usage (null without it).
+  if (options.smaps) {
+    const { regions, totals } = readSmaps(run.procFs, pid);
+    run.print(render.renderSmapsTable(regions, totals, run.width));
+    return;
+  }
+  const { regions } = readProcessMaps(run.procFs, pid);
+  run.print(render.renderMapsTable(regions, run.width));
 }
 
 async function read(run: CommandRun, pidText: string, addressText: string, lengthText: string, options: { raw?: boolean }): Promise<void> {
@@ -38,8 +48,16 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
       return;
     }
     if (run.json) {
-      const { memoryReadJson } = await import("../../queries/memory.js");
-      run.printJson(memoryReadJson(pid, address, length, result));
+      const document: ReadReport = {
+        pid,
+        startTimeTicks: result.startTimeTicks,
+        address,
+        lengthBytes: length,
+        hex: result.bytes.toString("hex"),
+        holes: result.holes.map((h) => ({ address: h.address, lengthBytes: h.length, reason: h.reason })),
+        regions: [...result.regions],
+      };
+      run.printJson(document);
       return;
     }
     const { renderHexView } = await import("../render/memory.js");
@@ -100,8 +118,8 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
   const region = options.region === undefined ? DEFAULT_SELECTOR : parseRegionSelector(options.region);
   const { openProcessMemory } = await import("../../memory/reader.js");
   const { stringBatches, newStringsStats } = await import("../../memory/strings.js");
-  const { regionLabel } = await import("../../memory/scan.js");
   const { escapeControl } = await import("../../bytes.js");
+  const { jsonReplacer } = await import("../render/json.js");
   const memory = openProcessMemory(run.procFs, pid);
   const fast = !run.json && encoding === "ascii" ? await import("../../memory/strings-fast.js") : undefined;
   if (fast?.asciiScanAvailable()) {
@@ -109,7 +127,7 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
       const { selectRegions } = await import("../../memory/regions.js");
       const ranges = selectRegions(memory.regions, region, pid)
         .filter((s) => s.region.kind !== "vsyscall")
-        .map((s) => ({ start: s.start, end: s.end, label: escapeControl(regionLabel(s.region)) }));
+        .map((s) => ({ start: s.start, end: s.end, label: escapeControl(s.region.label) }));
       const jobs = fast.asciiJobs(ranges, minLength);
       // Worker threads are opt-in (PROCSCOPE_STRINGS_WORKERS=N, which this thread joins): with the
       // WebAssembly scan, one thread did 512 MiB in ~0.5 s on a 2-core machine, and one or two
@@ -134,9 +152,11 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
     return;
   }
   const stats = newStringsStats();
+  const array = run.json ? run.jsonArrayWriter() : undefined;
   try {
     let labelOf: unknown = null;
     let label = "";
+    let regionJson = "";
     for await (const batch of stringBatches(memory, {
       region,
       minLength,
@@ -146,14 +166,20 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
     })) {
       if (labelOf !== batch.region) {
         labelOf = batch.region;
-        label = regionLabel(batch.region);
+        label = batch.region.label;
+        if (array) regionJson = JSON.stringify(batch.region, jsonReplacer);
       }
       const base = Number(batch.base);
       const { offsets, texts, encodings } = batch;
       let out = "";
-      if (run.json) {
+      if (array) {
+        // StringRun, written by hand: the region's JSON is made once per region, not per string.
+        const head = `{"pid":${pid},"startTimeTicks":${memory.startTimeTicks},"address":"0x`;
         for (let i = 0; i < texts.length; i++)
-          out += `{"pid":${pid},"address":"0x${(base + (offsets[i] as number)).toString(16)}","region":${JSON.stringify(label)},"encoding":"${encodings[i]}","text":${JSON.stringify(texts[i])}}\n`;
+          array.pushJson(
+            `${head}${(base + (offsets[i] as number)).toString(16)}","encoding":"${encodings[i]}","text":${JSON.stringify(texts[i])},"region":${regionJson}}`,
+          );
+        continue;
       } else {
         const safeLabel = escapeControl(label);
         const mark = encoding === "all";
@@ -164,6 +190,7 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
       }
       run.print(out);
     }
+    array?.end();
   } finally {
     memory.close();
   }
@@ -205,7 +232,6 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
   const stats = newSearchStats();
   const searchOptions = { stats, signal: run.io.signal, ...(region ? { region } : {}), ...(max ? { max } : {}) };
   const matches = pid === undefined ? searchAll(run.procFs, pattern, searchOptions) : search(run.procFs, pid, pattern, searchOptions);
-  const { regionLabel } = await import("../../memory/scan.js");
   const { escapeControl } = await import("../../bytes.js");
   const { humanBytes } = await import("../render/table.js");
   const tty = run.io.isTTY && !run.json;
@@ -216,18 +242,19 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
         run.io.stderr(`\r\x1b[Ksearching: ${where}${humanBytes(stats.bytes)}, ${stats.matches} matches`);
       }, 200)
     : undefined;
+  const array = run.json ? run.jsonArrayWriter() : undefined;
   try {
     for await (const match of matches) {
-      if (run.json) {
-        run.printJsonLine(match);
+      if (array) {
+        array.push(match);
         continue;
       }
-      const label = regionLabel({ ...match.region, section: null } as Parameters<typeof regionLabel>[0]);
       if (tty) run.io.stderr("\r\x1b[K");
       run.print(
-        `${String(match.pid).padStart(7)} ${match.address.toString(16).padStart(12)} ${escapeControl(label)}+0x${match.offset.toString(16)}  ${match.preview}\n`,
+        `${String(match.pid).padStart(7)} ${match.address.toString(16).padStart(12)} ${escapeControl(match.region.label)}+0x${match.offsetBytes.toString(16)}  ${match.preview}\n`,
       );
     }
+    array?.end();
   } finally {
     if (progress) clearInterval(progress);
     if (tty) run.io.stderr("\r\x1b[K");

@@ -36,14 +36,14 @@ async function sys(run: CommandRun, name: string | undefined): Promise<void> {
       [
         "memory",
         m
-          ? `${humanBytes(m.used)} used, ${humanBytes(m.available)} available of ${humanBytes(m.total)} (buffers ${humanBytes(m.buffers)}, cache ${humanBytes(m.cached)})`
+          ? `${humanBytes(m.usedBytes)} used, ${humanBytes(m.availableBytes)} available of ${humanBytes(m.totalBytes)} (buffers ${humanBytes(m.buffersBytes)}, cache ${humanBytes(m.cachedBytes)})`
           : reason("memory"),
       ],
       [
         "swap",
         m
-          ? m.swapTotal
-            ? `${humanBytes((m.swapTotal ?? 0) - (m.swapFree ?? 0))} used of ${humanBytes(m.swapTotal)}`
+          ? m.swapTotalBytes
+            ? `${humanBytes((m.swapTotalBytes ?? 0) - (m.swapFreeBytes ?? 0))} used of ${humanBytes(m.swapTotalBytes)}`
             : "none"
           : reason("memory"),
       ],

@@ -20,8 +20,8 @@ const FD_COLUMNS: readonly Column<FileDescriptor>[] = [
   { header: "FD", value: fdName, align: "right" },
   { header: "TYPE", value: typeText },
   { header: "INODE", value: (f) => f.inode, align: "right" },
-  { header: "POS", value: (f) => f.pos, align: "right" },
-  { header: "SIZE", value: (f) => f.size, align: "right" },
+  { header: "POS", value: (f) => f.posBytes, align: "right" },
+  { header: "SIZE", value: (f) => f.sizeBytes, align: "right" },
   { header: "FLAGS", value: flagsText },
   { header: "TARGET", value: (f) => f.target },
 ];
@@ -41,8 +41,8 @@ const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
   { header: "USER", value: (r) => r.p.user ?? r.p.uid },
   { header: "FD", value: (r) => (r.f ? fdName(r.f) : "?"), align: "right" },
   { header: "TYPE", value: (r) => (r.f ? typeText(r.f) : null) },
-  { header: "POS", value: (r) => r.f?.pos, align: "right" },
-  { header: "SIZE", value: (r) => r.f?.size, align: "right" },
+  { header: "POS", value: (r) => r.f?.posBytes, align: "right" },
+  { header: "SIZE", value: (r) => r.f?.sizeBytes, align: "right" },
   { header: "INODE", value: (r) => r.f?.inode, align: "right" },
   { header: "NAME", value: (r) => (r.f ? r.f.target : `(${r.p.errors.fds ?? "unreadable"})`) },
 ];
@@ -95,8 +95,8 @@ function endpoint(address: string | null, port: number | null): string | null {
 const SOCKET_COLUMNS: readonly Column<Socket>[] = [
   { header: "PROTO", value: (s) => (s.protocol === "unix" && s.socketType !== null ? `unix/${s.socketType}` : s.protocol) },
   { header: "STATE", value: (s) => s.state },
-  { header: "RECV-Q", value: (s) => s.rxQueue, align: "right" },
-  { header: "SEND-Q", value: (s) => s.txQueue, align: "right" },
+  { header: "RECV-Q", value: (s) => s.rxQueueBytes, align: "right" },
+  { header: "SEND-Q", value: (s) => s.txQueueBytes, align: "right" },
   { header: "LOCAL", value: (s) => (s.protocol === "unix" ? (s.path ?? "*") : endpoint(s.localAddress, s.localPort)) },
   // A UNIX peer is a socket, named by its inode as ss -x does.
   {

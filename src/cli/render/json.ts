@@ -29,18 +29,40 @@ const PIECE_BYTES = 64 * 1024;
  * still reads well with grep.
  */
 export function writeJsonArray(items: Iterable<unknown>, write: (text: string) => void): void {
-  let piece = "";
-  let first = true;
-  for (const item of items) {
+  const array = new JsonArrayWriter(write);
+  for (const item of items) array.push(item);
+  array.end();
+}
+
+/**
+ * The same array written item by item, for results that arrive asynchronously (search matches,
+ * strings): push each item (or its JSON text, already made), then end().
+ */
+export class JsonArrayWriter {
+  private piece = "";
+  private first = true;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  push(item: unknown): void {
     // JSON.stringify gives undefined for undefined (and functions); in an array that is null.
-    piece += `${first ? "[\n" : ",\n"}${stringify(item) ?? "null"}`;
-    first = false;
-    if (piece.length >= PIECE_BYTES) {
-      write(piece);
-      piece = "";
+    this.pushJson(stringify(item) ?? "null");
+  }
+
+  /** Adds an item given as its JSON text. */
+  pushJson(json: string): void {
+    this.piece += `${this.first ? "[\n" : ",\n"}${json}`;
+    this.first = false;
+    if (this.piece.length >= PIECE_BYTES) {
+      this.write(this.piece);
+      this.piece = "";
     }
   }
-  write(first ? "[]\n" : `${piece}\n]\n`);
+
+  end(): void {
+    this.write(this.first ? "[]\n" : `${this.piece}\n]\n`);
+    this.piece = "";
+  }
 }
 
 /** One line of NDJSON for streaming commands. */

@@ -26,10 +26,10 @@ export function renderThreadsTable(threads: readonly Thread[], width?: number): 
     [
       { header: "TID", value: (t: Thread) => t.tid, align: "right" },
       { header: "S", value: (t) => t.state },
-      { header: "TIME", value: (t) => seconds(t.cpuTime), align: "right" },
+      { header: "TIME", value: (t) => seconds(t.cpuSeconds), align: "right" },
       { header: "CPU", value: (t) => t.lastCpu, align: "right" },
-      { header: "VCSW", value: (t) => t.voluntaryCtxtSwitches, align: "right" },
-      { header: "NVCSW", value: (t) => t.nonvoluntaryCtxtSwitches, align: "right" },
+      { header: "VCSW", value: (t) => t.voluntaryCtxSwitches, align: "right" },
+      { header: "NVCSW", value: (t) => t.nonvoluntaryCtxSwitches, align: "right" },
       { header: "WCHAN", value: (t) => t.wchan },
       { header: "SYSCALL", value: (t) => formatSyscall(t.syscall) },
       { header: "COMM", value: (t) => t.comm },
@@ -68,7 +68,7 @@ export function renderStackGroups(threads: readonly ThreadStack[], groups: reado
 export function renderBlocked(tasks: readonly BlockedTask[]): string {
   if (tasks.length === 0) return "No task is in uninterruptible sleep (state D).\n";
   const blocks = tasks.map((t) => {
-    const head = `PID ${t.pid} TID ${t.tid} (${escapeControl(t.comm)}) state ${t.state} for ${seconds(t.blockedFor)}, wchan ${t.wchan ?? "-"}, syscall ${escapeControl(formatSyscall(t.syscall, true))}${t.blkioDelay ? `, block I/O delay ${seconds(t.blkioDelay)}` : ""}`;
+    const head = `PID ${t.pid} TID ${t.tid} (${escapeControl(t.comm)}) state ${t.state} for ${seconds(t.blockedForSeconds)}, wchan ${t.wchan ?? "-"}, syscall ${escapeControl(formatSyscall(t.syscall, true))}${t.blkioDelaySeconds ? `, block I/O delay ${seconds(t.blkioDelaySeconds)}` : ""}`;
     return [head, ...frameLines(t.stack, t.errors.stack)].join("\n");
   });
   return `${blocks.join("\n\n")}\n`;
@@ -76,7 +76,7 @@ export function renderBlocked(tasks: readonly BlockedTask[]): string {
 
 export function renderAddressHit(hit: AddressHit): string {
   const s = hit.symbol;
-  const where = `${s.name}+0x${hit.offset.toString(16)}${s.size === null ? "" : `/0x${s.size.toString(16)}`}${s.module ? ` [${s.module}]` : ""}`;
+  const where = `${s.name}+0x${hit.offsetBytes.toString(16)}${s.sizeBytes === null ? "" : `/0x${s.sizeBytes.toString(16)}`}${s.module ? ` [${s.module}]` : ""}`;
   const aliases = hit.aliases.length > 0 ? ` (also ${hit.aliases.join(", ")})` : "";
   return `${hex(hit.address)} ${where} ${s.type} at ${hex(s.address)}${aliases}\n`;
 }
@@ -86,7 +86,7 @@ export function renderSymbols(symbols: readonly KernelSymbol[]): string {
     [
       { header: "ADDRESS", value: (s: KernelSymbol) => hex(s.address) },
       { header: "T", value: (s) => s.type },
-      { header: "SIZE", value: (s) => (s.size === null ? null : `0x${s.size.toString(16)}`), align: "right" },
+      { header: "SIZE", value: (s) => (s.sizeBytes === null ? null : `0x${s.sizeBytes.toString(16)}`), align: "right" },
       { header: "MODULE", value: (s) => s.module },
       { header: "NAME", value: (s) => s.name },
     ],

@@ -4,6 +4,8 @@
  */
 import type { HistoryEntry, ShellHistory, ShellHistoryFailure } from "../../memory/history.js";
 import type { PlannedWrite, ReplaceResult, UndoEntryResult, UndoResult, WriteResult } from "../../memory/write.js";
+import type { ShellHistoryFailure as ShellHistoryFailureJson, ShellHistory as ShellHistoryJson } from "../../model/history.js";
+import type { ReplaceReport, UndoEntry, UndoReport, Write, WriteReport } from "../../model/write.js";
 import { renderTable } from "./table.js";
 
 const SHOWN_BYTES = 48;
@@ -24,14 +26,14 @@ export function quoteBytes(bytes: Uint8Array): string {
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 function regionText(write: PlannedWrite): string {
-  return `${write.region.path ?? "anon"} ${write.region.perms}`;
+  return `${write.region.path ?? write.region.label} ${write.region.perms}`;
 }
 
 /** The JSON shape of a write: addresses as hex (by the replacer), bytes as hex strings. */
-function writeJson(write: PlannedWrite): unknown {
+function writeJson(write: PlannedWrite): Write {
   return {
     address: write.address,
-    size: write.new.length,
+    sizeBytes: write.new.length,
     old: write.old.toString("hex"),
     new: write.new.toString("hex"),
     oldText: quoteBytes(write.old).slice(1, -1),
@@ -43,7 +45,7 @@ function writeJson(write: PlannedWrite): unknown {
   };
 }
 
-export function writeResultJson(result: WriteResult | ReplaceResult): unknown {
+export function writeResultJson(result: WriteResult | ReplaceResult): WriteReport | ReplaceReport {
   return { ...result, writes: result.writes.map(writeJson) };
 }
 
@@ -75,7 +77,7 @@ export function renderWriteResult(result: WriteResult | ReplaceResult, options: 
   return `${who}: ${found}wrote ${written} of ${result.writes.length}, each verified by reading it back; ${freeze}\n${table}journal: ${result.journal}\nundo with: procscope undo ${result.journal}\n`;
 }
 
-function undoEntryJson(entry: UndoEntryResult): unknown {
+function undoEntryJson(entry: UndoEntryResult): UndoEntry {
   return {
     seq: entry.seq,
     address: entry.address,
@@ -87,7 +89,7 @@ function undoEntryJson(entry: UndoEntryResult): unknown {
   };
 }
 
-export function undoResultJson(result: UndoResult): unknown {
+export function undoResultJson(result: UndoResult): UndoReport {
   return { ...result, entries: result.entries.map(undoEntryJson) };
 }
 
@@ -107,7 +109,7 @@ export function renderUndoResult(result: UndoResult, options: { width?: number |
   return `process ${result.pid}, start tick ${result.startTimeTicks}: restored ${result.restored} of ${result.entries.length} from ${result.journal}\n${table}`;
 }
 
-export function historyJson(history: ShellHistory): unknown {
+export function historyJson(history: ShellHistory | ShellHistoryFailure): ShellHistoryJson | ShellHistoryFailureJson {
   return history;
 }
 

@@ -1,22 +1,22 @@
 /** Text views of memory: the maps table, pmap -X-like smaps table, and an xxd-like hex view. */
 import { escapeControl } from "../../bytes.js";
-import type { MapsRegion } from "../../procfs/pid/maps.js";
+import type { Region } from "../../procfs/pid/maps.js";
 import type { SmapsRegion, SmapsTotals } from "../../procfs/pid/smaps.js";
 import { type Column, humanBytes, renderTable } from "./table.js";
 
 const hex = (value: bigint): string => value.toString(16);
 
-function pathCell(region: MapsRegion): string {
+function pathCell(region: Region): string {
   if (region.path === null) return "";
   return region.deleted ? `${region.path} (deleted)` : region.path;
 }
 
-export function renderMapsTable(regions: readonly MapsRegion[], width?: number): string {
-  const columns: Column<MapsRegion>[] = [
+export function renderMapsTable(regions: readonly Region[], width?: number): string {
+  const columns: Column<Region>[] = [
     { header: "START", value: (r) => hex(r.start) },
     { header: "END", value: (r) => hex(r.end) },
     { header: "PERM", value: (r) => r.perms },
-    { header: "SIZE", value: (r) => humanBytes(r.size), align: "right" },
+    { header: "SIZE", value: (r) => humanBytes(r.sizeBytes), align: "right" },
     { header: "OFFSET", value: (r) => hex(r.offset), align: "right" },
     { header: "DEV", value: (r) => r.dev },
     { header: "INODE", value: (r) => r.inode, align: "right" },
@@ -30,22 +30,25 @@ const kb = (bytes: number): number => Math.round(bytes / 1024);
 
 /** pmap -X style: sizes in kB, one row per region, then a total row. */
 export function renderSmapsTable(regions: readonly SmapsRegion[], totals: SmapsTotals, width?: number): string {
-  type Row = { readonly region: SmapsRegion | null; readonly t: SmapsTotals | SmapsRegion };
+  type Row = { readonly region: SmapsRegion | null; readonly t: SmapsTotals };
   const columns: Column<Row>[] = [
     { header: "START", value: (r) => (r.region ? hex(r.region.start) : "total") },
     { header: "PERM", value: (r) => r.region?.perms ?? "" },
-    { header: "SIZE", value: (r) => kb(r.t.size), align: "right" },
-    { header: "RSS", value: (r) => kb(r.t.rss), align: "right" },
-    { header: "PSS", value: (r) => kb(r.t.pss), align: "right" },
-    { header: "SH_CLEAN", value: (r) => kb(r.t.sharedClean), align: "right" },
-    { header: "SH_DIRTY", value: (r) => kb(r.t.sharedDirty), align: "right" },
-    { header: "PV_CLEAN", value: (r) => kb(r.t.privateClean), align: "right" },
-    { header: "PV_DIRTY", value: (r) => kb(r.t.privateDirty), align: "right" },
-    { header: "SWAP", value: (r) => kb(r.t.swap), align: "right" },
+    { header: "SIZE", value: (r) => kb(r.t.sizeBytes), align: "right" },
+    { header: "RSS", value: (r) => kb(r.t.rssBytes), align: "right" },
+    { header: "PSS", value: (r) => kb(r.t.pssBytes), align: "right" },
+    { header: "SH_CLEAN", value: (r) => kb(r.t.sharedCleanBytes), align: "right" },
+    { header: "SH_DIRTY", value: (r) => kb(r.t.sharedDirtyBytes), align: "right" },
+    { header: "PV_CLEAN", value: (r) => kb(r.t.privateCleanBytes), align: "right" },
+    { header: "PV_DIRTY", value: (r) => kb(r.t.privateDirtyBytes), align: "right" },
+    { header: "SWAP", value: (r) => kb(r.t.swapBytes), align: "right" },
     { header: "KIND", value: (r) => (r.region ? (r.region.section ? `${r.region.kind}:${r.region.section}` : r.region.kind) : "") },
     { header: "PATH", value: (r) => (r.region ? pathCell(r.region) : "") },
   ];
-  const rows: Row[] = [...regions.map((region) => ({ region, t: region })), { region: null, t: totals }];
+  const rows: Row[] = [
+    ...regions.map((region) => ({ region, t: { sizeBytes: region.sizeBytes, ...region.usage } })),
+    { region: null, t: totals },
+  ];
   return `${renderTable(columns, rows, { width })}(sizes in kB)\n`;
 }
 

@@ -5,58 +5,16 @@
  * escapes only "\n" in it (as "\012"); pseudo-paths are bracketed ([heap], [stack], [anon:NAME]).
  */
 import { ParseError } from "../../errors.js";
+import type { Region, RegionKind, RegionSection } from "../../model/region.js";
 import { type LineProblem, parseEachLine, type WithProblems, withProblems } from "../_lines.js";
 
-/** What a region is, told from its path, device and inode. */
-export type RegionKind =
-  | "heap"
-  | "stack"
-  | "vdso"
-  | "vvar"
-  | "vsyscall"
-  | "uprobes"
-  | "file"
-  | "deleted"
-  | "memfd"
-  | "shm"
-  | "device"
-  | "anon"
-  | "special";
-
-/** Which part of a mapped executable or library a region holds, where perms and offset tell it. */
-export type RegionSection = "text" | "rodata" | "data" | "bss";
-
-export interface MapsRegion {
-  readonly start: bigint;
-  readonly end: bigint;
-  /** end - start, in bytes. */
-  readonly size: number;
-  /** The kernel's four letters, e.g. "rw-p". */
-  readonly perms: string;
-  readonly readable: boolean;
-  readonly writable: boolean;
-  readonly executable: boolean;
-  /** "s": writes reach the file (or shared memory) and every other process mapping it. */
-  readonly shared: boolean;
-  /** Offset into the mapped file (or the page offset for anonymous mappings). */
-  readonly offset: bigint;
-  /** "major:minor" in hex, as the kernel prints it. */
-  readonly dev: string;
-  readonly inode: number;
-  /** The path or pseudo-path ("[heap]"), " (deleted)" removed; null for an anonymous mapping. */
-  readonly path: string | null;
-  /** The mapped file was unlinked (the kernel appended " (deleted)"). */
-  readonly deleted: boolean;
-  readonly kind: RegionKind;
-  /** text / rodata / data / bss for private file mappings (and the bss right after them). */
-  readonly section: RegionSection | null;
-}
+export type { Region, RegionKind, RegionSection };
 
 const HEADER = /^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) ([0-9a-f]+) ([0-9a-f]+:[0-9a-f]+) (\d+)(?: +(.*))?$/;
 const DELETED = " (deleted)";
 
 /** Parses one maps line (also the header line of each smaps block); `lineNumber` is for errors. */
-export function parseMapsLine(line: string, lineNumber?: number): MapsRegion {
+export function parseMapsLine(line: string, lineNumber?: number): Region {
   const match = HEADER.exec(line);
   if (!match) throw new ParseError('expected "start-end perms offset dev inode path"', line, lineNumber);
   const [, startHex, endHex, perms, offsetHex, dev, inodeText, rawPath] = match as unknown as [
@@ -83,7 +41,7 @@ export function parseMapsLine(line: string, lineNumber?: number): MapsRegion {
   return {
     start,
     end,
-    size: Number(end - start),
+    sizeBytes: Number(end - start),
     perms,
     readable: perms[0] === "r",
     writable: perms[1] === "w",
@@ -96,6 +54,7 @@ export function parseMapsLine(line: string, lineNumber?: number): MapsRegion {
     deleted,
     kind: kindOf(path, deleted, dev, inode),
     section: null,
+    label: regionLabel(path, null),
   };
 }
 
@@ -122,10 +81,21 @@ function kindOf(path: string | null, deleted: boolean, dev: string, inode: numbe
 }
 
 /**
+ * A short label for a region: its kind for pseudo-regions ("heap", "stack"), "anon" or "bss"
+ * for anonymous memory, else the file's base name. The one label every command shows.
+ */
+export function regionLabel(path: string | null, section: RegionSection | null): string {
+  if (path === null) return section === "bss" ? "bss" : "anon";
+  if (path.startsWith("[")) return path.slice(1, -1);
+  const slash = path.lastIndexOf("/");
+  return slash >= 0 ? path.slice(slash + 1) || path : path;
+}
+
+/**
  * Tells text/rodata/data/bss of private file mappings: x → text, r-- → rodata (headers and
  * RELRO too), rw- → data, and the anonymous rw-p region that starts where a file's data ends → bss.
  */
-export function withSections<T extends MapsRegion>(regions: readonly T[]): T[] {
+export function withSections<T extends Region>(regions: readonly T[]): T[] {
   const out: T[] = [];
   let previous: T | undefined;
   for (const region of regions) {
@@ -142,7 +112,7 @@ export function withSections<T extends MapsRegion>(regions: readonly T[]): T[] {
     ) {
       section = "bss";
     }
-    const next: T = section === null ? region : { ...region, section };
+    const next: T = section === null ? region : { ...region, section, label: regionLabel(region.path, section) };
     out.push(next);
     previous = next;
   }
@@ -154,7 +124,7 @@ export function withSections<T extends MapsRegion>(regions: readonly T[]): T[] {
  * skipped and listed in problemsOf(result), never hiding the others.
  * parsePidMaps("55d0-55d2 r--p 00000000 fe:00 260131  /usr/bin/cat\n")[0].kind === "file"
  */
-export function parsePidMaps(text: string): WithProblems<MapsRegion[]> {
+export function parsePidMaps(text: string): WithProblems<Region[]> {
   const problems: LineProblem[] = [];
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();

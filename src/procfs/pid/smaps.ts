@@ -4,26 +4,13 @@
  * "ProtectionKey:" are bare numbers and "VmFlags:" a list of two-letter flags. Keys vary by kernel.
  */
 import { ParseError } from "../../errors.js";
+import type { RegionUsage } from "../../model/region.js";
 import { type LineProblem, lineProblem, type WithProblems, withProblems } from "../_lines.js";
-import { type MapsRegion, parseMapsLine, withSections } from "./maps.js";
+import { parseMapsLine, type Region, withSections } from "./maps.js";
 
-export interface SmapsRegion extends MapsRegion {
-  /** Bytes resident. */
-  readonly rss: number;
-  /** Proportional set size in bytes: shared pages divided among the processes mapping them. */
-  readonly pss: number;
-  readonly sharedClean: number;
-  readonly sharedDirty: number;
-  readonly privateClean: number;
-  readonly privateDirty: number;
-  readonly swap: number;
-  readonly swapPss: number;
-  readonly anonymous: number;
-  readonly locked: number;
-  /** Every "kB" line, converted to bytes, by the kernel's key (Rss, Pss_Dirty, AnonHugePages…). */
-  readonly sizes: Readonly<Record<string, number>>;
-  /** Two-letter VmFlags (rd wr ex mr mw me ac …); empty on kernels without the line. */
-  readonly vmFlags: readonly string[];
+/** A region with its memory use from smaps (bytes). */
+export interface SmapsRegion extends Region {
+  readonly usage: RegionUsage;
 }
 
 const SIZE_LINE = /^([A-Za-z_]+):\s+(\d+) kB$/;
@@ -39,7 +26,7 @@ export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   const regions: SmapsRegion[] = [];
-  let header: MapsRegion | undefined;
+  let header: Region | undefined;
   let sizes: Record<string, number> = {};
   let vmFlags: string[] = [];
   let skipping = false;
@@ -48,18 +35,20 @@ export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
     const get = (key: string) => sizes[key] ?? 0;
     regions.push({
       ...header,
-      rss: get("Rss"),
-      pss: get("Pss"),
-      sharedClean: get("Shared_Clean"),
-      sharedDirty: get("Shared_Dirty"),
-      privateClean: get("Private_Clean"),
-      privateDirty: get("Private_Dirty"),
-      swap: get("Swap"),
-      swapPss: get("SwapPss"),
-      anonymous: get("Anonymous"),
-      locked: get("Locked"),
-      sizes,
-      vmFlags,
+      usage: {
+        rssBytes: get("Rss"),
+        pssBytes: get("Pss"),
+        sharedCleanBytes: get("Shared_Clean"),
+        sharedDirtyBytes: get("Shared_Dirty"),
+        privateCleanBytes: get("Private_Clean"),
+        privateDirtyBytes: get("Private_Dirty"),
+        swapBytes: get("Swap"),
+        swapPssBytes: get("SwapPss"),
+        anonymousBytes: get("Anonymous"),
+        lockedBytes: get("Locked"),
+        kernelBytes: sizes,
+        vmFlags,
+      },
     });
   };
   for (let i = 0; i < lines.length; i++) {
@@ -101,41 +90,39 @@ export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
   return withProblems(withSections(regions), problems);
 }
 
-/** Sums of the size fields over all regions (pmap -X's total line). */
-export interface SmapsTotals
-  extends Pick<
-    SmapsRegion,
-    "rss" | "pss" | "sharedClean" | "sharedDirty" | "privateClean" | "privateDirty" | "swap" | "swapPss" | "anonymous" | "locked"
-  > {
-  readonly size: number;
-}
+/** Sums of the size fields over all regions (pmap -X's total line), in bytes. */
+export type SmapsTotals = { sizeBytes: number } & Omit<RegionUsage, "kernelBytes" | "vmFlags">;
+
+const TOTAL_KEYS = [
+  "rssBytes",
+  "pssBytes",
+  "sharedCleanBytes",
+  "sharedDirtyBytes",
+  "privateCleanBytes",
+  "privateDirtyBytes",
+  "swapBytes",
+  "swapPssBytes",
+  "anonymousBytes",
+  "lockedBytes",
+] as const;
 
 export function smapsTotals(regions: readonly SmapsRegion[]): SmapsTotals {
-  const totals = {
-    size: 0,
-    rss: 0,
-    pss: 0,
-    sharedClean: 0,
-    sharedDirty: 0,
-    privateClean: 0,
-    privateDirty: 0,
-    swap: 0,
-    swapPss: 0,
-    anonymous: 0,
-    locked: 0,
+  const totals: { -readonly [K in keyof SmapsTotals]: number } = {
+    sizeBytes: 0,
+    rssBytes: 0,
+    pssBytes: 0,
+    sharedCleanBytes: 0,
+    sharedDirtyBytes: 0,
+    privateCleanBytes: 0,
+    privateDirtyBytes: 0,
+    swapBytes: 0,
+    swapPssBytes: 0,
+    anonymousBytes: 0,
+    lockedBytes: 0,
   };
   for (const r of regions) {
-    totals.size += r.size;
-    totals.rss += r.rss;
-    totals.pss += r.pss;
-    totals.sharedClean += r.sharedClean;
-    totals.sharedDirty += r.sharedDirty;
-    totals.privateClean += r.privateClean;
-    totals.privateDirty += r.privateDirty;
-    totals.swap += r.swap;
-    totals.swapPss += r.swapPss;
-    totals.anonymous += r.anonymous;
-    totals.locked += r.locked;
+    totals.sizeBytes += r.sizeBytes;
+    for (const key of TOTAL_KEYS) totals[key] += r.usage[key];
   }
   return totals;
 }

@@ -4,20 +4,10 @@
  * Since Linux 4.18 ADDR is always printed as 0; an address without a symbol prints as bare hex.
  */
 import { ParseError } from "../../errors.js";
+import type { StackFrame } from "../../model/thread.js";
 import { type LineProblem, parseEachLine, splitTableLines, type WithProblems, withProblems } from "../_lines.js";
 
-export interface StackFrame {
-  /** The return address; null when the kernel hides it (always, since Linux 4.18). */
-  readonly address: bigint | null;
-  /** Kernel function, e.g. "hrtimer_nanosleep"; null when the address has no symbol. */
-  readonly symbol: string | null;
-  /** Bytes into the function; null when there is no symbol. */
-  readonly offset: number | null;
-  /** Size of the function in bytes; null when there is no symbol. */
-  readonly size: number | null;
-  /** Loadable module holding the function ("cifs"); null for the kernel image itself. */
-  readonly module: string | null;
-}
+export type { StackFrame };
 
 const LINE = /^\[<([0-9a-fA-F]+)>\] (.+?)(?: \[([^\]\s]+)\])?$/;
 const SYMBOL = /^(.+)\+0x([0-9a-fA-F]+)\/0x([0-9a-fA-F]+)$/;
@@ -41,17 +31,17 @@ export function parsePidStack(text: string): WithProblems<StackFrame[]> {
       return {
         address,
         symbol: symbol[1] as string,
-        offset: Number.parseInt(symbol[2] as string, 16),
-        size: Number.parseInt(symbol[3] as string, 16),
+        offsetBytes: Number.parseInt(symbol[2] as string, 16),
+        sizeBytes: Number.parseInt(symbol[3] as string, 16),
         module,
       };
     }
     if (/^(0x)?[0-9a-fA-F]+$/.test(body)) {
       // No symbol for this address: %pB prints the address itself.
-      return { address: BigInt(body.startsWith("0x") ? body : `0x${body}`), symbol: null, offset: null, size: null, module };
+      return { address: BigInt(body.startsWith("0x") ? body : `0x${body}`), symbol: null, offsetBytes: null, sizeBytes: null, module };
     }
     if (/^[A-Za-z_.$][\w.$]*$/.test(body)) {
-      return { address, symbol: body, offset: null, size: null, module };
+      return { address, symbol: body, offsetBytes: null, sizeBytes: null, module };
     }
     throw new ParseError("expected a symbol with +0xoffset/0xsize", line, lineNumber);
   });
@@ -63,8 +53,8 @@ export function formatStackFrame(frame: StackFrame): string {
   const where =
     frame.symbol === null
       ? `0x${(frame.address ?? 0n).toString(16)}`
-      : frame.offset === null
+      : frame.offsetBytes === null
         ? frame.symbol
-        : `${frame.symbol}+0x${frame.offset.toString(16)}/0x${(frame.size ?? 0).toString(16)}`;
+        : `${frame.symbol}+0x${frame.offsetBytes.toString(16)}/0x${(frame.sizeBytes ?? 0).toString(16)}`;
   return frame.module === null ? where : `${where} [${frame.module}]`;
 }

@@ -1,0 +1,57 @@
+/** An open file descriptor (`fds`), and a process with its fds (`lsof`). */
+import { type Static, Type } from "@sinclair/typebox";
+import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, StartTimeTicks } from "./_schema.js";
+
+export const FdTypeSchema = Type.Union(
+  [
+    Type.Literal("file"),
+    Type.Literal("dir"),
+    Type.Literal("pipe"),
+    Type.Literal("fifo"),
+    Type.Literal("socket"),
+    Type.Literal("anon_inode"),
+    Type.Literal("memfd"),
+    Type.Literal("dev"),
+    Type.Literal("tty"),
+    Type.Literal("unknown"),
+  ],
+  { title: "FdType" },
+);
+export type FdType = DeepReadonly<Static<typeof FdTypeSchema>>;
+
+export const FileDescriptorSchema = Type.Object(
+  {
+    pid: Count(),
+    fd: Count(),
+    target: Type.String({ description: 'the link text of /proc/PID/fd/N, e.g. "/var/log/x.log (deleted)", "pipe:[1234]"' }),
+    type: FdTypeSchema,
+    anonKind: Nullable(Type.String({ description: "for anon_inode: eventfd, eventpoll, inotify, signalfd, timerfd, pidfd…" })),
+    path: Nullable(Type.String({ description: 'the path without " (deleted)"; null for pipes, sockets and anon inodes' })),
+    inode: Nullable(Count()),
+    deleted: Type.Boolean({ description: "the file has no names left (unlinked while open)" }),
+    posBytes: Nullable(Count("file offset (fdinfo pos)")),
+    flags: Nullable(Type.Array(Type.String(), { description: "open flags decoded: access mode first, then O_APPEND, O_NONBLOCK…" })),
+    mode: Nullable(Type.Union([Type.Literal("r"), Type.Literal("w"), Type.Literal("rw")])),
+    mntId: Nullable(Count()),
+    sizeBytes: Nullable(Count("size of a regular file or memfd")),
+    device: Nullable(Type.String({ description: 'device of the filesystem holding the file, "major:minor"' })),
+    errors: FieldErrorsSchema,
+  },
+  { title: "FileDescriptor", additionalProperties: false },
+);
+export type FileDescriptor = DeepReadonly<Static<typeof FileDescriptorSchema>>;
+
+/** A process and its open fds, one element of `lsof --json`. */
+export const ProcessFilesSchema = Type.Object(
+  {
+    pid: Count(),
+    comm: Type.String(),
+    uid: Nullable(Count()),
+    user: Nullable(Type.String()),
+    startTimeTicks: StartTimeTicks,
+    fds: Nullable(Type.Array(FileDescriptorSchema, { description: "null when the fd directory could not be read (errors.fds)" })),
+    errors: FieldErrorsSchema,
+  },
+  { title: "ProcessFiles", additionalProperties: false },
+);
+export type ProcessFiles = DeepReadonly<Static<typeof ProcessFilesSchema>>;

@@ -1,0 +1,68 @@
+/** A socket from /proc/net with the processes holding it (`net`). */
+import { type Static, Type } from "@sinclair/typebox";
+import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, StartTimeTicks } from "./_schema.js";
+
+export const SocketProtocolSchema = Type.Union(
+  [
+    Type.Literal("tcp"),
+    Type.Literal("tcp6"),
+    Type.Literal("udp"),
+    Type.Literal("udp6"),
+    Type.Literal("raw"),
+    Type.Literal("raw6"),
+    Type.Literal("unix"),
+    Type.Literal("packet"),
+  ],
+  { title: "SocketProtocol" },
+);
+export type SocketProtocol = DeepReadonly<Static<typeof SocketProtocolSchema>>;
+
+export const SocketOwnerSchema = Type.Object(
+  { pid: Count(), comm: Type.String(), startTimeTicks: StartTimeTicks, fd: Count() },
+  { title: "SocketOwner", additionalProperties: false },
+);
+export type SocketOwner = DeepReadonly<Static<typeof SocketOwnerSchema>>;
+
+export const SocketSchema = Type.Object(
+  {
+    protocol: SocketProtocolSchema,
+    inode: Count(),
+    state: Type.String({ description: "ss-style state: ESTAB, LISTEN, UNCONN, TIME-WAIT, CONNECTED (unix)…" }),
+    socketType: Nullable(Type.String({ description: '"stream", "dgram", "seqpacket" for unix; "raw"/"dgram" for packet; null for inet' })),
+    localAddress: Nullable(Type.String()),
+    localPort: Nullable(Count()),
+    remoteAddress: Nullable(Type.String()),
+    remotePort: Nullable(Count()),
+    path: Nullable(Type.String({ description: 'unix: bound path ("@name" abstract), null when unnamed' })),
+    txQueueBytes: Nullable(Count()),
+    rxQueueBytes: Nullable(Count()),
+    uid: Nullable(Count()),
+    refCount: Nullable(Count("unix: the kernel's reference count on the socket")),
+    peerInode: Nullable(Count("unix: the inode of the socket at the other end (sock_diag); null when not connected or unknown")),
+    owners: Type.Array(SocketOwnerSchema, { description: "processes holding the socket (empty: kernel-held, TIME_WAIT, or unreadable)" }),
+  },
+  { title: "Socket", additionalProperties: false },
+);
+export type Socket = DeepReadonly<Static<typeof SocketSchema>>;
+
+/** `net --json`: the sockets, and why a /proc/net file could not be read, by file. */
+export const LineProblemSchema = Type.Object(
+  {
+    line: Count("1-based line number in the file"),
+    reason: Type.String(),
+    excerpt: Type.String({ description: "the start of the offending line (at most 80 characters)" }),
+  },
+  { title: "LineProblem", additionalProperties: false },
+);
+
+export const SocketTableSchema = Type.Object(
+  {
+    sockets: Type.Array(SocketSchema),
+    errors: FieldErrorsSchema,
+    problems: Type.Record(Type.String(), Type.Array(LineProblemSchema), {
+      description: "per /proc/net file, the lines that could not be parsed and were skipped (the rest are listed)",
+    }),
+  },
+  { title: "SocketTable", additionalProperties: false },
+);
+export type SocketTable = DeepReadonly<Static<typeof SocketTableSchema>>;
