@@ -101,6 +101,21 @@ export const COMMAND_CONTRACTS: Readonly<Record<string, CommandContract>> = Obje
   },
   follow: { framing: "ndjson", summary: "one FollowChunk per line", schema: () => transfer().then((m) => m.FollowChunkSchema) },
   pipeline: { framing: "document", summary: "one Pipeline", schema: () => transfer().then((m) => m.PipelineSchema) },
+  serve: {
+    framing: "ndjson",
+    summary: "one ServerStarted line when the server listens",
+    schema: async () => {
+      const { Type } = await import("@sinclair/typebox");
+      return Type.Object(
+        {
+          url: Type.String({ description: "where the server listens" }),
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+          allowActions: Type.Boolean({ description: "whether signal and write actions are allowed" }),
+        },
+        { title: "ServerStarted", additionalProperties: false },
+      );
+    },
+  },
   sys: { framing: "document", summary: "one SystemOverview", schema: () => import("./system.js").then((m) => m.SystemOverviewSchema) },
   maps: {
     framing: "document",

@@ -111,7 +111,7 @@ describe("procscope serve API", () => {
     // The marker is on the heap, and in argv on the stack.
     type Found = { address: string; region: { kind: string } };
     const all = (await getJson(`/api/processes/${helper.pid}/search?pattern=${MARKER}`)) as Found[];
-    expect(all).toEqual(await cliNdjson(["search", String(helper.pid), MARKER]));
+    expect(all).toEqual(await cliJson(["search", String(helper.pid), MARKER]));
     const matches = (await getJson(`/api/processes/${helper.pid}/search?pattern=${MARKER}&region=heap`)) as Found[];
     expect(matches.length).toBeGreaterThan(0);
     expect(matches.every((m) => m.region.kind === "heap")).toBe(true);
@@ -127,7 +127,7 @@ describe("procscope serve API", () => {
 
   it("lists the heap string through /strings as strings --json does", async () => {
     const api = (await getJson(`/api/processes/${helper.pid}/strings`)) as { text: string }[];
-    expect(api).toEqual(await cliNdjson(["strings", String(helper.pid)]));
+    expect(api).toEqual(await cliJson(["strings", String(helper.pid)]));
     expect(api.some((s) => s.text === MARKER)).toBe(true);
     expect(await getJson(`/api/processes/${helper.pid}/strings?limit=1`)).toHaveLength(1);
   });
