@@ -12,7 +12,7 @@ import type { Finding } from "../model/finding.js";
 import type { ProcessContext } from "../model/reader.js";
 import type { Severity } from "../model/severity.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
-import { type MapsRegion, parsePidMaps } from "../procfs/pid/maps.js";
+import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion } from "../procfs/pid/smaps.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
@@ -62,7 +62,7 @@ export function finding(
 export class ProcessFacts {
   private environCache: Readonly<Record<string, string>> | undefined;
   private statusCache: PidStatus | undefined;
-  private regionsCache: readonly MapsRegion[] | undefined;
+  private regionsCache: readonly Region[] | undefined;
   private smapsCache: readonly SmapsRegion[] | undefined;
   private stdioCache: readonly (FileDescriptor | null)[] | undefined;
 
@@ -100,7 +100,7 @@ export class ProcessFacts {
   }
 
   /** The memory map; from smaps when a rule of this run needs smaps (one read serves both). */
-  regions(): readonly MapsRegion[] {
+  regions(): readonly Region[] {
     if (this.regionsCache) return this.regionsCache;
     if (this.preferSmaps) {
       try {

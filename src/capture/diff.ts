@@ -106,7 +106,7 @@ function deletedFilesOf(context: ProcessContext, exclude: number | null): Map<st
     if (p.pid === exclude) continue;
     for (const f of p.fds ?? []) {
       const k = `${key(p.pid, p.startTimeTicks)} ${f.fd} ${f.path}`;
-      out.set(k, { pid: p.pid, startTimeTicks: p.startTimeTicks, comm: p.comm, fd: f.fd, path: f.path as string, sizeBytes: f.size });
+      out.set(k, { pid: p.pid, startTimeTicks: p.startTimeTicks, comm: p.comm, fd: f.fd, path: f.path as string, sizeBytes: f.sizeBytes });
     }
   }
   return out;

@@ -17,7 +17,9 @@ import { finding, type ProcessFacts, type Rule } from "../facts.js";
 export function patchedCode(facts: ProcessFacts): Finding[] {
   const p = facts.process;
   if (p.kernelThread) return [];
-  const patched = facts.smaps().filter((r: SmapsRegion) => r.executable && r.path?.startsWith("/") && !r.shared && r.anonymous > 0);
+  const patched = facts
+    .smaps()
+    .filter((r: SmapsRegion) => r.executable && r.path?.startsWith("/") && !r.shared && r.usage.anonymousBytes > 0);
   if (patched.length === 0) return [];
   const first = patched[0] as SmapsRegion;
   return [
@@ -33,8 +35,8 @@ export function patchedCode(facts: ProcessFacts): Finding[] {
           perms: r.perms,
           path: r.path,
           deleted: r.deleted,
-          privateDirtyBytes: r.privateDirty,
-          anonymousBytes: r.anonymous,
+          privateDirtyBytes: r.usage.privateDirtyBytes,
+          anonymousBytes: r.usage.anonymousBytes,
         })),
         count: patched.length,
       },

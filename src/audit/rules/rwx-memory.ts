@@ -8,13 +8,13 @@
  * The first bytes of each region are shown (hex) so a reader can tell a JIT stub from shellcode.
  */
 import type { Finding } from "../../model/finding.js";
-import type { MapsRegion } from "../../procfs/pid/maps.js";
+import type { Region } from "../../procfs/pid/maps.js";
 import { finding, type ProcessFacts, type Rule } from "../facts.js";
 
 const SHOWN_REGIONS = 8;
 const FIRST_BYTES = 16;
 
-function isAnonymous(r: MapsRegion): boolean {
+function isAnonymous(r: Region): boolean {
   return r.path === null || r.kind === "anon" || r.kind === "heap" || r.kind === "stack";
 }
 
@@ -26,11 +26,11 @@ export function rwxMemory(facts: ProcessFacts): Finding[] {
   const anonymous = rwx.filter(isAnonymous);
   const shown = [...anonymous, ...rwx.filter((r) => !isAnonymous(r))].slice(0, SHOWN_REGIONS);
   const regions = shown.map((r) => {
-    const { bytes, reason } = facts.readMemory(r.start, Math.min(FIRST_BYTES, r.size));
+    const { bytes, reason } = facts.readMemory(r.start, Math.min(FIRST_BYTES, r.sizeBytes));
     return {
       start: r.start,
       end: r.end,
-      sizeBytes: r.size,
+      sizeBytes: r.sizeBytes,
       perms: r.perms,
       kind: r.kind,
       path: r.path,
