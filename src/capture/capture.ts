@@ -9,6 +9,7 @@
  * copy is removed and it is listed in the manifest, so a capture never mixes two processes
  * under one PID.
  */
+
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +17,7 @@ import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
 import { redactEnvironBytes } from "../audit/secrets.js";
 import { Conflict, ProcError, ProcessGone } from "../errors.js";
+import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { SYSTEM_FILE_NAMES } from "../procfs/system-files.js";
 import { packDirectory } from "./tar.js";
@@ -63,25 +65,7 @@ export interface CaptureOptions {
   readonly excludePids?: readonly number[];
 }
 
-export interface CaptureManifest {
-  readonly format: string;
-  readonly host: string;
-  readonly kernel: string;
-  readonly arch: string;
-  /** ISO 8601, when the capture started and ended. */
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly procscopeVersion: string;
-  readonly environRedacted: boolean;
-  readonly kallsyms: boolean;
-  readonly processes: number;
-  readonly threads: number;
-  /** Processes that exited while being captured (left out). */
-  readonly exited: readonly number[];
-  /** Files that could not be read, counted by file name and reason ("environ: permission denied …": n). */
-  readonly skipped: Readonly<Record<string, number>>;
-  readonly bytes: number;
-}
+export type { CaptureManifest } from "../model/capture.js";
 
 interface Writer {
   bytes: number;

@@ -5,9 +5,11 @@
  * command lines, RSS and fd-count changes above thresholds, new listening sockets, new
  * deleted-but-open files, new audit findings.
  */
+
 import { audit, RULE_IDS } from "../audit/audit.js";
 import { listOpenFiles } from "../files/fds.js";
 import { readSocketTables, scanSocketHolders, socketOwners } from "../files/sockets.js";
+import type { SnapshotDiff } from "../model/capture.js";
 import type { Finding } from "../model/finding.js";
 import { listProcesses, type ProcessContext } from "../model/reader.js";
 
@@ -20,45 +22,11 @@ export interface DiffOptions {
   readonly findings?: boolean;
 }
 
-export interface DiffProcess {
-  readonly pid: number;
-  readonly startTimeTicks: number;
-  readonly comm: string;
-  readonly exe: string | null;
-  readonly cmdline: readonly string[] | null;
-}
-
-export interface DiffChange extends DiffProcess {
-  readonly field: "exe" | "cmdline" | "rssBytes" | "fdCount";
-  readonly before: unknown;
-  readonly after: unknown;
-}
-
-export interface DiffListener {
-  readonly protocol: string;
-  readonly address: string | null;
-  readonly port: number | null;
-  readonly path: string | null;
-  readonly owners: readonly { pid: number; comm: string }[];
-}
-
-export interface DiffDeletedFile {
-  readonly pid: number;
-  readonly startTimeTicks: number;
-  readonly comm: string;
-  readonly fd: number;
-  readonly path: string;
-  readonly sizeBytes: number | null;
-}
-
-export interface SnapshotDiff {
-  readonly started: DiffProcess[];
-  readonly ended: DiffProcess[];
-  readonly changed: DiffChange[];
-  readonly newListeners: DiffListener[];
-  readonly newDeletedFiles: DiffDeletedFile[];
-  readonly newFindings: Finding[];
-}
+export type { SnapshotDiff } from "../model/capture.js";
+export type DiffProcess = SnapshotDiff["started"][number];
+export type DiffChange = SnapshotDiff["changed"][number];
+export type DiffListener = SnapshotDiff["newListeners"][number];
+export type DiffDeletedFile = SnapshotDiff["newDeletedFiles"][number];
 
 const FIELDS = ["comm", "exe", "cmdline", "rssBytes", "fdCount", "kernelThread"] as const;
 

@@ -32,6 +32,8 @@ const transfer = () => import("./file-transfer.js");
 const thread = () => import("./thread.js");
 const kernel = () => import("./kernel.js");
 const processModel = () => import("./process.js");
+const triage = () => import("./capture.js");
+const finding = () => import("./finding.js");
 
 /** By command name, in the order `procscope --help` lists them. */
 export const COMMAND_CONTRACTS: Readonly<Record<string, CommandContract>> = Object.freeze({
@@ -190,6 +192,21 @@ export const COMMAND_CONTRACTS: Readonly<Record<string, CommandContract>> = Obje
       return Type.Union([Type.Array(m.SysctlEntrySchema), m.SysctlChangeSchema], { title: "SysctlEntry[] | SysctlChange" });
     },
   },
+  audit: {
+    framing: "document",
+    summary: "an array of Finding, most severe first",
+    schema: () =>
+      arrayOf(
+        finding().then((m) => m.FindingSchema),
+        "Finding[]",
+      ),
+  },
+  capture: {
+    framing: "document",
+    summary: "the CaptureManifest of the capture written",
+    schema: () => triage().then((m) => m.CaptureManifestSchema),
+  },
+  diff: { framing: "document", summary: "one SnapshotDiff", schema: () => triage().then((m) => m.SnapshotDiffSchema) },
 });
 
 /** The commands with a JSON contract, in listing order. */

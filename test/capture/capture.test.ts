@@ -53,7 +53,7 @@ function withoutLifetimeCpu(rows: unknown): unknown {
  * reading machine's files), so those two are left out of the comparison.
  */
 function withoutStat(fds: unknown): unknown {
-  return (fds as Record<string, unknown>[]).map(({ size: _s, device: _d, ...rest }) => rest);
+  return (fds as Record<string, unknown>[]).map(({ sizeBytes: _s, device: _d, ...rest }) => rest);
 }
 
 describe("capture, then --root", () => {

@@ -16,7 +16,7 @@ describe("a test that changes vm.swappiness and fails", () => {
 
   it("fails after the write", () => {
     const value = process.env.PROCSCOPE_LEAK_VALUE as string;
-    writeSysctl(openProcFs(), "vm.swappiness", value, { yes: true });
+    writeSysctl(openProcFs(), "vm.swappiness", value, { apply: true });
     // Says the write took effect, so the parent knows a restore was needed.
     console.log(`changed-to ${fs.readFileSync(SWAPPINESS, "utf8").trim()}`);
     if (process.env.PROCSCOPE_LEAK_HOW === "exit") process.exit(7);
