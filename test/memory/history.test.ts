@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { findBashHistoryEntries, findZshHistoryEntries, loadedRegion, shellHistory } from "../../src/memory/history.js";
 import { runCli } from "../helpers/cli.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { startProcess, unusedPid } from "../helpers/live.js";
 import { repoPath } from "../helpers/repo.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -181,7 +182,7 @@ describe("shellHistory()", () => {
       [["history", "x1"], 2, /PID must be a positive number/],
       [["history", String(unusedPid())], 3, /exited/],
       [["history", "2"], 1, /kernel thread/],
-      [["history", "1", "--root", repoPath("test")], 1, /not the kernel's \/proc/],
+      [["history", "1", "--root", FIXTURE_PROC], 1, /not the kernel's \/proc/],
     ];
     for (const [argv, code, message] of cases) {
       const result = await runCli(argv);

@@ -7,6 +7,7 @@ import { ProcessGone } from "../../src/errors.js";
 import { readJournal } from "../../src/memory/journal.js";
 import { replace, undo, writeMemory } from "../../src/memory/write.js";
 import { runCli } from "../helpers/cli.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { repoPath } from "../helpers/repo.js";
@@ -328,7 +329,7 @@ describe("replace/write/undo bad input", () => {
       [["write", "abc", "0x10", "--text", "a"], 2, /PID must be a positive number/],
       [["undo", path.join(tmp, "missing.jsonl")], 1, /does not exist/],
       [
-        ["write", demo.pid, "0x1000", "--text", "a", "--root", repoPath("test")],
+        ["write", demo.pid, "0x1000", "--text", "a", "--root", FIXTURE_PROC],
         1,
         /not the kernel's \/proc: memory can only be written in a live system/,
       ],
