@@ -22,9 +22,10 @@ describe("lsof --deleted", () => {
     fs.unlinkSync(file);
     const result = await runCli(["lsof", "--deleted", "--pid", `${a.pid},${b.pid}`, "--json"]);
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { totalBytes: number; totals: { pid: number; bytes: number }[] };
-    expect(json.totals.map((t) => t.bytes)).toEqual([1024 * 1024, 1024 * 1024]);
-    expect(json.totalBytes).toBe(1024 * 1024);
+    // JSON is the same array of processes and their (deleted) fds as without --deleted; the total is the table's.
+    const json = JSON.parse(result.stdout) as { pid: number; fds: { deleted: boolean; sizeBytes: number | null }[] }[];
+    expect(json.map((p) => p.pid).sort((x, y) => x - y)).toEqual([a.pid, b.pid].sort((x, y) => x - y));
+    for (const p of json) expect(p.fds.filter((f) => f.deleted).map((f) => f.sizeBytes)).toEqual([1024 * 1024]);
     const table = await runCli(["lsof", "--deleted", "--pid", `${a.pid},${b.pid}`]);
     expect(table.stdout).toMatch(/total: 1(\.0)? ?Mi?B? \(1048576 bytes\) held by deleted files in 2 processes/);
   });

@@ -1,7 +1,9 @@
 /** Runs the CLI in-process (fast, no child) or as the real installed binary. */
 import { execFile } from "node:child_process";
+import path from "node:path";
 import { main } from "../../src/cli/main.js";
 import { repoPath } from "./repo.js";
+import { worldReadableCopy } from "./unprivileged.js";
 
 export interface CliResult {
   readonly code: number;
@@ -40,7 +42,8 @@ export function runBin(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...argv],
+      // Another user may not be able to read the checkout (a clone under /root): run a readable copy.
+      [options.uid === undefined ? BIN : path.join(worldReadableCopy(), "dist/bin/procscope.cjs"), ...argv],
       {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,

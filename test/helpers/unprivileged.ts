@@ -11,7 +11,8 @@ import type { CliResult } from "./cli.js";
 
 let copyRoot: string | undefined;
 
-function worldReadableCopy(): string {
+/** A copy of the build that any user can read (the checkout may be under a private home). */
+export function worldReadableCopy(): string {
   if (copyRoot) return copyRoot;
   if (!fs.existsSync("dist/bin/procscope.cjs")) throw new Error("dist/ is missing: run `npm run build` (npm test does) first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-unpriv-"));

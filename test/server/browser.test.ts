@@ -166,7 +166,8 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
         throw new Error(`${error.message}\n${page.url()}\n${(await page.content()).slice(0, 3000)}`);
       });
     await page.selectOption('select[aria-label="Theme"]', "dark");
-    expect(await page.evaluate<string>("document.documentElement.dataset.theme")).toBe("dark");
+    // The page applies the theme when it next renders: wait for it, not a fixed time.
+    await page.waitForFunction('document.documentElement.dataset.theme === "dark"', undefined, { timeout: 10_000 });
     const background = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     expect(background).toBe("rgb(21, 24, 28)");
     await page.screenshot({ path: `${SHOTS}/list-dark.png` });
