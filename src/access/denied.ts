@@ -137,6 +137,14 @@ export function hiddenListingNotice(procFs: ProcFs): string | null {
   return `/proc is mounted with hidepid=${facts.hidepid}: other users' processes are not listed`;
 }
 
+/** For checks that compare views of all processes: why this user cannot see them all (any hidepid), or null. */
+export function hidepidLimitsView(procFs: ProcFs): string | null {
+  if (!procFs.isLive) return null;
+  const facts = callerFacts(procFs);
+  if (facts.euid === 0 || !hidepidActive(facts)) return null;
+  return `/proc is mounted with hidepid=${facts.hidepid}: other users' processes cannot be read`;
+}
+
 /** Forgets cached caller facts (tests that change credentials). */
 export function resetDeniedCache(): void {
   cachedFacts = undefined;

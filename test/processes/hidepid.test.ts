@@ -32,4 +32,12 @@ describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) =
     expect(result.stderr).not.toMatch(/cannot read "\/proc\/1"/);
     expect(result.code).toBe(0);
   });
+
+  it("audit calls no other user's process hidden, and says its cross-views did not run", async () => {
+    const result = await runAsNobody(["audit", "--rules", "hidden-process", "--json"], { hidepid });
+    expect(result.code).toBe(0);
+    const findings = JSON.parse(result.stdout) as { severity: string; evidence: { view: string } }[];
+    expect(findings.filter((f) => f.severity !== "info")).toEqual([]);
+    expect(findings.map((f) => f.evidence.view)).toEqual(["hidepid"]);
+  });
 });

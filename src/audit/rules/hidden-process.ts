@@ -20,6 +20,7 @@
  * whole machine: those views, and the cgroup view, run only in the initial PID namespace; heavy process churn is smoothed by taking three rounds and reporting only
  * gaps seen in all of them. Signal 0 and the cgroup view run on the live system only.
  */
+import { hidepidLimitsView } from "../../access/denied.js";
 import { answersSignal0, cgroupMembers, pidsAnsweringSignal0, procRootCounts } from "../../access/probes.js";
 import { ProcError } from "../../errors.js";
 import type { Finding } from "../../model/finding.js";
@@ -229,6 +230,20 @@ export function cgroupView(env: AuditEnv): Finding[] {
 export function hiddenProcesses(env: AuditEnv, options: { readonly pids: readonly number[] | null }): Finding[] {
   const findings = mountedOverProc(env, options.pids);
   if (options.pids !== null) return findings;
+  // Under hidepid /proc hides or closes every other user's process by design: the cross-views would
+  // call each of them hidden. Say the views were not run instead.
+  const hidden = hidepidLimitsView(env.procFs);
+  if (hidden !== null) {
+    findings.push({
+      ...systemFinding(
+        "the cross-views (signal 0, cgroups, counts) were not run: /proc hides other users' processes from this user",
+        { view: "hidepid", notice: hidden },
+        "Run audit as root to compare the listing with signal 0, cgroup.procs and the kernel's counts.",
+      ),
+      severity: "info",
+    });
+    return findings;
+  }
   const named = new Set(findings.map((f) => f.pid));
   for (const f of [...signal0View(env), ...cgroupView(env)]) {
     if (named.has(f.pid)) continue;
