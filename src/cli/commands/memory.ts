@@ -48,16 +48,8 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
       return;
     }
     if (run.json) {
-      const document: ReadReport = {
-        pid,
-        startTimeTicks: result.startTimeTicks,
-        address,
-        lengthBytes: length,
-        hex: result.bytes.toString("hex"),
-        holes: result.holes.map((h) => ({ address: h.address, lengthBytes: h.length, reason: h.reason })),
-        regions: [...result.regions],
-      };
-      run.printJson(document);
+      const { memoryReadJson } = await import("../../queries/memory.js");
+      run.printJson(memoryReadJson(pid, address, length, result));
       return;
     }
     const { renderHexView } = await import("../render/memory.js");
