@@ -180,9 +180,14 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
     await page.keyboard.press("/");
     expect(await page.evaluate<string>("document.activeElement?.className")).toBe("filter");
     await page.keyboard.type(String(process.pid));
+    // Enter selects the first row of the filtered list: wait until the filter has re-rendered it.
+    await page.locator(`tbody tr:first-child[data-pid="${process.pid}"]`).waitFor({ timeout: 30_000 });
     await page.keyboard.press("Enter");
     await page.keyboard.press("Enter");
     await page.waitForURL(new RegExp(`/processes/${process.pid}@\\d+`));
+    // The URL changes before the properties view renders and listens for keys; wait for its
+    // heading (rendered after the details arrive, so the key listener is in place by then).
+    await page.locator("main.properties h1", { hasText: `PID ${process.pid}` }).waitFor({ timeout: 30_000 });
     await page.keyboard.press("Escape");
     await page.waitForURL(`${server.base}/`);
     expect(problems).toEqual([]);
