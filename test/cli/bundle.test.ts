@@ -28,7 +28,7 @@ describe("the bundled CLI (dist/bin)", () => {
     return { stdout: result.stdout, stderr: result.stderr };
   };
 
-  it("is one CommonJS file that starts with the strict mode directive, as ES modules are strict", () => {
+  it("is one CommonJS file that starts with the strict mode directive, as ES modules are strict; the faces' big dependencies sit beside it", () => {
     const lines = fs.readFileSync(MAIN, "utf8").split("\n", 3);
     expect(lines[0]).toBe("#!/usr/bin/env node");
     // A directive counts only as the first statement: the banner must not push it down.
@@ -37,7 +37,29 @@ describe("the bundled CLI (dist/bin)", () => {
       "procscope-main.cjs",
       "procscope.cjs",
       "strings-worker.js",
+      "vendor-hono-node-server.cjs",
+      "vendor-hono.cjs",
+      "vendor-sinclair-typebox.cjs",
+      "vendor-yaml.cjs",
     ]);
+  });
+
+  it("does not load the faces' dependencies for ps", () => {
+    // NODE_DEBUG=module names every file require() loads: ps must stay clear of the vendor bundles.
+    const result = spawnSync(process.execPath, [BIN, "ps", "--pid", String(process.pid)], {
+      env: { ...process.env, NODE_DEBUG: "module" },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("procscope-main.cjs");
+    expect(result.stderr).not.toMatch(/vendor-/);
+  });
+
+  it("loads a vendor bundle when a command needs it", () => {
+    const result = spawnSync(process.execPath, [BIN, "schema", "ps"], { env: { ...process.env, NODE_DEBUG: "module" }, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).title).toBeTruthy();
+    expect(result.stderr).toMatch(/vendor-sinclair-typebox\.cjs/);
   });
 
   it("keeps no import() of its own: each would resolve against dist/bin at run time", () => {
