@@ -259,9 +259,17 @@ static int fd_type(const char *target, size_t n, const struct stat *st) {
  * from a shared counter; JavaScript takes finished blocks in order (nextFdTables) and builds its
  * objects from them while the workers read on, so both cores stay busy.
  */
+enum { KIND_FD_TABLES, KIND_PROCESS_FILES };
+#define MAX_FILES 16
+#define MAX_FILE_NAME 32
+
 struct session {
+  int kind;
   int32_t *pids;
   size_t count;
+  /* KIND_PROCESS_FILES: the files to read; a name starting with '@' is a link (readlinkat). */
+  char names[MAX_FILES][MAX_FILE_NAME];
+  uint32_t name_count;
   unsigned flags;
   uint32_t fdinfo_types;
   size_t blocks;
@@ -414,13 +422,113 @@ static void read_process(const struct session *r, int32_t pid, struct out *o) {
   if (!o->failed) memcpy(o->data + count_at, &count, 4);
 }
 
+/* Files the kernel hands over whole in one read() when the buffer is big enough (seq_files of one record). */
+static int whole_in_one_read(const char *name) {
+  static const char *const names[] = {"stat", "statm", "status", "cmdline", "comm", "io", "wchan", "oom_score", "oom_score_adj", "loginuid"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  return 0;
+}
+
+/* Grows *buffer (malloc'd, *size bytes) to at least need bytes; 0 or ENOMEM. */
+static int grow(char **buffer, size_t *size, size_t need) {
+  if (need <= *size) return 0;
+  size_t bigger = *size ? *size : 16384;
+  while (bigger < need) bigger *= 2;
+  char *grown = realloc(*buffer, bigger);
+  if (!grown) return ENOMEM;
+  *buffer = grown;
+  *size = bigger;
+  return 0;
+}
+
+/*
+ * Reads a whole file of the process directory into *buffer. Returns its length or -errno.
+ * (A 1 MiB command line is read whole; the buffer grows as needed and is kept for the next file.)
+ */
+static ssize_t read_whole_at(int dirfd, const char *name, char **buffer, size_t *size) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  int whole = whole_in_one_read(name);
+  size_t length = 0;
+  for (;;) {
+    if (length == *size && grow(buffer, size, length + 1) != 0) {
+      close(fd);
+      return -ENOMEM;
+    }
+    size_t requested = *size - length;
+    ssize_t n = read(fd, *buffer + length, requested);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int error = errno;
+      close(fd);
+      return -error;
+    }
+    length += (size_t)n;
+    if (n == 0 || (whole && (size_t)n < requested)) break;
+  }
+  close(fd);
+  return (ssize_t)length;
+}
+
+#define FILE_FAILED 0x40000000u
+
+/*
+ * Appends one process's record for readProcessFiles: u32 pid, u8 status (0 ok, 2 redo in
+ * TypeScript); when ok, per asked file in order, u32 n + text (TEXT_ASCII set when all ASCII), or
+ * u32 FILE_FAILED | errno. A process whose directory cannot be opened, or that exits while it is
+ * read, is "redo": TypeScript's reader then decides, with its full error reporting, whether it
+ * is gone, hidden or denied.
+ */
+static void read_process_files(const struct session *r, int32_t pid, struct out *o) {
+  static __thread char *buffer = NULL;
+  static __thread size_t size = 0;
+  char name[64];
+  out_u32(o, (uint32_t)pid);
+  snprintf(name, sizeof name, "/proc/%d", pid);
+  int dirfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) {
+    out_u8(o, PROCESS_REDO);
+    return;
+  }
+  size_t start = o->length;
+  out_u8(o, PROCESS_OK);
+  int status = PROCESS_OK;
+  for (uint32_t i = 0; i < r->name_count && status == PROCESS_OK; i++) {
+    const char *file = r->names[i];
+    ssize_t n;
+    if (file[0] == '@') {
+      if (grow(&buffer, &size, 4097) != 0) n = -ENOMEM;
+      else {
+        n = readlinkat(dirfd, file + 1, buffer, 4097);
+        if (n < 0) n = -errno;
+        else if (n == 4097) status = PROCESS_REDO; /* longer than a path can be: read it in TypeScript */
+      }
+    } else {
+      n = read_whole_at(dirfd, file, &buffer, &size);
+    }
+    if (n == -ESRCH) status = PROCESS_REDO; /* exited while read */
+    else if (n == -ENOMEM) status = PROCESS_REDO;
+    else if (n < 0) out_u32(o, FILE_FAILED | (uint32_t)-n);
+    else if (status == PROCESS_OK) out_text(o, buffer, (size_t)n);
+  }
+  close(dirfd);
+  if (status != PROCESS_OK) {
+    o->length = start;
+    out_u8(o, (uint8_t)status);
+  }
+}
+
 static void *read_blocks(void *argument) {
   struct session *r = argument;
   for (;;) {
     size_t b = atomic_fetch_add(&r->next_block, 1);
     if (b >= r->blocks || atomic_load(&r->cancelled)) return NULL;
     size_t end = (b + 1) * BLOCK < r->count ? (b + 1) * BLOCK : r->count;
-    for (size_t i = b * BLOCK; i < end; i++) read_process(r, r->pids[i], &r->results[b]);
+    for (size_t i = b * BLOCK; i < end; i++) {
+      if (r->kind == KIND_PROCESS_FILES) read_process_files(r, r->pids[i], &r->results[b]);
+      else read_process(r, r->pids[i], &r->results[b]);
+    }
     pthread_mutex_lock(&r->lock);
     r->finished[b] = 1;
     pthread_cond_broadcast(&r->block_done);
@@ -449,8 +557,37 @@ static void session_free(napi_env env, void *data, void *hint) {
   free(r);
 }
 
+/* Starts a session over `count` pids on `threads` threads; the handle, or NULL with an exception pending. */
+static napi_value session_start(napi_env env, struct session *r, const void *pids, size_t count, uint32_t threads, const char *what) {
+  if (threads < 1) threads = 1;
+  if (threads > 16) threads = 16;
+  r->count = count;
+  r->blocks = (count + BLOCK - 1) / BLOCK;
+  r->pids = malloc((count ? count : 1) * sizeof *r->pids);
+  r->results = calloc(r->blocks ? r->blocks : 1, sizeof *r->results);
+  r->finished = calloc(r->blocks ? r->blocks : 1, 1);
+  pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->block_done, NULL);
+  atomic_init(&r->next_block, 0);
+  atomic_init(&r->cancelled, 0);
+  if (!r->pids || !r->results || !r->finished) {
+    session_free(env, r, NULL);
+    return throw_errno(env, what, ENOMEM);
+  }
+  if (count) memcpy(r->pids, pids, count * sizeof *r->pids);
+  for (; r->started < threads && r->started < r->blocks; r->started++)
+    if (pthread_create(&r->workers[r->started], NULL, read_blocks, r) != 0) break;
+  napi_value handle;
+  if (napi_create_external(env, r, session_free, NULL, &handle) != napi_ok) {
+    session_free(env, r, NULL);
+    return NULL;
+  }
+  if (r->started == 0 && r->blocks > 0) read_blocks(r); /* no thread could start: read here */
+  return handle;
+}
+
 /*
- * openFdTables(pids: Int32Array, flags, fdinfoTypes, threads): a handle for nextFdTables; the
+ * openFdTables(pids: Int32Array, flags, fdinfoTypes, threads): a handle for nextRecords; the
  * reading starts at once on `threads` threads.
  */
 static napi_value open_fd_tables(napi_env env, napi_callback_info info) {
@@ -468,53 +605,75 @@ static napi_value open_fd_tables(napi_env env, napi_callback_info info) {
   napi_get_value_uint32(env, argv[1], &flags);
   napi_get_value_uint32(env, argv[2], &types);
   napi_get_value_uint32(env, argv[3], &threads);
-  if (threads < 1) threads = 1;
-  if (threads > 16) threads = 16;
   struct session *r = calloc(1, sizeof *r);
   if (!r) return throw_errno(env, "openFdTables", ENOMEM);
-  r->count = count;
+  r->kind = KIND_FD_TABLES;
   r->flags = flags;
   r->fdinfo_types = types;
-  r->blocks = (count + BLOCK - 1) / BLOCK;
-  r->pids = malloc((count ? count : 1) * sizeof *r->pids);
-  r->results = calloc(r->blocks ? r->blocks : 1, sizeof *r->results);
-  r->finished = calloc(r->blocks ? r->blocks : 1, 1);
-  pthread_mutex_init(&r->lock, NULL);
-  pthread_cond_init(&r->block_done, NULL);
-  atomic_init(&r->next_block, 0);
-  atomic_init(&r->cancelled, 0);
-  if (!r->pids || !r->results || !r->finished) {
-    session_free(env, r, NULL);
-    return throw_errno(env, "openFdTables", ENOMEM);
-  }
-  if (count) memcpy(r->pids, data, count * sizeof *r->pids);
-  for (; r->started < threads && r->started < r->blocks; r->started++)
-    if (pthread_create(&r->workers[r->started], NULL, read_blocks, r) != 0) break;
-  napi_value handle;
-  if (napi_create_external(env, r, session_free, NULL, &handle) != napi_ok) {
-    session_free(env, r, NULL);
-    return NULL;
-  }
-  if (r->started == 0 && r->blocks > 0) read_blocks(r); /* no thread could start: read here */
-  return handle;
+  return session_start(env, r, data, count, threads, "openFdTables");
 }
 
 /*
- * nextFdTables(handle): the records of the next finished blocks, in pid order, waiting for at
- * least one; null when all are delivered. Records:
+ * openProcessFiles(pids: Int32Array, names: string[], threads): a handle for nextRecords; each
+ * process's files (a name "@exe" is the link exe) are read through its directory fd, on
+ * `threads` threads, in records as read_process_files describes.
+ */
+static napi_value open_process_files(napi_env env, napi_callback_info info) {
+  static const char usage[] = "openProcessFiles(pids: Int32Array, names: string[], threads)";
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_typedarray_type kind;
+  size_t count;
+  void *data;
+  bool is_array = false;
+  if (argc < 3 || napi_get_typedarray_info(env, argv[0], &kind, &count, &data, NULL, NULL) != napi_ok || kind != napi_int32_array ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  uint32_t name_count = 0, threads = 1;
+  napi_get_array_length(env, argv[1], &name_count);
+  napi_get_value_uint32(env, argv[2], &threads);
+  if (name_count > MAX_FILES) {
+    napi_throw_range_error(env, NULL, "openProcessFiles: at most 16 files");
+    return NULL;
+  }
+  struct session *r = calloc(1, sizeof *r);
+  if (!r) return throw_errno(env, "openProcessFiles", ENOMEM);
+  r->kind = KIND_PROCESS_FILES;
+  r->name_count = name_count;
+  for (uint32_t i = 0; i < name_count; i++) {
+    napi_value element;
+    size_t length = 0;
+    if (napi_get_element(env, argv[1], i, &element) != napi_ok ||
+        napi_get_value_string_utf8(env, element, r->names[i], MAX_FILE_NAME, &length) != napi_ok || length == 0 ||
+        length >= MAX_FILE_NAME - 1 || strchr(r->names[i], '/') != NULL) {
+      free(r);
+      napi_throw_type_error(env, NULL, "openProcessFiles: each name is a file of the process directory, without '/'");
+      return NULL;
+    }
+  }
+  return session_start(env, r, data, count, threads, "openProcessFiles");
+}
+
+/*
+ * nextRecords(handle): the records of the next finished blocks, in pid order, waiting for at
+ * least one; null when all are delivered. openProcessFiles's records are described at
+ * read_process_files; openFdTables's are:
  *   u32 pid, u8 status (0 ok, 1 gone, 2 redo in TypeScript); when ok:
  *   u32 n + stat text, u32 uid, u32 fd count, then per fd:
  *   u32 fd, u32 n + link text, u8 have (1 stat, 2 lstat, 4 fdinfo),
  *   [u32 mode, u64 ino, u64 dev, u64 nlink, u64 size], [u32 link mode], [u32 n + fdinfo text]
  * where each "u32 n" of a text has TEXT_ASCII set when the text is all ASCII.
  */
-static napi_value next_fd_tables(napi_env env, napi_callback_info info) {
+static napi_value next_records(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   struct session *r = NULL;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok || !r) {
-    napi_throw_type_error(env, NULL, "nextFdTables(handle from openFdTables)");
+    napi_throw_type_error(env, NULL, "nextRecords(handle from openFdTables or openProcessFiles)");
     return NULL;
   }
   if (r->delivered >= r->blocks) {
@@ -543,7 +702,7 @@ static napi_value next_fd_tables(napi_env env, napi_callback_info info) {
     r->results[b].data = NULL;
   }
   r->delivered = last;
-  if (failed) return throw_errno(env, "nextFdTables", ENOMEM);
+  if (failed) return throw_errno(env, "nextRecords", ENOMEM);
   return result;
 }
 
@@ -553,7 +712,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "unixSocketPeers", fn);
   napi_create_function(env, "openFdTables", NAPI_AUTO_LENGTH, open_fd_tables, NULL, &fn);
   napi_set_named_property(env, exports, "openFdTables", fn);
-  napi_create_function(env, "nextFdTables", NAPI_AUTO_LENGTH, next_fd_tables, NULL, &fn);
-  napi_set_named_property(env, exports, "nextFdTables", fn);
+  napi_create_function(env, "openProcessFiles", NAPI_AUTO_LENGTH, open_process_files, NULL, &fn);
+  napi_set_named_property(env, exports, "openProcessFiles", fn);
+  napi_create_function(env, "nextRecords", NAPI_AUTO_LENGTH, next_records, NULL, &fn);
+  napi_set_named_property(env, exports, "nextRecords", fn);
   return exports;
 }

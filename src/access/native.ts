@@ -14,8 +14,10 @@ export interface NativeModule {
   unixSocketPeers(): Uint32Array;
   /** Starts reading fd tables on `threads` threads; see native/procscope.c. */
   openFdTables(pids: Int32Array, flags: number, fdinfoTypes: number, threads: number): object;
-  /** The next finished records in pid order (layout in native/procscope.c); null at the end. */
-  nextFdTables(handle: object): Buffer | null;
+  /** Starts reading the named files ("@exe": the link) of each process on `threads` threads. */
+  openProcessFiles(pids: Int32Array, names: readonly string[], threads: number): object;
+  /** The next finished records of either reading, in pid order (layouts in native/procscope.c); null at the end. */
+  nextRecords(handle: object): Buffer | null;
 }
 
 export interface NativeHelper {

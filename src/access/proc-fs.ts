@@ -4,13 +4,12 @@
  * measured on Node 20, per-file async I/O is 10x slower for the many tiny files of /proc.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
 import { explainDenied, hiddenProcessReason } from "./denied.js";
 import { mapErrno } from "./errno.js";
-import { nativeHelper } from "./native.js";
+import { type NativeHelper, nativeHelper } from "./native.js";
 
 const O_DIRECTORY_READ = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
 
@@ -88,56 +87,12 @@ export interface ProcFs {
   /** stat() of a path under the root, following links (type and mode: read-only sysctl keys). */
   statPath(relPath: string): fs.Stats;
   /**
-   * inode → peer inode of every connected UNIX socket in this network namespace, asked of the
-   * kernel over sock_diag (the native helper). Throws Unavailable, with the reason, on a captured
-   * tree or without the helper.
+   * The native helper (src/access/native.ts) when this tree is the running kernel's /proc; else
+   * module is null and reason says why (a captured tree, or the helper is not built). Features
+   * decide themselves whether a native fast path pays; tests turn it off by overriding this.
    */
-  unixSocketPeers(): Map<number, number>;
-  /**
-   * The fd tables of many processes, read by the native helper on other threads (live /proc
-   * only) and handed out in pid order as they are ready; null when the helper cannot be used.
-   * Processes it could not read cleanly come back as "redo": read those with openProcess, which
-   * reports errors fully.
-   */
-  readFdTables(pids: readonly number[], request: FdTableRequest): Iterable<FdTableRecord> | null;
+  native(): NativeHelper;
 }
-
-export interface FdTableRequest {
-  /** stat() through links to paths. */
-  readonly stat: boolean;
-  /** Read fdinfo for fds whose type has its bit set in fdinfoTypes; lstat the link for the rest when modeFromLink. */
-  readonly fdinfo: boolean;
-  readonly modeFromLink: boolean;
-  /** Bit i set: read fdinfo for fds of type FD_TYPES[i] (src/files/fds.ts). */
-  readonly fdinfoTypes: number;
-}
-
-/**
- * What stat() through an fd link tells, the fields fd listings use. Numbers, not bigints: listings
- * make one per open file, and a bigint costs an allocation per field. Sizes and devices stay far
- * below 2^53; an inode above it would lose its low bits (FileDescriptor.inode is a number anyway).
- */
-export interface FollowedStat {
-  readonly mode: number;
-  readonly ino: number;
-  readonly dev: number;
-  readonly nlink: number;
-  readonly size: number;
-}
-
-export interface FdTableEntry {
-  readonly fd: number;
-  /** The link text, decoded as decodeBytes does. */
-  readonly link: string;
-  readonly stat: FollowedStat | null;
-  /** Permission bits of the link itself (lstat), when asked for instead of fdinfo. */
-  readonly linkMode: number | null;
-  readonly fdinfo: string | null;
-}
-
-export type FdTableRecord =
-  | { readonly pid: number; readonly status: "gone" | "redo" }
-  | { readonly pid: number; readonly status: "ok"; readonly stat: string; readonly uid: number; readonly fds: readonly FdTableEntry[] };
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
 const MAX_READ = 1024 * 1024;
@@ -190,7 +145,10 @@ function readFileBytes(absPath: string): Buffer {
 function readFileView(absPath: string): Buffer {
   const fd = fs.openSync(absPath, "r");
   try {
-    return scratch.subarray(0, readAll(fd, isWholeInOneRead(absPath)));
+    // readAll first: it may replace scratch with a bigger buffer, and `scratch.subarray(0,
+    // readAll(…))` would take the old one (a 150 KB command line came back cut at 64 KiB).
+    const n = readAll(fd, isWholeInOneRead(absPath));
+    return scratch.subarray(0, n);
   } finally {
     fs.closeSync(fd);
   }
@@ -326,33 +284,9 @@ class ProcFsImpl implements ProcFs {
     }
   }
 
-  unixSocketPeers(): Map<number, number> {
-    if (!this.isLive) throw new Unavailable(`UNIX socket peers are not captured in ${this.root} (sock_diag asks the running kernel)`);
-    const { module, reason } = nativeHelper();
-    if (!module) throw new Unavailable(reason);
-    let pairs: Uint32Array;
-    try {
-      pairs = module.unixSocketPeers();
-    } catch (error) {
-      const errno = (error as { errno?: number }).errno;
-      if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (UNIX sockets)", "the kernel refused the netlink request", error);
-      throw new Unavailable(`UNIX socket peers: ${(error as Error).message}`, { cause: error });
-    }
-    const peers = new Map<number, number>();
-    for (let i = 0; i + 1 < pairs.length; i += 2) peers.set(pairs[i] as number, pairs[i + 1] as number);
-    return peers;
-  }
-
-  readFdTables(pids: readonly number[], request: FdTableRequest): Iterable<FdTableRecord> | null {
-    const { module } = nativeHelper();
-    if (!this.isLive || !module) return null;
-    const flags = (request.stat ? 1 : 0) | (request.fdinfo ? 2 : 0) | (request.modeFromLink ? 4 : 0);
-    // The caller's thread builds objects from finished blocks meanwhile: all cores stay busy.
-    const threads = Math.min(4, os.availableParallelism());
-    const handle = module.openFdTables(Int32Array.from(pids), flags, request.fdinfoTypes, threads);
-    return (function* () {
-      for (let chunk = module.nextFdTables(handle); chunk !== null; chunk = module.nextFdTables(handle)) yield* decodeFdTables(chunk);
-    })();
+  native(): NativeHelper {
+    if (!this.isLive) return { module: null, reason: `${this.root} is not the running kernel's /proc` };
+    return nativeHelper();
   }
 
   parse<T>(relPath: string, parse: (text: string) => T): T {
@@ -547,58 +481,6 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
     alive: () => (dir ? dir.alive() : pid !== undefined && procFs.exists(`${pid}/stat`)),
     explainDenied: (code) => explainDenied(procFs, pid, dir, code),
   });
-}
-
-/** Set in a text's length word by the native helper when every byte is ASCII. */
-const TEXT_ASCII = 0x80000000;
-
-/**
- * Decodes the native helper's fd table records (layout in native/procscope.c), one process at a
- * time as they are asked for: a chunk may hold hundreds of processes, and objects that live only
- * while their process is listed cost the garbage collector far less than a chunk's worth.
- */
-function* decodeFdTables(buffer: Buffer): Generator<FdTableRecord> {
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  let at = 0;
-  const u32 = () => {
-    const value = view.getUint32(at, true);
-    at += 4;
-    return value;
-  };
-  const u64 = () => {
-    const value = view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
-    at += 8;
-    return value;
-  };
-  const text = () => {
-    const word = u32();
-    const length = word & ~TEXT_ASCII;
-    at += length;
-    // ASCII reads the same as latin1, without UTF-8 decoding and the check for invalid bytes.
-    return word & TEXT_ASCII ? buffer.toString("latin1", at - length, at) : textOf(buffer, at - length, at);
-  };
-  while (at < buffer.length) {
-    const pid = u32();
-    const status = buffer[at++];
-    if (status !== 0) {
-      yield { pid, status: status === 1 ? "gone" : "redo" };
-      continue;
-    }
-    const stat = text();
-    const uid = u32();
-    const count = u32();
-    const fds: FdTableEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      const fd = u32();
-      const link = text();
-      const have = buffer[at++] as number;
-      const followed = have & 1 ? { mode: u32(), ino: u64(), dev: u64(), nlink: u64(), size: u64() } : null;
-      const linkMode = have & 2 ? u32() : null;
-      const fdinfo = have & 4 ? text() : null;
-      fds.push({ fd, link, stat: followed, linkMode, fdinfo });
-    }
-    yield { pid, status: "ok", stat, uid, fds };
-  }
 }
 
 function isKernelProc(root: string): boolean {

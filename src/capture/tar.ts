@@ -6,9 +6,12 @@
  * archive made), and a truncated archive is an error before anything is extracted.
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import zlib from "node:zlib";
 import { InvalidArgument } from "../errors.js";
+
+/** zlib, loaded when a tarball is written or read: every command's `--root` check imports this file. */
+const zlib = (): typeof import("node:zlib") => createRequire(import.meta.url)("node:zlib");
 
 const BLOCK = 512;
 
@@ -91,7 +94,7 @@ export function* walkDir(dir: string, prefix = ""): Generator<TarEntry> {
 
 /** Packs `dir` into a gzip-compressed tar at `file` (which must not exist). */
 export function packDirectory(dir: string, file: string): void {
-  const gz = zlib.gzipSync(writeTar(walkDir(dir)), { level: 6 });
+  const gz = zlib().gzipSync(writeTar(walkDir(dir)), { level: 6 });
   fs.writeFileSync(file, gz, { flag: "wx" });
 }
 
@@ -184,7 +187,7 @@ function safeRelative(name: string, file: string): string {
 export function extractTarGz(file: string, target: string): void {
   let tar: Buffer;
   try {
-    tar = zlib.gunzipSync(fs.readFileSync(file));
+    tar = zlib().gunzipSync(fs.readFileSync(file));
   } catch (error) {
     throw bad(file, `not gzip data or truncated (${(error as Error).message})`);
   }

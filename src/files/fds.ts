@@ -3,7 +3,7 @@
  * inode, size and device from a stat through the link. The `FileDescriptor` shape is shared by
  * `fds`, `lsof`, the HTTP API and the web UI.
  */
-import type { FdTableEntry, FdTableRecord, FollowedStat, ProcessDir, ProcFs } from "../access/proc-fs.js";
+import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { FdType, FileDescriptor, ProcessFiles } from "../model/file-descriptor.js";
@@ -11,6 +11,7 @@ import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/read
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
+import { type FdTableEntry, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
 
 export type { FdType, FileDescriptor, ProcessFiles };
 
@@ -376,7 +377,7 @@ export function* iterateOpenFiles(context: ProcessContext, options: ListOpenFile
   const { procFs } = context;
   const pids = options.pids ?? procFs.listPids();
   const readOptions = forRoot(procFs, options);
-  const table = procFs.readFdTables(pids, fdTableRequest(readOptions));
+  const table = readFdTables(procFs, pids, fdTableRequest(readOptions));
   if (table === null) {
     for (const pid of pids) {
       const files = readProcessFiles(context, pid, readOptions, options);

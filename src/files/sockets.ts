@@ -4,7 +4,7 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { ProcError } from "../errors.js";
+import { AccessDenied, ProcError, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { Socket, SocketOwner, SocketProtocol, SocketTable } from "../model/socket.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
@@ -59,12 +59,36 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
  */
 function unixPeers(procFs: ProcFs, errors: FieldErrors): Map<number, number> | null {
   try {
-    return procFs.unixSocketPeers();
+    return askUnixSocketPeers(procFs);
   } catch (error) {
     if (!(error instanceof ProcError)) throw error;
     errors.peers = fieldFailure(error);
     return null;
   }
+}
+
+/**
+ * inode → peer inode of every connected UNIX socket in this network namespace, asked of the
+ * kernel over sock_diag (the native helper: /proc/net/unix has no peer column, and Node cannot
+ * open a netlink socket). Throws Unavailable with the reason on a captured tree or without it.
+ */
+function askUnixSocketPeers(procFs: ProcFs): Map<number, number> {
+  const { module, reason } = procFs.native();
+  if (!module)
+    throw new Unavailable(
+      procFs.isLive ? reason : `UNIX socket peers are not captured in ${procFs.root} (sock_diag asks the running kernel)`,
+    );
+  let pairs: Uint32Array;
+  try {
+    pairs = module.unixSocketPeers();
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (UNIX sockets)", "the kernel refused the netlink request", error);
+    throw new Unavailable(`UNIX socket peers: ${(error as Error).message}`, { cause: error });
+  }
+  const peers = new Map<number, number>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) peers.set(pairs[i] as number, pairs[i + 1] as number);
+  return peers;
 }
 
 /** Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). */

@@ -7,6 +7,7 @@
  */
 
 import { hiddenListingNotice } from "../access/denied.js";
+import { prereadProcesses } from "../access/preread.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
 import { decodeBytes } from "../bytes.js";
@@ -289,6 +290,38 @@ const FIELD_READERS: { readonly [K in ProcessField]: FieldReader<ProcessFieldVal
   },
 };
 
+/**
+ * The files each field reads, beyond stat (always read): what a listing reads ahead for all
+ * processes at once. A link is "@name". Fields without an entry read only stat, or (fdCount)
+ * something read the ordinary way.
+ */
+const FIELD_FILES: Partial<Record<ProcessField, string>> = {
+  rssBytes: "status",
+  swapBytes: "status",
+  uid: "status",
+  user: "status",
+  voluntaryCtxSwitches: "status",
+  nonvoluntaryCtxSwitches: "status",
+  cmdline: "cmdline",
+  readBytes: "io",
+  writeBytes: "io",
+  fdLimit: "limits",
+  exe: "@exe",
+  cwd: "@cwd",
+  pssBytes: "smaps_rollup",
+  swapPssBytes: "smaps_rollup",
+};
+
+/** The files `fields` read, stat first. */
+function filesOf(fields: readonly ProcessField[]): string[] {
+  const files = new Set(["stat"]);
+  for (const field of fields) {
+    const file = FIELD_FILES[field];
+    if (file !== undefined) files.add(file);
+  }
+  return [...files];
+}
+
 /** Reasons for fields that are null without a failed read (the kernel left the line out). */
 const ABSENT_REASONS: Partial<Record<ProcessField, string>> = {
   uid: "status has no Uid line",
@@ -388,10 +421,14 @@ export function listProcesses<F extends ProcessField>(
   const processes: ProcessRecord<F>[] = [];
   const reasons: Record<string, number> = {};
   let count = 0;
-  for (const pid of pids) {
+  // Many processes: their files are read ahead on other threads (the native helper) while this
+  // one parses; a process it could not read cleanly is read here, with the usual error reporting.
+  const preread = pids.length > 1 ? prereadProcesses(context.procFs, pids, filesOf(options.fields)) : null;
+  const processesToRead = preread ?? pids.map((pid) => ({ pid, dir: null }));
+  for (const { pid, dir: readAhead } of processesToRead) {
     let dir: ProcessDir;
     try {
-      dir = context.procFs.openProcess(pid);
+      dir = readAhead ?? context.procFs.openProcess(pid);
     } catch (error) {
       if (!(error instanceof ProcessGone)) {
         count++;

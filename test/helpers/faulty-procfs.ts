@@ -25,8 +25,8 @@ export function faultyProcFs(inner: ProcFs, rule: FaultRule): ProcFs {
     });
   return new Proxy(inner, {
     get(target, property, receiver) {
-      // The native fd-table reader would read around the injected faults.
-      if (property === "readFdTables") return () => null;
+      // The native readers (fd tables, process files) would read around the injected faults.
+      if (property === "native") return () => ({ module: null, reason: "turned off by the fault injection" });
       if (property === "openProcess") {
         return (pid: number, tid?: number) => {
           const error = rule(pid, "");
