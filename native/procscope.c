@@ -6,7 +6,7 @@
  * an AF_NETLINK socket, so without this helper a client of a named socket cannot be told from
  * any other socket.
  *
- * openFdTables()/nextFdTables(): the happy path of `lsof` for many processes at once, on every
+ * openFdTables()/nextRecords(): the happy path of `lsof` for many processes at once, on every
  * core, handed over in blocks while the rest is still being read. For each
  * PID it opens /proc/PID once and reads through that directory fd (so a reused PID answers ESRCH,
  * never another process's data): stat, the directory's owner, and per fd the link, and as asked a
@@ -14,6 +14,10 @@
  * an unexpected error) marks the process "redo", and the TypeScript reader does that one itself
  * with its full error reporting. Node's per-call overhead made the JS-only listing about three
  * times slower than the same syscalls in C.
+ *
+ * openProcessFiles()/nextRecords(): the small files a process listing needs (stat, status,
+ * cmdline, exe…), read the same way for many processes at once on other threads, so `ps` spends
+ * its own thread parsing instead of in a few thousand system calls.
  *
  * The module is optional: procscope works without it (src/access/native.ts falls back).
  */
