@@ -34,13 +34,12 @@ export {
   type ChannelEnd,
   type ChannelKind,
   type ChannelOptions,
-  channels,
-  channelsToDot,
+  listChannels,
+  renderChannelsDot,
 } from "./files/channels.js";
 export {
   classifyTarget,
   type DeletedTotal,
-  deletedTotals,
   FD_TYPES,
   type FdType,
   type FileDescriptor,
@@ -50,11 +49,12 @@ export {
   type ProcessFiles,
   type ReadFdOptions,
   readFd,
+  sumDeletedFiles,
 } from "./files/fds.js";
-export { type FollowOptions, type FollowTarget, follow, followRefusal } from "./files/follow.js";
+export { explainFollowRefusal, type FollowOptions, type FollowTarget, follow } from "./files/follow.js";
 export { pathMatcher } from "./files/holders.js";
-export { findBottleneck, type Pipeline, type PipelineOptions, type PipelineStage, pipeline } from "./files/pipeline.js";
-export { type FileProgress, type ProgressOptions, type ProgressTick, progress, watchProgress } from "./files/progress.js";
+export { findBottleneck, type Pipeline, type PipelineOptions, type PipelineStage, tracePipeline } from "./files/pipeline.js";
+export { type FileProgress, measureProgress, type ProgressOptions, type ProgressTick, watchProgress } from "./files/progress.js";
 export {
   type RecoverDeletedResult,
   type RecoverFailure,
@@ -64,6 +64,7 @@ export {
   recoverDeleted,
 } from "./files/recover.js";
 export {
+  listSockets,
   readSocketTables,
   SOCKET_PROTOCOLS,
   type Socket,
@@ -71,7 +72,6 @@ export {
   type SocketProtocol,
   type SocketsOptions,
   type SocketTable,
-  sockets,
 } from "./files/sockets.js";
 export { type AddressHit, type KallsymsIndex, type KernelSymbol, type KsymQuery, loadKallsyms, parseKsymQuery } from "./kernel/kallsyms.js";
 export {
@@ -92,13 +92,19 @@ export {
   type SamplerOptions,
   type Snapshot,
   sampleOnce,
-  samples,
+  streamSamples,
   type TaskCounts,
 } from "./live/sampler.js";
 export { DEFAULT_WATCH_INTERVAL_MS, type WatchOptions, watchProcesses } from "./live/watch.js";
 export { type DumpedRegion, type DumpIndex, type DumpOptions, dumpRegions } from "./memory/dump.js";
 export { type FreezeOptions, type Frozen, freezeProcess } from "./memory/freeze.js";
-export { allShellHistories, type HistoryEntry, type ShellHistory, type ShellHistoryFailure, shellHistory } from "./memory/history.js";
+export {
+  type HistoryEntry,
+  readAllShellHistories,
+  readShellHistory,
+  type ShellHistory,
+  type ShellHistoryFailure,
+} from "./memory/history.js";
 export { defaultJournalPath, type JournalContents, type JournalEntry, openJournal, parseJournal, readJournal } from "./memory/journal.js";
 export { readMaps, readProcessMaps, readSmaps } from "./memory/maps.js";
 export {
@@ -133,7 +139,14 @@ export {
   searchAll,
   searchMemory,
 } from "./memory/search.js";
-export { type StringBatch, type StringEncoding, type StringRun, type StringsOptions, stringBatches, strings } from "./memory/strings.js";
+export {
+  findStrings,
+  type StringBatch,
+  type StringEncoding,
+  type StringRun,
+  type StringsOptions,
+  scanStringBatches,
+} from "./memory/strings.js";
 export {
   checkWriteTarget,
   type PlannedWrite,
@@ -184,7 +197,7 @@ export { getProcess, PROCESS_SHAPE_FIELDS, type Process } from "./processes/proc
 export { matchesFilter, PROCESS_SORT_KEYS, sortProcesses } from "./processes/sort.js";
 export { buildTree, flattenTree, type TreeNode, type TreeRow } from "./processes/tree.js";
 export { createUserDb, type UserDb } from "./processes/users.js";
-export { readSystemFile, SYSTEM_FILE_NAMES, type SystemOverview, systemOverview } from "./system/overview.js";
+export { readSystemFile, readSystemOverview, SYSTEM_FILE_NAMES, type SystemOverview } from "./system/overview.js";
 export { type BlockedOptions, type BlockedTask, listBlocked } from "./threads/blocked.js";
 export { groupStacks, type StackGroup } from "./threads/group.js";
 export { type CurrentSyscall, decodeSyscall, formatSyscall, HOST_SYSCALL_ARCH } from "./threads/syscall.js";

@@ -6,7 +6,7 @@
  */
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError } from "../errors.js";
-import { deletedTotals, type FileDescriptor, iterateOpenFiles, type ProcessFiles, readFd } from "../files/fds.js";
+import { type FileDescriptor, iterateOpenFiles, type ProcessFiles, readFd, sumDeletedFiles } from "../files/fds.js";
 import { readSocketTables, socketOwners } from "../files/sockets.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listBlocked } from "../threads/blocked.js";
@@ -79,7 +79,7 @@ function fdFacts(context: ProcessContext, pids: readonly number[]): { facts: Map
     let deletedOpenBytes = 0;
     if (candidates.length > 0 && context.procFs.isLive) {
       const statted = statFds(context, pf.pid, candidates);
-      deletedOpenBytes = deletedTotals([{ ...pf, fds: statted }])[0]?.bytes ?? 0;
+      deletedOpenBytes = sumDeletedFiles([{ ...pf, fds: statted }])[0]?.bytes ?? 0;
     }
     facts.set(key, { fdCount: pf.fds.length, deletedOpenBytes });
   }

@@ -168,7 +168,7 @@ const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp
  * Channels joining processes, read from /proc now.
  * channels(context, { pid: 42 }).filter((c) => c.kind === "pipe")
  */
-export function channels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
+export function listChannels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["fifo"], modeFromLink: true });
   const tables = readSocketTables(context.procFs);
@@ -190,7 +190,7 @@ function dotString(text: string): string {
  * A Graphviz graph: one node per process, one edge per pipe/FIFO from writer to reader, and an
  * undirected-looking edge per socket channel.
  */
-export function channelsToDot(list: readonly Channel[]): string {
+export function renderChannelsDot(list: readonly Channel[]): string {
   const nodes = new Map<number, string>();
   const edges: string[] = [];
   for (const c of list) {

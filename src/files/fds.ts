@@ -516,7 +516,7 @@ export function deletedTotalBytes(processes: readonly ProcessFiles[]): number {
   return total;
 }
 
-export function deletedTotals(processes: readonly ProcessFiles[]): DeletedTotal[] {
+export function sumDeletedFiles(processes: readonly ProcessFiles[]): DeletedTotal[] {
   const totals: DeletedTotal[] = [];
   for (const p of processes) {
     const seen = new Set<string>();

@@ -12,7 +12,7 @@ import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, type FileDescriptor, readFd } from "./fds.js";
 
 /** Why following this fd is refused, or null when it is a regular file. */
-export function followRefusal(f: FileDescriptor): string | null {
+export function explainFollowRefusal(f: FileDescriptor): string | null {
   switch (f.type) {
     case "file":
     case "memfd":
@@ -58,7 +58,7 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
   try {
     ref = refOf(dir);
     listed = readFd(dir, fd, { fdinfo: false });
-    const reason = followRefusal(listed);
+    const reason = explainFollowRefusal(listed);
     if (reason !== null) throw new InvalidArgument(`cannot follow: ${reason}`);
     raw = dir.openRaw(`fd/${fd}`, "r");
     const st = raw.stat();

@@ -157,7 +157,7 @@ export interface PipelineOptions {
  * started a pipeline (alone in its group), the children's group is used instead.
  * (await pipeline(context, 4242)).bottleneck
  */
-export async function pipeline(context: ProcessContext, pid: number, options: PipelineOptions = {}): Promise<Pipeline> {
+export async function tracePipeline(context: ProcessContext, pid: number, options: PipelineOptions = {}): Promise<Pipeline> {
   const { procFs } = context;
   const intervalMs = options.intervalMs ?? 1000;
   const first = procFs.openProcess(pid);

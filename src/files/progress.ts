@@ -93,7 +93,7 @@ export function compareSamples(
  * Samples twice `intervalMs` apart and returns the files being read or written.
  * (await progress(context, { pid: 42 }))[0]?.percent
  */
-export async function progress(context: ProcessContext, options: ProgressOptions = {}): Promise<FileProgress[]> {
+export async function measureProgress(context: ProcessContext, options: ProgressOptions = {}): Promise<FileProgress[]> {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const interval = options.intervalMs ?? 500;
   const before = sampleFiles(context, options.pid);

@@ -191,7 +191,7 @@ export function scanSocketHolders(context: ProcessContext, pids?: readonly numbe
  * The sockets of the system (or of one process), with the processes holding them.
  * sockets(context).sockets.filter((s) => s.state === "LISTEN")
  */
-export function sockets(context: ProcessContext, options: SocketsOptions = {}): SocketTable {
+export function listSockets(context: ProcessContext, options: SocketsOptions = {}): SocketTable {
   const { procFs } = context;
   let netDir = "net";
   if (options.pid !== undefined) {

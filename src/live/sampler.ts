@@ -284,7 +284,7 @@ export async function sampleOnce(
  * Samples every `intervalMs` until `signal` aborts; the first snapshot has rates already
  * (a priming sample is taken one interval earlier).
  */
-export async function* samples(
+export async function* streamSamples(
   context: ProcessContext,
   intervalMs: number,
   signal: AbortSignal,

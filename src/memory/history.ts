@@ -353,7 +353,7 @@ const HISTORY_FINDERS: ReadonlyMap<string, (regions: readonly LoadedRegion[]) =>
  * other shells come back with `supported: false`.
  * const { entries } = await shellHistory(openProcFs(), 4242);
  */
-export async function shellHistory(procFs: ProcFs, pid: number, options: { signal?: AbortSignal } = {}): Promise<ShellHistory> {
+export async function readShellHistory(procFs: ProcFs, pid: number, options: { signal?: AbortSignal } = {}): Promise<ShellHistory> {
   if (!procFs.isLive) throw new Unavailable(`"${procFs.root}" is not the kernel's /proc: a shell's memory can only be read live`);
   const memory = openProcessMemory(procFs, pid);
   try {
@@ -383,7 +383,7 @@ export const SHELL_NAMES: ReadonlySet<string> = new Set(["bash", "sh", "zsh", "d
  * denied) come as failures instead of stopping the scan.
  * for await (const h of allShellHistories(openProcFs(), signal)) ...
  */
-export async function* allShellHistories(procFs: ProcFs, signal?: AbortSignal): AsyncGenerator<ShellHistory | ShellHistoryFailure> {
+export async function* readAllShellHistories(procFs: ProcFs, signal?: AbortSignal): AsyncGenerator<ShellHistory | ShellHistoryFailure> {
   const self = process.pid;
   for (const pid of procFs.listPids()) {
     if (signal?.aborted) return;
@@ -399,7 +399,7 @@ export async function* allShellHistories(procFs: ProcFs, signal?: AbortSignal): 
     }
     if (!SHELL_NAMES.has(comm)) continue;
     try {
-      yield await shellHistory(procFs, pid, signal ? { signal } : {});
+      yield await readShellHistory(procFs, pid, signal ? { signal } : {});
     } catch (error) {
       if (error instanceof ProcError && error.kind === "ProcessGone") continue;
       yield {

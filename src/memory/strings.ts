@@ -98,7 +98,7 @@ export interface StringBatch {
  * Streams printable runs of the selected regions of an open process in batches, in address order
  * (per encoding with --encoding all). Strings are created only for the runs reported.
  */
-export async function* stringBatches(memory: ProcessMemory, options: StringsOptions = {}): AsyncGenerator<StringBatch> {
+export async function* scanStringBatches(memory: ProcessMemory, options: StringsOptions = {}): AsyncGenerator<StringBatch> {
   const min = options.minLength ?? 4;
   if (!Number.isSafeInteger(min) || min < 1) throw new InvalidArgument(`minimum length must be at least 1, got ${min}`);
   const maxRun = options.maxRunLength ?? 1024 * 1024;
@@ -206,10 +206,10 @@ export async function* stringBatches(memory: ProcessMemory, options: StringsOpti
  * Printable runs in a process's memory (default: its writable private regions, ASCII, 4+ chars).
  * for await (const s of strings(openProcFs(), 42, { minLength: 8 })) console.log(s.address, s.text)
  */
-export async function* strings(procFs: ProcFs, pid: number, options: StringsOptions = {}): AsyncGenerator<StringRun> {
+export async function* findStrings(procFs: ProcFs, pid: number, options: StringsOptions = {}): AsyncGenerator<StringRun> {
   const memory = openProcessMemory(procFs, pid);
   try {
-    for await (const batch of stringBatches(memory, options)) {
+    for await (const batch of scanStringBatches(memory, options)) {
       for (let i = 0; i < batch.texts.length; i++)
         yield {
           pid: memory.pid,

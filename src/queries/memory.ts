@@ -6,7 +6,7 @@
 import type { ProcFs } from "../access/proc-fs.js";
 import { readProcessMaps, readSmaps } from "../memory/maps.js";
 import { type MemoryRead, openProcessMemory, readFrom } from "../memory/reader.js";
-import { type StringsOptions, type StringsStats, stringBatches } from "../memory/strings.js";
+import { type StringsOptions, type StringsStats, scanStringBatches } from "../memory/strings.js";
 import type { ReadReport, StringRun } from "../model/memory.js";
 import type { MapsEntry } from "../model/region.js";
 
@@ -57,7 +57,7 @@ export async function* stringRecords(
   const memory = openProcessMemory(procFs, pid);
   let count = 0;
   try {
-    for await (const batch of stringBatches(memory, options)) {
+    for await (const batch of scanStringBatches(memory, options)) {
       for (let i = 0; i < batch.texts.length; i++) {
         if (options.limit !== undefined && count >= options.limit) return;
         count++;

@@ -318,8 +318,8 @@ export function apiRoutes(): RouteSpec[] {
       handler: async (c, api) => {
         const pid = int(c, "pid");
         if (pid !== undefined) resolveTarget(api.context.procFs, String(pid));
-        const { channels } = await import("../files/channels.js");
-        return channels(api.context, pid === undefined ? {} : { pid });
+        const { listChannels } = await import("../files/channels.js");
+        return listChannels(api.context, pid === undefined ? {} : { pid });
       },
     },
     {
@@ -332,8 +332,8 @@ export function apiRoutes(): RouteSpec[] {
       handler: async (c, api) => {
         const pid = int(c, "pid");
         if (pid !== undefined) resolveTarget(api.context.procFs, String(pid));
-        const { sockets } = await import("../files/sockets.js");
-        return sockets(api.context, pid === undefined ? {} : { pid });
+        const { listSockets } = await import("../files/sockets.js");
+        return listSockets(api.context, pid === undefined ? {} : { pid });
       },
     },
     {
@@ -343,8 +343,8 @@ export function apiRoutes(): RouteSpec[] {
       cli: "sys --json",
       schema: "SystemOverview",
       handler: async (_c, api) => {
-        const { systemOverview } = await import("../system/overview.js");
-        return systemOverview(api.context.procFs);
+        const { readSystemOverview } = await import("../system/overview.js");
+        return readSystemOverview(api.context.procFs);
       },
     },
     {

@@ -57,10 +57,10 @@ export function createEventHub(contextOf: () => ProcessContext, options: EventHu
     const { signal } = controller;
     const context = contextOf();
     void (async () => {
-      const { samples } = await import("../live/sampler.js");
+      const { streamSamples } = await import("../live/sampler.js");
       const { topResult } = await import("../queries/live.js");
       try {
-        for await (const snapshot of samples(context, options.intervalMs, signal, { io: true })) {
+        for await (const snapshot of streamSamples(context, options.intervalMs, signal, { io: true })) {
           last = broadcast("snapshot", topResult(snapshot as Snapshot), true);
         }
       } catch (error) {

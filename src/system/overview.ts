@@ -17,7 +17,7 @@ export type { SystemOverview };
  * A summary of the machine: kernel, uptime, load, CPUs, memory.
  * systemOverview(openProcFs()).memory?.totalBytes
  */
-export function systemOverview(procFs: ProcFs): SystemOverview {
+export function readSystemOverview(procFs: ProcFs): SystemOverview {
   const errors: Record<string, string> = {};
   const attempt = <T>(name: string, read: () => T): T | null => readOrRecord(errors, name, read);
   const stat = attempt("bootTime", () => procFs.parse("stat", parseSystemStat));

@@ -5,9 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeHelper } from "../../src/access/native.js";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { buildChannels, channels, channelsToDot } from "../../src/files/channels.js";
-import { findBottleneck, pipeline } from "../../src/files/pipeline.js";
-import { sockets } from "../../src/files/sockets.js";
+import { buildChannels, listChannels, renderChannelsDot } from "../../src/files/channels.js";
+import { findBottleneck, tracePipeline } from "../../src/files/pipeline.js";
+import { listSockets } from "../../src/files/sockets.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
@@ -55,7 +55,7 @@ describe("a real `yes | gzip` pipeline", () => {
   });
 
   it("channels() joins yes's write end to gzip's read end by pipe inode", () => {
-    const list = channels(context, { pid: yes });
+    const list = listChannels(context, { pid: yes });
     const pipe = list.find((c) => c.kind === "pipe" && c.ends.some((e) => e.pid === yes && e.fd === 1));
     expect(pipe).toBeDefined();
     expect(pipe?.ends.filter((e) => e.pid === yes || e.pid === gzip)).toEqual([
@@ -74,7 +74,7 @@ describe("a real `yes | gzip` pipeline", () => {
   });
 
   it("pipeline() orders the stages and measures their rates", async () => {
-    const result = await pipeline(context, yes, { intervalMs: 600 });
+    const result = await tracePipeline(context, yes, { intervalMs: 600 });
     expect(result.stages.map((s) => s.pid)).toEqual([yes, gzip]);
     const [y, g] = result.stages;
     expect(y?.writeBytesPerSecond).toBeGreaterThan(0);
@@ -111,7 +111,7 @@ describe("a pipeline with a slow reader", () => {
         const r = kids.find((p) => comm(p).startsWith("slow-reader"));
         return y && r ? [y, r] : undefined;
       }, "yes and the slow reader");
-      const result = await pipeline(context, writer, { intervalMs: 600 });
+      const result = await tracePipeline(context, writer, { intervalMs: 600 });
       expect(result.stages.map((s) => s.pid)).toEqual([writer, slow]);
       expect(result.bottleneck).toBe(slow);
       expect(result.reason).toContain(`(${slow})`);
@@ -172,7 +172,7 @@ describe("a FIFO between two processes", () => {
     const reader = await startProcess("cat", [fifo], { stdio: ["ignore", "ignore", "ignore"] });
     const writer = await startProcess("sh", ["-c", 'exec 3>"$0"; echo ready; read x', fifo], { ready: "ready" });
     try {
-      const list = channels(context, { pid: writer.pid });
+      const list = listChannels(context, { pid: writer.pid });
       const channel = list.find((c) => c.kind === "fifo");
       expect(channel?.label).toBe(fifo);
       expect(channel?.inode).toBe(fs.statSync(fifo).ino);
@@ -211,7 +211,7 @@ describe("sockets between processes", () => {
   });
 
   it("sockets() lists the node server's listener with the same inode as ss", () => {
-    const table = sockets(context, { pid: server.pid, protocols: ["tcp"] });
+    const table = listSockets(context, { pid: server.pid, protocols: ["tcp"] });
     const listener = table.sockets.find((s) => s.state === "LISTEN");
     expect(listener).toMatchObject({ localAddress: "127.0.0.1", localPort: port, remoteAddress: "0.0.0.0", remotePort: 0 });
     expect(listener?.owners.map((o) => o.pid)).toEqual([server.pid]);
@@ -221,7 +221,7 @@ describe("sockets between processes", () => {
   });
 
   it("channels() pairs the TCP connection's two local ends by address", () => {
-    const list = channels(context, { pid: server.pid });
+    const list = listChannels(context, { pid: server.pid });
     const tcp = list.find((c) => c.kind === "tcp");
     expect(tcp?.match).toBe("address");
     expect(new Set(tcp?.ends.map((e) => e.pid))).toEqual(new Set([server.pid, process.pid]));
@@ -230,7 +230,7 @@ describe("sockets between processes", () => {
 
   it("channels() pairs the stdio socketpair of a child with this process by the kernel's peer inodes, as ss -x sees it", () => {
     // The server's stdio are socketpairs whose other ends this process holds (libuv makes them so).
-    const list = channels(context, { pid: server.pid }).filter(
+    const list = listChannels(context, { pid: server.pid }).filter(
       (c) => c.kind === "unix" && c.match === "peer" && c.ends.some((e) => e.pid === process.pid),
     );
     expect(list.length).toBeGreaterThan(0);
@@ -301,7 +301,7 @@ describe("a client of a named UNIX socket", () => {
 
   it("is joined to the server's accepted socket by the kernel's peer inodes, labelled with the path", () => {
     // Both children also share this process's stderr socket: pick the connection by its path.
-    const list = channels(context, { pid: client.pid }).filter((c) => c.kind === "unix" && c.label === socketPath);
+    const list = listChannels(context, { pid: client.pid }).filter((c) => c.kind === "unix" && c.label === socketPath);
     expect(list).toHaveLength(1);
     const connection = list[0];
     expect(connection?.match).toBe("peer");
@@ -314,7 +314,7 @@ describe("a client of a named UNIX socket", () => {
   });
 
   it("net shows both sockets with their peers", () => {
-    const table = sockets(context, { protocols: ["unix"] });
+    const table = listSockets(context, { protocols: ["unix"] });
     const mine = table.sockets.filter((s) => s.owners.some((o) => o.pid === client.pid || o.pid === server.pid));
     const accepted = mine.find((s) => s.path === socketPath && s.state === "ESTAB");
     const listener = mine.find((s) => s.path === socketPath && s.state === "LISTEN");
@@ -398,7 +398,7 @@ describe("buildChannels()", () => {
       ["pipe", 10, "inode"],
       ["unix", 20, "adjacent-inode"],
     ]);
-    expect(channelsToDot(list)).toContain('p1 -> p2 [label="pipe:[10]"];');
+    expect(renderChannelsDot(list)).toContain('p1 -> p2 [label="pipe:[10]"];');
 
     // With the kernel's peers, neighbours mean nothing: 20's peer is 40 (a named connection).
     const known = buildChannels(

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { ProcessGone } from "../../src/errors.js";
-import { classifyTarget, deletedTotals, devString, LISTING_FDINFO, listFds, listOpenFiles } from "../../src/files/fds.js";
+import { classifyTarget, devString, LISTING_FDINFO, listFds, listOpenFiles, sumDeletedFiles } from "../../src/files/fds.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
@@ -156,7 +156,7 @@ describe("listOpenFiles() and deletedTotals()", () => {
   it("finds the holder's deleted file and totals its size once", () => {
     const context = createProcessContext(openProcFs());
     const processes = listOpenFiles(context, { filter: (f) => f.deleted && f.type === "file" });
-    const totals = deletedTotals(processes);
+    const totals = sumDeletedFiles(processes);
     expect(totals.find((t) => t.pid === holder.pid)).toMatchObject({ files: 1, bytes: 70000 });
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { InvalidArgument } from "../../src/errors.js";
 import { follow } from "../../src/files/follow.js";
-import { progress } from "../../src/files/progress.js";
+import { measureProgress } from "../../src/files/progress.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
@@ -26,7 +26,7 @@ describe("progress()", () => {
     const reader = await startProcess(slowReaderBinary(), [file, "65536", "20000"], { ready: "ready" });
     try {
       const fd = readyNumbers(reader.output()).fd as number;
-      const rows = await progress(context, { pid: reader.pid, intervalMs: 300 });
+      const rows = await measureProgress(context, { pid: reader.pid, intervalMs: 300 });
       const row = rows.find((r) => r.fd === fd);
       expect(row).toMatchObject({ pid: reader.pid, path: file, sizeBytes: 32 * 1024 * 1024, mode: "r", moving: true });
       expect(row?.posBytes).toBeGreaterThan(0);
@@ -35,7 +35,7 @@ describe("progress()", () => {
       expect(row?.etaSeconds).toBeGreaterThan(0);
       expect(row?.percent).toBeCloseTo(((row?.posBytes ?? 0) / (32 * 1024 * 1024)) * 100, 0);
       // Without a PID only moving files are listed, and the reader is among them.
-      const all = await progress(context, { intervalMs: 200 });
+      const all = await measureProgress(context, { intervalMs: 200 });
       expect(all.every((r) => r.moving)).toBe(true);
       expect(all.some((r) => r.pid === reader.pid && r.fd === fd)).toBe(true);
     } finally {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { findBashHistoryEntries, findZshHistoryEntries, loadedRegion, shellHistory } from "../../src/memory/history.js";
+import { findBashHistoryEntries, findZshHistoryEntries, loadedRegion, readShellHistory } from "../../src/memory/history.js";
 import { runCli } from "../helpers/cli.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { startProcess, unusedPid } from "../helpers/live.js";
@@ -63,7 +63,7 @@ describe("shellHistory()", () => {
     const expected = lines.map((line) => (/^\s*\d+\s+(.*)$/.exec(line)?.[1] ?? line).trimEnd());
     expect(expected.slice(0, typed.length)).toEqual(typed);
 
-    const history = await shellHistory(openProcFs(), bashPid);
+    const history = await readShellHistory(openProcFs(), bashPid);
     expect(history.supported).toBe(true);
     expect(history.shell).toBe("bash");
     const listed = history.entries.filter((e) => e.index !== null);
@@ -96,7 +96,7 @@ describe("shellHistory()", () => {
     const { live, shellPid } = await interactiveShell("zsh", "zsh -f -i", { HISTFILE: "/dev/null", LANG: "C.UTF-8" });
     await live.waitFor("$ ");
 
-    const before = await shellHistory(openProcFs(), shellPid);
+    const before = await readShellHistory(openProcFs(), shellPid);
     expect(before).toMatchObject({ shell: "zsh", supported: true, entries: [] });
     expect(before.note).toContain("nothing typed yet");
 
@@ -125,7 +125,7 @@ describe("shellHistory()", () => {
       });
     expect(expected.map((e) => e.command)).toEqual(typed);
 
-    const history = await shellHistory(openProcFs(), shellPid);
+    const history = await readShellHistory(openProcFs(), shellPid);
     expect(history).toMatchObject({ shell: "zsh", supported: true, note: null });
     // The fc line itself is in the history too, as the newest entry.
     expect(history.entries.map(({ command, time }) => ({ command, time }))).toEqual([
@@ -169,7 +169,7 @@ describe("shellHistory()", () => {
     await script.kill();
 
     const sleeper = await startProcess("sleep", ["30"]);
-    const other = await shellHistory(openProcFs(), sleeper.pid);
+    const other = await readShellHistory(openProcFs(), sleeper.pid);
     expect(other.supported).toBe(false);
     expect(other.note).toContain("sleep is not bash or zsh");
     await sleeper.kill();

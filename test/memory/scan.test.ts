@@ -3,7 +3,7 @@ import { openProcFs } from "../../src/access/proc-fs.js";
 import { openProcessMemory } from "../../src/memory/reader.js";
 import { parseRegionSelector } from "../../src/memory/regions.js";
 import { compilePattern, newSearchStats, searchMemory } from "../../src/memory/search.js";
-import { newStringsStats, strings } from "../../src/memory/strings.js";
+import { findStrings, newStringsStats } from "../../src/memory/strings.js";
 import { MIB, startTarget, type Target } from "./_target.js";
 
 const procFs = openProcFs();
@@ -56,7 +56,7 @@ describe("strings()", () => {
   it("yields runs with bigint addresses and their region", async () => {
     const stats = newStringsStats();
     const runs = [];
-    for await (const run of strings(procFs, target.pid, { region: parseRegionSelector("heap"), minLength: 10, stats })) runs.push(run);
+    for await (const run of findStrings(procFs, target.pid, { region: parseRegionSelector("heap"), minLength: 10, stats })) runs.push(run);
     const one = runs.find((r) => r.text === "HEAPSTRING-ONE");
     expect(one?.address).toBe(target.heap1);
     expect(one?.region.kind).toBe("heap");
@@ -66,7 +66,7 @@ describe("strings()", () => {
 
   it("joins a run carried across many small chunks", async () => {
     const found = [];
-    for await (const run of strings(procFs, target.pid, {
+    for await (const run of findStrings(procFs, target.pid, {
       region: parseRegionSelector(
         `0x${(target.big + BigInt(2 * MIB - 4096)).toString(16)}-0x${(target.big + BigInt(2 * MIB + 4096)).toString(16)}`,
       ),

@@ -29,7 +29,7 @@ interface LsofOptions {
 }
 
 async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
-  const { FD_TYPES, LISTING_FDINFO, iterateOpenFiles, deletedTotals, deletedTotalBytes } = await import("../../files/fds.js");
+  const { FD_TYPES, LISTING_FDINFO, iterateOpenFiles, sumDeletedFiles, deletedTotalBytes } = await import("../../files/fds.js");
   const type = options.type;
   if (type !== undefined && !(FD_TYPES as readonly string[]).includes(type))
     throw new UsageError(`--type must be one of ${FD_TYPES.join(", ")}, got "${type}"`);
@@ -60,7 +60,7 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   if (run.json) run.printJsonArray(listing);
   else if (options.deleted) {
     const processes = [...listing];
-    const totals = deletedTotals(processes);
+    const totals = sumDeletedFiles(processes);
     const { renderLsofTable, renderDeletedTotals } = await import("../render/files.js");
     run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, deletedTotalBytes(processes), run.width)}`);
   } else {
@@ -91,9 +91,9 @@ function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined,
 
 async function peers(run: CommandRun, pidText: string | undefined, options: { dot?: boolean }): Promise<void> {
   const pid = pidText === undefined ? undefined : parsePid(pidText);
-  const { channels, channelsToDot } = await import("../../files/channels.js");
-  const list = channels(run.context, pid === undefined ? {} : { pid });
-  if (options.dot) return run.print(channelsToDot(list));
+  const { listChannels, renderChannelsDot } = await import("../../files/channels.js");
+  const list = listChannels(run.context, pid === undefined ? {} : { pid });
+  if (options.dot) return run.print(renderChannelsDot(list));
   if (run.json) return run.printJson(list);
   const { renderChannels } = await import("../render/files.js");
   run.print(renderChannels(list, run.width));
@@ -101,7 +101,7 @@ async function peers(run: CommandRun, pidText: string | undefined, options: { do
 
 async function net(run: CommandRun, pidText: string | undefined, options: { protocol?: string }): Promise<void> {
   const pid = pidText === undefined ? undefined : parsePid(pidText);
-  const { sockets, SOCKET_PROTOCOLS } = await import("../../files/sockets.js");
+  const { listSockets, SOCKET_PROTOCOLS } = await import("../../files/sockets.js");
   let protocols: import("../../files/sockets.js").SocketProtocol[] | undefined;
   if (options.protocol !== undefined) {
     const wanted = options.protocol.split(/[\s,]+/).filter((p) => p !== "");
@@ -110,7 +110,7 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
         throw new UsageError(`--protocol must list ${SOCKET_PROTOCOLS.join(", ")}, got "${p}"`);
     protocols = wanted as import("../../files/sockets.js").SocketProtocol[];
   }
-  const table = sockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
+  const table = listSockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
   for (const [file, reason] of Object.entries(table.errors)) {
     if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
     else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
@@ -192,11 +192,11 @@ interface ProgressCliOptions {
 async function progressCommand(run: CommandRun, pidText: string | undefined, options: ProgressCliOptions): Promise<void> {
   const pid = pidText === undefined ? undefined : parsePid(pidText);
   const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
-  const { progress, watchProgress } = await import("../../files/progress.js");
+  const { measureProgress, watchProgress } = await import("../../files/progress.js");
   const { renderProgress } = await import("../render/files-progress.js");
   const base = { ...(pid === undefined ? {} : { pid }), signal: run.io.signal };
   if (!options.watch) {
-    const rows = await progress(run.context, { ...base, ...(intervalMs === undefined ? {} : { intervalMs }) });
+    const rows = await measureProgress(run.context, { ...base, ...(intervalMs === undefined ? {} : { intervalMs }) });
     // One sample, the same shape as each line of --watch.
     if (run.json) return run.printJson({ time: new Date().toISOString(), files: rows });
     run.print(rows.length === 0 ? "no file is being read or written\n" : renderProgress(rows, run.width));
@@ -234,8 +234,8 @@ async function followCommand(
 async function pipelineCommand(run: CommandRun, pidText: string, options: { interval?: string }): Promise<void> {
   const pid = parsePid(pidText);
   const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
-  const { pipeline } = await import("../../files/pipeline.js");
-  const result = await pipeline(run.context, pid, { signal: run.io.signal, ...(intervalMs === undefined ? {} : { intervalMs }) });
+  const { tracePipeline } = await import("../../files/pipeline.js");
+  const result = await tracePipeline(run.context, pid, { signal: run.io.signal, ...(intervalMs === undefined ? {} : { intervalMs }) });
   if (run.json) return run.printJson(result);
   const { renderPipeline } = await import("../render/files-progress.js");
   run.print(renderPipeline(result, run.width));

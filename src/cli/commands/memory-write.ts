@@ -122,7 +122,7 @@ async function historyCommand(run: CommandRun, pidText: string | undefined, opti
   const render = await import("../render/memory-write.js");
   const history = await import("../../memory/history.js");
   if (pidText !== undefined) {
-    const result = await history.shellHistory(run.procFs, parsePid(pidText), { signal: run.io.signal });
+    const result = await history.readShellHistory(run.procFs, parsePid(pidText), { signal: run.io.signal });
     // An array either way: one element for a PID, one per shell with --all-shells.
     if (run.json) run.printJson([render.historyJson(result)]);
     else run.print(render.renderHistory(result, { width: run.width }));
@@ -131,7 +131,7 @@ async function historyCommand(run: CommandRun, pidText: string | undefined, opti
   const results: ReturnType<typeof render.historyJson>[] = [];
   const empty: string[] = [];
   let shown = 0;
-  for await (const item of history.allShellHistories(run.procFs, run.io.signal)) {
+  for await (const item of history.readAllShellHistories(run.procFs, run.io.signal)) {
     if (run.json) {
       results.push(render.historyJson(item));
       continue;

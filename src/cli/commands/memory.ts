@@ -109,7 +109,7 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
   const { parseRegionSelector, DEFAULT_SELECTOR } = await import("../../memory/regions.js");
   const region = options.region === undefined ? DEFAULT_SELECTOR : parseRegionSelector(options.region);
   const { openProcessMemory } = await import("../../memory/reader.js");
-  const { stringBatches, newStringsStats } = await import("../../memory/strings.js");
+  const { scanStringBatches, newStringsStats } = await import("../../memory/strings.js");
   const { escapeControl } = await import("../../bytes.js");
   const { jsonReplacer } = await import("../render/json.js");
   const memory = openProcessMemory(run.procFs, pid);
@@ -149,7 +149,7 @@ async function stringsCommand(run: CommandRun, pidText: string, options: Strings
     let labelOf: unknown = null;
     let label = "";
     let regionJson = "";
-    for await (const batch of stringBatches(memory, {
+    for await (const batch of scanStringBatches(memory, {
       region,
       minLength,
       encoding: encoding as "ascii" | "utf16le" | "all",

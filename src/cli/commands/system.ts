@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 
 async function sys(run: CommandRun, name: string | undefined): Promise<void> {
-  const { readSystemFile, systemOverview } = await import("../../system/overview.js");
+  const { readSystemFile, readSystemOverview } = await import("../../system/overview.js");
   if (name !== undefined) {
     const value = readSystemFile(run.procFs, name);
     const { describeProblems, problemsOf } = await import("../../procfs/_lines.js");
@@ -16,7 +16,7 @@ async function sys(run: CommandRun, name: string | undefined): Promise<void> {
     }
     return;
   }
-  const overview = systemOverview(run.procFs);
+  const overview = readSystemOverview(run.procFs);
   if (run.json) {
     run.printJson(overview);
     return;
