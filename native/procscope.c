@@ -590,6 +590,14 @@ static napi_value session_start(napi_env env, struct session *r, const void *pid
   return handle;
 }
 
+/* The Int32Array of pids every reading takes first: 1, or 0 with a TypeError thrown naming `usage`. */
+static int get_pids(napi_env env, napi_value value, void **data, size_t *count, const char *usage) {
+  napi_typedarray_type kind;
+  if (napi_get_typedarray_info(env, value, &kind, count, data, NULL, NULL) == napi_ok && kind == napi_int32_array) return 1;
+  napi_throw_type_error(env, NULL, usage);
+  return 0;
+}
+
 /*
  * openFdTables(pids: Int32Array, flags, fdinfoTypes, threads): a handle for nextRecords; the
  * reading starts at once on `threads` threads.
@@ -598,13 +606,9 @@ static napi_value open_fd_tables(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type kind;
   size_t count;
   void *data;
-  if (argc < 4 || napi_get_typedarray_info(env, argv[0], &kind, &count, &data, NULL, NULL) != napi_ok || kind != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "openFdTables(pids: Int32Array, flags, fdinfoTypes, threads)");
-    return NULL;
-  }
+  if (!get_pids(env, argc < 4 ? NULL : argv[0], &data, &count, "openFdTables(pids: Int32Array, flags, fdinfoTypes, threads)")) return NULL;
   uint32_t flags = 0, types = 0, threads = 1;
   napi_get_value_uint32(env, argv[1], &flags);
   napi_get_value_uint32(env, argv[2], &types);
@@ -627,12 +631,11 @@ static napi_value open_process_files(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type kind;
   size_t count;
   void *data;
   bool is_array = false;
-  if (argc < 3 || napi_get_typedarray_info(env, argv[0], &kind, &count, &data, NULL, NULL) != napi_ok || kind != napi_int32_array ||
-      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
+  if (!get_pids(env, argc < 3 ? NULL : argv[0], &data, &count, usage)) return NULL;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
     napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
