@@ -2,7 +2,8 @@
  * Everything about one process (`procscope show`). Each part reads one file through the same
  * directory handle, so all parts describe the same process even if its PID is reused meanwhile.
  * A part that cannot be read is null with its reason in `errors`; a part the caller *requires*
- * throws instead (so `show PID --field environ` exits 4 naming the file).
+ * throws instead (so `show PID --field environ` exits 4 naming the file). Every part is always
+ * read: the result is the whole ProcessDetails shape whatever is required.
  */
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
@@ -68,7 +69,7 @@ const ZOMBIE_LACKS: ReadonlySet<string> = new Set(["cwd", "root", "environ", "ex
 const SECCOMP_MODES = ["disabled", "strict", "filter"];
 
 export interface DetailsOptions {
-  /** Read only these detail fields (plus the Process basics), and throw if one cannot be read. */
+  /** Throw if one of these detail fields cannot be read (the others are still read, or null with a reason). */
   readonly require?: readonly string[];
 }
 
@@ -91,10 +92,8 @@ export function getProcessDetails(context: ProcessContext, pid: number, options:
 
 function readDetails(dir: ProcessDir, context: ProcessContext, required: ReadonlySet<string>): ProcessDetails {
   const errors: FieldErrors = {};
-  const wanted = (name: DetailName): boolean => required.size === 0 || required.has(name);
   let zombie = false;
   const attempt = <T>(name: DetailName, read: () => T): T | null => {
-    if (!wanted(name)) return null;
     if (zombie && ZOMBIE_LACKS.has(name)) {
       errors[name] = ZOMBIE_REASON;
       return null;
@@ -127,11 +126,12 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
   zombie = base.state === "Z";
   Object.assign(errors, base.errors);
   const link = (name: DetailName, file: string): string | null => attempt(name, () => decodeBytes(dir.readLink(file)));
-  if (base.exe === null && base.errors.exe !== undefined && wanted("exeDeleted")) errors.exeDeleted = base.errors.exe;
-  let cgroups: readonly PidCgroup[] | null = null;
-  if (wanted("cgroups") || wanted("container")) {
-    cgroups = attempt(wanted("cgroups") ? "cgroups" : "container", () => dir.parse("cgroup", parsePidCgroup));
-  }
+  if (base.exe === null && base.errors.exe !== undefined) errors.exeDeleted = base.errors.exe;
+  // cgroups and container come from the one cgroup file: one read, one reason for both.
+  const cgroupField = required.has("container") && !required.has("cgroups") ? "container" : "cgroups";
+  const cgroups: readonly PidCgroup[] | null = attempt(cgroupField, () => dir.parse("cgroup", parsePidCgroup));
+  const cgroupError = errors[cgroupField];
+  if (cgroupError !== undefined) Object.assign(errors, { cgroups: cgroupError, container: cgroupError });
 
   const details: ProcessDetails = {
     ...base,
@@ -170,8 +170,8 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
       sigCaught: s.sigCgt,
     })),
     io: attempt("io", () => dir.parse("io", parsePidIo)),
-    cgroups: wanted("cgroups") && cgroups !== null ? cgroups.map((c) => ({ ...c, controllers: [...c.controllers] })) : null,
-    container: wanted("container") && cgroups !== null ? detectContainer(cgroups) : null,
+    cgroups: cgroups === null ? null : cgroups.map((c) => ({ ...c, controllers: [...c.controllers] })),
+    container: cgroups === null ? null : detectContainer(cgroups),
     namespaces: attempt("namespaces", () => readNamespaces(dir)),
     capabilities: fromStatus("capabilities", (s) => ({
       inheritable: capabilityNames(s.capInh ?? 0n),

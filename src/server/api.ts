@@ -272,7 +272,7 @@ export function apiRoutes(): RouteSpec[] {
       method: "GET",
       path: "/api/processes/:pid/environ",
       summary: "Environment of a process (secrets redacted unless ?reveal=secrets)",
-      cli: "show PID --field environ --json",
+      cli: "show PID --field environ --json (its pid and environ)",
       schema: "Environ",
       handler: async (c, api) => {
         const target = pidParam(c, api);

@@ -143,7 +143,11 @@ describe("every command's --json matches `procscope schema COMMAND`", () => {
     await check(["tree"]);
     const [forest] = (await check(["tree", String(node.pid)])) as unknown[][];
     expect(forest).toHaveLength(1);
-    await check(["show", String(node.pid)]);
+    const [whole] = (await check(["show", String(node.pid)])) as Record<string, unknown>[];
+    // --field requires fields; it never changes the shape.
+    const [picked] = (await check(["show", String(node.pid), "--field", "environ,limits"])) as Record<string, unknown>[];
+    expect(Object.keys(picked ?? {})).toEqual(Object.keys(whole ?? {}));
+    expect(picked?.environ).toEqual(whole?.environ);
     await check(["show", "1"]);
     await check(["top", "--once", "--interval", "100"]);
     // watch reports a start: start one while it watches.

@@ -96,11 +96,16 @@ describe("without permission (uid 65534, no groups)", () => {
 
   it("show --field environ of a root process exits 4 naming the file and the reason", async () => {
     const root = await startProcess("sleep", ["30"]);
+    const message = `procscope: cannot read "/proc/${root.pid}/environ": permission denied (another user's process (uid 0); not root)\n`;
     const result = await runAsNobody(["show", String(root.pid), "--field", "environ"]);
     expect(result.code).toBe(4);
-    expect(result.stderr).toBe(
-      `procscope: cannot read "/proc/${root.pid}/environ": permission denied (another user's process (uid 0); not root)\n`,
-    );
+    expect(result.stderr).toBe(message);
+    // With --json the same: no partial document, the same one line.
+    expect(await runAsNobody(["show", String(root.pid), "--field", "environ", "--json"])).toMatchObject({ code: 4, stdout: "", stderr: message });
+    // A field it can read is enough: the whole object, the unreadable environ null with its reason.
+    const readable = await runAsNobody(["show", String(root.pid), "--field", "limits", "--json"]);
+    expect(readable.code).toBe(0);
+    expect(JSON.parse(readable.stdout)).toMatchObject({ environ: null, errors: { environ: expect.stringMatching(/another user's process/) } });
     await root.kill();
   });
 

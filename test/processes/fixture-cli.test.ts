@@ -177,9 +177,16 @@ describe("show --root", () => {
       expect(result.stdout).toContain(section);
   });
 
-  it("gives only the requested fields with --field", async () => {
+  it("shows only the requested fields with --field; --json stays the whole object", async () => {
+    const text = await runCli(["show", String(parenComm), "--field", "cwd", ...ROOT]);
+    expect(text.stdout).toMatch(/^cwd: \//);
+    expect(text.stdout).not.toMatch(/Environment|Limits/);
+    const whole = JSON.parse((await runCli(["show", String(parenComm), "--json", ...ROOT])).stdout);
     const result = await runCli(["show", String(parenComm), "--json", "--field", "limits,cwd", ...ROOT]);
-    expect(Object.keys(JSON.parse(result.stdout)).sort()).toEqual(["cwd", "limits", "pid"]);
+    const shown = JSON.parse(result.stdout);
+    expect(Object.keys(shown).sort()).toEqual(Object.keys(whole).sort());
+    expect(shown.limits).not.toBeNull();
+    expect(shown.cwd).toBe(whole.cwd);
     const bad = await runCli(["show", String(parenComm), "--field", "nonsense", ...ROOT]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown field "nonsense"/);

@@ -104,7 +104,8 @@ describe("procscope serve API", () => {
     expect(await getJson(`/api/processes/${pid}/fds`)).toEqual(await cliJson(["fds", pid]));
     expect(await getJson(`/api/processes/${pid}/threads`)).toEqual(await cliJson(["threads", pid]));
     expect(await getJson(`/api/processes/${pid}/stacks`)).toEqual(await cliJson(["stack", pid]));
-    expect(await getJson(`/api/processes/${pid}/environ`)).toEqual(await cliJson(["show", pid, "--field", "environ"]));
+    const shown = (await cliJson(["show", pid, "--field", "environ"])) as { pid: number; environ: unknown };
+    expect(await getJson(`/api/processes/${pid}/environ`)).toEqual({ pid: shown.pid, environ: shown.environ });
   });
 
   it("finds the helper's heap string through /search and reads it through /memory, as search and read do", async () => {

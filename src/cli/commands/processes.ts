@@ -104,10 +104,10 @@ async function show(run: CommandRun, pidText: string, options: ShowOptions): Pro
           .filter((f) => f !== "");
   const { getProcessDetails } = await import("../../processes/details.js");
   const details = getProcessDetails(run.context, pid, require ? { require } : {});
+  // --json is always the whole ProcessDetails (`procscope schema show`); --field only makes the
+  // listed fields required, and chooses what the text view shows.
   if (run.json) {
-    run.printJson(
-      require ? Object.fromEntries([["pid", details.pid], ...require.map((f) => [f, details[f as keyof typeof details]])]) : details,
-    );
+    run.printJson(details);
     return;
   }
   const { renderDetails } = await import("../render/details.js");
@@ -122,6 +122,9 @@ function registerShowCommand(program: Command, runAction: RunAction): void {
         "everything about one process: cmdline, exe, cwd, environ, limits, status, io, cgroups, namespaces, capabilities, oom score, container",
       )
       .argument("<pid>", "process ID")
-      .option("--field <list>", "only these fields (comma-separated, e.g. environ,limits); fail if one cannot be read"),
+      .option(
+        "--field <list>",
+        "fail unless these fields can be read (comma-separated, e.g. environ,limits), and show only them; --json still prints the whole object",
+      ),
   ).action(runAction(show));
 }
