@@ -17,6 +17,16 @@ export interface CommandContract {
   readonly summary: string;
   /** The schema of the document (of each line for NDJSON). */
   readonly schema: () => Promise<TSchema>;
+  /**
+   * For a command whose argument names a different thing to print (`sys NAME`: one file each),
+   * the schema by that argument: `procscope schema sys meminfo`.
+   */
+  readonly byArgument?: {
+    /** What the argument is, for messages: "system file". */
+    readonly what: string;
+    /** The schema of each argument's document, by argument. */
+    readonly schemas: () => Promise<Readonly<Record<string, TSchema>>>;
+  };
 }
 
 async function arrayOf(load: Promise<TSchema>, title: string): Promise<TSchema> {
@@ -118,7 +128,12 @@ export const COMMAND_CONTRACTS: Readonly<Record<string, CommandContract>> = Obje
       );
     },
   },
-  sys: { framing: "document", summary: "one SystemOverview", schema: () => import("./system.js").then((m) => m.SystemOverviewSchema) },
+  sys: {
+    framing: "document",
+    summary: "one SystemOverview; `sys NAME` prints that file parsed: `procscope schema sys NAME`",
+    schema: () => import("./system.js").then((m) => m.SystemOverviewSchema),
+    byArgument: { what: "system file", schemas: () => import("./system-files.js").then((m) => m.SYSTEM_FILE_SCHEMAS) },
+  },
   maps: {
     framing: "document",
     summary: "an array of MapsEntry (a Region, with usage when --smaps)",
@@ -216,22 +231,44 @@ export const SCHEMA_COMMANDS: readonly string[] = Object.freeze(Object.keys(COMM
 export const JSON_SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#";
 
 /**
- * The JSON Schema document of a command's `--json` output, as `procscope schema NAME` prints it;
- * undefined for a command without one. Symbols TypeBox keeps on its schemas vanish in JSON.
+ * The schema of `procscope NAME [ARGUMENT] --json`; undefined for a command without one, and for
+ * an argument that names nothing with a schema of its own (any argument, for a command whose
+ * document does not depend on one).
  */
-export async function commandJsonSchema(name: string): Promise<Record<string, unknown> | undefined> {
+export async function commandSchema(name: string, argument?: string): Promise<TSchema | undefined> {
   if (!Object.hasOwn(COMMAND_CONTRACTS, name)) return undefined;
   const contract = COMMAND_CONTRACTS[name] as CommandContract;
-  const schema = await contract.schema();
+  if (argument === undefined) return contract.schema();
+  if (contract.byArgument === undefined) return undefined;
+  const schemas = await contract.byArgument.schemas();
+  return Object.hasOwn(schemas, argument) ? schemas[argument] : undefined;
+}
+
+/** The arguments that pick a document of their own (`sys`: the system files); [] for others. */
+export async function commandArguments(name: string): Promise<readonly string[]> {
+  const byArgument = Object.hasOwn(COMMAND_CONTRACTS, name) ? COMMAND_CONTRACTS[name]?.byArgument : undefined;
+  return byArgument === undefined ? [] : Object.keys(await byArgument.schemas());
+}
+
+/**
+ * The JSON Schema document of a command's `--json` output, as `procscope schema NAME [ARGUMENT]`
+ * prints it; undefined when there is none. Symbols TypeBox keeps on its schemas vanish in JSON.
+ */
+export async function commandJsonSchema(name: string, argument?: string): Promise<Record<string, unknown> | undefined> {
+  const schema = await commandSchema(name, argument);
+  if (schema === undefined) return undefined;
+  const contract = COMMAND_CONTRACTS[name] as CommandContract;
+  const picked = argument !== undefined && contract.byArgument !== undefined;
   const framing =
     contract.framing === "ndjson"
       ? "NDJSON: one document per line, each matching this schema"
       : contract.streamsWith
         ? `one document; with ${contract.streamsWith}, one per line (NDJSON), each matching this schema`
         : "one document";
+  const what = picked ? `the ${contract.byArgument?.what} ${argument}, parsed` : contract.summary;
   return {
     $schema: JSON_SCHEMA_DIALECT,
-    $comment: `procscope ${name} --json: ${contract.summary}. Framing: ${framing}.`,
+    $comment: `procscope ${name}${picked ? ` ${argument}` : ""} --json: ${what}. Framing: ${framing}.`,
     ...schema,
   };
 }

@@ -5,40 +5,10 @@
  * processors (32-bit ARM's trailing "Hardware"/"Revision" block).
  */
 import { ParseError } from "../errors.js";
+import type { Cpuinfo, CpuinfoProcessor } from "../model/system-files.js";
 import { splitLines, toCount, toDecimal } from "./_lines.js";
 
-export interface CpuinfoProcessor {
-  /** The logical CPU number ("processor" line): the N of cpuN in /proc/stat. */
-  readonly processor: number;
-  readonly vendorId: string | null;
-  readonly modelName: string | null;
-  /** Current clock ("cpu MHz", x86); a snapshot, not a rating. */
-  readonly cpuMhz: number | null;
-  /** "cache size: 1024 KB" as bytes (x86). */
-  readonly cacheSizeBytes: number | null;
-  /** Socket number. */
-  readonly physicalId: number | null;
-  /** Logical CPUs in this socket. */
-  readonly siblings: number | null;
-  readonly coreId: number | null;
-  /** Cores in this socket. */
-  readonly cpuCores: number | null;
-  readonly apicId: number | null;
-  /** CPU feature flags (x86 "flags", arm64 "Features"). */
-  readonly flags: readonly string[] | null;
-  /** Known hardware bugs (x86 "bugs"). */
-  readonly bugs: readonly string[] | null;
-  /** "bogomips" (x86) or "BogoMIPS" (ARM). */
-  readonly bogomips: number | null;
-  /** Every "key: value" pair of this record as the kernel wrote it. */
-  readonly raw: Readonly<Record<string, string>>;
-}
-
-export interface Cpuinfo {
-  readonly processors: readonly CpuinfoProcessor[];
-  /** Records without a "processor" line (per-machine blocks on ARM, s390's summary), in order. */
-  readonly other: readonly Readonly<Record<string, string>>[];
-}
+export type { Cpuinfo, CpuinfoProcessor };
 
 interface RawRecord {
   readonly pairs: Record<string, string>;

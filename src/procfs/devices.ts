@@ -4,19 +4,10 @@
  * line; one major may carry several names, and the block section is absent without CONFIG_BLOCK.
  */
 import { ParseError } from "../errors.js";
+import type { DeviceMajor, Devices } from "../model/system-files.js";
 import { missing, splitLines, toCount } from "./_lines.js";
 
-export interface DeviceMajor {
-  readonly major: number;
-  /** Driver name; may be a path such as "/dev/vc/0". */
-  readonly name: string;
-}
-
-export interface Devices {
-  readonly character: readonly DeviceMajor[];
-  /** Null when the kernel has no block layer (no "Block devices:" section). */
-  readonly block: readonly DeviceMajor[] | null;
-}
+export type { DeviceMajor, Devices };
 
 /**
  * Parses /proc/devices.

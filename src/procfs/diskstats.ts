@@ -4,43 +4,10 @@
  * 4.18 (discards, 18 fields), 17 since 5.5 (flushes, 20 fields). Sectors are always 512 bytes.
  */
 import { ParseError } from "../errors.js";
+import type { DiskStats } from "../model/system-files.js";
 import { type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-export interface DiskStats {
-  readonly major: number;
-  readonly minor: number;
-  /** Kernel name, as under /sys/block: "vda", "sda1", "dm-0". */
-  readonly name: string;
-  /** (1) reads completed. */
-  readonly reads: number;
-  /** (2) adjacent reads merged into one. */
-  readonly readsMerged: number;
-  /** (3) 512-byte sectors read. */
-  readonly readSectors: number;
-  /** (4) milliseconds spent on reads, summed over requests. */
-  readonly readTimeMs: number;
-  /** (5) writes completed. */
-  readonly writes: number;
-  readonly writesMerged: number;
-  readonly writeSectors: number;
-  readonly writeTimeMs: number;
-  /** (9) requests in flight now (the only field that is not a counter). */
-  readonly inFlight: number;
-  /** (10) milliseconds the device had requests in flight ("%util" is its rate). */
-  readonly ioTimeMs: number;
-  /** (11) milliseconds spent doing I/O, weighted by the requests in flight. */
-  readonly weightedIoTimeMs: number;
-  /** (12) discards completed (since 4.18). */
-  readonly discards: number | null;
-  readonly discardsMerged: number | null;
-  readonly discardSectors: number | null;
-  readonly discardTimeMs: number | null;
-  /** (16) flush requests completed (since 5.5). */
-  readonly flushes: number | null;
-  readonly flushTimeMs: number | null;
-  /** Counters after the 17th, if a kernel ever adds some. */
-  readonly other: readonly number[];
-}
+export type { DiskStats };
 
 /**
  * Parses /proc/diskstats, one entry per line.

@@ -4,13 +4,10 @@
  * controllers on x86); empty on machines without ISA DMA.
  */
 import { ParseError } from "../errors.js";
+import type { DmaChannel } from "../model/system-files.js";
 import { type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-export interface DmaChannel {
-  readonly channel: number;
-  /** Name of the driver holding the channel. */
-  readonly device: string;
-}
+export type { DmaChannel };
 
 /**
  * Parses /proc/dma.

@@ -4,13 +4,10 @@
  * need no block device. Modules not yet loaded are absent.
  */
 import { ParseError } from "../errors.js";
+import type { Filesystem } from "../model/system-files.js";
 import { type LineProblem, lineProblem, splitTableLines, type WithProblems, withProblems } from "./_lines.js";
 
-export interface Filesystem {
-  readonly name: string;
-  /** True when the type is not backed by a block device (proc, tmpfs, cgroup2...). */
-  readonly nodev: boolean;
-}
+export type { Filesystem };
 
 /**
  * Parses /proc/filesystems.

@@ -4,22 +4,10 @@
  * scheduling entities (threads, not processes), and the most recently assigned PID.
  */
 import { ParseError } from "../errors.js";
+import type { Loadavg } from "../model/system-files.js";
 import { singleLine, splitLines, toCount, toDecimal } from "./_lines.js";
 
-export interface Loadavg {
-  /** Average run-queue length (runnable plus uninterruptible tasks) over 1 minute. */
-  readonly load1: number;
-  readonly load5: number;
-  readonly load15: number;
-  /** Kernel scheduling entities (threads) runnable right now. */
-  readonly runnableEntities: number;
-  /** Kernel scheduling entities (threads) that exist. */
-  readonly totalEntities: number;
-  /** The PID most recently given to a new process or thread. */
-  readonly lastPid: number;
-  /** Fields after the fifth, if a kernel ever adds some. */
-  readonly other: readonly string[];
-}
+export type { Loadavg };
 
 /**
  * Parses /proc/loadavg.

@@ -4,6 +4,7 @@
  * and go with kernel version and config. "kB" means KiB; the HugePages_* lines are bare counts.
  */
 import { ParseError } from "../errors.js";
+import type { Meminfo } from "../model/system-files.js";
 import {
   kibToBytes,
   type LineProblem,
@@ -16,70 +17,7 @@ import {
   withProblems,
 } from "./_lines.js";
 
-export interface Meminfo {
-  /** Usable RAM: physical memory minus reserved bits and the kernel binary. */
-  readonly memTotalBytes: number;
-  readonly memFreeBytes: number;
-  /** Estimate of memory available for new work without swapping (since 3.14). */
-  readonly memAvailableBytes: number | null;
-  readonly buffersBytes: number | null;
-  readonly cachedBytes: number | null;
-  readonly swapCachedBytes: number | null;
-  readonly activeBytes: number | null;
-  readonly inactiveBytes: number | null;
-  readonly activeAnonBytes: number | null;
-  readonly inactiveAnonBytes: number | null;
-  readonly activeFileBytes: number | null;
-  readonly inactiveFileBytes: number | null;
-  readonly unevictableBytes: number | null;
-  readonly mlockedBytes: number | null;
-  readonly swapTotalBytes: number | null;
-  readonly swapFreeBytes: number | null;
-  /** Memory used by the zswap compressed cache (since 5.18). */
-  readonly zswapBytes: number | null;
-  /** Uncompressed size of what zswap holds (since 5.18). */
-  readonly zswappedBytes: number | null;
-  readonly dirtyBytes: number | null;
-  readonly writebackBytes: number | null;
-  readonly anonPagesBytes: number | null;
-  readonly mappedBytes: number | null;
-  readonly shmemBytes: number | null;
-  /** Kernel allocations the kernel will try to reclaim under pressure (since 4.20). */
-  readonly kReclaimableBytes: number | null;
-  readonly slabBytes: number | null;
-  readonly sReclaimableBytes: number | null;
-  readonly sUnreclaimBytes: number | null;
-  readonly kernelStackBytes: number | null;
-  readonly pageTablesBytes: number | null;
-  /** Secondary page tables, e.g. KVM's (since 6.0). */
-  readonly secPageTablesBytes: number | null;
-  readonly commitLimitBytes: number | null;
-  readonly committedAsBytes: number | null;
-  /** Size of the vmalloc area: 32 TiB with 4-level paging, 12800 TiB (past 2^53 bytes) with 5-level. */
-  readonly vmallocTotalBytes: bigint | null;
-  readonly vmallocUsedBytes: number | null;
-  /** Largest free vmalloc block; reported as 0 since 4.4. */
-  readonly vmallocChunkBytes: bigint | null;
-  readonly percpuBytes: number | null;
-  /** Only with CONFIG_MEMORY_FAILURE. */
-  readonly hardwareCorruptedBytes: number | null;
-  readonly anonHugePagesBytes: number | null;
-  readonly shmemHugePagesBytes: number | null;
-  readonly fileHugePagesBytes: number | null;
-  readonly hugePagesTotal: number | null;
-  readonly hugePagesFree: number | null;
-  readonly hugePagesRsvd: number | null;
-  readonly hugePagesSurp: number | null;
-  /** Size of the default huge page. */
-  readonly hugepagesizeBytes: number | null;
-  /** Memory used by huge pages of every size (since 4.16). */
-  readonly hugetlbBytes: number | null;
-  readonly directMap4kBytes: number | null;
-  readonly directMap2MBytes: number | null;
-  readonly directMap1GBytes: number | null;
-  /** Every line as the kernel wrote it ("24684084 kB"), including keys this parser does not name. */
-  readonly raw: Readonly<Record<string, string>>;
-}
+export type { Meminfo };
 
 type KibField = {
   [K in keyof Meminfo]: Meminfo[K] extends number | null ? (K extends `${string}Bytes` ? K : never) : never;

@@ -5,22 +5,10 @@
  * of the reading process's mount namespace, below its root, in mount order (duplicates included).
  */
 import { ParseError } from "../errors.js";
+import type { Mount } from "../model/system-files.js";
 import { decodeOctalEscapes, type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-export interface Mount {
-  /** What is mounted (fs_spec): a device path, or any label ("proc", "tmpfs", "overlay"). */
-  readonly source: string;
-  readonly mountPoint: string;
-  readonly fsType: string;
-  /** Mount options in order, e.g. ["rw", "relatime", "size=12334460k"]. */
-  readonly options: readonly string[];
-  /** fs_freq: always 0 from the kernel. */
-  readonly dump: number;
-  /** fs_passno: always 0 from the kernel. */
-  readonly pass: number;
-  /** Fields after the sixth, if any, escapes decoded. */
-  readonly other: readonly string[];
-}
+export type { Mount };
 
 /**
  * Parses /proc/mounts (or /proc/PID/mounts).

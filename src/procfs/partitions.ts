@@ -5,18 +5,10 @@
  * (an unset zram, a loop device with nothing attached) are left out.
  */
 import { ParseError } from "../errors.js";
+import type { Partition } from "../model/system-files.js";
 import { type LineProblem, lineProblem, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-export interface Partition {
-  readonly major: number;
-  readonly minor: number;
-  /** Size in 1024-byte blocks, the kernel's unit in this file. */
-  readonly blocks: number;
-  /** Kernel name, as under /sys/block: "vda", "nvme0n1p2", "dm-0". */
-  readonly name: string;
-  /** Columns after the name (2.4 kernels appended I/O statistics here), as written. */
-  readonly other: readonly string[];
-}
+export type { Partition };
 
 /**
  * Parses /proc/partitions.

@@ -4,61 +4,10 @@
  * skip offline CPUs; their field count grew from 4 (2.4) to 10 (2.6.33), in USER_HZ ticks.
  */
 import { ParseError } from "../errors.js";
+import type { CpuTimes, PerCpuTimes, SystemStat } from "../model/system-files.js";
 import { type LineProblem, lineProblem, missing, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-/** Time spent in each mode, in clock ticks (USER_HZ, sysconf(_SC_CLK_TCK)). */
-export interface CpuTimes {
-  readonly userTicks: number;
-  readonly niceTicks: number;
-  readonly systemTicks: number;
-  readonly idleTicks: number;
-  /** Waiting for I/O to complete; not reliable (proc_stat(5)). Since 2.5.41. */
-  readonly iowaitTicks: number | null;
-  /** Servicing interrupts. Since 2.6.0. */
-  readonly irqTicks: number | null;
-  /** Servicing softirqs. Since 2.6.0. */
-  readonly softirqTicks: number | null;
-  /** Stolen by the hypervisor for other guests. Since 2.6.11. */
-  readonly stealTicks: number | null;
-  /** Running a guest's virtual CPU; already included in userTicks. Since 2.6.24. */
-  readonly guestTicks: number | null;
-  /** Running a niced guest; already included in niceTicks. Since 2.6.33. */
-  readonly guestNiceTicks: number | null;
-  /** Values after guest_nice, if a kernel ever adds some. */
-  readonly otherTicks: readonly number[];
-}
-
-export interface PerCpuTimes extends CpuTimes {
-  /** N of "cpuN": the logical CPU number. */
-  readonly cpu: number;
-}
-
-export interface SystemStat {
-  /** The "cpu" line: all CPUs added up. */
-  readonly total: CpuTimes;
-  /** The "cpuN" lines, in file order. Offline CPUs have no line. */
-  readonly cpus: readonly PerCpuTimes[];
-  /** Interrupts serviced since boot, all sources ("intr" first value). */
-  readonly interruptsTotal: number;
-  /** Per-interrupt-number counts ("intr" further values), starting at interrupt 0. */
-  readonly interrupts: readonly number[];
-  /** Context switches since boot ("ctxt"). */
-  readonly contextSwitches: number;
-  /** Boot time, seconds since the Unix epoch ("btime"). */
-  readonly bootTime: number;
-  /** Processes and threads created since boot ("processes"). */
-  readonly processesCreated: number;
-  /** Threads runnable right now ("procs_running", since 2.5.45). */
-  readonly procsRunning: number | null;
-  /** Threads blocked on I/O right now ("procs_blocked", since 2.5.45). */
-  readonly procsBlocked: number | null;
-  /** Softirqs serviced since boot, all kinds ("softirq" first value, since 2.6.31). */
-  readonly softirqsTotal: number | null;
-  /** Per-kind counts: HI, TIMER, NET_TX, NET_RX, BLOCK, IRQ_POLL, TASKLET, SCHED, HRTIMER, RCU. */
-  readonly softirqs: readonly number[] | null;
-  /** Lines this parser does not know ("page", "swap" on 2.4...), name → the rest of the line. */
-  readonly other: Readonly<Record<string, string>>;
-}
+export type { CpuTimes, PerCpuTimes, SystemStat };
 
 /**
  * Parses the system-wide /proc/stat.

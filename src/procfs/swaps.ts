@@ -4,6 +4,7 @@
  * Size and Used are in KiB, and the file name escapes " \t\n\\" as octal (\040...).
  */
 import { ParseError } from "../errors.js";
+import type { SwapArea } from "../model/system-files.js";
 import {
   decodeOctalEscapes,
   kibToBytes,
@@ -15,18 +16,7 @@ import {
   withProblems,
 } from "./_lines.js";
 
-export interface SwapArea {
-  /** Path of the swap device or file, escapes decoded. */
-  readonly filename: string;
-  /** "partition" or "file". */
-  readonly type: string;
-  readonly sizeBytes: number;
-  readonly usedBytes: number;
-  /** Higher is used first; areas without an explicit priority get negative ones (-2, -3, ...). */
-  readonly priority: number;
-  /** Columns after Priority, if a kernel ever adds some. */
-  readonly other: readonly string[];
-}
+export type { SwapArea };
 
 /**
  * Parses /proc/swaps; an empty list means no swap is active.

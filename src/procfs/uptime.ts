@@ -4,14 +4,10 @@
  * time summed over all CPUs — so the second can exceed the first on a machine with several CPUs.
  */
 import { ParseError } from "../errors.js";
+import type { Uptime } from "../model/system-files.js";
 import { singleLine, splitLines, toDecimal } from "./_lines.js";
 
-export interface Uptime {
-  /** Seconds since boot, including time spent suspended. */
-  readonly uptimeSeconds: number;
-  /** Seconds each CPU spent idle, added up over all CPUs. */
-  readonly idleSeconds: number;
-}
+export type { Uptime };
 
 /**
  * Parses /proc/uptime.

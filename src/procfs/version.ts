@@ -5,20 +5,10 @@
  * leave out both groups.
  */
 import { ParseError } from "../errors.js";
+import type { Version } from "../model/system-files.js";
 import { singleLine, splitLines } from "./_lines.js";
 
-export interface Version {
-  /** The whole line as the kernel wrote it. */
-  readonly raw: string;
-  /** The kernel release, as uname -r prints it: "6.18.44-fc-v669". */
-  readonly release: string;
-  /** "user@host" that built the kernel. */
-  readonly builtBy: string | null;
-  /** Compiler and linker versions, without the outer parentheses. */
-  readonly compiler: string | null;
-  /** The rest, as uname -v prints it: "#1 SMP PREEMPT_DYNAMIC Tue Jan 6 12:00:00 UTC 2026". */
-  readonly build: string;
-}
+export type { Version };
 
 /**
  * Parses /proc/version.

@@ -4,24 +4,10 @@
  * and config, so every line is kept. Most "nr_*" values are pages; "pgpgin"/"pgpgout" are KiB.
  */
 import { ParseError } from "../errors.js";
+import type { Vmstat } from "../model/system-files.js";
 import { type LineProblem, lineProblem, missing, splitTableLines, toCount, type WithProblems, withProblems } from "./_lines.js";
 
-export interface Vmstat {
-  /** "nr_free_pages". */
-  readonly freePages: number;
-  /** Page faults since boot, minor and major ("pgfault"). */
-  readonly pageFaults: number | null;
-  /** Faults that needed I/O ("pgmajfault"). */
-  readonly majorPageFaults: number | null;
-  /** Pages read in from swap ("pswpin"). */
-  readonly swapInPages: number | null;
-  /** Pages written out to swap ("pswpout"). */
-  readonly swapOutPages: number | null;
-  /** Processes killed by the OOM killer ("oom_kill", since 4.13). */
-  readonly oomKills: number | null;
-  /** Every line, name → value in the kernel's unit, including the ones named above. */
-  readonly counters: Readonly<Record<string, number>>;
-}
+export type { Vmstat };
 
 /**
  * Parses /proc/vmstat.

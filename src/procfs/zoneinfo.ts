@@ -5,62 +5,10 @@
  * pagesets, "key: value" tails. Unpopulated zones stop after "protection:". All values are pages.
  */
 import { ParseError } from "../errors.js";
+import type { Zoneinfo, ZoneinfoNode, ZoneinfoPageset, ZoneinfoZone } from "../model/system-files.js";
 import { splitLines, toCount, toSigned } from "./_lines.js";
 
-export interface ZoneinfoPageset {
-  readonly cpu: number;
-  /** Pages in this CPU's free-page list. */
-  readonly countPages: number;
-  readonly highPages: number;
-  readonly batchPages: number;
-  /** Since 6.7. */
-  readonly highMinPages: number | null;
-  /** Since 6.7. */
-  readonly highMaxPages: number | null;
-  /** "vm stats threshold": how far this CPU's counters may drift before being folded in. */
-  readonly vmStatsThreshold: number | null;
-}
-
-export interface ZoneinfoZone {
-  readonly node: number;
-  /** "DMA", "DMA32", "Normal", "HighMem", "Movable", "Device". */
-  readonly zone: string;
-  readonly freePages: number;
-  readonly minPages: number;
-  readonly lowPages: number;
-  readonly highPages: number;
-  /** Watermark boost (since 5.0). */
-  readonly boostPages: number | null;
-  /** Promotion watermark for memory tiering (since 6.1). */
-  readonly promoPages: number | null;
-  readonly spannedPages: number;
-  readonly presentPages: number;
-  /** Pages the buddy allocator manages (since 2.6.37). */
-  readonly managedPages: number | null;
-  readonly cmaPages: number | null;
-  /** lowmem_reserve: pages kept back from allocations that could use each higher zone. */
-  readonly protectionPages: readonly number[] | null;
-  /** Zone counters (nr_*, numa_*), name → value; empty for an unpopulated zone. */
-  readonly stats: Readonly<Record<string, number>>;
-  readonly pagesets: readonly ZoneinfoPageset[];
-  readonly nodeUnreclaimable: boolean | null;
-  /** First page frame number of the zone. */
-  readonly startPfn: number | null;
-  /** Watermark and "key: value" lines this parser does not name (e.g. "all_unreclaimable" on 2.6). */
-  readonly other: Readonly<Record<string, string>>;
-}
-
-export interface ZoneinfoNode {
-  readonly node: number;
-  /** The node's counters ("per-node stats"), name → value. */
-  readonly stats: Readonly<Record<string, number>>;
-}
-
-export interface Zoneinfo {
-  /** Nodes that printed "per-node stats" (since 4.8; empty before). */
-  readonly nodes: readonly ZoneinfoNode[];
-  readonly zones: readonly ZoneinfoZone[];
-}
+export type { Zoneinfo, ZoneinfoNode, ZoneinfoPageset, ZoneinfoZone };
 
 interface Pageset {
   cpu: number;

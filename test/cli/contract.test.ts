@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunAction } from "../../src/cli/command.js";
 import { registerAll } from "../../src/cli/commands/index.js";
 import { main } from "../../src/cli/main.js";
-import { COMMAND_CONTRACTS, commandJsonSchema, SCHEMA_COMMANDS } from "../../src/model/commands.js";
+import { COMMAND_CONTRACTS, commandArguments, commandJsonSchema, commandSchema, SCHEMA_COMMANDS } from "../../src/model/commands.js";
+import { SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../../src/procfs/system-files.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
@@ -95,14 +96,13 @@ async function run(argv: readonly string[], lines?: number): Promise<{ code: num
   return { code, stdout, stderr };
 }
 
-async function schemaOf(command: string): Promise<TSchema> {
-  const contract = COMMAND_CONTRACTS[command];
-  if (!contract) throw new Error(`no contract for ${command}`);
-  const schema = await contract.schema();
-  // What `procscope schema COMMAND` prints is this very schema, as JSON.
-  const printed = await runCli(["schema", command]);
+async function schemaOf(command: string, argument?: string): Promise<TSchema> {
+  const schema = await commandSchema(command, argument);
+  if (!schema) throw new Error(`no contract for ${command} ${argument ?? ""}`);
+  // What `procscope schema COMMAND [ARGUMENT]` prints is this very schema, as JSON.
+  const printed = await runCli(["schema", command, ...(argument === undefined ? [] : [argument])]);
   expect(printed.code).toBe(0);
-  expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(JSON.stringify(await commandJsonSchema(command))));
+  expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(JSON.stringify(await commandJsonSchema(command, argument))));
   expect(JSON.parse(printed.stdout)).toMatchObject(JSON.parse(JSON.stringify(schema)));
   return schema;
 }
@@ -116,9 +116,9 @@ function expectValid(schema: TSchema, value: unknown, what: string): void {
 }
 
 /** Runs `argv`, checks the exit code, and validates the document (or each NDJSON line). */
-async function check(argv: string[], options: { lines?: number; code?: number } = {}): Promise<unknown[]> {
+async function check(argv: string[], options: { lines?: number; code?: number; argument?: string } = {}): Promise<unknown[]> {
   const command = argv[0] as string;
-  const schema = await schemaOf(command);
+  const schema = await schemaOf(command, options.argument);
   const ndjson = COMMAND_CONTRACTS[command]?.framing === "ndjson" || argv.includes("--watch");
   const result = await run([...argv, "--json"], ndjson ? (options.lines ?? 1) : undefined);
   expect(result.code, `${argv.join(" ")}: ${result.stderr}`).toBe(options.code ?? 0);
@@ -199,8 +199,18 @@ describe("every command's --json matches `procscope schema COMMAND`", () => {
     await check(["pipeline", cat ?? String(shell.pid), "--interval", "200"]);
   });
 
-  it("system: sys", async () => {
+  it("system: sys, and sys NAME for every system file this machine has", async () => {
     await check(["sys"]);
+    const names = await commandArguments("sys");
+    expect([...names].sort()).toEqual([...SYSTEM_FILE_NAMES].sort());
+    const present = SYSTEM_FILE_NAMES.filter((name) => fs.existsSync(`/proc/${SYSTEM_FILES[name].path}`));
+    // Every Linux has these; the others (dma, swaps…) depend on the kernel's configuration.
+    expect(present).toEqual(expect.arrayContaining(["meminfo", "cpuinfo", "stat", "vmstat", "mounts", "version"]));
+    for (const name of present) await check(["sys", name], { argument: name });
+    // The overview's schema does not pass for a file, nor one file's for another.
+    const meminfo = JSON.parse((await run(["sys", "meminfo", "--json"])).stdout);
+    expect(Value.Check(await schemaOf("sys"), meminfo)).toBe(false);
+    expect(Value.Check(await schemaOf("sys", "vmstat"), meminfo)).toBe(false);
   });
 
   it("memory: maps, read, dump, strings, search", async () => {
@@ -267,6 +277,22 @@ describe("procscope schema", () => {
     const unknown = await runCli(["schema", "nosuchcommand"]);
     expect(unknown).toEqual({ code: 2, stdout: "", stderr: expect.stringMatching(/^procscope: no JSON schema for "nosuchcommand".*\n$/) });
     expect(unknown.stderr.split("\n")).toHaveLength(2);
+    const file = await runCli(["schema", "sys", "nosuchfile"]);
+    expect(file).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: expect.stringMatching(/^procscope: no JSON schema for "sys nosuchfile": known: meminfo, cpuinfo, .*\n$/),
+    });
+    const extra = await runCli(["schema", "ps", "meminfo"]);
+    expect(extra).toEqual({ code: 2, stdout: "", stderr: expect.stringMatching(/^procscope: "ps" has one JSON schema.*\n$/) });
+  });
+
+  it("prints each system file's schema under `schema sys NAME`", async () => {
+    const meminfo = JSON.parse((await runCli(["schema", "sys", "meminfo"])).stdout);
+    expect(meminfo).toMatchObject({ title: "Meminfo", type: "object", $comment: expect.stringMatching(/^procscope sys meminfo --json/) });
+    expect(meminfo.properties.memTotalBytes).toMatchObject({ type: "integer", minimum: 0 });
+    expect(JSON.parse((await runCli(["schema", "sys", "mounts"])).stdout)).toMatchObject({ type: "array", items: { title: "Mount" } });
+    expect(JSON.parse((await runCli(["schema", "sys"])).stdout).title).toBe("SystemOverview");
   });
 
   it("prints draft-07 JSON Schema documents with the framing", async () => {

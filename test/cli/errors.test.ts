@@ -101,11 +101,18 @@ describe("without permission (uid 65534, no groups)", () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toBe(message);
     // With --json the same: no partial document, the same one line.
-    expect(await runAsNobody(["show", String(root.pid), "--field", "environ", "--json"])).toMatchObject({ code: 4, stdout: "", stderr: message });
+    expect(await runAsNobody(["show", String(root.pid), "--field", "environ", "--json"])).toMatchObject({
+      code: 4,
+      stdout: "",
+      stderr: message,
+    });
     // A field it can read is enough: the whole object, the unreadable environ null with its reason.
     const readable = await runAsNobody(["show", String(root.pid), "--field", "limits", "--json"]);
     expect(readable.code).toBe(0);
-    expect(JSON.parse(readable.stdout)).toMatchObject({ environ: null, errors: { environ: expect.stringMatching(/another user's process/) } });
+    expect(JSON.parse(readable.stdout)).toMatchObject({
+      environ: null,
+      errors: { environ: expect.stringMatching(/another user's process/) },
+    });
     await root.kill();
   });
 

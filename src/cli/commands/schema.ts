@@ -5,8 +5,8 @@
 import type { Command } from "commander";
 import type { CommandRun, RunAction } from "../command.js";
 
-async function schema(run: CommandRun, name: string | undefined): Promise<void> {
-  const { COMMAND_CONTRACTS, SCHEMA_COMMANDS, commandJsonSchema } = await import("../../model/commands.js");
+async function schema(run: CommandRun, name: string | undefined, argument: string | undefined): Promise<void> {
+  const { COMMAND_CONTRACTS, SCHEMA_COMMANDS, commandArguments, commandJsonSchema } = await import("../../model/commands.js");
   if (name === undefined) {
     const width = Math.max(...SCHEMA_COMMANDS.map((c) => c.length));
     run.print(
@@ -14,10 +14,17 @@ async function schema(run: CommandRun, name: string | undefined): Promise<void> 
     );
     return;
   }
-  const document = await commandJsonSchema(name);
+  const document = await commandJsonSchema(name, argument);
   if (document === undefined) {
     const { InvalidArgument } = await import("../../errors.js");
-    throw new InvalidArgument(`no JSON schema for "${name}": \`procscope schema\` lists the commands that have one`);
+    const known = await commandArguments(name);
+    throw new InvalidArgument(
+      !Object.hasOwn(COMMAND_CONTRACTS, name)
+        ? `no JSON schema for "${name}": \`procscope schema\` lists the commands that have one`
+        : known.length > 0
+          ? `no JSON schema for "${name} ${argument}": known: ${known.join(", ")}`
+          : `"${name}" has one JSON schema, whatever its arguments: \`procscope schema ${name}\``,
+    );
   }
   run.printJson(document);
 }
@@ -25,7 +32,10 @@ async function schema(run: CommandRun, name: string | undefined): Promise<void> 
 export function registerSchemaCommands(program: Command, runAction: RunAction): void {
   program
     .command("schema")
-    .description("print the JSON Schema (draft-07) of a command's --json output; without COMMAND, list the commands that have one")
+    .description(
+      "print the JSON Schema (draft-07) of a command's --json output (`schema sys meminfo` for `sys meminfo --json`); without COMMAND, list the commands that have one",
+    )
     .argument("[command]", "a command name: ps, maps, lsof…")
+    .argument("[argument]", "for sys: a system file (meminfo, cpuinfo…), whose own document `sys NAME --json` prints")
     .action(runAction(schema));
 }
