@@ -3,7 +3,7 @@
  * Pure: a snapshot in, the body out. The only label values are group names (from the config's
  * templates), PIDs, and fixed enumerations; nothing else of a process reaches the output.
  */
-import { type GroupSnapshot, MEMTYPES, type Snapshot, STATES } from "./accumulate.js";
+import { type GroupSnapshot, MEMTYPES, type ProcessSeries, type Snapshot, STATES } from "./accumulate.js";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -122,23 +122,80 @@ class Writer {
   }
 }
 
-function perGroup(groups: readonly GroupSnapshot[], value: (g: GroupSnapshot) => number | null): [Labels, number][] {
-  const samples: [Labels, number][] = [];
-  for (const g of groups) {
-    const v = value(g);
-    if (v !== null) samples.push([{ groupname: g.name }, v]);
-  }
-  return samples;
+/** A family's samples for one group or process: labels besides the group's (and PID's), and the value (null: no sample). */
+type Series<T> = (item: T) => readonly (readonly [Labels, number | null])[];
+
+const one =
+  <T>(value: (item: T) => number | null): Series<T> =>
+  (item) => [[{}, value(item)]];
+
+/** One sample per value of `label`. */
+const each =
+  <T, V extends string>(label: string, values: readonly V[], value: (item: T, v: V) => number | null): Series<T> =>
+  (item) =>
+    values.map((v) => [{ [label]: v }, value(item, v)] as const);
+
+/** The per-group families in exposition order; memory types depend on --smaps. */
+function groupFamilies(memtypes: readonly (typeof MEMTYPES)[number][]): readonly (readonly [string, Series<GroupSnapshot>])[] {
+  return [
+    ["procscope_group_num_procs", one((g) => g.numProcs)],
+    [
+      "procscope_group_cpu_seconds_total",
+      each("mode", ["user", "system"], (g, m) => (m === "user" ? g.counters.cpuUserSeconds : g.counters.cpuSystemSeconds)),
+    ],
+    [
+      "procscope_group_children_cpu_seconds_total",
+      each("mode", ["user", "system"], (g, m) => (m === "user" ? g.counters.childrenCpuUserSeconds : g.counters.childrenCpuSystemSeconds)),
+    ],
+    ["procscope_group_read_bytes_total", one((g) => g.counters.readBytes)],
+    ["procscope_group_write_bytes_total", one((g) => g.counters.writeBytes)],
+    ["procscope_group_major_page_faults_total", one((g) => g.counters.majorFaults)],
+    ["procscope_group_minor_page_faults_total", one((g) => g.counters.minorFaults)],
+    [
+      "procscope_group_context_switches_total",
+      each("ctxswitchtype", ["voluntary", "nonvoluntary"], (g, t) =>
+        t === "voluntary" ? g.counters.voluntaryCtxSwitches : g.counters.nonvoluntaryCtxSwitches,
+      ),
+    ],
+    ["procscope_group_memory_bytes", each("memtype", memtypes, (g, m) => g.memory[m])],
+    ["procscope_group_num_threads", one((g) => g.numThreads)],
+    ["procscope_group_open_filedesc", one((g) => g.openFiledesc)],
+    ["procscope_group_worst_fd_ratio", one((g) => g.worstFdRatio)],
+    ["procscope_group_oldest_start_time_seconds", one((g) => g.oldestStartTimeSeconds)],
+    ["procscope_group_states", each("state", STATES, (g, s) => g.states[s])],
+    ["procscope_group_deleted_open_bytes", one((g) => g.deletedOpenBytes)],
+    ["procscope_group_blocked_tasks", one((g) => g.blockedTasks)],
+    ["procscope_group_listening_sockets", one((g) => g.listeningSockets)],
+  ];
 }
 
-function perGroupLabelled<T extends string>(
-  groups: readonly GroupSnapshot[],
-  label: string,
-  values: readonly T[],
-  value: (g: GroupSnapshot, v: T) => number,
-): [Labels, number][] {
+/** The per-process families (--per-process groups); a value that could not be read is 0. */
+const PROCESS_FAMILIES: readonly (readonly [string, Series<ProcessSeries>])[] = [
+  [
+    "procscope_process_cpu_seconds_total",
+    ({ sample }) => [
+      [{ mode: "user" }, sample.counters.cpuUserSeconds ?? 0],
+      [{ mode: "system" }, sample.counters.cpuSystemSeconds ?? 0],
+    ],
+  ],
+  [
+    "procscope_process_memory_bytes",
+    ({ sample }) => [
+      [{ memtype: "resident" }, sample.rssBytes ?? 0],
+      [{ memtype: "virtual" }, sample.vszBytes ?? 0],
+      [{ memtype: "swapped" }, sample.swapBytes ?? 0],
+    ],
+  ],
+  ["procscope_process_open_filedesc", one(({ sample }) => sample.fdCount ?? 0)],
+  ["procscope_process_num_threads", one(({ sample }) => sample.threads)],
+  ["procscope_process_start_time_seconds", one(({ sample }) => sample.startTimeSeconds)],
+];
+
+/** Every item's samples of one family, its id labels first; null values give no sample. */
+function samplesOf<T>(items: readonly T[], id: (item: T) => Labels, series: Series<T>): [Labels, number][] {
   const samples: [Labels, number][] = [];
-  for (const g of groups) for (const v of values) samples.push([{ groupname: g.name, [label]: v }, value(g, v)]);
+  for (const item of items)
+    for (const [labels, value] of series(item)) if (value !== null) samples.push([{ ...id(item), ...labels }, value]);
   return samples;
 }
 
@@ -148,114 +205,12 @@ function perGroupLabelled<T extends string>(
  */
 export function renderExposition(e: Exposition, openMetrics: boolean): string {
   const w = new Writer(openMetrics);
-  const groups = e.snapshot.groups;
-  w.family(
-    "procscope_group_num_procs",
-    perGroup(groups, (g) => g.numProcs),
-  );
-  w.family(
-    "procscope_group_cpu_seconds_total",
-    perGroupLabelled(groups, "mode", ["user", "system"], (g, m) =>
-      m === "user" ? g.counters.cpuUserSeconds : g.counters.cpuSystemSeconds,
-    ),
-  );
-  w.family(
-    "procscope_group_children_cpu_seconds_total",
-    perGroupLabelled(groups, "mode", ["user", "system"], (g, m) =>
-      m === "user" ? g.counters.childrenCpuUserSeconds : g.counters.childrenCpuSystemSeconds,
-    ),
-  );
-  w.family(
-    "procscope_group_read_bytes_total",
-    perGroup(groups, (g) => g.counters.readBytes),
-  );
-  w.family(
-    "procscope_group_write_bytes_total",
-    perGroup(groups, (g) => g.counters.writeBytes),
-  );
-  w.family(
-    "procscope_group_major_page_faults_total",
-    perGroup(groups, (g) => g.counters.majorFaults),
-  );
-  w.family(
-    "procscope_group_minor_page_faults_total",
-    perGroup(groups, (g) => g.counters.minorFaults),
-  );
-  w.family(
-    "procscope_group_context_switches_total",
-    perGroupLabelled(groups, "ctxswitchtype", ["voluntary", "nonvoluntary"], (g, t) =>
-      t === "voluntary" ? g.counters.voluntaryCtxSwitches : g.counters.nonvoluntaryCtxSwitches,
-    ),
-  );
   const memtypes = e.smaps ? MEMTYPES : MEMTYPES.filter((m) => !m.startsWith("proportional"));
-  w.family(
-    "procscope_group_memory_bytes",
-    perGroupLabelled(groups, "memtype", memtypes, (g, m) => g.memory[m]),
-  );
-  w.family(
-    "procscope_group_num_threads",
-    perGroup(groups, (g) => g.numThreads),
-  );
-  w.family(
-    "procscope_group_open_filedesc",
-    perGroup(groups, (g) => g.openFiledesc),
-  );
-  w.family(
-    "procscope_group_worst_fd_ratio",
-    perGroup(groups, (g) => g.worstFdRatio),
-  );
-  w.family(
-    "procscope_group_oldest_start_time_seconds",
-    perGroup(groups, (g) => g.oldestStartTimeSeconds),
-  );
-  w.family(
-    "procscope_group_states",
-    perGroupLabelled(groups, "state", STATES, (g, s) => g.states[s]),
-  );
-  w.family(
-    "procscope_group_deleted_open_bytes",
-    perGroup(groups, (g) => g.deletedOpenBytes),
-  );
-  w.family(
-    "procscope_group_blocked_tasks",
-    perGroup(groups, (g) => g.blockedTasks),
-  );
-  w.family(
-    "procscope_group_listening_sockets",
-    perGroup(groups, (g) => g.listeningSockets),
-  );
-
-  const procs = e.snapshot.processes;
-  if (procs.length > 0) {
-    const id = (p: (typeof procs)[number]) => ({ groupname: p.group, pid: String(p.pid) });
-    w.family(
-      "procscope_process_cpu_seconds_total",
-      procs.flatMap((p) => [
-        [{ ...id(p), mode: "user" }, p.sample.counters.cpuUserSeconds ?? 0] as const,
-        [{ ...id(p), mode: "system" }, p.sample.counters.cpuSystemSeconds ?? 0] as const,
-      ]),
-    );
-    w.family(
-      "procscope_process_memory_bytes",
-      procs.flatMap((p) => [
-        [{ ...id(p), memtype: "resident" }, p.sample.rssBytes ?? 0] as const,
-        [{ ...id(p), memtype: "virtual" }, p.sample.vszBytes ?? 0] as const,
-        [{ ...id(p), memtype: "swapped" }, p.sample.swapBytes ?? 0] as const,
-      ]),
-    );
-    w.family(
-      "procscope_process_open_filedesc",
-      procs.map((p) => [id(p), p.sample.fdCount ?? 0] as const),
-    );
-    w.family(
-      "procscope_process_num_threads",
-      procs.map((p) => [id(p), p.sample.threads] as const),
-    );
-    w.family(
-      "procscope_process_start_time_seconds",
-      procs.map((p) => [id(p), p.sample.startTimeSeconds] as const),
-    );
-  }
+  const groupId = (g: GroupSnapshot): Labels => ({ groupname: g.name });
+  for (const [name, series] of groupFamilies(memtypes)) w.family(name, samplesOf(e.snapshot.groups, groupId, series));
+  const processId = (p: ProcessSeries): Labels => ({ groupname: p.group, pid: String(p.pid) });
+  if (e.snapshot.processes.length > 0)
+    for (const [name, series] of PROCESS_FAMILIES) w.family(name, samplesOf(e.snapshot.processes, processId, series));
   w.family("procscope_per_process_series_limit", [[{}, e.maxSeries]]);
   w.family("procscope_per_process_series_dropped", [[{}, e.snapshot.perProcessSeriesDropped]]);
   w.family("procscope_group_overflow_processes", [[{}, e.snapshot.groupOverflowProcesses]]);
