@@ -13,63 +13,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-const SYSTEM_FILES = [
-  "meminfo",
-  "cpuinfo",
-  "loadavg",
-  "uptime",
-  "stat",
-  "vmstat",
-  "zoneinfo",
-  "devices",
-  "dma",
-  "version",
-  "filesystems",
-  "partitions",
-  "diskstats",
-  "mounts",
-  "swaps",
-  "cgroups",
-  "modules",
-  "interrupts",
-  "softirqs",
-  "net/tcp",
-  "net/tcp6",
-  "net/udp",
-  "net/udp6",
-  "net/unix",
-  "net/raw",
-  "net/packet",
-  "sys/kernel/pid_max",
-  "sys/kernel/osrelease",
-  "sys/vm/swappiness",
-];
-const PID_FILES = [
-  "stat",
-  "status",
-  "statm",
-  "cmdline",
-  "environ",
-  "limits",
-  "io",
-  "cgroup",
-  "mountinfo",
-  "oom_score",
-  "oom_score_adj",
-  "loginuid",
-  "personality",
-  "wchan",
-  "comm",
-  "maps",
-  "smaps_rollup",
-  "stack",
-  "syscall",
-  "sched",
-  "schedstat",
-  "auxv",
-];
-const PID_LINKS = ["exe", "cwd", "root"];
-const TASK_FILES = ["stat", "status", "comm", "wchan", "stack", "syscall"];
+// The same files `procscope capture` takes: one list, in plain ES module data (no build needed).
+import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "../src/capture/files.js";
+
 const home = os.homedir();
 
 function scrub(text) {
@@ -192,8 +138,7 @@ async function main() {
       }
     } catch {}
   }
-  copyFile("/etc/passwd", path.join(out, "etc", "passwd"));
-  copyFile("/etc/group", path.join(out, "etc", "group"));
+  for (const name of ETC_FILES) copyFile(path.join("/etc", name), path.join(out, "etc", name));
   const getconf = (name) => Number(execFileSync("getconf", [name], { encoding: "utf8" }).trim());
   const info = {
     clockTicks: getconf("CLK_TCK"),

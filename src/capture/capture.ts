@@ -19,41 +19,11 @@ import { redactEnvironBytes } from "../audit/secrets.js";
 import { Conflict, ProcError, ProcessGone } from "../errors.js";
 import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
-import { SYSTEM_FILE_NAMES } from "../procfs/system-files.js";
+import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "./files.js";
 import { packDirectory } from "./tar.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const CAPTURE_FORMAT = "procscope-capture/1";
-
-const PID_FILES = [
-  "stat",
-  "status",
-  "statm",
-  "cmdline",
-  "comm",
-  "environ",
-  "maps",
-  "smaps_rollup",
-  "limits",
-  "io",
-  "cgroup",
-  "mountinfo",
-  "oom_score",
-  "oom_score_adj",
-  "loginuid",
-  "personality",
-  "wchan",
-  "sched",
-  "schedstat",
-  "auxv",
-  "syscall",
-  "stack",
-];
-const PID_LINKS = ["exe", "cwd", "root"];
-const TASK_FILES = ["stat", "status", "comm", "wchan", "syscall", "stack"];
-const NET_FILES = ["tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "packet"];
-const EXTRA_SYSTEM_FILES = ["cgroups", "modules", "interrupts", "softirqs", "sys/kernel/pid_max", "sys/kernel/osrelease", "self/mountinfo"];
-const ETC_FILES = ["passwd", "group", "ld.so.preload", "hostname", "os-release"];
 
 export interface CaptureOptions {
   /** Keep environ values as they are (default: credential-like values redacted). */
@@ -193,7 +163,7 @@ function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): Cap
   const writer: Writer = { bytes: 0, skipped: {} };
   const procOut = path.join(root, "proc");
   fs.mkdirSync(procOut);
-  const systemFiles = [...SYSTEM_FILE_NAMES, ...NET_FILES.map((n) => `net/${n}`), ...EXTRA_SYSTEM_FILES];
+  const systemFiles = [...SYSTEM_FILES];
   if (options.withKallsyms) systemFiles.push("kallsyms");
   for (const name of systemFiles) {
     try {
