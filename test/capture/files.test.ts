@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { PID_FILES, SYSTEM_FILES as CAPTURED } from "../../src/capture/files.js";
+import { SYSTEM_FILES as CAPTURED, PID_FILES } from "../../src/capture/files.js";
 import { SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../../src/procfs/system-files.js";
 
 describe("the captured file list", () => {
