@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import type { ProcessDir, ProcFs, RawFile } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, NotFound, ProcessGone } from "../errors.js";
 import type { RecoveredFile, RecoverFailure, RecoverReport } from "../model/file-transfer.js";
 import { verifyOpenProcess } from "../model/ref.js";
@@ -74,19 +74,29 @@ function checkOut(out: string, force: boolean): string {
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Copies fd `fd` of an open process directory to `out`. */
-export async function recoverFrom(dir: ProcessDir, fd: number, out: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+/** A regular file a process holds open, opened again (read-only) through /proc/PID/fd/N. */
+interface OpenedFd {
+  readonly startTimeTicks: number;
+  readonly listed: FileDescriptor;
+  readonly inode: number;
+  readonly raw: RawFile;
+  /** Its size when opened. */
+  readonly total: number;
+}
+
+/**
+ * Opens fd `fd` of an open process directory for reading, after the same refusals as recover (only
+ * regular files and memfds) and a check that the fd still names the file it was listed as.
+ */
+function openFdFrom(dir: ProcessDir, fd: number, checkBeforeOpen?: () => void): OpenedFd {
   const startTimeTicks = dir.parse("stat", parsePidStat).startTimeTicks;
   const listed = readFd(dir, fd, { fdinfo: false });
   const reason = refusal(listed);
   if (reason !== null) throw new InvalidArgument(`cannot recover: ${reason}`);
   if (listed.inode === null)
     throw new NotFound(`cannot recover fd ${fd} of process ${dir.pid}: ${listed.errors.inode ?? "its inode is unknown"}`);
-  const absolute = checkOut(out, options.force === true);
-
+  checkBeforeOpen?.();
   const raw = dir.openRaw(`fd/${fd}`, "r");
-  let tempPath: string | null = null;
-  let outFd = -1;
   try {
     const st = raw.stat();
     // The fd may have been closed and reused between listing and opening.
@@ -94,7 +104,22 @@ export async function recoverFrom(dir: ProcessDir, fd: number, out: string, opti
       throw new Conflict(
         `fd ${fd} of process ${dir.pid} now refers to another file (inode ${st.ino}, listed ${listed.inode}): not copying`,
       );
-    const total = Number(st.size);
+    return { startTimeTicks, listed, inode: listed.inode, raw, total: Number(st.size) };
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
+}
+
+/** Copies fd `fd` of an open process directory to `out`. */
+export async function recoverFrom(dir: ProcessDir, fd: number, out: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+  let absolute = "";
+  const { startTimeTicks, listed, inode, raw, total } = openFdFrom(dir, fd, () => {
+    absolute = checkOut(out, options.force === true);
+  });
+  let tempPath: string | null = null;
+  let outFd = -1;
+  try {
     tempPath = path.join(path.dirname(absolute), `.${path.basename(absolute)}.procscope-${process.pid}-${Date.now()}.partial`);
     outFd = fs.openSync(tempPath, "wx", 0o600);
     const hash = createHash("sha256");
@@ -143,7 +168,7 @@ export async function recoverFrom(dir: ProcessDir, fd: number, out: string, opti
       fd,
       source: listed.path,
       deleted: listed.deleted,
-      inode: listed.inode,
+      inode,
       out: absolute,
       copiedBytes: copied,
       sha256: hash.digest("hex"),
@@ -169,6 +194,84 @@ export async function recover(procFs: ProcFs, pid: number, fd: number, out: stri
   } finally {
     dir.close();
   }
+}
+
+/** A file held open, ready to be read from start to end (the server's download of a deleted file). */
+export interface RecoverableFile {
+  readonly pid: number;
+  readonly startTimeTicks: number;
+  readonly fd: number;
+  /** The path the process opened it by; null when unknown. */
+  readonly source: string | null;
+  readonly deleted: boolean;
+  /** Its size when opened: what `chunks()` yields at most. */
+  readonly sizeBytes: number;
+  /** A file name to save it under: "PID-fdN-BASENAME". */
+  readonly name: string;
+  /**
+   * Its bytes, a chunk at a time, from offset 0 to the size it had when opened; throws Conflict
+   * when it shrank meanwhile or `signal` aborts. Closes the file when done.
+   */
+  chunks(options?: { readonly signal?: AbortSignal; readonly chunkSize?: number }): AsyncGenerator<Buffer>;
+  /** Closes the file without reading it (chunks() closes it itself). */
+  close(): void;
+}
+
+/**
+ * Opens what fd `fd` of process `pid` refers to for reading, as recover does (only regular files
+ * and memfds, read-only, through its own open file description so the process's offset is not
+ * moved); with `startTimeTicks`, only if the process is still that one. For streaming a copy
+ * elsewhere than a file.
+ * const file = openRecoverable(openProcFs(), 42, 3); for await (const chunk of file.chunks()) …
+ */
+export function openRecoverable(
+  procFs: ProcFs,
+  pid: number,
+  fd: number,
+  options: { readonly startTimeTicks?: number } = {},
+): RecoverableFile {
+  const dir = procFs.openProcess(pid);
+  let opened: OpenedFd;
+  try {
+    opened = openFdFrom(dir, fd);
+  } finally {
+    dir.close();
+  }
+  const { startTimeTicks, listed, raw, total } = opened;
+  if (options.startTimeTicks !== undefined && options.startTimeTicks !== startTimeTicks) {
+    raw.close();
+    throw new ProcessGone(pid, { reused: true });
+  }
+  let closed = false;
+  const close = () => {
+    if (!closed) raw.close();
+    closed = true;
+  };
+  return {
+    pid,
+    startTimeTicks,
+    fd,
+    source: listed.path,
+    deleted: listed.deleted,
+    sizeBytes: total,
+    name: recoveredName(listed),
+    close,
+    async *chunks(chunkOptions = {}) {
+      try {
+        let copied = 0;
+        while (copied < total) {
+          if (chunkOptions.signal?.aborted) throw new Conflict(`copy of fd ${fd} of process ${pid} interrupted after ${copied} bytes`);
+          const buffer = Buffer.allocUnsafe(Math.min(chunkOptions.chunkSize ?? 256 * 1024, total - copied));
+          const n = raw.read(buffer, 0, buffer.length, BigInt(copied));
+          if (n === 0) throw new Conflict(`fd ${fd} of process ${pid} shrank from ${total} to ${copied} bytes while copying`);
+          copied += n;
+          yield buffer.subarray(0, n);
+        }
+      } finally {
+        close();
+      }
+    },
+  };
 }
 
 /** A file name for a recovered file: "PID-fdN-BASENAME", made safe for any filesystem. */

@@ -246,6 +246,48 @@ export function apiRoutes(): RouteSpec[] {
     },
     {
       method: "GET",
+      path: "/api/processes/:pid/fds/:fd/content",
+      summary:
+        "The bytes of a regular file (or memfd) a process holds open, deleted or not, as recover copies them: read through /proc/PID/fd/N on its own offset, so the process is not disturbed",
+      cli: "recover PID FD OUT",
+      download: true,
+      handler: async (c, api) => {
+        const target = pidParam(c, api);
+        const fdText = c.req.param("fd") ?? "";
+        if (!/^\d{1,10}$/.test(fdText)) throw new ApiError(400, "invalid-argument", `fd must be a number, got "${fdText}"`);
+        const { openRecoverable } = await import("../files/recover.js");
+        const file = openRecoverable(api.context.procFs, target.pid, Number(fdText), { startTimeTicks: target.startTimeTicks });
+        const chunks = file.chunks({ signal: api.signal });
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            try {
+              const next = await chunks.next();
+              if (next.done) controller.close();
+              else controller.enqueue(next.value);
+            } catch (error) {
+              // Headers are gone: a file that shrank mid-copy ends the response short of Content-Length.
+              controller.error(error);
+            }
+          },
+          async cancel() {
+            await chunks.return(undefined);
+            file.close(); // a generator never started does not run its finally
+          },
+        });
+        return new Response(body, {
+          headers: {
+            "Content-Type": "application/octet-stream",
+            "Content-Length": String(file.sizeBytes),
+            "Content-Disposition": `attachment; filename="${file.name}"`,
+            "Cache-Control": "no-store",
+            "X-Procscope-Source": encodeURIComponent(file.source ?? ""),
+            "X-Procscope-Deleted": String(file.deleted),
+          },
+        });
+      },
+    },
+    {
+      method: "GET",
       path: "/api/processes/:pid/threads",
       summary: "Threads of a process: state, CPU, wchan, context switches, current syscall",
       cli: "threads PID --json",

@@ -68,6 +68,11 @@ export function buildOpenApi(
           ? { "x-procscope-events": Object.fromEntries(Object.entries(route.events).map(([event, schema]) => [event, ref(schema)])) }
           : {}),
       };
+    else if (route.download)
+      responses["200"] = {
+        description: "the file's bytes (Content-Disposition: attachment, with a file name)",
+        content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+      };
     else responses["200"] = { description: "the result", content: { "application/json": { schema: ref(route.schema) } } };
     for (const [status, description] of Object.entries(ERROR_STATUSES))
       responses[status] = { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };

@@ -39,6 +39,8 @@ export interface RouteSpec {
   readonly schema?: string;
   /** An action: refused with 403 read-only unless the server allows actions; audit-logged. */
   readonly action?: boolean;
+  /** Raw bytes (application/octet-stream, a file download) instead of JSON. */
+  readonly download?: boolean;
   /** Server-Sent Events instead of JSON. */
   readonly stream?: boolean;
   /** For a stream: the schema name of each event's data, by event name. */

@@ -3,6 +3,7 @@
  * real `procscope serve` and processes this test starts. Screenshots of the main views go to
  * test-artifacts/screenshots/ (gitignored).
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -95,6 +96,8 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
     await page.waitForSelector(".hexview .hexline");
     const ascii = (await page.locator(".hexview .ascii").allTextContents()).join("");
     expect(ascii).toContain(MARKER);
+    // Read-only: the memory tab (rendered: its hex view is up) has no replace form.
+    expect(await page.locator("section.replace").count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/properties-memory-hex.png` });
 
     await page.click('.memory button:has-text("Strings")');
@@ -190,6 +193,91 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
     await page.locator("main.properties h1", { hasText: `PID ${process.pid}` }).waitFor({ timeout: 30_000 });
     await page.keyboard.press("Escape");
     await page.waitForURL(`${server.base}/`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("recovers a deleted file the process still holds open from the Files tab: the download is its bytes", async () => {
+    const server = await startServer();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-ui-recover-"));
+    const file = path.join(dir, "kept-open.bin");
+    // Binary content (every byte value, NULs and invalid UTF-8 included), over one read chunk.
+    const content = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(700 * 1024)]);
+    fs.writeFileSync(file, content);
+    const holder = await startProcess("sh", ["-c", 'exec 3<"$0"; rm "$0"; echo ready; exec sleep 300', file], { ready: "ready" });
+    expect(fs.existsSync(file)).toBe(false);
+    const { page, problems } = await newPage();
+    await page.goto(server.url);
+    await page.goto(`${server.base}/processes/${holder.pid}?tab=files`);
+    const link = page.locator('tr.deleted[data-fd="3"] a.download');
+    await link.waitFor({ timeout: 30_000 });
+    expect(await link.textContent()).toBe("Recover");
+    await page.screenshot({ path: `${SHOTS}/properties-files-deleted.png` });
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), link.click()]);
+    expect(download.suggestedFilename()).toBe(`${holder.pid}-fd3-kept-open.bin`);
+    const saved = await download.path();
+    const bytes = fs.readFileSync(saved);
+    expect(bytes.length).toBe(content.length);
+    expect(bytes.equals(content)).toBe(true);
+    // Read-only safe: the holder still has its file, at its own offset (0: it never read).
+    expect(fs.readFileSync(`/proc/${holder.pid}/fdinfo/3`, "utf8")).toMatch(/^pos:\s+0$/m);
+    expect(problems).toEqual([]);
+    await page.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("replaces a heap string after a preview and a confirmation, then undoes it: the process's memory changes and comes back", async () => {
+    const server = await startServer(["--allow-actions"]);
+    const original = `PROCSCOPE-UI-REPLACE-${process.pid}-MARK`;
+    const replacement = original.toLowerCase();
+    const helper = await startProcess(compileC("heap-marker", HEAP_MARKER_SOURCE), [original], { ready: "ready" });
+    const heap = BigInt(`0x${/ready 0x([0-9a-f]+)/.exec(helper.output())?.[1]}`);
+    const heapText = () => {
+      const fd = fs.openSync(`/proc/${helper.pid}/mem`, "r");
+      try {
+        const buffer = Buffer.alloc(original.length);
+        fs.readSync(fd, buffer, 0, buffer.length, heap);
+        return buffer.toString("latin1");
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    expect(heapText()).toBe(original);
+    const { page, problems } = await newPage();
+    await page.goto(server.url);
+    await page.goto(`${server.base}/processes/${helper.pid}?tab=memory`);
+    await page.fill('input[aria-label="Text to replace"]', original, { timeout: 30_000 });
+    await page.fill('input[aria-label="Replacement text"]', replacement);
+    await page.click('button:has-text("Preview replace")');
+    const heapRow = page.locator(".replace-preview tr", { hasText: `0x${heap.toString(16)}` });
+    await heapRow.waitFor({ timeout: 30_000 });
+    expect(await heapRow.textContent()).toContain("preview");
+    await page.screenshot({ path: `${SHOTS}/replace-preview.png` });
+    // A preview writes nothing; neither does opening the confirmation and cancelling it.
+    expect(heapText()).toBe(original);
+    await page.click('.replace-preview button:has-text("Write")');
+    await page.waitForSelector('[role="alertdialog"][aria-label="Confirm memory write"]');
+    await page.click('[role="alertdialog"] button:has-text("Cancel")');
+    expect(heapText()).toBe(original);
+    await page.click('.replace-preview button:has-text("Write")');
+    await page.click('[role="alertdialog"] button:has-text("Write")');
+    await page.locator(".replace-result tr", { hasText: `0x${heap.toString(16)}` }).waitFor({ timeout: 30_000 });
+    expect(await page.locator(".replace-result tr", { hasText: `0x${heap.toString(16)}` }).textContent()).toContain("written");
+    expect(heapText()).toBe(replacement);
+    await page.screenshot({ path: `${SHOTS}/replace-written.png` });
+    await page.click('.replace-result button:has-text("Undo")');
+    await expect.poll(() => page.locator(".undo-result").textContent(), { timeout: 30_000 }).toMatch(/restored [1-9]\d* of [1-9]/);
+    expect(heapText()).toBe(original);
+    // Preview, write and undo each left an audit line.
+    const audited = server.auditLines().map((l) => [l.endpoint, l.outcome]);
+    const stat = fs.readFileSync(`/proc/${helper.pid}/stat`, "utf8");
+    const ticks = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const endpoint = `/api/processes/${helper.pid}@${ticks}/replace`;
+    expect(audited).toEqual([
+      [endpoint, "allowed"],
+      [endpoint, "allowed"],
+      ["/api/undo", "allowed"],
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -119,7 +119,7 @@ export function Properties(props: { refText: string; tab: string; session: Sessi
       <section role="tabpanel" class="panel">
         {tab === "general" && <General d={d} />}
         {tab === "statistics" && <Statistics d={d} store={props.store} refKey={key} />}
-        {tab === "memory" && <Memory refText={key} />}
+        {tab === "memory" && <Memory refText={key} allowActions={props.session.allowActions} />}
         {tab === "files" && <Files refText={key} />}
         {tab === "network" && <Network pid={d.pid} />}
         {tab === "threads" && <Threads refText={key} />}
@@ -238,7 +238,7 @@ interface Region {
   size?: number;
 }
 
-function Memory(props: { refText: string }) {
+function Memory(props: { refText: string; allowActions: boolean }) {
   const maps = useApi<{ regions: Region[] }>(`/api/processes/${props.refText}/maps`);
   const [view, setView] = useState<{ start: bigint; end: bigint } | null>(null);
   const [pattern, setPattern] = useState("");
@@ -292,6 +292,7 @@ function Memory(props: { refText: string }) {
           <Strings refText={props.refText} filter={stringsFilter} />
         </div>
       ) : null}
+      {props.allowActions ? <Replace refText={props.refText} /> : null}
       {view ? <HexView refText={props.refText} start={view.start} end={view.end} /> : null}
       <table class="regions">
         <thead>
@@ -451,11 +452,12 @@ function Files(props: { refText: string }) {
           <th>Type</th>
           <th>Target</th>
           <th class="num">Size</th>
+          <th>Copy</th>
         </tr>
       </thead>
       <tbody>
         {fds.data.map((f) => (
-          <tr key={f.fd} class={f.deleted ? "deleted" : ""}>
+          <tr key={f.fd} class={f.deleted ? "deleted" : ""} data-fd={f.fd}>
             <td class="num">{f.fd}</td>
             <td>{f.type}</td>
             <td>
@@ -463,6 +465,19 @@ function Files(props: { refText: string }) {
               {f.deleted ? <span class="badge warn">deleted</span> : null}
             </td>
             <td class="num">{humanBytes(f.sizeBytes ?? f.size ?? null)}</td>
+            <td>
+              {/* As recover does: a regular file (or memfd) reopened read-only through /proc/PID/fd/N. */}
+              {f.type === "file" || f.type === "memfd" ? (
+                <a
+                  class="download"
+                  href={`/api/processes/${props.refText}/fds/${f.fd}/content`}
+                  download=""
+                  title={f.deleted ? "Recover this deleted file: download what the process still holds" : "Download a copy"}
+                >
+                  {f.deleted ? "Recover" : "Download"}
+                </a>
+              ) : null}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -591,6 +606,196 @@ function Security(props: { d: Details }) {
         ["PID in namespaces", (d.nsPid ?? []).join(" → ")],
       ]}
     />
+  );
+}
+
+interface WriteReport {
+  applied: boolean;
+  found: number;
+  searched: number;
+  journal: string | null;
+  freeze: string | null;
+  writes: {
+    address: string;
+    oldText: string;
+    newText: string;
+    status: string;
+    reason: string | null;
+    region: { label: string; path: string | null };
+  }[];
+}
+
+interface UndoReport {
+  restored: number;
+  conflicts: number;
+  entries: { seq: number; address: string; status: string; reason: string | null }[];
+}
+
+const describeError = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Memory replace (actions only): a preview first (nothing written), then a confirmation, then the
+ * write, whose journal the Undo button hands back to the server.
+ */
+function Replace(props: { refText: string }) {
+  const [oldText, setOldText] = useState("");
+  const [newText, setNewText] = useState("");
+  const [pad, setPad] = useState(false);
+  const [preview, setPreview] = useState<WriteReport | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [written, setWritten] = useState<WriteReport | null>(null);
+  const [undone, setUndone] = useState<UndoReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+  const url = `/api/processes/${props.refText}/replace`;
+  const body = (apply: boolean) => ({ old: oldText, new: newText, ...(pad ? { pad } : {}), ...(apply ? { apply } : {}) });
+  const run = <T,>(work: () => Promise<T>, done: (value: T) => void) => {
+    setBusy(true);
+    setError(null);
+    work()
+      .then(done)
+      .catch((e) => setError(describeError(e)))
+      .finally(() => setBusy(false));
+  };
+  const reset = () => {
+    setPreview(null);
+    setWritten(null);
+    setUndone(null);
+    setError(null);
+  };
+  return (
+    <section class="replace" aria-label="Replace in memory">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          reset();
+          run(() => post<WriteReport>(url, body(false)), setPreview);
+        }}
+      >
+        <input
+          value={oldText}
+          placeholder="Text to replace"
+          aria-label="Text to replace"
+          onInput={(e) => {
+            setOldText((e.target as HTMLInputElement).value);
+            setPreview(null);
+          }}
+        />
+        <input
+          value={newText}
+          placeholder="Replacement"
+          aria-label="Replacement text"
+          onInput={(e) => {
+            setNewText((e.target as HTMLInputElement).value);
+            setPreview(null);
+          }}
+        />
+        <label>
+          <input type="checkbox" checked={pad} onChange={(e) => setPad((e.target as HTMLInputElement).checked)} /> pad with NUL
+        </label>
+        <button type="submit" disabled={busy || oldText === ""}>
+          Preview replace
+        </button>
+      </form>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {preview && !written ? (
+        <div class="replace-preview">
+          <p>
+            Preview: {preview.found} occurrence{preview.found === 1 ? "" : "s"} in {preview.searched} region
+            {preview.searched === 1 ? "" : "s"}; nothing written yet.
+          </p>
+          <WritesTable report={preview} />
+          <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)}>
+            Write {preview.writes.length}…
+          </button>
+        </div>
+      ) : null}
+      {confirming && preview ? (
+        <div class="dialog" role="alertdialog" aria-modal="true" aria-label="Confirm memory write">
+          <p>
+            Write “{newText}” over {preview.writes.length} occurrence{preview.writes.length === 1 ? "" : "s"} of “{oldText}” in process{" "}
+            {props.refText}? The process is stopped for the write; the old bytes are journaled for undo.
+          </p>
+          <button
+            type="button"
+            class="danger"
+            ref={confirmRef}
+            onClick={() => {
+              setConfirming(false);
+              run(() => post<WriteReport>(url, body(true)), setWritten);
+            }}
+          >
+            Write
+          </button>{" "}
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      {written ? (
+        <div class="replace-result" role="status">
+          <p>
+            Wrote {written.writes.filter((w) => w.status === "written").length} of {written.writes.length}, each read back.
+          </p>
+          <WritesTable report={written} />
+          {undone ? (
+            <p class="undo-result" role="status">
+              Undone: restored {undone.restored} of {undone.entries.length}
+              {undone.conflicts > 0 ? `, ${undone.conflicts} left as they were (memory changed since)` : ""}.
+            </p>
+          ) : written.journal ? (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                run(() => post<UndoReport>("/api/undo", { journal: (written.journal as string).split("/").pop() as string }), setUndone)
+              }
+            >
+              Undo
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function WritesTable(props: { report: WriteReport }) {
+  return (
+    <table class="writes">
+      <thead>
+        <tr>
+          <th>Address</th>
+          <th>Region</th>
+          <th>Old</th>
+          <th>New</th>
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.report.writes.map((w) => (
+          <tr key={w.address}>
+            <td class="addr">{w.address}</td>
+            <td>{w.region.path ?? w.region.label}</td>
+            <td>
+              <code>{w.oldText}</code>
+            </td>
+            <td>
+              <code>{w.newText}</code>
+            </td>
+            <td>{w.reason ? `${w.status}: ${w.reason}` : w.status}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
