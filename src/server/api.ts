@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { undoResultJson, writeResultJson } from "../cli/render/memory-write.js";
 import { InvalidArgument } from "../errors.js";
 import { queryParamValue } from "./params.js";
-import { ApiError, resolveTarget } from "./respond.js";
+import { ApiError, resolveTarget, type Target } from "./respond.js";
 import type { ApiContext, RouteSpec } from "./routes.js";
 
 /** Longest `/memory` read: the hex viewer pages through regions a page at a time. */
@@ -63,6 +63,18 @@ function pidList(text: string | undefined): number[] | undefined {
   if (parts.length === 0 || parts.some((p) => !/^\d{1,10}$/.test(p) || Number(p) === 0))
     throw new ApiError(400, "invalid-argument", `pid must be a comma-separated list of PIDs, got "${text}"`);
   return parts.map(Number);
+}
+
+/**
+ * A process that exits while its memory is scanned ends the library's stream early (the CLI says so
+ * on stderr); an array answer cannot say it is cut short, so the API answers 410 instead.
+ */
+function exitedMidRead(target: Target, bytes: number): ApiError {
+  return new ApiError(
+    410,
+    "process-gone",
+    `process ${target.pid}@${target.startTimeTicks} exited while its memory was being read (after ${bytes} bytes): the answer would be incomplete`,
+  );
 }
 
 export function apiRoutes(): RouteSpec[] {
@@ -180,15 +192,19 @@ export function apiRoutes(): RouteSpec[] {
         const regionText = str(c, "region");
         const min = int(c, "min");
         const limit = Math.min(int(c, "limit") ?? MAX_API_ITEMS, MAX_API_ITEMS);
+        const { newStringsStats } = await import("../memory/strings.js");
+        const stats = newStringsStats();
         const out = [];
         for await (const record of stringRecords(api.context.procFs, target.pid, {
           encoding: encoding as "ascii",
           limit,
+          stats,
           signal: api.signal,
           ...(regionText === undefined ? {} : { region: parseRegionSelector(regionText) }),
           ...(min === undefined ? {} : { minLength: min }),
         }))
           out.push(record);
+        if (stats.exited) throw exitedMidRead(target, stats.bytes);
         return out;
       },
     },
@@ -211,7 +227,7 @@ export function apiRoutes(): RouteSpec[] {
         const target = pidParam(c, api);
         const pattern = str(c, "pattern");
         if (pattern === undefined || pattern === "") throw new ApiError(400, "invalid-argument", "pattern is required");
-        const { compilePattern, search } = await import("../memory/search.js");
+        const { compilePattern, newSearchStats, search } = await import("../memory/search.js");
         const { parseRegionSelector } = await import("../memory/regions.js");
         const compiled = compilePattern({
           pattern,
@@ -222,13 +238,16 @@ export function apiRoutes(): RouteSpec[] {
         });
         const regionText = str(c, "region");
         const max = Math.min(int(c, "max") ?? MAX_API_ITEMS, MAX_API_ITEMS);
+        const stats = newSearchStats();
         const out = [];
         for await (const match of search(api.context.procFs, target.pid, compiled, {
           max,
+          stats,
           signal: api.signal,
           ...(regionText === undefined ? {} : { region: parseRegionSelector(regionText) }),
         }))
           out.push(match);
+        if (stats.exited.includes(target.pid)) throw exitedMidRead(target, stats.bytes);
         return out;
       },
     },

@@ -3,9 +3,13 @@
  * endpoint answers what the matching CLI command prints with --json, every error status, the
  * event stream, a clean stop, a port in use.
  */
+
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redactSecrets } from "../../src/server/respond.js";
 import { runBin } from "../helpers/cli.js";
@@ -13,6 +17,20 @@ import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { HEAP_MARKER_SOURCE, type RunningServer, startServer } from "../helpers/serve.js";
 
+/** 8 GiB of untouched private memory: reading it (zero pages) takes seconds, and allocates nothing. */
+const BIG_MAPPING_SOURCE = String.raw`
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void) {
+  size_t size = (size_t)8 << 30;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) { perror("mmap"); return 1; }
+  printf("ready %p\n", p);
+  fflush(stdout);
+  for (;;) pause();
+}
+`;
 const MARKER = `PROCSCOPE-API-HEAP-${process.pid}-MARKER`;
 let server: RunningServer;
 let helper: LiveProcess;
@@ -228,6 +246,69 @@ describe("procscope serve API", () => {
     // Still serving, to many at once.
     const parallel = await Promise.all(Array.from({ length: 10 }, () => server.api(`/api/processes?pid=${helper.pid}`)));
     expect(parallel.map((r) => r.status)).toEqual(Array(10).fill(200));
+  });
+
+  it("downloads a deleted file a process holds open through /fds/N/content, and refuses sockets and bad fds", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-api-recover-"));
+    const file = path.join(dir, "held.log");
+    const content = Buffer.concat([Buffer.from("held open after rm\n"), randomBytes(300 * 1024)]);
+    fs.writeFileSync(file, content);
+    // stdin (fd 0) comes from this test: Node makes it a socket pair.
+    const holder = await startProcess("sh", ["-c", 'exec 3<"$0"; rm "$0"; echo ready; exec sleep 300', file], { ready: "ready" });
+    try {
+      const response = await server.api(`/api/processes/${holder.pid}@${startTicks(holder.pid)}/fds/3/content`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/octet-stream");
+      expect(response.headers.get("content-disposition")).toBe(`attachment; filename="${holder.pid}-fd3-held.log"`);
+      expect(response.headers.get("content-length")).toBe(String(content.length));
+      expect(response.headers.get("x-procscope-deleted")).toBe("true");
+      expect(response.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
+      expect(Buffer.from(await response.arrayBuffer()).equals(content)).toBe(true);
+      expect(await errorOf(`/api/processes/${holder.pid}/fds/0/content`)).toMatchObject({
+        status: 400,
+        message: expect.stringMatching(/is a socket: a socket cannot be reopened/),
+      });
+      expect(await errorOf(`/api/processes/${holder.pid}/fds/x/content`)).toMatchObject({ status: 400 });
+      expect(await errorOf(`/api/processes/${holder.pid}/fds/987/content`)).toMatchObject({ status: 404 });
+      expect(await errorOf(`/api/processes/${holder.pid}@${startTicks(holder.pid) + 1}/fds/3/content`)).toMatchObject({ status: 410 });
+    } finally {
+      await holder.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers 410 with a JSON error when the process exits in the middle of a long memory scan, and keeps serving", async () => {
+    const binary = compileC("big-mapping", BIG_MAPPING_SOURCE);
+    const serverPid = server.process.pid;
+    /** Whether the server has the process's memory open: the scan has begun. */
+    const readingMemoryOf = (pid: number) =>
+      fs.readdirSync(`/proc/${serverPid}/fd`).some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${serverPid}/fd/${fd}`) === `/proc/${pid}/mem`;
+        } catch {
+          return false; // closed meanwhile
+        }
+      });
+    for (const endpoint of [`search?pattern=NOT-IN-THAT-PROCESS-${process.pid}`, "strings"]) {
+      const victim = await startProcess(binary, [], { ready: "ready" });
+      const pending = server.api(`/api/processes/${victim.pid}/${endpoint}`);
+      const deadline = Date.now() + 30_000;
+      while (!readingMemoryOf(victim.pid)) {
+        if (Date.now() > deadline) throw new Error(`the server never opened /proc/${victim.pid}/mem for ${endpoint}`);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await victim.kill("SIGKILL");
+      const response = await pending;
+      const body = (await response.json()) as { error: { kind: string; message: string } };
+      expect({ status: response.status, ...body }, endpoint).toMatchObject({
+        status: 410,
+        error: { kind: "process-gone", message: expect.stringMatching(/exited/) },
+      });
+    }
+    // Still up: the next requests work.
+    expect(server.process.child.exitCode).toBeNull();
+    expect(await getJson("/api/session")).toMatchObject({ allowActions: false });
+    expect(await getJson(`/api/processes/${helper.pid}`)).toMatchObject({ pid: helper.pid });
   });
 
   it("refuses to start on a port in use with one line and exit 1, and stops cleanly on SIGTERM", async () => {
