@@ -1,7 +1,7 @@
 // The properties of one process, in tabs as System Informer shows them. The process is named by
 // PID@STARTTICKS: when it has exited (or its PID now belongs to another process) the API answers
 // 410 and this view says so instead of showing the other process.
-import { Fragment } from "preact";
+import { type ComponentChildren, Fragment } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api, commandText, humanBytes, post, type Session } from "./api.js";
 import { Graph } from "./graph.js";
@@ -39,6 +39,21 @@ function useApi<T>(path: string | null): { data: T | null; error: ApiError | nul
     };
   }, [path, tick]);
   return { ...state, reload: () => setTick(tick + 1) };
+}
+
+/** A table's header row; the `numeric` columns are right-aligned. */
+function TableHead(props: { columns: readonly string[]; numeric?: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((name) => (
+          <th key={name} class={props.numeric?.includes(name) ? "num" : undefined}>
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
 }
 
 function ErrorLine(props: { error: ApiError }) {
@@ -265,13 +280,7 @@ function Memory(props: { refText: string; allowActions: boolean }) {
           setSearch(pattern);
         }}
       >
-        <input
-          type="search"
-          value={pattern}
-          placeholder="Search memory for text"
-          aria-label="Search memory"
-          onInput={(e) => setPattern((e.target as HTMLInputElement).value)}
-        />
+        <SearchBox label="Search memory" placeholder="Search memory for text" value={pattern} onInput={setPattern} />
         <button type="submit">Search</button>
         <button type="button" onClick={() => setShowStrings(!showStrings)} aria-pressed={showStrings}>
           Strings
@@ -282,28 +291,14 @@ function Memory(props: { refText: string; allowActions: boolean }) {
       ) : null}
       {showStrings ? (
         <div class="strings-box">
-          <input
-            type="search"
-            value={stringsFilter}
-            placeholder="Filter strings"
-            aria-label="Filter strings"
-            onInput={(e) => setStringsFilter((e.target as HTMLInputElement).value)}
-          />
+          <SearchBox label="Filter strings" value={stringsFilter} onInput={setStringsFilter} />
           <Strings refText={props.refText} filter={stringsFilter} />
         </div>
       ) : null}
       {props.allowActions ? <Replace refText={props.refText} /> : null}
       {view ? <HexView refText={props.refText} start={view.start} end={view.end} /> : null}
       <table class="regions">
-        <thead>
-          <tr>
-            <th>Kind</th>
-            <th>Start</th>
-            <th class="num">Size</th>
-            <th>Perms</th>
-            <th>Path</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Kind", "Start", "Size", "Perms", "Path"]} numeric={["Size"]} />
         {[...groups.entries()].map(([kind, regions]) => (
           <tbody key={kind}>
             <tr class="group">
@@ -333,6 +328,18 @@ function Memory(props: { refText: string; allowActions: boolean }) {
         ))}
       </table>
     </div>
+  );
+}
+
+function SearchBox(props: { label: string; placeholder?: string; value: string; onInput: (text: string) => void }) {
+  return (
+    <input
+      type="search"
+      value={props.value}
+      placeholder={props.placeholder ?? props.label}
+      aria-label={props.label}
+      onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
+    />
   );
 }
 
@@ -446,15 +453,7 @@ function Files(props: { refText: string }) {
   if (!fds.data) return <p>Loading…</p>;
   return (
     <table class="fds">
-      <thead>
-        <tr>
-          <th class="num">FD</th>
-          <th>Type</th>
-          <th>Target</th>
-          <th class="num">Size</th>
-          <th>Copy</th>
-        </tr>
-      </thead>
+      <TableHead columns={["FD", "Type", "Target", "Size", "Copy"]} numeric={["FD", "Size"]} />
       <tbody>
         {fds.data.map((f) => (
           <tr key={f.fd} class={f.deleted ? "deleted" : ""} data-fd={f.fd}>
@@ -541,15 +540,7 @@ function Threads(props: { refText: string }) {
   return (
     <div>
       <table class="threads">
-        <thead>
-          <tr>
-            <th class="num">TID</th>
-            <th>Name</th>
-            <th>State</th>
-            <th>Syscall</th>
-            <th>Wait channel</th>
-          </tr>
-        </thead>
+        <TableHead columns={["TID", "Name", "State", "Syscall", "Wait channel"]} numeric={["TID"]} />
         <tbody>
           {threads.data.map((t) => (
             <tr key={t.tid}>
@@ -647,11 +638,19 @@ function Replace(props: { refText: string }) {
   const [undone, setUndone] = useState<UndoReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
   const url = `/api/processes/${props.refText}/replace`;
+  // Editing either text drops the preview: it no longer says what Write would do.
+  const textField = (label: string, value: string, set: (text: string) => void) => (
+    <input
+      value={value}
+      placeholder={label}
+      aria-label={label}
+      onInput={(e) => {
+        set((e.target as HTMLInputElement).value);
+        setPreview(null);
+      }}
+    />
+  );
   const body = (apply: boolean) => ({ old: oldText, new: newText, ...(pad ? { pad } : {}), ...(apply ? { apply } : {}) });
   const run = <T,>(work: () => Promise<T>, done: (value: T) => void) => {
     setBusy(true);
@@ -676,24 +675,8 @@ function Replace(props: { refText: string }) {
           run(() => post<WriteReport>(url, body(false)), setPreview);
         }}
       >
-        <input
-          value={oldText}
-          placeholder="Text to replace"
-          aria-label="Text to replace"
-          onInput={(e) => {
-            setOldText((e.target as HTMLInputElement).value);
-            setPreview(null);
-          }}
-        />
-        <input
-          value={newText}
-          placeholder="Replacement"
-          aria-label="Replacement text"
-          onInput={(e) => {
-            setNewText((e.target as HTMLInputElement).value);
-            setPreview(null);
-          }}
-        />
+        {textField("Text to replace", oldText, setOldText)}
+        {textField("Replacement text", newText, setNewText)}
         <label>
           <input type="checkbox" checked={pad} onChange={(e) => setPad((e.target as HTMLInputElement).checked)} /> pad with NUL
         </label>
@@ -719,26 +702,18 @@ function Replace(props: { refText: string }) {
         </div>
       ) : null}
       {confirming && preview ? (
-        <div class="dialog" role="alertdialog" aria-modal="true" aria-label="Confirm memory write">
-          <p>
-            Write “{newText}” over {preview.writes.length} occurrence{preview.writes.length === 1 ? "" : "s"} of “{oldText}” in process{" "}
-            {props.refText}? The process is stopped for the write; the old bytes are journaled for undo.
-          </p>
-          <button
-            type="button"
-            class="danger"
-            ref={confirmRef}
-            onClick={() => {
-              setConfirming(false);
-              run(() => post<WriteReport>(url, body(true)), setWritten);
-            }}
-          >
-            Write
-          </button>{" "}
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmDialog
+          label="Confirm memory write"
+          confirm="Write"
+          onConfirm={() => {
+            setConfirming(false);
+            run(() => post<WriteReport>(url, body(true)), setWritten);
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          Write “{newText}” over {preview.writes.length} occurrence{preview.writes.length === 1 ? "" : "s"} of “{oldText}” in process{" "}
+          {props.refText}? The process is stopped for the write; the old bytes are journaled for undo.
+        </ConfirmDialog>
       ) : null}
       {written ? (
         <div class="replace-result" role="status">
@@ -771,15 +746,7 @@ function Replace(props: { refText: string }) {
 function WritesTable(props: { report: WriteReport }) {
   return (
     <table class="writes">
-      <thead>
-        <tr>
-          <th>Address</th>
-          <th>Region</th>
-          <th>Old</th>
-          <th>New</th>
-          <th>Status</th>
-        </tr>
-      </thead>
+      <TableHead columns={["Address", "Region", "Old", "New", "Status"]} />
       <tbody>
         {props.report.writes.map((w) => (
           <tr key={w.address}>
@@ -799,6 +766,29 @@ function WritesTable(props: { report: WriteReport }) {
   );
 }
 
+/** A confirmation that takes the focus, so Enter confirms and Tab reaches Cancel. */
+function ConfirmDialog(props: {
+  label: string;
+  confirm: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => confirmRef.current?.focus(), []);
+  return (
+    <div class="dialog" role="alertdialog" aria-modal="true" aria-label={props.label}>
+      <p>{props.children}</p>
+      <button type="button" class="danger" ref={confirmRef} onClick={props.onConfirm}>
+        {props.confirm}
+      </button>{" "}
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 const SIGNALS = ["TERM", "INT", "HUP", "KILL", "STOP", "CONT", "USR1", "USR2"];
 
 /** Shown only when the server allows actions; each asks for confirmation first. */
@@ -806,10 +796,6 @@ function Actions(props: { pid: number; startTimeTicks: number; comm: string }) {
   const [signal, setSignal] = useState("TERM");
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
   const send = () => {
     setConfirming(false);
     post<{ signal: string }>(`/api/processes/${props.pid}@${props.startTimeTicks}/signal`, { signal })
@@ -837,17 +823,9 @@ function Actions(props: { pid: number; startTimeTicks: number; comm: string }) {
         </span>
       ) : null}
       {confirming ? (
-        <div class="dialog" role="alertdialog" aria-modal="true" aria-label="Confirm signal">
-          <p>
-            Send SIG{signal} to {props.comm} (PID {props.pid})?
-          </p>
-          <button type="button" class="danger" ref={confirmRef} onClick={send}>
-            Send SIG{signal}
-          </button>{" "}
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmDialog label="Confirm signal" confirm={`Send SIG${signal}`} onConfirm={send} onCancel={() => setConfirming(false)}>
+          Send SIG{signal} to {props.comm} (PID {props.pid})?
+        </ConfirmDialog>
       ) : null}
     </div>
   );
