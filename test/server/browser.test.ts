@@ -170,7 +170,8 @@ describe("procscope serve web UI", { timeout: 120_000 }, () => {
       });
     await page.selectOption('select[aria-label="Theme"]', "dark");
     // The page applies the theme when it next renders: wait for it, not a fixed time.
-    await page.waitForFunction('document.documentElement.dataset.theme === "dark"', undefined, { timeout: 10_000 });
+    // Polled on a timer: requestAnimationFrame (the default) can stall in a headless page under load.
+    await page.waitForFunction('document.documentElement.dataset.theme === "dark"', undefined, { polling: 100, timeout: 30_000 });
     const background = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     expect(background).toBe("rgb(21, 24, 28)");
     await page.screenshot({ path: `${SHOTS}/list-dark.png` });
