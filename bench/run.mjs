@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every area's benchmark, side by side with the peer tool on the same work.
  * Prints medians and ratios (peer time / our time: above 1 means procscope is faster).
- * BENCH_ONLY=processes,files runs a subset.
+ * BENCH_ONLY=processes,files runs a subset. `npm run bench -- --soak [--minutes N]` runs only the
+ * server's soak (an hour by default; see bench/serve.mjs), which no plain run (nor CI) does.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,7 +28,13 @@ export async function printReport(runners) {
   return rows;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+const main = import.meta.url === `file://${process.argv[1]}`;
+// Imported only when run as the main module: serve.mjs imports this file for printReport.
+const serveBench = main ? await import("./serve.mjs") : null;
+const soakMinutes = serveBench?.soakMinutes(process.argv) ?? null;
+if (main && soakMinutes !== null) {
+  await serveBench.soak(soakMinutes);
+} else if (main) {
   const only = process.env.BENCH_ONLY?.split(",");
   const files = fs
     .readdirSync(path.join(ROOT, "bench"))
