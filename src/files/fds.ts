@@ -532,3 +532,30 @@ export function sumDeletedFiles(processes: readonly ProcessFiles[]): DeletedTota
   }
   return totals.sort((a, b) => b.bytes - a.bytes || a.pid - b.pid);
 }
+
+/**
+ * Why an fd cannot be reopened through /proc and read as a file (`follow`, `recover`), or null
+ * when it can (a regular file or a memfd). Reading a pipe, socket or terminal would take the data
+ * from the process's real reader.
+ */
+export function explainReopenRefusal(f: FileDescriptor, action: "followed" | "recovered"): string | null {
+  const which = `fd ${f.fd} of process ${f.pid}`;
+  switch (f.type) {
+    case "file":
+    case "memfd":
+      return null;
+    case "pipe":
+    case "fifo":
+      return `${which} is a ${f.type} (${f.target}): reading it through /proc would steal the data from its real reader`;
+    case "socket":
+      return `${which} is a socket (${f.target}): it cannot be reopened through /proc, and reading it would take the data from the process`;
+    case "tty":
+      return `${which} is a terminal (${f.target}): reading it would steal keyboard input; only regular files can be ${action}`;
+    case "dir":
+      return `${which} is a directory (${f.target}): only regular files can be ${action}`;
+    case "dev":
+      return `${which} is a device (${f.target}): only regular files can be ${action}`;
+    default:
+      return `${which} (${f.target}) is not a regular file`;
+  }
+}

@@ -9,26 +9,11 @@ import type { ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, ProcError } from "../errors.js";
 import { type ProcessRef, refOf, sameProcess } from "../model/ref.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { devString, type FileDescriptor, readFd } from "./fds.js";
+import { devString, explainReopenRefusal, type FileDescriptor, readFd } from "./fds.js";
 
 /** Why following this fd is refused, or null when it is a regular file. */
 export function explainFollowRefusal(f: FileDescriptor): string | null {
-  switch (f.type) {
-    case "file":
-    case "memfd":
-      return null;
-    case "pipe":
-    case "fifo":
-      return `fd ${f.fd} of process ${f.pid} is a ${f.type} (${f.target}): reading it would steal the data from its real reader`;
-    case "socket":
-      return `fd ${f.fd} of process ${f.pid} is a socket (${f.target}): it cannot be reopened, and reading it would take the data from the process`;
-    case "tty":
-      return `fd ${f.fd} of process ${f.pid} is a terminal (${f.target}): reading it would steal keyboard input, not show output`;
-    case "dev":
-      return `fd ${f.fd} of process ${f.pid} is a device (${f.target}): only regular files can be followed`;
-    default:
-      return `fd ${f.fd} of process ${f.pid} (${f.target}) is not a regular file`;
-  }
+  return explainReopenRefusal(f, "followed");
 }
 
 export interface FollowOptions {

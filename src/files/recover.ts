@@ -13,7 +13,7 @@ import type { RecoveredFile, RecoverFailure, RecoverReport } from "../model/file
 import { verifyOpenProcess } from "../model/ref.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { devString, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
+import { devString, explainReopenRefusal, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
 
 /** One file copied out. */
 export type RecoverResult = RecoveredFile;
@@ -28,27 +28,6 @@ export interface RecoverOptions {
   readonly signal?: AbortSignal;
   /** Chunk size in bytes (default 1 MiB). */
   readonly chunkSize?: number;
-}
-
-/** Why an fd of this type cannot be recovered, or null when it can. */
-export function refusal(f: FileDescriptor): string | null {
-  switch (f.type) {
-    case "file":
-    case "memfd":
-      return null;
-    case "pipe":
-    case "fifo":
-      return `fd ${f.fd} of process ${f.pid} is a ${f.type}: reading it through /proc would steal the data from its real reader`;
-    case "socket":
-      return `fd ${f.fd} of process ${f.pid} is a socket: a socket cannot be reopened through /proc`;
-    case "dir":
-      return `fd ${f.fd} of process ${f.pid} is a directory, not a regular file`;
-    case "tty":
-    case "dev":
-      return `fd ${f.fd} of process ${f.pid} is a device (${f.target}): only regular files can be recovered`;
-    default:
-      return `fd ${f.fd} of process ${f.pid} (${f.target}) is not a regular file`;
-  }
 }
 
 function checkOut(out: string, force: boolean): string {
@@ -91,7 +70,7 @@ interface OpenedFd {
 function openFdFrom(dir: ProcessDir, fd: number, checkBeforeOpen?: () => void): OpenedFd {
   const startTimeTicks = dir.parse("stat", parsePidStat).startTimeTicks;
   const listed = readFd(dir, fd, { fdinfo: false });
-  const reason = refusal(listed);
+  const reason = explainReopenRefusal(listed, "recovered");
   if (reason !== null) throw new InvalidArgument(`cannot recover: ${reason}`);
   if (listed.inode === null)
     throw new NotFound(`cannot recover fd ${fd} of process ${dir.pid}: ${listed.errors.inode ?? "its inode is unknown"}`);

@@ -53,8 +53,12 @@ describe("recover()", () => {
 
   it("refuses pipes, sockets and eventfds with the reason, writing nothing", async () => {
     const out = path.join(dir, "refused.bin");
-    await expect(recover(openProcFs(), holder.pid, fdOf.pr as number, out)).rejects.toThrow(/pipe: reading it through \/proc would steal/);
-    await expect(recover(openProcFs(), holder.pid, fdOf.s0 as number, out)).rejects.toThrow(/socket cannot be reopened/);
+    await expect(recover(openProcFs(), holder.pid, fdOf.pr as number, out)).rejects.toThrow(
+      /pipe \(pipe:\[\d+\]\): reading it through \/proc would steal/,
+    );
+    await expect(recover(openProcFs(), holder.pid, fdOf.s0 as number, out)).rejects.toThrow(
+      /socket \(socket:\[\d+\]\): it cannot be reopened/,
+    );
     await expect(recover(openProcFs(), holder.pid, fdOf.e as number, out)).rejects.toThrow(InvalidArgument);
     expect(fs.existsSync(out)).toBe(false);
   });

@@ -120,7 +120,7 @@ describe("follow()", () => {
     const cli = await runCli(["follow", String(writerPid), "1"]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(
-      /^procscope: cannot follow: fd 1 of process \d+ is a pipe \(pipe:\[\d+\]\): reading it would steal the data from its real reader\n$/,
+      /^procscope: cannot follow: fd 1 of process \d+ is a pipe \(pipe:\[\d+\]\): reading it through \/proc would steal the data from its real reader\n$/,
     );
     shell.child.stdin?.write("go\n");
     await shell.waitFor("two\n");
