@@ -34,6 +34,7 @@ const serveBench = main ? await import("./serve.mjs") : null;
 const soakMinutes = serveBench?.soakMinutes(process.argv) ?? null;
 if (main && soakMinutes !== null) {
   await serveBench.soak(soakMinutes);
+  process.exit(); // the streaming client's keep-alive socket would hold the loop open
 } else if (main) {
   const only = process.env.BENCH_ONLY?.split(",");
   const files = fs
