@@ -3,7 +3,7 @@
  * hostility. Each mode prints "ready MODE PID" once set up (fds adds the count it got), then waits.
  */
 
-/** Modes: names, bigcmd, fds N, threads N, maps N, files DIR, canary DIR. */
+/** Modes: names, bigcmd, fds N, threads N, maps N, files DIR, storm N, canary DIR [ARGS...]. */
 export const HOSTILE_SOURCE = String.raw`
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +18,7 @@ export const HOSTILE_SOURCE = String.raw`
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void ready(const char *what) { printf("ready %s %d\n", what, getpid()); fflush(stdout); }
@@ -117,6 +118,27 @@ int main(int argc, char **argv) {
     if (open(path, O_RDWR | O_CREAT, 0600) < 0) return die("escaped file");
     ready("files");
     for (;;) pause();
+  }
+  if (!strcmp(mode, "storm")) {
+    /* Forks and exits as fast as it can, keeping up to N short-lived children (0-1 ms each); every
+       8th child leaves an orphan grandchild behind, so some exits reparent as well. */
+    int n = atoi(argv[2]), live = 0;
+    long forks = 0;
+    srand(getpid());
+    for (;;) {
+      while (live < n) {
+        pid_t child = fork();
+        if (child < 0) break;
+        if (child == 0) {
+          if (rand() % 8 == 0 && fork() == 0) _exit(0);
+          usleep(rand() % 1000);
+          _exit(0);
+        }
+        live++;
+        if (++forks == 200) ready("storm");
+      }
+      if (waitpid(-1, 0, 0) > 0) live--;
+    }
   }
   if (!strcmp(mode, "canary")) {
     char path[4096];
