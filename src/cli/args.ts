@@ -9,6 +9,17 @@ export function parsePid(text: string, what = "PID"): number {
   return Number(text);
 }
 
+/**
+ * A PID, or PID@STARTTICKS to name one process for good (the startTimeTicks of --json): a command
+ * that acts on it then refuses, exit 3, if that process has exited even when its PID was reused.
+ * parsePidRef("42") → { pid: 42, startTimeTicks: null }; parsePidRef("42@900") → { pid: 42, startTimeTicks: 900 }
+ */
+export function parsePidRef(text: string, what = "PID"): { pid: number; startTimeTicks: number | null } {
+  const match = /^(\d+)(?:@(\d{1,20}))?$/.exec(text);
+  if (!match) throw new UsageError(`${what} must be a positive number or PID@STARTTICKS, got "${text}"`);
+  return { pid: parsePid(match[1] as string, what), startTimeTicks: match[2] === undefined ? null : Number(match[2]) };
+}
+
 /** parsePidList("1,2 3") → [1, 2, 3] */
 export function parsePidList(text: string): number[] {
   const parts = text.split(/[\s,]+/).filter((p) => p !== "");

@@ -7,7 +7,7 @@
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcFs } from "../access/proc-fs.js";
 import { Conflict, InvalidArgument, ProcError } from "../errors.js";
-import { type ProcessRef, refOf, sameProcess } from "../model/ref.js";
+import { type ProcessRef, refOf, sameProcess, verifyOpenProcess } from "../model/ref.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, explainReopenRefusal, type FileDescriptor, readFd } from "./fds.js";
 
@@ -22,6 +22,8 @@ export interface FollowOptions {
   readonly fromStart?: boolean;
   /** Milliseconds between checks for growth (default 100). */
   readonly pollMs?: number;
+  /** Refuse (ProcessGone, reused) unless the process still has this start time (a PID kept from earlier). */
+  readonly startTimeTicks?: number;
 }
 
 export interface FollowTarget {
@@ -41,6 +43,7 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
   let listed: FileDescriptor;
   let ref: ProcessRef;
   try {
+    if (options.startTimeTicks !== undefined) verifyOpenProcess(dir, { pid, startTimeTicks: options.startTimeTicks });
     ref = refOf(dir);
     listed = readFd(dir, fd, { fdinfo: false });
     const reason = explainFollowRefusal(listed);

@@ -28,6 +28,8 @@ export interface RecoverOptions {
   readonly signal?: AbortSignal;
   /** Chunk size in bytes (default 1 MiB). */
   readonly chunkSize?: number;
+  /** recover(): refuse (ProcessGone, reused) unless the process still has this start time (a PID kept from earlier). */
+  readonly startTimeTicks?: number;
 }
 
 function checkOut(out: string, force: boolean): string {
@@ -169,6 +171,7 @@ export async function recoverFrom(dir: ProcessDir, fd: number, out: string, opti
 export async function recover(procFs: ProcFs, pid: number, fd: number, out: string, options: RecoverOptions = {}): Promise<RecoverResult> {
   const dir = procFs.openProcess(pid);
   try {
+    if (options.startTimeTicks !== undefined) verifyOpenProcess(dir, { pid, startTimeTicks: options.startTimeTicks });
     return await recoverFrom(dir, fd, out, options);
   } finally {
     dir.close();

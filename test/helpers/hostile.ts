@@ -175,3 +175,128 @@ int main(int argc, char **argv) {
   return WEXITSTATUS(status);
 }
 `;
+
+/**
+ * For the PID-reuse races (test/races/): "nsinit", PID 1 of a new PID namespace driven line by line
+ * on stdin (start a process, swap one for a new process under the same PID via ns_last_pid, kill
+ * one), and "victim MARKER LOG DELETED CONTENT", a process built so that two victims look alike to
+ * every act but their start time: the marker at the same address (no ASLR), the log on fd 3, a
+ * deleted file on fd 4.
+ */
+export const RACES_SOURCE = String.raw`
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A victim: MARKER in a static buffer (the same address in every victim: no ASLR), LOG open as
+   fd 3 and written to every 20 ms, a deleted file holding CONTENT as fd 4. */
+static char marker[64];
+
+static int victim(int argc, char **argv) {
+  if (argc < 6) return 2;
+  if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
+    /* Start again without address randomisation, so both victims put the marker at one address. */
+    personality(ADDR_NO_RANDOMIZE);
+    execv("/proc/self/exe", argv);
+    perror("execv");
+    return 1;
+  }
+  strncpy(marker, argv[2], sizeof marker - 1);
+  int log = open(argv[3], O_WRONLY | O_CREAT | O_APPEND, 0600);
+  int doomed = open(argv[4], O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (log != 3 || doomed != 4) { fprintf(stderr, "victim: fds %d %d, not 3 4\n", log, doomed); return 1; }
+  if (write(doomed, argv[5], strlen(argv[5])) < 0) return 1;
+  unlink(argv[4]);
+  printf("ready %p\n", (void *)marker);
+  fflush(stdout);
+  for (long i = 0;; i++) {
+    dprintf(log, "%s %ld\n", marker, i);
+    usleep(20000);
+  }
+}
+
+struct slot { char id[32]; pid_t pid; };
+static struct slot slots[64];
+static int nslots;
+
+static struct slot *find(const char *id) {
+  for (int i = 0; i < nslots; i++) if (!strcmp(slots[i].id, id)) return &slots[i];
+  return 0;
+}
+
+/* Starts argv with its stdout on a pipe, waits for its first line, returns its PID (or -1). */
+static pid_t launch(char **args, char *line, size_t size) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  pid_t child = fork();
+  if (child == 0) {
+    dup2(p[1], 1);
+    close(p[0]);
+    close(p[1]);
+    execv(args[0], args);
+    _exit(127);
+  }
+  close(p[1]);
+  FILE *f = fdopen(p[0], "r");
+  if (!fgets(line, (int)size, f)) line[0] = 0;
+  fclose(f);
+  line[strcspn(line, "\n")] = 0;
+  return child;
+}
+
+/* PID 1 of a new PID namespace, driven line by line on stdin; answers "ID ok ..." or "ID err ...":
+     ID start ARGV...   start a process, answer its PID and first line of output
+     ID swap OLD ARGV...  kill and reap slot OLD, make the next PID the same, start ARGV under it
+     ID kill OLD        kill and reap slot OLD */
+static int nsinit(void) {
+  char buf[8192], line[512];
+  signal(SIGPIPE, SIG_IGN);
+  printf("ready nsinit\n");
+  fflush(stdout);
+  while (fgets(buf, sizeof buf, stdin)) {
+    buf[strcspn(buf, "\n")] = 0;
+    char *args[32];
+    int n = 0;
+    for (char *tok = strtok(buf, " "); tok && n < 31; tok = strtok(0, " ")) args[n++] = tok;
+    args[n] = 0;
+    if (n < 2) continue;
+    const char *id = args[0], *verb = args[1];
+    if (!strcmp(verb, "start") && n >= 3) {
+      pid_t pid = launch(args + 2, line, sizeof line);
+      struct slot *s = &slots[nslots++];
+      snprintf(s->id, sizeof s->id, "%s", id);
+      s->pid = pid;
+      printf("%s ok %d %s\n", id, (int)pid, line);
+    } else if ((!strcmp(verb, "swap") && n >= 4) || (!strcmp(verb, "kill") && n >= 3)) {
+      struct slot *s = find(args[2]);
+      if (!s) { printf("%s err no slot %s\n", id, args[2]); fflush(stdout); continue; }
+      pid_t old = s->pid;
+      kill(old, SIGKILL);
+      if (waitpid(old, 0, 0) != old) { printf("%s err waitpid %d: %s\n", id, (int)old, strerror(errno)); fflush(stdout); continue; }
+      if (!strcmp(verb, "kill")) { printf("%s ok %d\n", id, (int)old); fflush(stdout); continue; }
+      FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+      if (!f || fprintf(f, "%d", (int)old - 1) < 0 || fclose(f) != 0) { printf("%s err ns_last_pid: %s\n", id, strerror(errno)); fflush(stdout); continue; }
+      pid_t pid = launch(args + 3, line, sizeof line);
+      s->pid = pid;
+      if (pid != old) printf("%s err got PID %d, not %d\n", id, (int)pid, (int)old);
+      else printf("%s ok %d %s\n", id, (int)pid, line);
+    } else printf("%s err bad command %s\n", id, verb);
+    fflush(stdout);
+    while (waitpid(-1, 0, WNOHANG) > 0) {}
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "victim")) return victim(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "nsinit")) return nsinit();
+  return 2;
+}
+`;

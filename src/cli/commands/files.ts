@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { escapeControl } from "../../bytes.js";
 import { ProcessGone } from "../../errors.js";
-import { parseInterval, parsePid, parsePidList } from "../args.js";
+import { parseInterval, parsePid, parsePidList, parsePidRef } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { EXIT_GONE, UsageError } from "../exit.js";
 
@@ -167,10 +167,13 @@ async function recoverCommand(
     return;
   }
   if (pidText === undefined || fdText === undefined) throw new UsageError("give PID and FD (or --deleted [PID])");
-  const pid = parsePid(pidText);
+  const { pid, startTimeTicks } = parsePidRef(pidText);
   const fd = parseFd(fdText);
   const { recover } = await import("../../files/recover.js");
-  const result = await recover(run.procFs, pid, fd, options.output, common);
+  const result = await recover(run.procFs, pid, fd, options.output, {
+    ...common,
+    ...(startTimeTicks === null ? {} : { startTimeTicks }),
+  });
   // The same report as --deleted's: a flag does not change the shape.
   if (run.json) return run.printJson({ recovered: [result], failed: [] });
   run.print(recoveredLine(result));
@@ -218,10 +221,14 @@ async function followCommand(
   fdText: string | undefined,
   options: { fromStart?: boolean },
 ): Promise<void> {
-  const pid = parsePid(pidText);
+  const { pid, startTimeTicks } = parsePidRef(pidText);
   const fd = fdText === undefined ? 2 : parseFd(fdText);
   const { follow } = await import("../../files/follow.js");
-  const target = follow(run.procFs, pid, fd, { signal: run.io.signal, fromStart: options.fromStart === true });
+  const target = follow(run.procFs, pid, fd, {
+    signal: run.io.signal,
+    fromStart: options.fromStart === true,
+    ...(startTimeTicks === null ? {} : { startTimeTicks }),
+  });
   for await (const chunk of target.chunks) {
     if (run.json) run.printJsonLine({ pid, fd, text: chunk.toString("utf8") });
     else if (run.io.isTTY) run.print(escapeControl(chunk.toString("utf8")).replace(/\\n/g, "\n").replace(/\\t/g, "\t"));
@@ -280,7 +287,7 @@ export function registerFilesCommands(program: Command, runAction: RunAction): v
     program
       .command("recover")
       .description("copy out a file a process holds open (typically deleted): recover PID FD -o OUT, or recover --deleted [PID] -o DIR")
-      .argument("[pid]", "process ID")
+      .argument("[pid]", "process ID, or PID@STARTTICKS to refuse if that process exited (even if its PID was reused)")
       .argument("[fd]", "file descriptor number")
       .option("-o, --output <path>", "where to write (a file; a directory with --deleted)")
       .option("--force", "overwrite an existing output file")
@@ -300,7 +307,7 @@ export function registerFilesCommands(program: Command, runAction: RunAction): v
     program
       .command("follow")
       .description("stream what a process writes to a file-backed fd (like tail -f); refuses pipes, sockets and terminals")
-      .argument("<pid>", "process ID")
+      .argument("<pid>", "process ID, or PID@STARTTICKS to refuse if that process exited (even if its PID was reused)")
       .argument("[fd]", "file descriptor (default 2, stderr)")
       .option("--from-start", "print the file from its beginning, not only what is written from now on"),
   ).action(runAction(followCommand));

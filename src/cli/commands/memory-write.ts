@@ -1,6 +1,6 @@
 /** replace, write, undo, history: changing a live process's memory safely, and reading a shell's history. */
 import type { Command } from "commander";
-import { parsePid, parsePositiveInt } from "../args.js";
+import { parsePid, parsePidRef, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
 
@@ -67,7 +67,7 @@ async function replaceCommand(
   newText: string,
   options: ReplaceCliOptions,
 ): Promise<void> {
-  const pid = parsePid(pidText);
+  const { pid, startTimeTicks } = parsePidRef(pidText);
   const oldBytes = options.hex ? parseHexBytes(oldText, "OLD") : Buffer.from(oldText, "utf8");
   const newBytes = options.hex ? parseHexBytes(newText, "NEW") : Buffer.from(newText, "utf8");
   if (oldBytes.length === 0) throw new UsageError("OLD is empty: say what text to replace");
@@ -81,12 +81,13 @@ async function replaceCommand(
     pad: options.pad === true,
     ...(region ? { region } : {}),
     ...(max === undefined ? {} : { max }),
+    ...(startTimeTicks === null ? {} : { startTimeTicks }),
   });
   await printWriteResult(run, result);
 }
 
 async function writeCommand(run: CommandRun, pidText: string, addressText: string, options: WriteCliOptions): Promise<void> {
-  const pid = parsePid(pidText);
+  const { pid, startTimeTicks } = parsePidRef(pidText);
   if ((options.text === undefined) === (options.hex === undefined)) throw new UsageError("give exactly one of --text S or --hex H");
   const bytes = options.text !== undefined ? Buffer.from(options.text, "utf8") : parseHexBytes(options.hex as string);
   if (bytes.length === 0) throw new UsageError("--text is empty: nothing to write");
@@ -98,7 +99,10 @@ async function writeCommand(run: CommandRun, pidText: string, addressText: strin
     address = resolveAddress(addressText, readMaps(run.procFs, pid), pid);
   }
   const { writeMemory } = await import("../../memory/write.js");
-  const result = await writeMemory(run.procFs, pid, address, bytes, await safetyOptions(run, options));
+  const result = await writeMemory(run.procFs, pid, address, bytes, {
+    ...(await safetyOptions(run, options)),
+    ...(startTimeTicks === null ? {} : { startTimeTicks }),
+  });
   await printWriteResult(run, result);
 }
 
@@ -169,7 +173,7 @@ export function registerMemoryWriteCommands(program: Command, runAction: RunActi
         .description(
           "replace text in a live process's memory: preview without --yes; with --yes freeze, write, verify, journal the old bytes for undo",
         )
-        .argument("<pid>", "process ID")
+        .argument("<pid>", "process ID, or PID@STARTTICKS to refuse if that process exited (even if its PID was reused)")
         .argument("<old>", "text to find")
         .argument("<new>", "text to put in its place (not longer than OLD unless --allow-longer)")
         .option(
@@ -188,7 +192,7 @@ export function registerMemoryWriteCommands(program: Command, runAction: RunActi
       program
         .command("write")
         .description("write bytes at an address of a live process: preview without --yes; with --yes freeze, write, verify, journal")
-        .argument("<pid>", "process ID")
+        .argument("<pid>", "process ID, or PID@STARTTICKS to refuse if that process exited (even if its PID was reused)")
         .argument("<addr>", "hex address or region expression (heap+0x10)")
         .option("--text <s>", "the bytes to write, as UTF-8 text")
         .option("--hex <h>", 'the bytes to write, as hex ("de ad be ef")'),

@@ -10,11 +10,12 @@ import os from "node:os";
 import readline from "node:readline";
 import type tty from "node:tty";
 import { escapeControl } from "../../bytes.js";
-import { ProcError, ProcessGone } from "../../errors.js";
+import { AccessDenied, ProcError, ProcessGone } from "../../errors.js";
 import type { DetailsTab } from "../../live/details.js";
 import { createSampler } from "../../live/sampler.js";
 import { verifyProcessRef } from "../../model/ref.js";
 import type { ProcessContext } from "../../processes/process.js";
+import { sendSignal } from "../../processes/signal.js";
 import { UsageError } from "../exit.js";
 import { capabilitiesFrom, FrameWriter } from "./screen.js";
 import {
@@ -98,18 +99,26 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
     }
   };
 
-  /** Sends the signal or sets the nice value, if the target is still the process that was chosen. */
+  /**
+   * Sends the signal or sets the nice value, if the target is still the process that was chosen:
+   * signals go through sendSignal, the library call the HTTP API uses, which refuses a PID that
+   * now names another process (test/races/pid-reuse.test.ts makes that happen).
+   */
   const perform = (action: TopAction): { text: string; warn: boolean } => {
     const t = action.target;
-    if (!sameProcess(t.pid, t.startTimeTicks)) return { text: `process ${t.pid} (${t.comm}) exited: nothing was done`, warn: true };
     try {
       if (action.kind === "signal") {
-        process.kill(t.pid, action.signal.number);
+        sendSignal(context.procFs, t, action.signal.name);
         return { text: `sent ${action.signal.name} to ${t.pid} (${t.comm})`, warn: false };
       }
+      if (!sameProcess(t.pid, t.startTimeTicks)) return { text: `process ${t.pid} (${t.comm}) exited: nothing was done`, warn: true };
       os.setPriority(t.pid, action.nice);
       return { text: `set the nice value of ${t.pid} (${t.comm}) to ${action.nice}`, warn: false };
     } catch (error) {
+      // "process 42 exited" or "process 42 exited (its PID was reused)": either way nothing was sent.
+      if (error instanceof ProcessGone) return { text: `${error.message} (${t.comm}): nothing was done`, warn: true };
+      if (error instanceof AccessDenied && action.kind === "signal")
+        return { text: `cannot send ${action.signal.name} to ${t.pid}: permission denied`, warn: true };
       const code = (error as NodeJS.ErrnoException).code ?? "";
       const why = code === "EPERM" || code === "EACCES" ? "permission denied" : code === "ESRCH" ? "it exited" : (error as Error).message;
       return { text: `cannot ${action.kind === "signal" ? `send ${action.signal.name} to` : "renice"} ${t.pid}: ${why}`, warn: true };
