@@ -24,15 +24,17 @@ let counter = 0;
 /** Runs `procscope ARGV...` (dist/bin/procscope.cjs) and reports its exit code, output and peak RSS. */
 export function runMeasured(
   argv: readonly string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  /** `prefix` runs it through another command first, e.g. a PidNamespace's `enter`. */
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
 ): Promise<MeasuredResult> {
   const wrapper = compileC("peak-rss", PEAK_RSS_SOURCE);
   const peakFile = path.join(os.tmpdir(), `procscope-peak-${process.pid}-${counter++}`);
   const started = Date.now();
   return new Promise((resolve, reject) => {
+    const command = [...(options.prefix ?? []), wrapper, process.execPath, BIN, ...argv];
     execFile(
-      wrapper,
-      [process.execPath, BIN, ...argv],
+      command[0] as string,
+      command.slice(1),
       {
         encoding: "utf8",
         maxBuffer: 512 * 1024 * 1024,
