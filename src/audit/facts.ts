@@ -7,7 +7,7 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { type FileDescriptor, readFd } from "../files/fds.js";
-import { readSocketTables, type Socket } from "../files/sockets.js";
+import { type Socket, socketTablesByNamespace } from "../files/sockets.js";
 import type { Finding } from "../model/finding.js";
 import type { ProcessContext } from "../model/reader.js";
 import type { Severity } from "../model/severity.js";
@@ -164,19 +164,6 @@ export class ProcessFacts {
 
 /** Socket tables per network namespace, read on first use (most runs need none). */
 export function socketTableCache(procFs: ProcFs): (pid: number) => readonly Omit<Socket, "owners">[] {
-  const byNamespace = new Map<string, readonly Omit<Socket, "owners">[]>();
-  return (pid) => {
-    let ns: string;
-    try {
-      ns = procFs.readLink(`${pid}/ns/net`).toString();
-    } catch {
-      ns = `pid:${pid}`;
-    }
-    let tables = byNamespace.get(ns);
-    if (!tables) {
-      tables = readSocketTables(procFs, procFs.exists(`${pid}/net`) ? `${pid}/net` : "net").sockets;
-      byNamespace.set(ns, tables);
-    }
-    return tables;
-  };
+  const tablesOf = socketTablesByNamespace(procFs);
+  return (pid) => tablesOf(pid).tables.sockets;
 }

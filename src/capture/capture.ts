@@ -3,7 +3,7 @@
  * away. Per process: stat, status, statm, cmdline, environ (redacted unless asked otherwise), maps,
  * smaps_rollup, limits, io, cgroup, mountinfo, … ; fd, ns, exe, cwd and root links as symlinks
  * holding the link text; fdinfo; per-thread stat, status and comm. System files: the `sys` set, the
- * net tables, a few tunables, kallsyms only when asked. Never mem, never pagemap.
+ * net tables of every network namespace (proc/netns/INODE, with PID/net and net symlinks to them), a few tunables, kallsyms only when asked. Never mem, never pagemap.
  *
  * Each process is read through one open directory: if it exits while being copied, its partial
  * copy is removed and it is listed in the manifest, so a capture never mixes two processes
@@ -20,7 +20,11 @@ import { Conflict, ProcError, ProcessGone } from "../errors.js";
 import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "./files.js";
+
 import { packDirectory } from "./tar.js";
+
+/** The socket tables of a network namespace: tcp, tcp6, udp, … (the net/ entries of SYSTEM_FILES). */
+const NET_FILES = SYSTEM_FILES.filter((name) => name.startsWith("net/")).map((name) => name.slice("net/".length));
 
 export const MANIFEST_FILE = "manifest.json";
 export const CAPTURE_FORMAT = "procscope-capture/1";
@@ -40,6 +44,10 @@ export type { CaptureManifest } from "../model/capture.js";
 interface Writer {
   bytes: number;
   skipped: Record<string, number>;
+  /** proc/netns: one directory of net tables per network namespace, named by its inode. */
+  readonly netnsOut: string;
+  /** Namespaces (inode text) whose tables are written. */
+  readonly netns: Set<string>;
 }
 
 function note(writer: Writer, what: string, error: unknown): void {
@@ -82,6 +90,7 @@ function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer
       for (const name of names) copyLink(dir, `${sub}/${name}`, out, writer);
       if (sub === "fd") for (const name of names) copyFile(dir, `fdinfo/${name}`, out, writer, false);
     }
+    captureNetNamespace(dir, out, writer);
     let threads = 0;
     try {
       for (const tid of dir.listDir("task")) {
@@ -98,6 +107,52 @@ function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer
     return threads;
   } finally {
     dir.close();
+  }
+}
+
+/**
+ * The socket tables of the process's network namespace, read through its own `net/` the first
+ * time the namespace is met and written to proc/netns/INODE/; the process's `net` becomes a
+ * symlink to that directory, so readers of `PID/net/tcp` (net --pid, the reverse-shell rule,
+ * peers) find its namespace's tables as they did live. A process whose ns/net link is unreadable
+ * gets no `net` (readers fall back to the capturer's tables, as they would live).
+ */
+function captureNetNamespace(dir: ProcessDir, out: string, writer: Writer): void {
+  let inode: string | undefined;
+  try {
+    inode = /^net:\[(\d+)\]$/.exec(dir.readLink("ns/net").toString("latin1"))?.[1];
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    note(writer, "ns/net", error);
+    return;
+  }
+  if (inode === undefined) return;
+  if (!writer.netns.has(inode)) {
+    const nsOut = path.join(writer.netnsOut, inode);
+    try {
+      copyNetTables((name) => dir.readBytes(`net/${name}`), nsOut, writer);
+    } catch (error) {
+      fs.rmSync(nsOut, { recursive: true, force: true });
+      throw error;
+    }
+    writer.netns.add(inode);
+  }
+  fs.symlinkSync(`../netns/${inode}`, path.join(out, "net"));
+}
+
+/** Writes the net tables `read` gives into `nsOut`; a protocol the kernel lacks is noted, not fatal. */
+function copyNetTables(read: (name: string) => Buffer, nsOut: string, writer: Writer): void {
+  fs.mkdirSync(nsOut, { recursive: true });
+  for (const name of NET_FILES) {
+    let data: Buffer;
+    try {
+      data = read(name);
+    } catch (error) {
+      if (error instanceof ProcessGone) throw error;
+      note(writer, `net/${name}`, error);
+      continue;
+    }
+    writeFile(writer, path.join(nsOut, name), data);
   }
 }
 
@@ -158,12 +213,34 @@ function isDanglingLink(file: string): boolean {
   }
 }
 
+/**
+ * proc/net: the capturing process's namespace, what `net` without a PID reads. Stored like any
+ * other namespace (proc/net a symlink to netns/INODE) so its tables are written once.
+ */
+function captureOwnNetNamespace(procFs: ProcFs, procOut: string, writer: Writer): void {
+  let inode: string | undefined;
+  try {
+    inode = /^net:\[(\d+)\]$/.exec(procFs.readLink("self/ns/net").toString("latin1"))?.[1];
+  } catch (error) {
+    note(writer, "self/ns/net", error);
+  }
+  if (inode === undefined) {
+    copyNetTables((name) => procFs.readBytes(`net/${name}`), path.join(procOut, "net"), writer);
+    return;
+  }
+  copyNetTables((name) => procFs.readBytes(`net/${name}`), path.join(writer.netnsOut, inode), writer);
+  writer.netns.add(inode);
+  fs.symlinkSync(`netns/${inode}`, path.join(procOut, "net"));
+}
+
 function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): CaptureManifest {
   const startedAt = new Date().toISOString();
-  const writer: Writer = { bytes: 0, skipped: {} };
   const procOut = path.join(root, "proc");
+  const writer: Writer = { bytes: 0, skipped: {}, netnsOut: path.join(procOut, "netns"), netns: new Set() };
   fs.mkdirSync(procOut);
-  const systemFiles = [...SYSTEM_FILES];
+  captureOwnNetNamespace(procFs, procOut, writer);
+  // The socket tables are captured per network namespace (captureOwnNetNamespace, captureNetNamespace).
+  const systemFiles = SYSTEM_FILES.filter((name) => !name.startsWith("net/"));
   if (options.withKallsyms) systemFiles.push("kallsyms");
   for (const name of systemFiles) {
     try {

@@ -10,7 +10,7 @@ import { escapeControl } from "../bytes.js";
 import type { Channel, ChannelEnd, ChannelKind } from "../model/channel.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
-import { readSocketTables, type Socket, type SocketProtocol } from "./sockets.js";
+import { type Socket, type SocketProtocol, socketTablesByNamespace } from "./sockets.js";
 
 export type { Channel, ChannelEnd, ChannelKind };
 
@@ -44,12 +44,16 @@ function distinctPids(ends: readonly ChannelEnd[]): number {
 /**
  * Finds the channels between processes from already-read fd lists and socket tables (pure).
  * Only channels with ends in at least two processes are returned. `unixPeersKnown`: the sockets'
- * peerInode came from the kernel (else UNIX sockets are matched by guesswork).
+ * peerInode came from the kernel (else UNIX sockets are matched by guesswork). `namespaceOf`:
+ * socket inode → its network namespace, when the list joins several namespaces' tables (two
+ * namespaces may each have a 127.0.0.1:80 <-> 127.0.0.1:41000 connection; only ends in the same
+ * namespace are joined).
  */
 export function buildChannels(
   processes: readonly ProcessFiles[],
   socketList: readonly Omit<Socket, "owners">[],
   unixPeersKnown = false,
+  namespaceOf?: ReadonlyMap<number, string>,
 ): Channel[] {
   const pipes = new Map<number, Holder[]>();
   const fifos = new Map<string, { path: string; inode: number; holders: Holder[] }>();
@@ -84,11 +88,12 @@ export function buildChannels(
   // TCP/UDP: an established socket whose remote is another socket's local, both held here.
   const byLocal = new Map<string, Omit<Socket, "owners">>();
   const inet = socketList.filter((s) => s.protocol !== "unix" && s.protocol !== "packet" && s.protocol !== "raw" && s.protocol !== "raw6");
-  for (const s of inet) if (s.state === "ESTAB") byLocal.set(`${s.protocol[0]}|${s.localAddress}|${s.localPort}`, s);
+  const ns = (s: Omit<Socket, "owners">) => namespaceOf?.get(s.inode) ?? "";
+  for (const s of inet) if (s.state === "ESTAB") byLocal.set(`${ns(s)}|${s.protocol[0]}|${s.localAddress}|${s.localPort}`, s);
   const done = new Set<number>();
   for (const s of inet) {
     if (s.state !== "ESTAB" || done.has(s.inode) || !sockets.has(s.inode)) continue;
-    const peer = byLocal.get(`${s.protocol[0]}|${s.remoteAddress}|${s.remotePort}`);
+    const peer = byLocal.get(`${ns(s)}|${s.protocol[0]}|${s.remoteAddress}|${s.remotePort}`);
     if (!peer || peer.inode === s.inode || !sockets.has(peer.inode)) continue;
     if (peer.remoteAddress !== s.localAddress || peer.remotePort !== s.localPort) continue;
     done.add(s.inode).add(peer.inode);
@@ -165,18 +170,31 @@ function sideOrder(e: ChannelEnd): number {
 const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp6", "unix"];
 
 /**
- * Channels joining processes, read from /proc now.
+ * Channels joining processes, read from /proc now. Socket tables are read from the network
+ * namespace of each process holding sockets (containers, `unshare --net`), once per namespace.
  * channels(context, { pid: 42 }).filter((c) => c.kind === "pipe")
  */
 export function listChannels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["fifo"], modeFromLink: true });
-  const tables = readSocketTables(context.procFs);
-  const list = buildChannels(
-    processes,
-    tables.sockets.filter((s) => CHANNEL_PROTOCOLS.includes(s.protocol)),
-    tables.errors.peers === undefined,
-  );
+  const tablesOf = socketTablesByNamespace(context.procFs);
+  const socketList: Omit<Socket, "owners">[] = [];
+  const namespaceOf = new Map<number, string>();
+  const read = new Set<string>();
+  let unixPeersKnown = true;
+  for (const p of processes) {
+    if (!p.fds?.some((f) => f.type === "socket")) continue;
+    const { namespace, tables } = tablesOf(p.pid);
+    if (read.has(namespace)) continue;
+    read.add(namespace);
+    if (tables.errors.peers !== undefined) unixPeersKnown = false;
+    for (const s of tables.sockets) {
+      if (!CHANNEL_PROTOCOLS.includes(s.protocol) || namespaceOf.has(s.inode)) continue;
+      namespaceOf.set(s.inode, namespace);
+      socketList.push(s);
+    }
+  }
+  const list = buildChannels(processes, socketList, unixPeersKnown, namespaceOf);
   if (options.pid === undefined) return list;
   const pid = options.pid;
   return list.filter((c) => c.ends.some((e) => e.pid === pid));

@@ -91,11 +91,19 @@ function askUnixSocketPeers(procFs: ProcFs): Map<number, number> {
   return peers;
 }
 
-/** Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). */
-export function readSocketTables(
-  procFs: ProcFs,
-  netDir = "net",
-): { sockets: Omit<Socket, "owners">[]; errors: FieldErrors; problems: SocketTable["problems"] } {
+/** Parsed socket tables of one network namespace. */
+export interface SocketTables {
+  sockets: Omit<Socket, "owners">[];
+  errors: FieldErrors;
+  problems: SocketTable["problems"];
+}
+
+/**
+ * Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). `unixPeers: false`
+ * skips asking the kernel for UNIX socket peers (it answers for our own namespace only).
+ */
+export function readSocketTables(procFs: ProcFs, netDir = "net", options: { readonly unixPeers?: boolean } = {}): SocketTables {
+  const askPeers = options.unixPeers !== false;
   const sockets: Omit<Socket, "owners">[] = [];
   const errors: FieldErrors = {};
   const problems: Partial<Record<SocketProtocol, readonly LineProblem[]>> = {};
@@ -109,7 +117,7 @@ export function readSocketTables(
     try {
       if (protocol === "unix") {
         const entries = note(protocol, procFs.parse(file, parseNetUnix));
-        const peerOf = entries.length > 0 ? unixPeers(procFs, errors) : null;
+        const peerOf = askPeers && entries.length > 0 ? unixPeers(procFs, errors) : null;
         for (const e of entries)
           sockets.push({
             protocol,
@@ -159,6 +167,50 @@ export function readSocketTables(
     }
   }
   return { sockets, errors, problems };
+}
+
+/** The socket tables of one process's network namespace, and which namespace that is. */
+export interface NamespaceTables {
+  /** The ns/net link text ("net:[4026531840]"), or "PID N" when it could not be read. */
+  readonly namespace: string;
+  readonly tables: SocketTables;
+}
+
+/**
+ * A reader of socket tables by process: each network namespace's tables are read once, through
+ * the first process met in it (`PID/net`, which a capture keeps per namespace), on first use.
+ * UNIX socket peers are asked only for our own namespace, the one sock_diag answers for.
+ * const tablesOf = socketTablesByNamespace(procFs); tablesOf(4242).tables.sockets
+ */
+export function socketTablesByNamespace(procFs: ProcFs): (pid: number) => NamespaceTables {
+  const byNamespace = new Map<string, NamespaceTables>();
+  let own: string | null | undefined;
+  const ownNamespace = (): string | null => {
+    if (own === undefined) {
+      try {
+        own = procFs.isLive ? procFs.readLink("self/ns/net").toString("latin1") : null;
+      } catch {
+        own = null;
+      }
+    }
+    return own;
+  };
+  return (pid) => {
+    let namespace: string;
+    try {
+      namespace = procFs.readLink(`${pid}/ns/net`).toString("latin1");
+    } catch {
+      namespace = `PID ${pid}`;
+    }
+    let entry = byNamespace.get(namespace);
+    if (!entry) {
+      const netDir = procFs.exists(`${pid}/net`) ? `${pid}/net` : "net";
+      const unixPeers = !procFs.isLive || namespace === ownNamespace();
+      entry = { namespace, tables: readSocketTables(procFs, netDir, { unixPeers }) };
+      byNamespace.set(namespace, entry);
+    }
+    return entry;
+  };
 }
 
 /** Maps socket inode → holders, from processes' fd lists. */
