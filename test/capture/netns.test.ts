@@ -11,9 +11,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntil } from "../helpers/wait.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-capture-netns-"));
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
@@ -54,7 +54,17 @@ function withoutUs(channels: unknown): unknown {
 function lsofColumns(rows: unknown): unknown {
   return (rows as { fds: Record<string, unknown>[] }[]).map(({ fds, ...p }) => ({
     ...p,
-    fds: fds.map(({ pid, fd, type, target, path, inode, deleted, mode, anonKind }) => ({ pid, fd, type, target, path, inode, deleted, mode, anonKind })),
+    fds: fds.map(({ pid, fd, type, target, path, inode, deleted, mode, anonKind }) => ({
+      pid,
+      fd,
+      type,
+      target,
+      path,
+      inode,
+      deleted,
+      mode,
+      anonKind,
+    })),
   }));
 }
 
