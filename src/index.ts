@@ -43,12 +43,14 @@ export {
   FD_TYPES,
   type FdType,
   type FileDescriptor,
+  type FileUse,
   type ListOpenFilesOptions,
   listFds,
   listOpenFiles,
   type ProcessFiles,
   type ReadFdOptions,
   readFd,
+  readFileUses,
   sumDeletedFiles,
 } from "./files/fds.js";
 export { explainFollowRefusal, type FollowOptions, type FollowTarget, follow } from "./files/follow.js";
@@ -179,6 +181,7 @@ export {
   type ProcessRecord,
   readProcess,
   type SkippedProcesses,
+  SkippedTally,
 } from "./model/reader.js";
 export {
   type ProcessRef,

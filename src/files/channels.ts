@@ -7,6 +7,7 @@
  */
 
 import { escapeControl } from "../bytes.js";
+import type { ProcError } from "../errors.js";
 import type { Channel, ChannelEnd, ChannelKind } from "../model/channel.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
@@ -17,6 +18,8 @@ export type { Channel, ChannelEnd, ChannelKind };
 export interface ChannelOptions {
   /** Only channels with an end in this process. */
   readonly pid?: number;
+  /** Told of each process whose fds could not be read (see ListOpenFilesOptions.onSkipped). */
+  readonly onSkipped?: (pid: number, error: ProcError) => void;
 }
 
 interface Holder {
@@ -176,7 +179,12 @@ const CHANNEL_PROTOCOLS: readonly SocketProtocol[] = ["tcp", "tcp6", "udp", "udp
  */
 export function listChannels(context: ProcessContext, options: ChannelOptions = {}): Channel[] {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
-  const processes = listOpenFiles(context, { keepUnreadable: false, fdinfoTypes: ["fifo"], modeFromLink: true });
+  const processes = listOpenFiles(context, {
+    keepUnreadable: false,
+    fdinfoTypes: ["fifo"],
+    modeFromLink: true,
+    ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
+  });
   const tablesOf = socketTablesByNamespace(context.procFs);
   const socketList: Omit<Socket, "owners">[] = [];
   const namespaceOf = new Map<number, string>();

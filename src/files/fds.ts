@@ -6,14 +6,15 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
-import type { FdType, FileDescriptor, ProcessFiles } from "../model/file-descriptor.js";
+import type { FdType, FileDescriptor, FileUse, ProcessFiles } from "../model/file-descriptor.js";
 import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
+import { parsePidMaps } from "../procfs/pid/maps.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { type FdTableEntry, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
 
-export type { FdType, FileDescriptor, ProcessFiles };
+export type { FdType, FileDescriptor, FileUse, ProcessFiles };
 
 export const FD_TYPES: readonly FdType[] = ["file", "dir", "pipe", "fifo", "socket", "anon_inode", "memfd", "dev", "tty", "unknown"];
 
@@ -361,6 +362,105 @@ export interface ListOpenFilesOptions extends ReadFdOptions {
   readonly filter?: (fd: FileDescriptor) => boolean;
   /** Keep processes whose fd directory could not be read (with fds null). Default true. */
   readonly keepUnreadable?: boolean;
+  /**
+   * Told of each process whose fds could not be read (hidden by hidepid, another user's), so a
+   * listing can say how many it could not look at (SkippedTally); exited processes are not reported.
+   */
+  readonly onSkipped?: (pid: number, error: ProcError) => void;
+  /**
+   * Also read the files each process uses other than through an fd (cwd, rtd, txt, mem, as lsof
+   * and fuser report them) and keep those this accepts; a process is kept when an fd or a use
+   * matches. Absent: `uses` is null (errors.uses says so).
+   */
+  readonly uses?: (use: FileUse) => boolean;
+}
+
+const USES_NOT_READ = "read only when asking who holds a file";
+
+/** The links of /proc/PID that name files in use, by lsof's name for them. */
+const USE_LINKS: ReadonlyArray<readonly [FileUse["use"], string]> = [
+  ["cwd", "cwd"],
+  ["rtd", "root"],
+  ["txt", "exe"],
+];
+
+/** "08:01" (hex, as maps prints it) → "8:1" (decimal, as devString prints stat's). */
+function mapsDevice(dev: string): string {
+  const [major = "0", minor = "0"] = dev.split(":");
+  return `${Number.parseInt(major, 16)}:${Number.parseInt(minor, 16)}`;
+}
+
+/**
+ * The files a process uses other than through an fd: cwd, root and exe links (stat'ed for the
+ * file's identity when `stat`), and each distinct file mapped into memory other than the program.
+ * A link the kernel does not offer (a kernel thread's exe) is left out; AccessDenied is thrown.
+ */
+export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean, stat = true): FileUse[] {
+  const uses: FileUse[] = [];
+  const seen = new Set<string>();
+  for (const [use, link] of USE_LINKS) {
+    let target: string;
+    try {
+      target = decodeBytes(dir.readLink(link));
+    } catch (error) {
+      if (error instanceof Unavailable) continue;
+      throw error;
+    }
+    const deletedSuffix = target.endsWith(DELETED);
+    let path = target.startsWith("/") ? (deletedSuffix ? target.slice(0, -DELETED.length) : target) : null;
+    let inode: number | null = null;
+    let device: string | null = null;
+    let deleted = false;
+    if (stat) {
+      try {
+        const st = dir.statFile(link);
+        inode = Number(st.ino);
+        device = devString(st.dev);
+        deleted = deletedSuffix && st.nlink === 0n;
+        if (deletedSuffix && !deleted) path = target;
+      } catch (error) {
+        if (!(error instanceof Unavailable)) throw error;
+      }
+    }
+    if (use === "txt" && device !== null) seen.add(`${device}:${inode}`);
+    const entry: FileUse = { use, path, inode, device, deleted };
+    if (accept(entry)) uses.push(entry);
+  }
+  let regions: ReturnType<typeof parsePidMaps>;
+  try {
+    regions = dir.parse("maps", parsePidMaps);
+  } catch (error) {
+    if (error instanceof Unavailable) return uses;
+    throw error;
+  }
+  for (const r of regions) {
+    if (r.inode === 0 || r.path === null || !r.path.startsWith("/")) continue;
+    const device = mapsDevice(r.dev);
+    const key = `${device}:${r.inode}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const entry: FileUse = { use: "mem", path: r.path, inode: r.inode, device, deleted: r.deleted };
+    if (accept(entry)) uses.push(entry);
+  }
+  return uses;
+}
+
+/** The uses of a process for a listing: the list, or null with the reason in errors.uses. */
+function usesOf(
+  read: (accept: (use: FileUse) => boolean) => FileUse[],
+  options: ListOpenFilesOptions,
+  errors: FieldErrors,
+): FileUse[] | null {
+  if (!options.uses) {
+    errors.uses = USES_NOT_READ;
+    return null;
+  }
+  try {
+    return read(options.uses);
+  } catch (error) {
+    errors.uses = fieldFailure(error);
+    return null;
+  }
 }
 
 /**
@@ -417,10 +517,11 @@ function owner(context: ProcessContext, uidOf: () => number, errors: FieldErrors
 
 /** Applies listOpenFiles' filter and keepUnreadable rules; null drops the process. */
 function kept(files: ProcessFiles, options: ListOpenFilesOptions): ProcessFiles | null {
-  if (files.fds === null) return options.keepUnreadable === false || options.filter ? null : files;
+  const used = (files.uses?.length ?? 0) > 0;
+  if (files.fds === null) return used ? files : options.keepUnreadable === false || options.filter ? null : files;
   if (!options.filter) return files;
   const fds = files.fds.filter(options.filter);
-  return fds.length === 0 ? null : { ...files, fds };
+  return fds.length === 0 && !used ? null : { ...files, fds };
 }
 
 /** One process's open files read through its directory; null when it is gone or has nothing to show. */
@@ -435,7 +536,11 @@ function readProcessFiles(
     dir = context.procFs.openProcess(pid);
   } catch (error) {
     // Gone, or hidden from us (hidepid): a listing goes on with the others.
-    if (error instanceof ProcessGone || error instanceof AccessDenied) return null;
+    if (error instanceof ProcessGone) return null;
+    if (error instanceof AccessDenied) {
+      options.onSkipped?.(pid, error);
+      return null;
+    }
     throw error;
   }
   try {
@@ -448,10 +553,15 @@ function readProcessFiles(
       // No fd directory (a captured tree without it): nothing to list, not a failure to show.
       if (error instanceof Unavailable) return null;
       errors.fds = fieldFailure(error);
+      if (error instanceof ProcError && !(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
     }
-    return kept({ pid, comm, uid, user, startTimeTicks, fds, errors }, options);
+    const uses = usesOf((accept) => readFileUses(dir, accept, readOptions.stat !== false), options, errors);
+    return kept({ pid, comm, uid, user, startTimeTicks, fds, uses, errors }, options);
   } catch (error) {
-    if (error instanceof ProcError) return null;
+    if (error instanceof ProcError) {
+      if (!(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
+      return null;
+    }
     throw error;
   } finally {
     dir.close();
@@ -486,7 +596,25 @@ function processFilesFromTable(
     }
   }
   sortByFd(fds);
-  return kept({ pid: record.pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, errors }, options);
+  let uses: FileUse[] | null;
+  try {
+    uses = usesOf(
+      (accept) => {
+        const dir = context.procFs.openProcess(record.pid);
+        try {
+          return readFileUses(dir, accept, readOptions.stat !== false);
+        } finally {
+          dir.close();
+        }
+      },
+      options,
+      errors,
+    );
+  } catch (error) {
+    if (error instanceof ProcessGone) return null;
+    throw error;
+  }
+  return kept({ pid: record.pid, comm: stat.comm, uid, user, startTimeTicks: stat.startTimeTicks, fds, uses, errors }, options);
 }
 
 export interface DeletedTotal {

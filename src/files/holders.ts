@@ -1,4 +1,7 @@
-/** "Who holds this file": a matcher over FileDescriptor by the file's identity (fuser-like). */
+/**
+ * "Who holds this file": a matcher by the file's identity (fuser-like), over fds and over the
+ * files a process uses otherwise (FileUse: cwd, rtd, txt, mem).
+ */
 import fs from "node:fs";
 import path from "node:path";
 import { devString, type FileDescriptor } from "./fds.js";
@@ -8,7 +11,7 @@ import { devString, type FileDescriptor } from "./fds.js";
  * and other spellings of the path match too), else the same path (a deleted file's old name).
  * listOpenFiles(context, { filter: pathMatcher("/var/log/syslog") })
  */
-export function pathMatcher(file: string): (f: FileDescriptor) => boolean {
+export function pathMatcher(file: string): (f: Pick<FileDescriptor, "path" | "device" | "inode">) => boolean {
   const absolute = path.resolve(file);
   let identity: { device: string; inode: number } | null = null;
   try {

@@ -5,6 +5,7 @@
  */
 
 import { sleepUnlessAborted } from "../_sleep.js";
+import type { ProcError } from "../errors.js";
 import type { FileProgress, ProgressTick } from "../model/file-transfer.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, requireReadableFds } from "./fds.js";
@@ -25,12 +26,19 @@ export interface ProgressOptions {
   /** Include files that did not move (default: only when a pid is given). */
   readonly includeIdle?: boolean;
   readonly signal?: AbortSignal;
+  /** Told of each process whose fds could not be read (see ListOpenFilesOptions.onSkipped). */
+  readonly onSkipped?: (pid: number, error: ProcError) => void;
 }
 
 /** One sample of every regular file's offset and size. */
-export function sampleFiles(context: ProcessContext, pid?: number): Map<string, Sample> {
+export function sampleFiles(
+  context: ProcessContext,
+  pid?: number,
+  onSkipped?: (pid: number, error: ProcError) => void,
+): Map<string, Sample> {
   const processes = listOpenFiles(context, {
     ...(pid === undefined ? {} : { pids: [pid] }),
+    ...(onSkipped ? { onSkipped } : {}),
     fdinfoTypes: ["file"],
     filter: (f) => f.type === "file",
   });
@@ -96,10 +104,10 @@ export function compareSamples(
 export async function measureProgress(context: ProcessContext, options: ProgressOptions = {}): Promise<FileProgress[]> {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   const interval = options.intervalMs ?? 500;
-  const before = sampleFiles(context, options.pid);
+  const before = sampleFiles(context, options.pid, options.onSkipped);
   const t0 = performance.now();
   await sleepUnlessAborted(interval, options.signal);
-  const after = sampleFiles(context, options.pid);
+  const after = sampleFiles(context, options.pid, options.onSkipped);
   return compareSamples(before, after, (performance.now() - t0) / 1000, options.includeIdle ?? options.pid !== undefined);
 }
 
@@ -111,13 +119,13 @@ export async function measureProgress(context: ProcessContext, options: Progress
 export async function* watchProgress(context: ProcessContext, options: ProgressOptions = {}): AsyncIterable<ProgressTick> {
   const interval = options.intervalMs ?? 1000;
   const includeIdle = options.includeIdle ?? options.pid !== undefined;
-  let before = sampleFiles(context, options.pid);
+  let before = sampleFiles(context, options.pid, options.onSkipped);
   let t0 = performance.now();
   while (!options.signal?.aborted) {
     await sleepUnlessAborted(interval, options.signal);
     if (options.signal?.aborted) return;
     if (options.pid !== undefined && !context.procFs.exists(`${options.pid}/stat`)) return;
-    const after = sampleFiles(context, options.pid);
+    const after = sampleFiles(context, options.pid, options.onSkipped);
     const t1 = performance.now();
     yield { time: new Date().toISOString(), files: compareSamples(before, after, (t1 - t0) / 1000, includeIdle) };
     before = after;

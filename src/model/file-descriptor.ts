@@ -41,6 +41,24 @@ export const FileDescriptorSchema = Type.Object(
 );
 export type FileDescriptor = DeepReadonly<Static<typeof FileDescriptorSchema>>;
 
+/**
+ * A file a process uses other than through an fd, as lsof's FD column names them: its current
+ * directory (cwd), root directory (rtd), program (txt), or a file mapped into its memory (mem).
+ */
+export const FileUseSchema = Type.Object(
+  {
+    use: Type.Union([Type.Literal("cwd"), Type.Literal("rtd"), Type.Literal("txt"), Type.Literal("mem")], {
+      description: "cwd current directory, rtd root directory, txt the running program, mem a file mapped into memory",
+    }),
+    path: Nullable(Type.String({ description: 'the path without " (deleted)"' })),
+    inode: Nullable(Count()),
+    device: Nullable(Type.String({ description: 'device of the filesystem holding the file, "major:minor"' })),
+    deleted: Type.Boolean({ description: "the file has no names left" }),
+  },
+  { title: "FileUse", additionalProperties: false },
+);
+export type FileUse = DeepReadonly<Static<typeof FileUseSchema>>;
+
 /** A process and its open fds, one element of `lsof --json`. */
 export const ProcessFilesSchema = Type.Object(
   {
@@ -50,6 +68,12 @@ export const ProcessFilesSchema = Type.Object(
     user: Nullable(Type.String()),
     startTimeTicks: StartTimeTicks,
     fds: Nullable(Type.Array(FileDescriptorSchema, { description: "null when the fd directory could not be read (errors.fds)" })),
+    uses: Nullable(
+      Type.Array(FileUseSchema, {
+        description:
+          "files used other than through an fd (cwd, rtd, txt, mem) that match the query; read only when asking who holds a file, else null (errors.uses)",
+      }),
+    ),
     errors: FieldErrorsSchema,
   },
   { title: "ProcessFiles", additionalProperties: false },

@@ -458,6 +458,30 @@ export function countReason(reasons: Record<string, number>, error: unknown): vo
   reasons[reason] = (reasons[reason] ?? 0) + 1;
 }
 
+/**
+ * A tally of unreadable processes for listings that go process by process (lsof, peers, progress):
+ * `add` each ProcError a process was skipped for, then `skipped()` gives the same SkippedProcesses
+ * that listProcesses returns, so describeSkipped words both alike.
+ * const tally = new SkippedTally(); listOpenFiles(context, { onSkipped: (_pid, e) => tally.add(e) });
+ */
+export class SkippedTally {
+  private count = 0;
+  private readonly reasons: Record<string, number> = {};
+  private readonly pids = new Set<number>();
+
+  /** Counts process `pid` once, under the reason of `error` (rethrows what is not a ProcError). */
+  add(pid: number, error: unknown): void {
+    if (this.pids.has(pid)) return;
+    countReason(this.reasons, error);
+    this.pids.add(pid);
+    this.count++;
+  }
+
+  skipped(procFs: import("../access/proc-fs.js").ProcFs): SkippedProcesses {
+    return { count: this.count, reasons: { ...this.reasons }, hidden: hiddenListingNotice(procFs) };
+  }
+}
+
 /** One line for a listing's end: "3 processes could not be read (permission denied: hidepid=1 …: 3)". */
 export function describeSkipped(skipped: SkippedProcesses): string | null {
   const sentences: string[] = [];

@@ -345,6 +345,7 @@ describe("buildChannels()", () => {
       user: "root",
       startTimeTicks: pid,
       errors: {},
+      uses: null,
       fds: fds.map((f) => ({
         ...f,
         pid,

@@ -34,22 +34,29 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   if (type !== undefined && !(FD_TYPES as readonly string[]).includes(type))
     throw new UsageError(`--type must be one of ${FD_TYPES.join(", ")}, got "${type}"`);
   const pids = options.pid === undefined ? undefined : parsePidList(options.pid);
-  let match: ((f: import("../../files/fds.js").FileDescriptor) => boolean) | undefined;
+  let match: ReturnType<typeof import("../../files/holders.js").pathMatcher> | undefined;
   if (options.path !== undefined) {
     const { pathMatcher } = await import("../../files/holders.js");
     match = pathMatcher(options.path);
   }
+  // Who holds the file also counts who runs it, maps it, or works or is rooted in it (lsof, fuser).
+  const uses =
+    match && type === undefined ? (u: import("../../files/fds.js").FileUse) => match(u) && (!options.deleted || u.deleted) : undefined;
   const filter =
     match || type || options.deleted
       ? (f: import("../../files/fds.js").FileDescriptor) =>
           (!match || match(f)) && (!type || f.type === type) && (!options.deleted || (f.deleted && f.type === "file"))
       : undefined;
   const listed = new Set<number>();
+  const { SkippedTally } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
   const listing = (function* () {
     for (const files of iterateOpenFiles(run.context, {
       ...(options.full ? {} : LISTING_FDINFO),
       ...(pids ? { pids } : {}),
       ...(filter ? { filter } : {}),
+      ...(uses ? { uses } : {}),
+      onSkipped: (pid, error) => tally.add(pid, error),
     })) {
       listed.add(files.pid);
       yield files;
@@ -68,6 +75,7 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
     run.print(renderLsofTable(listing, run.width));
   }
   reportMissingPids(run, pids, listed);
+  await warnSkipped(run, tally);
   if (options.path !== undefined && listed.size === 0 && run.exitCode === 0) run.exitCode = 1;
 }
 
@@ -89,14 +97,29 @@ function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined,
   }
 }
 
+/**
+ * The listing's last word on stderr, as ps and search --all say it: how many processes could not
+ * be looked at and why, so an empty result is not mistaken for "nothing there".
+ */
+async function warnSkipped(run: CommandRun, tally: import("../../model/reader.js").SkippedTally): Promise<void> {
+  const { describeSkipped } = await import("../../model/reader.js");
+  const text = describeSkipped(tally.skipped(run.procFs));
+  if (text !== null) run.warn(text);
+}
+
 async function peers(run: CommandRun, pidText: string | undefined, options: { dot?: boolean }): Promise<void> {
   const pid = pidText === undefined ? undefined : parsePid(pidText);
   const { listChannels, renderChannelsDot } = await import("../../files/channels.js");
-  const list = listChannels(run.context, pid === undefined ? {} : { pid });
-  if (options.dot) return run.print(renderChannelsDot(list));
-  if (run.json) return run.printJson(list);
-  const { renderChannels } = await import("../render/files.js");
-  run.print(renderChannels(list, run.width));
+  const { SkippedTally } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
+  const list = listChannels(run.context, { ...(pid === undefined ? {} : { pid }), onSkipped: (p, error) => tally.add(p, error) });
+  if (options.dot) run.print(renderChannelsDot(list));
+  else if (run.json) run.printJson(list);
+  else {
+    const { renderChannels } = await import("../render/files.js");
+    run.print(renderChannels(list, run.width));
+  }
+  await warnSkipped(run, tally);
 }
 
 async function net(run: CommandRun, pidText: string | undefined, options: { protocol?: string }): Promise<void> {
@@ -197,16 +220,32 @@ async function progressCommand(run: CommandRun, pidText: string | undefined, opt
   const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
   const { measureProgress, watchProgress } = await import("../../files/progress.js");
   const { renderProgress } = await import("../render/files-progress.js");
+  const { SkippedTally } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
   const base = { ...(pid === undefined ? {} : { pid }), signal: run.io.signal };
   if (!options.watch) {
-    const rows = await measureProgress(run.context, { ...base, ...(intervalMs === undefined ? {} : { intervalMs }) });
+    const rows = await measureProgress(run.context, {
+      ...base,
+      ...(intervalMs === undefined ? {} : { intervalMs }),
+      onSkipped: (p, error) => tally.add(p, error),
+    });
     // One sample, the same shape as each line of --watch.
-    if (run.json) return run.printJson({ time: new Date().toISOString(), files: rows });
-    run.print(rows.length === 0 ? "no file is being read or written\n" : renderProgress(rows, run.width));
+    if (run.json) run.printJson({ time: new Date().toISOString(), files: rows });
+    else run.print(rows.length === 0 ? "no file is being read or written\n" : renderProgress(rows, run.width));
+    await warnSkipped(run, tally);
     return;
   }
   if (pid !== undefined) run.procFs.openProcess(pid).close();
-  for await (const tick of watchProgress(run.context, { ...base, intervalMs: intervalMs ?? 1000 })) {
+  let warned = false;
+  for await (const tick of watchProgress(run.context, {
+    ...base,
+    intervalMs: intervalMs ?? 1000,
+    onSkipped: (p, error) => tally.add(p, error),
+  })) {
+    if (!warned) {
+      warned = true;
+      await warnSkipped(run, tally);
+    }
     if (run.json) run.printJsonLine(tick);
     else {
       const body = tick.files.length === 0 ? "no file is being read or written\n" : renderProgress(tick.files, run.width);

@@ -1,6 +1,6 @@
 /** Tables for the files commands (pure: rows in, text out; every cell escaped by renderTable). */
 import type { Channel } from "../../files/channels.js";
-import type { DeletedTotal, FileDescriptor, ProcessFiles } from "../../files/fds.js";
+import type { DeletedTotal, FileDescriptor, FileUse, ProcessFiles } from "../../files/fds.js";
 import type { Socket } from "../../files/sockets.js";
 import { type Column, humanBytes, renderTable, TableBuilder } from "./table.js";
 
@@ -33,26 +33,34 @@ export function renderFdTable(fds: readonly FileDescriptor[], width?: number): s
 interface LsofRow {
   readonly p: ProcessFiles;
   readonly f: FileDescriptor | null;
+  /** A file used other than through an fd (cwd, rtd, txt, mem), shown as lsof shows it. */
+  readonly u?: FileUse;
 }
 
 const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
   { header: "COMMAND", value: (r) => r.p.comm },
   { header: "PID", value: (r) => r.p.pid, align: "right" },
   { header: "USER", value: (r) => r.p.user ?? r.p.uid },
-  { header: "FD", value: (r) => (r.f ? fdName(r.f) : "?"), align: "right" },
-  { header: "TYPE", value: (r) => (r.f ? typeText(r.f) : null) },
+  { header: "FD", value: (r) => (r.u ? r.u.use : r.f ? fdName(r.f) : "?"), align: "right" },
+  { header: "TYPE", value: (r) => (r.u ? (r.u.use === "cwd" || r.u.use === "rtd" ? "dir" : "file") : r.f ? typeText(r.f) : null) },
   { header: "POS", value: (r) => r.f?.posBytes, align: "right" },
   { header: "SIZE", value: (r) => r.f?.sizeBytes, align: "right" },
-  { header: "INODE", value: (r) => r.f?.inode, align: "right" },
-  { header: "NAME", value: (r) => (r.f ? r.f.target : `(${r.p.errors.fds ?? "unreadable"})`) },
+  { header: "INODE", value: (r) => (r.u ? r.u.inode : r.f?.inode), align: "right" },
+  {
+    header: "NAME",
+    value: (r) => (r.u ? `${r.u.path ?? "?"}${r.u.deleted ? " (deleted)" : ""}` : r.f ? r.f.target : `(${r.p.errors.fds ?? "unreadable"})`),
+  },
 ];
 
 /** One row per fd (or per process whose fds cannot be read), taken as the listing goes. */
 export function renderLsofTable(processes: Iterable<ProcessFiles>, width?: number): string {
   const table = new TableBuilder(LSOF_COLUMNS);
   for (const p of processes) {
-    if (p.fds === null) table.add({ p, f: null });
-    else for (const f of p.fds) table.add({ p, f });
+    // As lsof orders them: the directories and program first, then maps, then fds.
+    for (const u of p.uses ?? []) table.add({ p, f: null, u });
+    if (p.fds === null) {
+      if ((p.uses ?? []).length === 0) table.add({ p, f: null });
+    } else for (const f of p.fds) table.add({ p, f });
   }
   return table.render({ width });
 }
