@@ -37,9 +37,14 @@ class Index implements KallsymsIndex {
   private readonly high: Uint32Array;
   private readonly low: Uint32Array;
 
+  /** Where the kernel image ends (its `_end` symbol), when kallsyms lists it; undefined until asked. */
+  private imageEnd: bigint | null | undefined;
+
   constructor(
     private readonly table: KallsymsTable,
     private readonly zeroedReason: string | null,
+    /** Module extents from /proc/modules (empty when it is absent or hides addresses). */
+    private readonly modules: ReadonlyMap<string, ModuleExtent> = new Map(),
   ) {
     const n = table.count;
     const order = new Uint32Array(n);
@@ -63,17 +68,59 @@ class Index implements KallsymsIndex {
     return this.table.count;
   }
 
+  private moduleAt(position: number): string | null {
+    return kallsymsModule(this.table, this.order[position] as number);
+  }
+
+  /**
+   * Where the run of symbols that `position` ends belongs ends: the kernel image at `_end` (else
+   * at the end of the page of its last symbol: sections are page-aligned), a module at the end of
+   * what /proc/modules gives it (else the end of the page). Addresses from there on belong to no
+   * symbol: the gap between the image and the modules, or between two modules, is a gigabyte wide.
+   */
+  private extentEnd(module: string | null, lastAddress: bigint): bigint {
+    const pageEnd = (lastAddress / 4096n + 1n) * 4096n;
+    if (module === null) {
+      if (this.imageEnd === undefined) {
+        let end: bigint | null = null;
+        try {
+          end = this.lookupName("_end").find((symbol) => symbol.module === null)?.address ?? null;
+        } catch {
+          end = null;
+        }
+        this.imageEnd = end;
+      }
+      return this.imageEnd !== null && this.imageEnd > lastAddress ? this.imageEnd : pageEnd;
+    }
+    const extent = this.modules.get(module);
+    return extent !== undefined && extent.start <= lastAddress && lastAddress < extent.end ? extent.end : pageEnd;
+  }
+
+  /** True when the symbol after `position` (in address order) belongs to another module or the image. */
+  private endsRun(position: number): boolean {
+    let next = position + 1;
+    while (next < this.order.length && this.high[next] === this.high[position] && this.low[next] === this.low[position]) next++;
+    return next >= this.order.length || this.moduleAt(next) !== this.moduleAt(position);
+  }
+
   private symbolAt(position: number): KernelSymbol {
     const index = this.order[position] as number;
     const address = kallsymsAddress(this.table, index);
     let next = position + 1;
     while (next < this.order.length && this.high[next] === this.high[position] && this.low[next] === this.low[position]) next++;
-    const size = next < this.order.length ? Number(kallsymsAddress(this.table, this.order[next] as number) - address) : null;
+    const module = kallsymsModule(this.table, index);
+    // The last symbol of the image or of a module ends where they end, not at the next one's start.
+    const size =
+      next < this.order.length && this.moduleAt(next) === module
+        ? Number(kallsymsAddress(this.table, this.order[next] as number) - address)
+        : next < this.order.length || module !== null
+          ? Number(this.extentEnd(module, address) - address)
+          : null;
     return {
       name: kallsymsName(this.table, index),
       address,
       type: String.fromCharCode(this.table.types[index] as number),
-      module: kallsymsModule(this.table, index),
+      module,
       sizeBytes: size,
     };
   }
@@ -104,9 +151,28 @@ class Index implements KallsymsIndex {
     const symbol = this.symbolAt(first);
     const offset = Number(address - symbol.address);
     if (symbol.sizeBytes === null && offset > 0) throw new NotFound(`no kernel symbol at ${hex}: it is past the last symbol`);
+    if (this.endsRun(found) && symbol.sizeBytes !== null && offset >= symbol.sizeBytes) throw this.outside(hex, found, symbol);
     const aliases: string[] = [];
     for (let p = first + 1; p <= found; p++) aliases.push(kallsymsName(this.table, this.order[p] as number));
     return { address, symbol, offsetBytes: offset, aliases };
+  }
+
+  /** NotFound for an address past the end of the image or of a module, naming both sides of the gap. */
+  private outside(hex: string, position: number, symbol: KernelSymbol): NotFound {
+    const at = (s: KernelSymbol) => `${s.name}${s.module === null ? "" : ` [${s.module}]`} at 0x${s.address.toString(16)}`;
+    let next = position + 1;
+    while (next < this.order.length && this.high[next] === this.high[position] && this.low[next] === this.low[position]) next++;
+    const after = next < this.order.length ? this.symbolAt(next) : null;
+    const where = `it is past the end of ${symbol.module === null ? "the kernel image" : `module ${symbol.module}`} (its last symbol is ${at(symbol)})`;
+    const gap =
+      after === null
+        ? ""
+        : symbol.module === null && after.module !== null
+          ? `, between the kernel image and the modules (the next symbol is ${at(after)})`
+          : after.module !== null
+            ? `, between modules (the next symbol is ${at(after)})`
+            : `, before ${at(after)}`;
+    return new NotFound(`no kernel symbol at ${hex}: ${where}${gap}`);
   }
 
   lookupName(name: string): KernelSymbol[] {
@@ -172,7 +238,38 @@ export function loadKallsyms(procFs: ProcFs): KallsymsIndex {
     throw error;
   }
   if (parsed.count === 0) throw new Unavailable(`"${procFs.resolve("kallsyms")}" is empty (a kernel without CONFIG_KALLSYMS)`);
-  return new Index(parsed, parsed.zeroed ? zeroedMessage(procFs) : null);
+  return new Index(parsed, parsed.zeroed ? zeroedMessage(procFs) : null, readModuleExtents(procFs));
+}
+
+/** Where a loaded module's memory starts and ends (/proc/modules: base address and total size). */
+interface ModuleExtent {
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/**
+ * /proc/modules — proc(5): "name size refcount deps state address" per line. Absent on a kernel
+ * without modules; the address reads as 0 without CAP_SYSLOG (such lines are left out).
+ */
+export function parseModuleExtents(text: string): Map<string, ModuleExtent> {
+  const extents = new Map<string, ModuleExtent>();
+  for (const line of text.split("\n")) {
+    const match = /^(\S+) (\d+) \S+ \S+ \S+ 0x([0-9a-f]+)/.exec(line);
+    if (!match) continue;
+    const start = BigInt(`0x${match[3]}`);
+    if (start === 0n) continue;
+    extents.set(match[1] as string, { start, end: start + BigInt(match[2] as string) });
+  }
+  return extents;
+}
+
+function readModuleExtents(procFs: ProcFs): Map<string, ModuleExtent> {
+  try {
+    return parseModuleExtents(procFs.readText("modules"));
+  } catch {
+    // No modules file (a kernel built without modules) or unreadable: page bounds are used instead.
+    return new Map();
+  }
 }
 
 /** What `ksym` was asked: an address, or a name with an optional offset ("do_nanosleep+0x6d/0x1a0"). */

@@ -87,7 +87,28 @@ describe("loadKallsyms() on a captured file", () => {
     });
     expect(index.lookupAddress(0xffffffffc0201000n).symbol.module).toBe("__builtin__ftrace");
     expect(() => index.lookupAddress(0xffffffff80000000n)).toThrow(NotFound);
-    expect(() => index.lookupAddress(0xffffffffc0201001n)).toThrow(/past the last symbol/);
+    // The last symbol of a module without /proc/modules ends with its page.
+    expect(index.lookupAddress(0xffffffffc0201001n)).toMatchObject({ symbol: { name: "ftrace_trampoline" }, offsetBytes: 1 });
+    expect(() => index.lookupAddress(0xffffffffc0202000n)).toThrow(/past the end of module __builtin__ftrace/);
+  });
+
+  it("says an address past the end of the kernel image or between modules is in neither (not symbol+1 GB)", () => {
+    const text = `${SAMPLE}ffffffff81422000 B _end\nffffffffc0300000 t mod_a_fn\t[mod_a]\nffffffffc0400000 t mod_b_fn\t[mod_b]\n`;
+    const root = tree("gaps", text);
+    fs.writeFileSync(path.join(root, "modules"), "mod_a 8192 0 - Live 0xffffffffc0300000\nmod_b 4096 0 - Live 0xffffffffc0400000\n");
+    const index = loadKallsyms(openProcFs(root));
+    // The gap between the image and the modules (what `ksym 0xffffffffc0000000` hit).
+    expect(() => index.lookupAddress(0xffffffffc0000000n)).toThrow(
+      /past the end of the kernel image \(its last symbol is _end at 0xffffffff81422000\), between the kernel image and the modules \(the next symbol is ftrace_trampoline \[__builtin__ftrace\]/,
+    );
+    // Inside _end's page but past _end: still outside; common_nsleep ends at _end.
+    expect(index.lookupAddress(0xffffffff81421d64n).symbol.sizeBytes).toBe(0x2a0);
+    // mod_a is 8 KiB (/proc/modules): its last function reaches that far, and no further.
+    expect(index.lookupAddress(0xffffffffc0301ff0n)).toMatchObject({ symbol: { name: "mod_a_fn", sizeBytes: 8192 }, offsetBytes: 0x1ff0 });
+    expect(() => index.lookupAddress(0xffffffffc0302000n)).toThrow(
+      /past the end of module mod_a \(its last symbol is mod_a_fn \[mod_a\] at 0xffffffffc0300000\), between modules \(the next symbol is mod_b_fn \[mod_b\]/,
+    );
+    expect(() => index.lookupAddress(0xffffffffc0401000n)).toThrow(/past the end of module mod_b/);
   });
 
   it("sorts module symbols that the file lists out of address order", () => {
@@ -95,11 +116,10 @@ describe("loadKallsyms() on a captured file", () => {
     const index = loadKallsyms(openProcFs(tree("shuffled", shuffled)));
     expect(index.lookupAddress(0xffffffffc0100044n)).toMatchObject({ symbol: { name: "later_mod_fn", module: "mod_a" }, offsetBytes: 4 });
     expect(index.lookupAddress(0xffffffffc0100010n).symbol.sizeBytes).toBe(0x40);
-    // The kernel image's last symbol now ends where the first module symbol starts.
-    expect(index.lookupAddress(0xffffffff81421d64n).symbol).toMatchObject({
-      name: "common_nsleep",
-      sizeBytes: Number(0xffffffffc0100000n - 0xffffffff81421d60n),
-    });
+    // The kernel image's last symbol ends with the image (here, with its page: no _end listed),
+    // not where the first module symbol starts a gigabyte later.
+    expect(index.lookupAddress(0xffffffff81421d64n).symbol).toMatchObject({ name: "common_nsleep", sizeBytes: 0x2a0 });
+    expect(() => index.lookupAddress(0xffffffff81422000n)).toThrow(/past the end of the kernel image/);
   });
 
   it("finds every address of a name; names are whole words", () => {
@@ -175,6 +195,25 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
     } finally {
       await sleeper.kill();
     }
+  });
+
+  it("ksym of an address past the end of the kernel image says so, exit 1 (was its last symbol + about 1 GB)", async () => {
+    const lines = fs.readFileSync("/proc/kallsyms", "latin1").split("\n");
+    let last = 0n;
+    for (const line of lines) {
+      const [address, , name, module] = line.split(/[ \t]/);
+      if (name === undefined || module !== undefined) continue;
+      const value = BigInt(`0x${address}`);
+      if (value > last) last = value;
+    }
+    // 16 MiB past the image's last symbol: below the modules (at 0xffffffffc0000000 and up on x86-64).
+    const gap = last + 0x1000000n;
+    const result = await runCli(["ksym", `0x${gap.toString(16)}`]);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      new RegExp(`^procscope: no kernel symbol at 0x${gap.toString(16)}: it is past the end of the kernel image`),
+    );
+    expect(result.code).toBe(1);
   });
 
   it("ksym NAME prints a table; an unknown name exits 1 with one line", async () => {
