@@ -234,7 +234,8 @@ describe("fd listings under churn", () => {
       async () => {
         const results = await Promise.all([0, 1].map(() => runBin(["lsof", "--json"])));
         for (const result of results) {
-          expect(result.stderr).toBe("");
+          // Nothing on stderr but, where PID 1 is unreadable even to root (as above), the count of it.
+          expect(result.stderr.replace(/^procscope: 1 process could not be read \(permission denied: [^\n]*\)\n$/, "")).toBe("");
           expect(result.code).toBe(0);
           expect(JSON.parse(result.stdout).length).toBeGreaterThan(10);
         }
