@@ -30,8 +30,15 @@ export abstract class ProcError extends Error {
 export class ProcessGone extends ProcError {
   readonly kind = "ProcessGone";
   readonly pid: number;
-  constructor(pid: number, options: { path?: string; cause?: unknown; reused?: boolean } = {}) {
-    super(options.reused ? `process ${pid} exited (its PID was reused)` : `process ${pid} exited`, options);
+  /**
+   * `absent`: there was no such process when it was asked for (it never existed, or exited before
+   * anything was read), so "exited" would claim something we never saw.
+   */
+  constructor(pid: number, options: { path?: string; cause?: unknown; reused?: boolean; absent?: boolean } = {}) {
+    super(
+      options.reused ? `process ${pid} exited (its PID was reused)` : options.absent ? `no such process ${pid}` : `process ${pid} exited`,
+      options,
+    );
     this.pid = pid;
   }
 }

@@ -249,7 +249,7 @@ class ProcFsImpl implements ProcFs {
       if (code === "ENOENT" || code === "ESRCH" || code === "ENOTDIR") {
         const hidden = tid === undefined && code === "ENOENT" ? hiddenProcessReason(this, pid) : null;
         if (hidden !== null) throw new AccessDenied(this.resolve(relPath), hidden, error);
-        throw new ProcessGone(pid, { path: relPath, cause: error });
+        throw new ProcessGone(pid, { path: relPath, cause: error, absent: true });
       }
       throw mapError(this, relPath, error, undefined);
     }

@@ -24,7 +24,8 @@ export function parsePidRef(text: string, what = "PID"): { pid: number; startTim
 export function parsePidList(text: string): number[] {
   const parts = text.split(/[\s,]+/).filter((p) => p !== "");
   if (parts.length === 0) throw new UsageError("--pid needs at least one PID");
-  return parts.map((p) => parsePid(p));
+  // Each once, in the order given: "--pid 5,5" asks about one process.
+  return [...new Set(parts.map((p) => parsePid(p)))];
 }
 
 /** A positive whole number of milliseconds. */

@@ -6,7 +6,7 @@
 
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcFs } from "../access/proc-fs.js";
-import { Conflict, InvalidArgument, ProcError } from "../errors.js";
+import { Conflict, InvalidArgument, ProcError, Unavailable } from "../errors.js";
 import { type ProcessRef, refOf, sameProcess, verifyOpenProcess } from "../model/ref.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
 import { devString, explainReopenRefusal, type FileDescriptor, readFd } from "./fds.js";
@@ -45,6 +45,8 @@ export function follow(procFs: ProcFs, pid: number, fd: number, options: FollowO
   try {
     if (options.startTimeTicks !== undefined) verifyOpenProcess(dir, { pid, startTimeTicks: options.startTimeTicks });
     ref = refOf(dir);
+    if (dir.parse("stat", parsePidStat).state === "Z")
+      throw new Unavailable(`process ${pid} is a zombie: it has exited and holds no open files (its parent has not reaped it yet)`);
     listed = readFd(dir, fd, { fdinfo: false });
     const reason = explainFollowRefusal(listed);
     if (reason !== null) throw new InvalidArgument(`cannot follow: ${reason}`);

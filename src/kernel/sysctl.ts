@@ -75,7 +75,9 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
         group = stats.isDirectory();
         if (!group) {
           // One key: read just it (a walk of /proc/sys costs 1300 reads).
-          if ((stats.mode & 0o444) === 0 || SKIPPED.has(pattern)) return [];
+          if ((stats.mode & 0o444) === 0)
+            throw new Unavailable(`${pattern} is write-only: a trigger with no value to read (writing a value to it acts)`);
+          if (SKIPPED.has(pattern)) return [];
           const writable = (stats.mode & 0o222) !== 0;
           try {
             return [{ name: pattern, value: readValue(procFs, relPath), writable, errors: {} }];
@@ -84,7 +86,7 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
           }
         }
       } catch (error) {
-        if (error instanceof AccessDenied) throw error;
+        if (error instanceof AccessDenied || error instanceof Unavailable) throw error;
         match = (name) => name.includes(pattern);
       }
       if (group) start = sysctlPath(pattern).slice("sys/".length).split("/");

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ProcFs } from "../access/proc-fs.js";
-import { Conflict, InvalidArgument } from "../errors.js";
+import { Conflict, errnoCode, InvalidArgument } from "../errors.js";
 import type { DumpedRegion, DumpIndex } from "../model/memory.js";
 import type { Hole } from "../model/region.js";
 import { openProcessMemory } from "./reader.js";
@@ -51,7 +51,18 @@ export async function dumpRegions(
   try {
     const selected = selectRegions(memory.regions, selector, pid).filter((s) => s.region.kind !== "vsyscall");
     const total = selected.reduce((sum, s) => sum + Number(s.end - s.start), 0);
-    fs.mkdirSync(temp);
+    try {
+      fs.mkdirSync(temp);
+    } catch (error) {
+      const code = errnoCode(error);
+      const why =
+        code === "ENOENT" || code === "EPERM" || code === "EROFS" || code === "EACCES"
+          ? code === "EACCES"
+            ? "permission denied"
+            : "nothing can be created there (a read-only file system, or a kernel one such as /proc or /sys)"
+          : String(code ?? error);
+      throw new InvalidArgument(`cannot create the dump directory "${outDir}": ${why}`, { cause: error });
+    }
     const dumped: DumpedRegion[] = [];
     const holes = new Map<number, Hole[]>();
     const bytesRead = new Map<number, number>();

@@ -26,6 +26,8 @@ export const KERNEL_THREAD_NO_MEMORY = "kernel thread: it has no user memory";
 
 export interface UserNames {
   userName(uid: number): string;
+  /** The uid of a user name, or null when no entry has it (absent: names cannot be looked up). */
+  findUid?(name: string): number | null;
 }
 
 /** What the readers need besides /proc itself. */

@@ -7,7 +7,7 @@
  */
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { InvalidArgument, ProcessGone } from "../errors.js";
+import { InvalidArgument, ProcessGone, Unavailable } from "../errors.js";
 import type { Process, ProcessDetails } from "../model/process.js";
 import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFileCache, ZOMBIE_REASON } from "../model/reader.js";
 import { capabilityNames } from "../procfs/capabilities.js";
@@ -20,7 +20,7 @@ import { NAMESPACE_LINKS, parseNsLink } from "../procfs/pid/ns.js";
 import { parsePidOomScore, parsePidOomScoreAdj } from "../procfs/pid/oom_score.js";
 import { parsePidPersonality } from "../procfs/pid/personality.js";
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
-import { parsePidWchan } from "../procfs/pid/wchan.js";
+import { readWchan } from "../threads/threads.js";
 import { detectContainer } from "./container.js";
 import { processFrom } from "./process.js";
 
@@ -139,7 +139,11 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     cwd: link("cwd", "cwd"),
     root: link("root", "root"),
     exeDeleted: base.exe === null ? null : base.exe.endsWith(" (deleted)"),
-    environ: attempt("environ", () => parseEnviron(dir.readBytes("environ"))),
+    environ: attempt("environ", () => {
+      // The kernel answers ESRCH, which would read as "zombie or exiting".
+      if (base.kernelThread) throw new Unavailable("a kernel thread has no environment (it has no user memory)");
+      return parseEnviron(dir.readBytes("environ"));
+    }),
     limits: attempt("limits", () =>
       dir
         .parse("limits", parsePidLimits)
@@ -190,7 +194,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     tracerPid: fromStatus("tracerPid", (s) => s.tracerPid),
     nsPid: fromStatus("nsPid", (s) => (s.nsPid.length ? [...s.nsPid] : null)),
     loginUid: attempt("loginUid", () => dir.parse("loginuid", parsePidLoginuid)),
-    wchan: attempt("wchan", () => dir.parse("wchan", parsePidWchan)),
+    wchan: attempt("wchan", () => readWchan(dir, base.state)),
   };
   return details;
 }

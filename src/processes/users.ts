@@ -15,6 +15,8 @@ export interface UserDb {
   findUserName(uid: number): string | null;
   /** The group name, or null when unknown. */
   findGroupName(gid: number): string | null;
+  /** The uid of a user name, or null when no entry has that name. */
+  findUid(name: string): number | null;
 }
 
 /**
@@ -29,5 +31,9 @@ export function createUserDb(passwdText: string, groupText: string): UserDb {
     groupName: (gid) => groups.get(gid) ?? String(gid),
     findUserName: (uid) => users.get(uid) ?? null,
     findGroupName: (gid) => groups.get(gid) ?? null,
+    findUid: (name) => {
+      for (const [uid, user] of users) if (user === name) return uid;
+      return null;
+    },
   };
 }

@@ -26,12 +26,18 @@ export interface PsQuery {
  * The rows of `ps`: listed, filtered and sorted, with what could not be read counted.
  * psRows(context, { filter: "nginx", sort: "-rss" }).rows
  */
-export function psRows(context: ProcessContext, query: PsQuery = {}): { rows: Process[]; skipped: SkippedProcesses } {
+export function psRows(
+  context: ProcessContext,
+  query: PsQuery = {},
+): { rows: Process[]; skipped: SkippedProcesses; listed: readonly number[] } {
   const sort = query.sort ?? "pid";
   if (!PROCESS_SORT_KEYS.includes(sort.replace(/^[-+]/, "")))
     throw new InvalidArgument(`sort must be one of ${PROCESS_SORT_KEYS.join(", ")}, got "${sort}"`);
   const fields = query.exe === false ? PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") : PROCESS_SHAPE_FIELDS;
+  if (query.user !== undefined && !/^\d+$/.test(query.user) && context.users.findUid?.(query.user) === null)
+    throw new InvalidArgument(`no user named "${query.user}" (give a user name from the password file, or a uid)`);
   const listing = listProcesses(context, { fields, ...(query.pids ? { pids: query.pids } : {}) });
+  const listed = listing.processes.map((p) => p.pid);
   let rows = listing.processes as Process[];
   if (query.user !== undefined) {
     const wanted = query.user;
@@ -42,5 +48,5 @@ export function psRows(context: ProcessContext, query: PsQuery = {}): { rows: Pr
     rows = rows.filter((p) => matchesFilter(p, filter));
   }
   if (query.kernel === false) rows = rows.filter((p) => !p.kernelThread);
-  return { rows: sortProcesses(rows, sort), skipped: listing.skipped };
+  return { rows: sortProcesses(rows, sort), skipped: listing.skipped, listed };
 }

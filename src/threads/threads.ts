@@ -56,7 +56,7 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
   }
   let wchan: string | null = null;
   try {
-    wchan = dir.parse("wchan", parsePidWchan);
+    wchan = readWchan(dir, stat.state);
   } catch (error) {
     errors.wchan = fieldFailure(error);
   }
@@ -154,6 +154,24 @@ export function listThreads(context: ThreadContext, pid: number, options: Thread
   return eachThread(context, pid, options, (dir, tid) => readThreadFrom(dir, pid, tid, context));
 }
 
+/**
+ * The wait channel of a task, null when it waits on nothing. The kernel prints "0" both when the
+ * task is not waiting and when the caller may not ptrace it (proc_pid_wchan): for a sleeping task,
+ * a "0" is checked against that access, and AccessDenied (with the reason) is thrown when it is
+ * missing, so "not waiting" is never claimed for what was hidden.
+ */
+export function readWchan(dir: ProcessDir, state: string): string | null {
+  const wchan = dir.parse("wchan", parsePidWchan);
+  if (wchan !== null || state === "R" || state === "Z" || state === "X") return wchan;
+  try {
+    // environ is opened with the same check (PTRACE_MODE_READ_FSCREDS); nothing is read.
+    dir.openRaw("environ", "r").close();
+  } catch (error) {
+    if (error instanceof AccessDenied) throw error;
+  }
+  return wchan;
+}
+
 /** Reads a kernel stack; AccessDenied and Unavailable say what the user can do about them. */
 export function readStackFrom(dir: ProcessDir): readonly StackFrame[] {
   try {
@@ -181,6 +199,9 @@ export function readStackFrom(dir: ProcessDir): readonly StackFrame[] {
 export function readThreadStacks(context: ThreadContext, pid: number, options: ThreadOptions = {}): ThreadStack[] {
   return eachThread(context, pid, options, (dir, tid) => {
     const thread = readThreadFrom(dir, pid, tid, context);
+    // A zombie's stack file is empty, which would read as "running in user space".
+    if (thread.state === "Z" || thread.state === "X")
+      return { ...thread, stack: null, errors: { ...thread.errors, stack: "zombie: it has exited, so it has no kernel stack" } };
     return { ...thread, stack: readStackFrom(dir) };
   });
 }

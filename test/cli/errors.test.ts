@@ -14,7 +14,8 @@ describe("a PID that exited or never existed", () => {
     await child.kill();
     const result = await runBin(["show", String(pid)]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe(`procscope: process ${pid} exited\n`);
+    // Gone before it was asked about: there is no such process now.
+    expect(result.stderr).toBe(`procscope: no such process ${pid}\n`);
     expect(result.stdout).toBe("");
   });
 
@@ -23,7 +24,7 @@ describe("a PID that exited or never existed", () => {
     for (const command of ["show", "tree"]) {
       const result = await runCli([command, String(pid)]);
       expect(result.code, command).toBe(3);
-      expect(result.stderr, command).toBe(`procscope: process ${pid} exited\n`);
+      expect(result.stderr, command).toBe(`procscope: no such process ${pid}\n`);
     }
   });
 

@@ -157,7 +157,13 @@ describe("top (interactive, in tmux)", () => {
     await waitScreen(name, (s) => new RegExp(`Send SIGTERM to ${target.pid} \\(tui-victim[^)]*\\)\\? \\[y/N\\]`).test(s));
     keys(name, "y");
     expect(await exited).toBe("SIGTERM");
-    await waitScreen(name, (s) => s.includes(`process ${target.pid} exited`) || s.includes(`sent SIGTERM to ${target.pid}`));
+    await waitScreen(
+      name,
+      (s) =>
+        s.includes(`process ${target.pid} exited`) ||
+        s.includes(`no such process ${target.pid}`) ||
+        s.includes(`sent SIGTERM to ${target.pid}`),
+    );
     await waitScreen(name, (s) => !s.includes(`${target.pid} root`));
 
     // Ctrl-C quits too and leaves the alternate screen.

@@ -180,7 +180,7 @@ describe("shellHistory()", () => {
       [["history"], 2, /give a PID or --all-shells/],
       [["history", "1", "--all-shells"], 2, /not both/],
       [["history", "x1"], 2, /PID must be a positive number/],
-      [["history", String(unusedPid())], 3, /exited/],
+      [["history", String(unusedPid())], 3, /no such process/],
       [["history", "2"], 1, /kernel thread/],
       [["history", "1", "--root", FIXTURE_PROC], 1, /not the kernel's \/proc/],
     ];

@@ -150,7 +150,7 @@ describe("tree --root", () => {
   it("exits 3 for a PID that is not in the tree", async () => {
     const result = await runCli(["tree", "999999", ...ROOT]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe("procscope: process 999999 exited\n");
+    expect(result.stderr).toBe("procscope: no such process 999999\n");
   });
 });
 

@@ -4,7 +4,8 @@ import { escapeControl } from "../../bytes.js";
 import { ProcessGone } from "../../errors.js";
 import { parseInterval, parsePid, parsePidList, parsePidRef } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
-import { EXIT_GONE, UsageError } from "../exit.js";
+import { UsageError } from "../exit.js";
+import { reportMissingPids } from "../missing.js";
 
 function parseFd(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 0x7fffffff) throw new UsageError(`FD must be a file descriptor number, got "${text}"`);
@@ -77,24 +78,6 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   reportMissingPids(run, pids, listed);
   await warnSkipped(run, tally);
   if (options.path !== undefined && listed.size === 0 && run.exitCode === 0) run.exitCode = 1;
-}
-
-/**
- * A PID asked for that does not exist is named on stderr and the exit code says "no such process"
- * (lsof -p exits 1 for it; 3 is what every procscope command uses).
- */
-function reportMissingPids(run: CommandRun, pids: readonly number[] | undefined, listed: ReadonlySet<number>): void {
-  for (const pid of pids ?? []) {
-    if (listed.has(pid)) continue;
-    try {
-      // Not listed but there: its fds did not match the filter.
-      run.procFs.openProcess(pid).close();
-    } catch (error) {
-      if (!(error instanceof ProcessGone)) continue; // there, if unreadable
-      run.warn(`no process ${pid}`);
-      run.exitCode = EXIT_GONE;
-    }
-  }
 }
 
 /**

@@ -41,11 +41,16 @@ async function top(run: CommandRun, options: TopOptions): Promise<void> {
     io: true,
     signal: run.io.signal,
   });
-  const result = topResult(snapshot, {
+  const found = topResult(snapshot, {
     sort,
     ...(options.filter === undefined ? {} : { filter: options.filter }),
     ...(limit === undefined ? {} : { limit }),
   });
+  // A filter matches procscope's own command line (it holds the word): leave it out.
+  const result =
+    options.filter !== undefined && run.procFs.isLive
+      ? { ...found, processes: found.processes.filter((p) => p.pid !== process.pid) }
+      : found;
   if (run.json) run.printJson(result);
   else {
     const { renderTopOnce } = await import("../render/live.js");

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { ReadReport } from "../../model/memory.js";
 import { parsePid, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
-import { UsageError } from "../exit.js";
+import { EXIT_GONE, UsageError } from "../exit.js";
 
 const ENCODINGS = ["ascii", "utf16le", "all"] as const;
 
@@ -33,6 +33,8 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
   const { checkReadLength, openProcessMemory, readFrom } = await import("../../memory/reader.js");
   const length = parseByteCount(lengthText);
   checkReadLength(length);
+  if (options.raw && run.json)
+    throw new UsageError("--raw and --json cannot be combined: --raw writes the bytes themselves, --json a document");
   if (options.raw && run.io.isTTY) throw new UsageError("refusing to write raw bytes to a terminal: redirect --raw to a file or a pipe");
   const memory = openProcessMemory(run.procFs, pid);
   try {
@@ -59,6 +61,11 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
   }
 }
 
+/** "1 region", "0 regions", "2 processes". */
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 async function dump(run: CommandRun, pidText: string, options: { region?: string; output?: string }): Promise<void> {
   const pid = parsePid(pidText);
   if (options.output === undefined) throw new UsageError("dump needs -o DIR: the directory to write the region files into");
@@ -83,14 +90,18 @@ async function dump(run: CommandRun, pidText: string, options: { region?: string
       : {}),
   });
   if (tty) run.io.stderr("\n");
-  if (index.exited) run.warn(`process ${pid} exited during the dump: kept the ${index.regions.length} regions read before it did`);
+  if (index.exited) {
+    run.warn(`process ${pid} exited during the dump: kept the ${plural(index.regions.length, "region", "regions")} read before it did`);
+    // The dump is incomplete: a script must not take it for a whole one.
+    run.exitCode = EXIT_GONE;
+  }
   if (run.json) {
     run.printJson({ directory: options.output, ...index });
     return;
   }
   const holes = index.regions.reduce((sum, r) => sum + r.holes.length, 0);
   run.print(
-    `dumped ${index.regions.length} regions (${humanBytes(index.totalBytes)} read${holes > 0 ? `, ${holes} unreadable ranges left as zeros` : ""}) of process ${pid} into ${options.output} (index: ${options.output}/index.json)\n`,
+    `dumped ${plural(index.regions.length, "region", "regions")} (${humanBytes(index.totalBytes)} read${holes > 0 ? `, ${holes} unreadable ranges left as zeros` : ""}) of process ${pid} into ${options.output} (index: ${options.output}/index.json)\n`,
   );
 }
 
@@ -230,7 +241,7 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
   // On a terminal, a status line on stderr while the scan runs (reads yield to the event loop).
   const progress = tty
     ? setInterval(() => {
-        const where = pid === undefined ? `${stats.processes} processes, ` : "";
+        const where = pid === undefined ? `${plural(stats.processes, "process", "processes")}, ` : "";
         run.io.stderr(`\r\x1b[Ksearching: ${where}${humanBytes(stats.bytes)}, ${stats.matches} matches`);
       }, 200)
     : undefined;
@@ -251,14 +262,16 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
     if (progress) clearInterval(progress);
     if (tty) run.io.stderr("\r\x1b[K");
   }
-  const scope = pid === undefined ? `${stats.processes} processes` : `process ${pid}`;
-  let summary = `${stats.matches} match${stats.matches === 1 ? "" : "es"} for ${pattern.description} in ${stats.regions} regions (${humanBytes(stats.bytes)}) of ${scope}`;
+  const scope = pid === undefined ? plural(stats.processes, "process", "processes") : `process ${pid}`;
+  let summary = `${plural(stats.matches, "match", "matches")} for ${pattern.description} in ${plural(stats.regions, "region", "regions")} (${humanBytes(stats.bytes)}) of ${scope}`;
   if (stats.matches === max) summary += ` (stopped at --max ${max})`;
   if (stats.holes > 0) summary += `; ${stats.holes} unreadable ranges skipped`;
-  if (pid === undefined && stats.denied > 0) summary += `; ${stats.denied} processes could not be read (${stats.deniedReason})`;
+  if (pid === undefined && stats.denied > 0)
+    summary += `; ${plural(stats.denied, "process", "processes")} could not be read (${stats.deniedReason})`;
   if (pid !== undefined && stats.exited.includes(pid))
     summary += `; process ${pid} exited during the scan: these are the matches found before it did`;
-  else if (pid === undefined && stats.exited.length > 0) summary += `; ${stats.exited.length} processes exited before or during their scan`;
+  else if (pid === undefined && stats.exited.length > 0)
+    summary += `; ${plural(stats.exited.length, "process", "processes")} exited before or during their scan`;
   run.warn(summary);
 }
 

@@ -29,7 +29,9 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
     ...(filter === undefined ? {} : { filter }),
     ...(options.kernel === false ? { kernel: false } : {}),
   });
-  const rows = listing.rows as import("../render/ps.js").PsRow[];
+  let rows = listing.rows as import("../render/ps.js").PsRow[];
+  // Looking for a command finds procscope's own command line too (it holds the word): leave it out.
+  if (filter !== undefined && run.procFs.isLive) rows = rows.filter((p) => p.pid !== process.pid);
   const skipped = describeSkipped(listing.skipped);
   if (run.json) run.printJsonArray(rows);
   else {
@@ -40,6 +42,10 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
     run.print(renderPsTable(rows, now, run.width));
   }
   if (skipped !== null) run.warn(skipped);
+  if (pids) {
+    const { reportMissingPids } = await import("../missing.js");
+    reportMissingPids(run, pids, new Set(listing.listed));
+  }
 }
 
 async function tree(run: CommandRun, pidText: string | undefined): Promise<void> {
@@ -50,7 +56,7 @@ async function tree(run: CommandRun, pidText: string | undefined): Promise<void>
   const { ProcessGone } = await import("../../errors.js");
   const listing = listProcesses(run.context, { fields: run.json ? PROCESS_SHAPE_FIELDS : PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") });
   const forest = buildTree(listing.processes, rootPid);
-  if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
+  if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid, { absent: true });
   if (run.json) {
     type Node = (typeof forest)[number];
     const toJson = (node: Node): unknown => ({ ...node.process, children: node.children.map(toJson) });

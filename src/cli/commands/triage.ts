@@ -75,7 +75,7 @@ async function captureCommand(run: CommandRun, options: CaptureCommandOptions): 
   if (run.json) run.printJson(manifest);
   else
     run.print(
-      `captured ${manifest.processes} processes (${manifest.threads} threads, ${(manifest.bytes / 1048576).toFixed(1)} MiB of text) into ${options.output}${
+      `captured ${manifest.processes} process${manifest.processes === 1 ? "" : "es"} (${manifest.threads} thread${manifest.threads === 1 ? "" : "s"}, ${(manifest.bytes / 1048576).toFixed(1)} MiB of text) into ${options.output}${
         manifest.exited.length ? `; ${manifest.exited.length} exited while being captured` : ""
       }${manifest.environRedacted ? "; environ redacted" : ""}\n`,
     );

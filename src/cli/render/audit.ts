@@ -43,5 +43,5 @@ export function renderAuditSummary(findings: readonly Finding[], processes: numb
     .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? "" : "s"}${counts.length ? ` (${counts.join(", ")})` : ""} in ${processes} processes${notReadable ? `; ${notReadable} could not be read` : ""}\n`;
+  return `${findings.length} finding${findings.length === 1 ? "" : "s"}${counts.length ? ` (${counts.join(", ")})` : ""} in ${processes} process${processes === 1 ? "" : "es"}${notReadable ? `; ${notReadable} could not be read` : ""}\n`;
 }

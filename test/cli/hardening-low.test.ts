@@ -1,0 +1,128 @@
+/**
+ * The Low batch of issue 14, each against real processes started here: what a new user met that
+ * said the wrong thing (a PID that never existed "exited", a zombie "running in user space"...).
+ */
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZOMBIE_MAKER } from "../helpers/c-sources.js";
+import { runBin, runCli } from "../helpers/cli.js";
+import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
+
+const isRoot = process.geteuid?.() === 0;
+const MARKER = `psc-low-marker-${process.pid}`;
+let zombieParent: LiveProcess;
+let zombie: number;
+let marked: LiveProcess;
+
+beforeAll(async () => {
+  zombieParent = await startProcess(compileC("zombie-maker", ZOMBIE_MAKER), [], { ready: /ready \d+/ });
+  zombie = Number(/ready (\d+)/.exec(zombieParent.output())?.[1]);
+  // A shell keeps its argv: its command line holds the marker.
+  marked = await startProcess("sh", ["-c", "echo ready; while :; do sleep 1; done", MARKER], { ready: "ready" });
+});
+afterAll(async () => {
+  await zombieParent?.kill();
+  await marked?.kill();
+});
+
+describe("PIDs", () => {
+  it("a PID that does not exist is 'no such process' (exit 3), not 'exited', for show, ps --pid and lsof --pid alike", async () => {
+    const pid = unusedPid();
+    for (const argv of [
+      ["show", String(pid)],
+      ["ps", "--pid", String(pid)],
+      ["lsof", "--pid", String(pid)],
+      ["tree", String(pid)],
+    ]) {
+      const result = await runCli(argv);
+      expect(result.code, argv.join(" ")).toBe(3);
+      expect(result.stderr, argv.join(" ")).toBe(`procscope: no such process ${pid}\n`);
+    }
+  });
+
+  it("--pid 5,5 lists the process once", async () => {
+    const result = await runCli(["ps", "--pid", `${marked.pid},${marked.pid}`, "--json"]);
+    expect((JSON.parse(result.stdout) as { pid: number }[]).map((p) => p.pid)).toEqual([marked.pid]);
+  });
+
+  it("ps --user with a name no one has is an error (exit 2), not an empty table", async () => {
+    const result = await runCli(["ps", "--user", "no-such-user-procscope"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no user named "no-such-user-procscope"/);
+  });
+});
+
+describe("filters do not list procscope itself", () => {
+  it("ps FILTER and top --once --filter list the process whose command line matches, not procscope", async () => {
+    const ps = await runBin(["ps", MARKER, "--json"]);
+    expect(ps.code).toBe(0);
+    expect((JSON.parse(ps.stdout) as { pid: number }[]).map((p) => p.pid)).toEqual([marked.pid]);
+    const top = await runBin(["top", "--once", "--interval", "100", "--filter", MARKER, "--json"]);
+    expect(top.code).toBe(0);
+    expect((JSON.parse(top.stdout) as { processes: { pid: number }[] }).processes.map((p) => p.pid)).toEqual([marked.pid]);
+  });
+});
+
+describe("zombies and kernel threads", () => {
+  it.runIf(isRoot)("a zombie's stack is null with the reason, not 'running in user space'", async () => {
+    const json = await runCli(["stack", String(zombie), "--json"]);
+    expect(json.code).toBe(0);
+    const [thread] = (JSON.parse(json.stdout) as { threads: { stack: unknown; errors: Record<string, string> }[] }).threads;
+    expect(thread?.stack).toBeNull();
+    expect(thread?.errors.stack).toMatch(/zombie/);
+    const table = await runCli(["stack", String(zombie)]);
+    expect(table.stdout).not.toMatch(/user space/);
+    expect(table.stdout).toMatch(/zombie/);
+  });
+
+  it("follow ZOMBIE says it is a zombie, not that it has no fd 2", async () => {
+    const result = await runCli(["follow", String(zombie)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`process ${zombie} is a zombie`));
+  });
+
+  it("a kernel thread's environ says it has none, not 'zombie or exiting'", async () => {
+    // kthreadd is PID 2 outside a PID namespace.
+    if (fs.readFileSync("/proc/2/comm", "utf8").trim() !== "kthreadd") return;
+    const json = JSON.parse((await runCli(["show", "2", "--json"])).stdout) as { environ: unknown; errors: Record<string, string> };
+    expect(json.environ).toBeNull();
+    expect(json.errors.environ).toMatch(/kernel thread has no environment/);
+    const field = await runCli(["show", "2", "--field", "environ"]);
+    expect(field.stderr).toMatch(/kernel thread has no environment/);
+    expect(field.stderr).not.toMatch(/zombie/);
+  });
+
+  it.runIf(isRoot)("wchan of another user's sleeping process is null with the reason, not 'not waiting'", async () => {
+    const result = await runAsNobody(["threads", String(marked.pid), "--json"]);
+    expect(result.code).toBe(0);
+    const [thread] = JSON.parse(result.stdout) as { wchan: string | null; errors: Record<string, string> }[];
+    expect(thread?.wchan).toBeNull();
+    expect(thread?.errors.wchan).toMatch(/permission denied/);
+    // As root, the same thread waits somewhere named.
+    const mine = JSON.parse((await runCli(["threads", String(marked.pid), "--json"])).stdout) as { wchan: string | null; state: string }[];
+    if (mine[0]?.state === "S") expect(mine[0]?.wchan).not.toBeNull();
+  });
+});
+
+describe("options that cannot work say so", () => {
+  it("read --raw --json is a usage error", async () => {
+    const result = await runCli(["read", String(marked.pid), "0x1000", "16", "--raw", "--json"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--raw and --json cannot be combined/);
+  });
+
+  it("sysctl vm.drop_caches says it is write-only", async () => {
+    const result = await runCli(["sysctl", "vm.drop_caches"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/vm\.drop_caches is write-only/);
+  });
+
+  it("dump -o /proc/x says the directory cannot be created there, not a raw ENOENT", async () => {
+    const result = await runCli(["dump", String(marked.pid), "-o", "/proc/x"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot create the dump directory "\/proc\/x"/);
+    expect(result.stderr).not.toMatch(/ENOENT/);
+  });
+});
