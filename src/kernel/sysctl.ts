@@ -69,14 +69,17 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
     const isGlob = /[*?]/.test(pattern);
     let group = false;
     if (!isGlob) {
+      let writeOnly: Unavailable | undefined;
       try {
         const relPath = sysctlPath(pattern);
         const stats = procFs.statPath(relPath);
         group = stats.isDirectory();
         if (!group) {
           // One key: read just it (a walk of /proc/sys costs 1300 reads).
-          if ((stats.mode & 0o444) === 0)
-            throw new Unavailable(`${pattern} is write-only: a trigger with no value to read (writing a value to it acts)`);
+          if ((stats.mode & 0o444) === 0) {
+            writeOnly = new Unavailable(`${pattern} is write-only: a trigger with no value to read (writing a value to it acts)`);
+            throw writeOnly;
+          }
           if (SKIPPED.has(pattern)) return [];
           const writable = (stats.mode & 0o222) !== 0;
           try {
@@ -86,7 +89,8 @@ export function listSysctl(procFs: ProcFs, options: SysctlListOptions = {}): Sys
           }
         }
       } catch (error) {
-        if (error instanceof AccessDenied || error instanceof Unavailable) throw error;
+        // (A key that does not exist is a substring to look for, not an error.)
+        if (error instanceof AccessDenied || error === writeOnly) throw error;
         match = (name) => name.includes(pattern);
       }
       if (group) start = sysctlPath(pattern).slice("sys/".length).split("/");

@@ -28,9 +28,11 @@ describe("a PID that exited or never existed", () => {
     }
   });
 
-  it("ps --pid with a missing PID lists nothing and succeeds", async () => {
-    const result = await runCli(["ps", "--json", "--pid", String(unusedPid())]);
-    expect(result.code).toBe(0);
+  it("ps --pid with a missing PID says so and exits 3, as lsof --pid does", async () => {
+    const pid = unusedPid();
+    const result = await runCli(["ps", "--json", "--pid", String(pid)]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(`procscope: no such process ${pid}\n`);
     expect(JSON.parse(result.stdout)).toEqual([]);
   });
 });

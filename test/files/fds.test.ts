@@ -213,7 +213,7 @@ describe("procscope fds / lsof", () => {
     for (const json of [[], ["--json"]]) {
       const result = await runCli(["lsof", "--pid", `${holder.pid},${gone}`, ...json]);
       expect(result.code).toBe(3);
-      expect(result.stderr).toBe(`procscope: no process ${gone}\n`);
+      expect(result.stderr).toBe(`procscope: no such process ${gone}\n`);
       expect(result.stdout).toContain(String(holder.pid));
     }
     // There but with nothing matching the filter: not an error.

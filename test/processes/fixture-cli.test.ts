@@ -104,7 +104,9 @@ describe("ps --root on the captured tree", () => {
     const roots = await psJson("--user", "root");
     expect(roots.length).toBeGreaterThan(0);
     expect(roots.every((r) => r.user === "root")).toBe(true);
-    expect(await psJson("--user", "nosuchuser")).toEqual([]);
+    const unknownUser = await runCli(["ps", "--json", "--user", "nosuchuser", "--root", FIXTURE_PROC]);
+    expect(unknownUser.code).toBe(2);
+    expect(unknownUser.stderr).toMatch(/^procscope: no user named "nosuchuser"/);
     const sleeps = await psJson("sleep 300");
     expect(sleeps.length).toBeGreaterThan(0);
     expect(sleeps.every((r) => (r.cmdline ?? []).join(" ").includes("sleep 300"))).toBe(true);

@@ -39,7 +39,8 @@ describe("the peer fixture tree through the CLI", () => {
   it("treats a directory without stat as a process that is gone", async () => {
     const result = await runCli(["show", "26234", "--root", peerProc()]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe("procscope: no such process 26234\n");
+    // Its directory is there, so it existed: it exited (not "no such process").
+    expect(result.stderr).toBe("procscope: process 26234 exited\n");
   });
 
   it("gives an overview of what the tree has", async () => {

@@ -1,7 +1,6 @@
 /** fds, lsof, peers, net, recover, progress, follow, pipeline: the files and connections commands. */
 import type { Command } from "commander";
 import { escapeControl } from "../../bytes.js";
-import { ProcessGone } from "../../errors.js";
 import { parseInterval, parsePid, parsePidList, parsePidRef } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";

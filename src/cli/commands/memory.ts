@@ -1,7 +1,6 @@
 /** maps, read, dump, strings, search: the read-only memory commands. */
 import os from "node:os";
 import type { Command } from "commander";
-import type { ReadReport } from "../../model/memory.js";
 import { parsePid, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { EXIT_GONE, UsageError } from "../exit.js";
