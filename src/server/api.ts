@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Context } from "hono";
 import { undoResultJson, writeResultJson } from "../cli/render/memory-write.js";
 import { InvalidArgument } from "../errors.js";
-import { queryParamValue } from "./params.js";
+import { jsonBody, queryParamValue } from "./params.js";
 import { ApiError, resolveTarget, type Target } from "./respond.js";
 import type { ApiContext, RouteSpec } from "./routes.js";
 
@@ -20,18 +20,6 @@ const pidParam = (c: Context, api: ApiContext) => resolveTarget(api.context.proc
 const str = (c: Context, name: string) => queryParamValue(c, name, "string") as string | undefined;
 const int = (c: Context, name: string) => queryParamValue(c, name, "integer") as number | undefined;
 const bool = (c: Context, name: string) => queryParamValue(c, name, "boolean") as boolean | undefined;
-
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body))
-    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
-  return body as Record<string, unknown>;
-}
 
 function bodyString(body: Record<string, unknown>, name: string, required = true): string | undefined {
   const value = body[name];

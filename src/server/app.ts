@@ -12,6 +12,7 @@ import { apiRoutes } from "./api.js";
 import type { AuditRecord, AuditSink } from "./audit.js";
 import { createEventHub, type EventHub } from "./events.js";
 import { buildOpenApi } from "./openapi.js";
+import { jsonBody } from "./params.js";
 import { ApiError, errorResponse, errorStatus, jsonResponse, redactSecrets } from "./respond.js";
 import type { ApiContext, RouteSpec } from "./routes.js";
 import { API_SCHEMAS } from "./schemas.js";
@@ -213,14 +214,7 @@ function isPage(path: string): boolean {
 }
 
 async function checkBody(c: { req: { json(): Promise<unknown> } }, route: RouteSpec): Promise<void> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body))
-    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
+  const body = await jsonBody(c);
   const fields = new Map((route.body ?? []).map((f) => [f.name, f]));
   for (const [key, value] of Object.entries(body)) {
     const field = fields.get(key);

@@ -18,3 +18,16 @@ export function queryParamValue(c: Context, name: string, type: "string" | "inte
   if (text === "0" || text === "false") return false;
   throw new ApiError(400, "invalid-argument", `${name} must be true or false, got "${text}"`);
 }
+
+/** The request body, which must be a JSON object: 400 otherwise. */
+export async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw new ApiError(400, "invalid-argument", "the request body must be a JSON object");
+  return body as Record<string, unknown>;
+}
