@@ -169,12 +169,7 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
     if (restored) return;
     restored = true;
     if (timer) clearTimeout(timer);
-    input.removeListener("keypress", onKeypress);
-    output.removeListener("resize", onResize);
-    process.removeListener("SIGTERM", onSignal);
-    process.removeListener("SIGHUP", onSignal);
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("exit", onExit);
+    for (const [emitter, event, listener] of listeners()) emitter.removeListener(event, listener);
     try {
       input.setRawMode(false);
     } catch {
@@ -194,6 +189,16 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
     else process.exit(128 + (SIGNALS[signal] ?? 15));
   };
 
+  /** Every listener the screen adds, removed together when it is restored. */
+  const listeners = (): [NodeJS.EventEmitter, string, Parameters<NodeJS.EventEmitter["on"]>[1]][] => [
+    [input, "keypress", onKeypress],
+    [output, "resize", onResize],
+    [process, "SIGTERM", onSignal],
+    [process, "SIGHUP", onSignal],
+    [process, "SIGINT", onSignal],
+    [process, "exit", onExit],
+  ];
+
   const done = new Promise<void>((resolve, reject) => {
     finish = (error?: unknown) => {
       restore();
@@ -205,12 +210,7 @@ export async function runTopTui(context: ProcessContext, options: TopTuiOptions)
   readline.emitKeypressEvents(input);
   input.setRawMode(true);
   input.resume();
-  input.on("keypress", onKeypress);
-  output.on("resize", onResize);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
-  process.on("SIGINT", onSignal);
-  process.on("exit", onExit);
+  for (const [emitter, event, listener] of listeners()) emitter.on(event, listener);
   output.write(ENTER);
   try {
     // A first picture at once, then rates over a short first interval, then every interval.
