@@ -55,6 +55,17 @@ async function duringStorm(argv: string[]): Promise<{ result: MeasuredResult; fo
   return { result, forks };
 }
 
+/**
+ * Runs `attempt` until the storm has raced it for at least `minimum` forks in all, at most five
+ * times: on a loaded machine one run may see only a few hundred forks, and each run is checked.
+ */
+async function raceUntil(minimum: number, attempt: () => Promise<number>): Promise<void> {
+  let forks = 0;
+  for (let round = 0; round < 5 && forks <= minimum; round++) forks += await attempt();
+  // The storm really raced these runs (thousands a second when idle; less on a loaded machine).
+  expect(forks).toBeGreaterThan(minimum);
+}
+
 /** The notices a command may print on stderr: what it could not read, and search's summary line. */
 const DOCUMENTED = [
   /^procscope: \d+ process(es)? could not be read/,
@@ -79,18 +90,19 @@ describe("during a fork/exit storm", () => {
   ])(
     "%s: exit 0, whole valid JSON and text, the canary listed",
     async (command, argv) => {
-      const [json, text] = await Promise.all([duringStorm([...argv, "--json"]), duringStorm(argv)]);
-      // The storm really raced these runs (thousands a second when idle; less on a loaded machine).
-      expect(json.forks + text.forks).toBeGreaterThan(300);
-      expectClean(json.result, `${command} --json`);
-      expectClean(text.result, command);
-      const [document] = await expectValidJson(command, json.result.stdout);
-      const rows = (command === "top" ? (document as { processes: { pid: number }[] }).processes : document) as { pid: number }[];
-      expect(rows.some((r) => r.pid === canary.pid)).toBe(true);
-      expect(rows.some((r) => r.pid === storm.pid)).toBe(true);
-      expect(text.result.stdout).toMatch(new RegExp(`\\s${canary.pid}\\s`));
-      // Text output is whole: it ends with a newline, not mid-row.
-      expect(text.result.stdout.endsWith("\n")).toBe(true);
+      await raceUntil(300, async () => {
+        const [json, text] = await Promise.all([duringStorm([...argv, "--json"]), duringStorm(argv)]);
+        expectClean(json.result, `${command} --json`);
+        expectClean(text.result, command);
+        const [document] = await expectValidJson(command, json.result.stdout);
+        const rows = (command === "top" ? (document as { processes: { pid: number }[] }).processes : document) as { pid: number }[];
+        expect(rows.some((r) => r.pid === canary.pid)).toBe(true);
+        expect(rows.some((r) => r.pid === storm.pid)).toBe(true);
+        expect(text.result.stdout).toMatch(new RegExp(`\\s${canary.pid}\\s`));
+        // Text output is whole: it ends with a newline, not mid-row.
+        expect(text.result.stdout.endsWith("\n")).toBe(true);
+        return json.forks + text.forks;
+      });
     },
     SLOW,
   );
@@ -98,16 +110,18 @@ describe("during a fork/exit storm", () => {
   it(
     "search --all finds the canary's needle",
     async () => {
-      const [json, text] = await Promise.all([
-        duringStorm(["search", "--all", "--region", "stack", NEEDLE, "--json"]),
-        duringStorm(["search", "--all", "--region", "stack", NEEDLE]),
-      ]);
-      expect(json.forks + text.forks).toBeGreaterThan(300);
-      expectClean(json.result, "search --all --json");
-      expectClean(text.result, "search --all");
-      const [matches] = (await expectValidJson("search", json.result.stdout)) as { pid: number }[][];
-      expect(matches?.some((m) => m.pid === canary.pid)).toBe(true);
-      expect(text.result.stdout).toContain(String(canary.pid));
+      await raceUntil(300, async () => {
+        const [json, text] = await Promise.all([
+          duringStorm(["search", "--all", "--region", "stack", NEEDLE, "--json"]),
+          duringStorm(["search", "--all", "--region", "stack", NEEDLE]),
+        ]);
+        expectClean(json.result, "search --all --json");
+        expectClean(text.result, "search --all");
+        const [matches] = (await expectValidJson("search", json.result.stdout)) as { pid: number }[][];
+        expect(matches?.some((m) => m.pid === canary.pid)).toBe(true);
+        expect(text.result.stdout).toContain(String(canary.pid));
+        return json.forks + text.forks;
+      });
     },
     SLOW,
   );
@@ -115,13 +129,15 @@ describe("during a fork/exit storm", () => {
   it(
     "audit: exit 0, valid JSON, no process called hidden because it came and went",
     async () => {
-      const { result, forks } = await duringStorm(["audit", "--json"]);
-      expect(forks).toBeGreaterThan(300);
-      expectClean(result, "audit --json");
-      const [findings] = (await expectValidJson("audit", result.stdout)) as { rule: string; severity: string; pid: number | null }[][];
-      expect(findings?.filter((f) => f.rule === "hidden-process" && f.severity !== "info")).toEqual([]);
-      // The canary runs from /tmp: audit looked at it.
-      expect(findings?.some((f) => f.rule === "tmp-exe" && f.pid === canary.pid)).toBe(true);
+      await raceUntil(300, async () => {
+        const { result, forks } = await duringStorm(["audit", "--json"]);
+        expectClean(result, "audit --json");
+        const [findings] = (await expectValidJson("audit", result.stdout)) as { rule: string; severity: string; pid: number | null }[][];
+        expect(findings?.filter((f) => f.rule === "hidden-process" && f.severity !== "info")).toEqual([]);
+        // The canary runs from /tmp: audit looked at it.
+        expect(findings?.some((f) => f.rule === "tmp-exe" && f.pid === canary.pid)).toBe(true);
+        return forks;
+      });
     },
     SLOW,
   );
