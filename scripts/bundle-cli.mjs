@@ -55,6 +55,27 @@ const vendorOwnBundles = {
   },
 };
 
+/**
+ * esbuild turns each `import fs from "node:fs"` into its own `__toESM(require("node:fs"))`, which
+ * copies every property of the module onto a new object as a getter: ~50 such copies of fs, path
+ * and os ran at every start-up. These modules are only ever default-imported here, so one shared
+ * `export default require(...)` per module stands in for them (a named import would fail the build).
+ */
+const DEFAULT_IMPORTED_BUILTINS = ["fs", "path", "os", "http", "https", "readline", "tty", "vm"];
+const builtinsWithoutCopies = {
+  name: "builtins-without-copies",
+  setup(build) {
+    const filter = new RegExp(`^node:(${DEFAULT_IMPORTED_BUILTINS.join("|")})$`);
+    build.onResolve({ filter }, (args) =>
+      args.importer.includes("node_modules/") || args.namespace === "builtin" ? undefined : { path: args.path, namespace: "builtin" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `export default require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 fs.rmSync("dist/bin", { recursive: true, force: true });
 const common = { bundle: true, platform: "node", target: "node20", outdir: "dist/bin", sourcemap: true, logLevel: "warning" };
 await build({
@@ -66,7 +87,8 @@ await build({
   // (The banner comes first, so it must also say "use strict": ES modules always were strict.)
   banner: { js: '"use strict";\nconst __procscopeUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { "import.meta.url": "__procscopeUrl" },
-  plugins: [lazyChildProcessForCommander, vendorOwnBundles],
+  plugins: [lazyChildProcessForCommander, vendorOwnBundles, builtinsWithoutCopies],
+  minify: true,
 });
 for (const name of VENDORED) {
   await build({

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { CommandRun, type CommonOptions, type RunAction } from "./command.js";
-import { registerAll } from "./commands/index.js";
+import { registerFor } from "./commands/index.js";
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, errorLine, exitCodeFor, UsageError } from "./exit.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "./version.js";
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
     };
 
-  registerAll(program, runAction);
+  registerFor(argv[0], program, runAction);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
   try {

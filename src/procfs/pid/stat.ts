@@ -68,6 +68,15 @@ export function isKernelThreadFlags(flags: number): boolean {
  * Parses one stat line.
  * parsePidStat("1 (init) S 0 1 1 0 -1 ...").comm === "init"
  */
+/** " 1 -2 3 …": every field after the state. */
+const ALL_INTEGERS = /^(?: -?\d+)+$/;
+
+/** The error for a stat line that failed ALL_INTEGERS, naming the first field that is not an integer. */
+function badField(rest: readonly string[], text: string): ParseError {
+  const index = rest.findIndex((field, i) => i > 0 && !/^-?\d+$/.test(field));
+  return new ParseError(`field ${index + 3} is not an integer`, text);
+}
+
 export function parsePidStat(text: string): PidStat {
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
@@ -77,29 +86,21 @@ export function parsePidStat(text: string): PidStat {
   const comm = text.slice(open + 1, close);
   // The fields end at the first newline after comm (comm itself may hold newlines).
   const end = text.indexOf("\n", close);
-  const rest = text
-    .slice(close + 2, end < 0 ? undefined : end)
-    .trimEnd()
-    .split(" ");
+  const line = text.slice(close + 2, end < 0 ? undefined : end).trimEnd();
+  const rest = line.split(" ");
   if (rest.length < REQUIRED_AFTER_COMM) {
     throw new ParseError(`expected at least 41 fields, got ${rest.length + 2}`, text);
   }
-  // rest[0] is field (3); field (n) is rest[n - 3].
-  const field = (n: number): string => rest[n - 3] as string;
-  const int = (n: number): number => {
-    const value = Number(field(n));
-    if (!Number.isFinite(value) || field(n) === "") throw new ParseError(`field ${n} is not a number`, text);
-    return value;
-  };
-  const big = (n: number): bigint => {
-    const raw = field(n);
-    if (!/^-?\d+$/.test(raw)) throw new ParseError(`field ${n} is not an integer`, text);
-    return BigInt.asUintN(64, BigInt(raw));
-  };
+  // rest[0] is field (3), the state; field (n) is rest[n - 3]. Every field after the state is an
+  // integer: one check of the whole line (a listing parses thousands of these) instead of one
+  // per field, and the per-field checks only to name the field when the line is bad.
+  const state = rest[0] as string;
+  if (!/^[A-Za-z]$/.test(state)) throw new ParseError("field 3 (state) is not a letter", text);
+  if (!ALL_INTEGERS.test(line.slice(state.length))) throw badField(rest, text);
+  const int = (n: number): number => Number(rest[n - 3]);
+  const big = (n: number): bigint => BigInt.asUintN(64, BigInt(rest[n - 3] as string));
   const optInt = (n: number): number | null => (rest.length >= n - 2 ? int(n) : null);
   const optBig = (n: number): bigint | null => (rest.length >= n - 2 ? big(n) : null);
-  const state = field(3);
-  if (!/^[A-Za-z]$/.test(state)) throw new ParseError("field 3 (state) is not a letter", text);
   return {
     pid: Number(pidText),
     comm,
