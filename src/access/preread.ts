@@ -20,9 +20,6 @@ const TEXT_ASCII = 0x80000000;
 const FILE_FAILED = 0x40000000;
 const STATUS_OK = 0;
 
-/** A file read ahead: its bytes (a view into the helper's block), or the errno that stopped it. */
-type PrereadFile = { readonly bytes: Buffer; readonly ascii: boolean } | { readonly errno: number };
-
 export interface PrereadProcess {
   readonly pid: number;
   /** The process's files as read ahead; null when the helper could not read it cleanly (read it yourself). */
@@ -55,19 +52,48 @@ function* decode(procFs: ProcFs, chunk: Buffer, names: readonly string[]): Gener
       yield { pid, dir: null };
       continue;
     }
-    const files = new Map<string, PrereadFile>();
-    for (const name of names) {
+    // Where each file lies in the chunk: no Buffer or Map per file (a listing reads thousands).
+    const words: number[] = [];
+    const starts: number[] = [];
+    for (let index = 0; index < names.length; index++) {
       const word = chunk.readUInt32LE(at);
       at += 4;
-      if (word & FILE_FAILED && !(word & TEXT_ASCII)) {
-        files.set(name, { errno: word & ~FILE_FAILED });
-        continue;
-      }
-      const length = word & ~TEXT_ASCII;
-      files.set(name, { bytes: chunk.subarray(at, at + length), ascii: (word & TEXT_ASCII) !== 0 });
-      at += length;
+      words.push(word);
+      starts.push(at);
+      if (!(word & FILE_FAILED && !(word & TEXT_ASCII))) at += word & ~TEXT_ASCII;
     }
-    yield { pid, dir: new PrereadProcessDir(procFs, pid, files) };
+    yield { pid, dir: new PrereadProcessDir(procFs, pid, new PrereadFiles(chunk, names, starts, words)) };
+  }
+}
+
+/** The files of one process as read ahead: spans of the helper's chunk, or the errno that stopped a read. */
+class PrereadFiles {
+  constructor(
+    private readonly chunk: Buffer,
+    private readonly names: readonly string[],
+    private readonly starts: readonly number[],
+    private readonly words: readonly number[],
+  ) {}
+
+  /** The index of `name` if it was read ahead and read cleanly, else -1 (read it the ordinary way). */
+  indexOf(name: string): number {
+    const index = this.names.indexOf(name);
+    if (index < 0) return -1;
+    const word = this.words[index] as number;
+    return word & FILE_FAILED && !(word & TEXT_ASCII) ? -1 : index;
+  }
+
+  bytes(index: number): Buffer {
+    const start = this.starts[index] as number;
+    return this.chunk.subarray(start, start + ((this.words[index] as number) & ~TEXT_ASCII));
+  }
+
+  text(index: number): string {
+    const word = this.words[index] as number;
+    const start = this.starts[index] as number;
+    // ASCII reads the same as latin1, without UTF-8 decoding and the check for invalid bytes.
+    if (word & TEXT_ASCII) return this.chunk.toString("latin1", start, start + (word & ~TEXT_ASCII));
+    return decodeBytes(this.bytes(index));
   }
 }
 
@@ -78,15 +104,9 @@ class PrereadProcessDir implements ProcessDir {
   constructor(
     private readonly procFs: ProcFs,
     readonly pid: number,
-    private readonly files: ReadonlyMap<string, PrereadFile>,
+    private readonly files: PrereadFiles,
   ) {
     this.relPath = String(pid);
-  }
-
-  /** The bytes read ahead for `name`, or undefined to read it the ordinary way (not asked, or it failed). */
-  private preread(name: string): { readonly bytes: Buffer; readonly ascii: boolean } | undefined {
-    const file = this.files.get(name);
-    return file !== undefined && "bytes" in file ? file : undefined;
   }
 
   /**
@@ -96,11 +116,11 @@ class PrereadProcessDir implements ProcessDir {
   private real(): ProcessDir {
     if (this.opened) return this.opened;
     const dir = this.procFs.openProcess(this.pid);
-    const stat = this.preread("stat");
-    if (stat !== undefined) {
+    const stat = this.files.indexOf("stat");
+    if (stat >= 0) {
       let same = false;
       try {
-        same = parsePidStat(dir.readText("stat")).startTimeTicks === parsePidStat(stat.bytes.toString("latin1")).startTimeTicks;
+        same = parsePidStat(dir.readText("stat")).startTimeTicks === parsePidStat(this.files.text(stat)).startTimeTicks;
       } catch {
         same = false;
       }
@@ -114,41 +134,43 @@ class PrereadProcessDir implements ProcessDir {
   }
 
   readText(name: string): string {
-    const file = this.preread(name);
-    if (file === undefined) return this.real().readText(name);
-    // ASCII reads the same as latin1, without UTF-8 decoding and the check for invalid bytes.
-    return file.ascii ? file.bytes.toString("latin1") : decodeBytes(file.bytes);
+    const index = this.files.indexOf(name);
+    return index < 0 ? this.real().readText(name) : this.files.text(index);
   }
 
   readBytes(name: string): Buffer {
-    const file = this.preread(name);
-    return file === undefined ? this.real().readBytes(name) : Buffer.from(file.bytes);
+    const index = this.files.indexOf(name);
+    return index < 0 ? this.real().readBytes(name) : Buffer.from(this.files.bytes(index));
   }
 
   readLink(name: string): Buffer {
-    const file = this.preread(`@${name}`);
-    return file === undefined ? this.real().readLink(name) : Buffer.from(file.bytes);
+    const index = this.files.indexOf(`@${name}`);
+    return index < 0 ? this.real().readLink(name) : Buffer.from(this.files.bytes(index));
   }
 
   parse<T>(name: string, parse: (text: string) => T): T {
-    if (this.preread(name) === undefined) return this.real().parse(name, parse);
-    return this.named(name, () => parse(this.readText(name)));
+    const index = this.files.indexOf(name);
+    if (index < 0) return this.real().parse(name, parse);
+    try {
+      return parse(this.files.text(index));
+    } catch (error) {
+      throw this.named(name, error);
+    }
   }
 
   parseBytes<T>(name: string, parse: (bytes: Uint8Array) => T): T {
-    const file = this.preread(name);
-    if (file === undefined) return this.real().parseBytes(name, parse);
-    return this.named(name, () => parse(file.bytes));
+    const index = this.files.indexOf(name);
+    if (index < 0) return this.real().parseBytes(name, parse);
+    try {
+      return parse(this.files.bytes(index));
+    } catch (error) {
+      throw this.named(name, error);
+    }
   }
 
-  /** Runs a parse, naming the file in its ParseError as ProcFs does. */
-  private named<T>(name: string, run: () => T): T {
-    try {
-      return run();
-    } catch (error) {
-      if (error instanceof ParseError) throw error.withPath(this.procFs.resolve(`${this.relPath}/${name}`));
-      throw error;
-    }
+  /** A parse's error, naming the file in a ParseError as ProcFs does. */
+  private named(name: string, error: unknown): unknown {
+    return error instanceof ParseError ? error.withPath(this.procFs.resolve(`${this.relPath}/${name}`)) : error;
   }
 
   listDir(name: string): string[] {

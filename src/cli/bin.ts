@@ -1,15 +1,7 @@
 #!/usr/bin/env node
-import { nodeIo } from "./io.js";
-import { main } from "./main.js";
+// Every command, in one bundle (procscope-main.cjs): help, typos and the program's options run here;
+// scripts/bundle-cli.mjs also makes one bundle per command module from commands/groups.js.
+import { COMMAND_MODULES } from "./commands/index.js";
+import { start } from "./start.js";
 
-const controller = new AbortController();
-process.once("SIGINT", () => controller.abort());
-// A closed pipe (procscope ps | head) is a normal way to stop reading.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
-});
-// No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
-main(process.argv.slice(2), nodeIo(controller.signal)).then((code) => {
-  process.exitCode = code;
-});
+start(COMMAND_MODULES);

@@ -83,6 +83,12 @@ export function withCommonOptions(command: Command): Command {
 /** The signature of a command module's registration function. */
 export type RegisterCommands = (program: Command, runAction: RunAction) => void;
 
+/** A command module: its registration function and the commands it registers (commands/groups.js). */
+export interface CommandModule {
+  readonly register: RegisterCommands;
+  readonly commands: readonly string[];
+}
+
 /**
  * Wraps an action: builds the CommandRun from the command's options, runs it, and leaves error
  * reporting and exit codes to main().

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `procscope` executable: runs the bundled CLI (procscope-main.cjs, beside this file) from V8's
- * code cache when there is one for it. Compiling the bundle (855 KB) took ~10 ms of every start on
- * Node 20, about a fifth of `procscope ps` on a quiet machine; from the cache it takes ~1 ms.
+ * The `procscope` executable: runs the bundled CLI from V8's code cache when there is one for it.
+ * A command runs from its module's bundle (procscope-processes.cjs for ps, tree and show; see
+ * commands/groups.js); help, typos and the program's options from procscope-main.cjs, which has
+ * every command. Compiling a bundle without its cache took ~10 ms of every start on Node 20 (855
+ * KB then); from the cache it takes ~1 ms.
  * Node 22 can do this itself (module.enableCompileCache); Node 20 needs vm.Script.
  *
  * The build writes the cache (scripts/bundle-cli.mjs runs this file with PROCSCOPE_CODE_CACHE=write)
@@ -17,6 +19,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { bundleName, groupOf } from "./commands/groups.js";
 
 /**
  * Commands that read, print and exit in well under a second. Their code runs a few hundred times
@@ -53,7 +56,8 @@ const short = command === undefined || command.startsWith("-") || SHORT_COMMANDS
 // accepts a cache only under the flags it was made with.
 if (short) v8.setFlagsFromString(SHORT_FLAGS);
 
-const main = path.join(__dirname, "procscope-main.cjs");
+const group = groupOf(command);
+const main = path.join(__dirname, `${group === undefined ? "procscope-main" : bundleName(group)}.cjs`);
 const cacheFile = `${main}.cache`;
 let source: string;
 try {

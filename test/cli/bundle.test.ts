@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { bundleName, COMMAND_GROUPS } from "../../src/cli/commands/groups.js";
+import { VERSION } from "../../src/cli/version.js";
 import { BIN } from "../helpers/cli.js";
 
 const MAIN = path.join(path.dirname(BIN), "procscope-main.cjs");
@@ -28,31 +30,39 @@ describe("the bundled CLI (dist/bin)", () => {
     return { stdout: result.stdout, stderr: result.stderr };
   };
 
-  it("is one CommonJS file that starts with the strict mode directive, as ES modules are strict; the faces' big dependencies sit beside it", () => {
+  it("is CommonJS files that start with the strict mode directive, as ES modules are strict: one with every command, one per command module, the faces' big dependencies beside them", () => {
     const lines = fs.readFileSync(MAIN, "utf8").split("\n", 3);
     expect(lines[0]).toBe("#!/usr/bin/env node");
     // A directive counts only as the first statement: the banner must not push it down.
     expect(lines[1]).toBe('"use strict";');
-    expect(fs.readdirSync(path.dirname(BIN)).filter((name) => /\.(c|m)?js$/.test(name))).toEqual([
-      "procscope-main.cjs",
-      "procscope.cjs",
-      "strings-worker.js",
-      "vendor-hono-node-server.cjs",
-      "vendor-hono.cjs",
-      "vendor-sinclair-typebox.cjs",
-      "vendor-yaml.cjs",
-    ]);
+    for (const group of COMMAND_GROUPS)
+      expect(fs.readFileSync(path.join(path.dirname(BIN), `${bundleName(group)}.cjs`), "utf8").split("\n", 1)[0]).toBe('"use strict";');
+    expect(fs.readdirSync(path.dirname(BIN)).filter((name) => /\.(c|m)?js$/.test(name))).toEqual(
+      [
+        "procscope-main.cjs",
+        ...COMMAND_GROUPS.map((group) => `${bundleName(group)}.cjs`),
+        "procscope.cjs",
+        "strings-worker.js",
+        "vendor-hono-node-server.cjs",
+        "vendor-hono.cjs",
+        "vendor-sinclair-typebox.cjs",
+        "vendor-yaml.cjs",
+      ].sort(),
+    );
   });
 
-  it("does not load the faces' dependencies for ps", () => {
-    // NODE_DEBUG=module names every file require() loads: ps must stay clear of the vendor bundles.
-    const result = spawnSync(process.execPath, [BIN, "ps", "--pid", String(process.pid)], {
-      env: { ...process.env, NODE_DEBUG: "module" },
-      encoding: "utf8",
-    });
-    expect(result.status).toBe(0);
-    expect(result.stderr).toContain("procscope-main.cjs");
-    expect(result.stderr).not.toMatch(/vendor-/);
+  /** The bundles a run of `argv` loads (NODE_DEBUG=module names every file require() loads). */
+  const loaded = (argv: string[]): string[] => {
+    const result = spawnSync(process.execPath, [BIN, ...argv], { env: { ...process.env, NODE_DEBUG: "module" }, encoding: "utf8" });
+    expect(result.status, result.stderr.slice(-500)).toBe(0);
+    return [...new Set(result.stderr.match(/[\w-]+\.cjs/g) ?? [])].filter((name) => name !== "procscope.cjs").sort();
+  };
+
+  it("runs ps from its module's bundle alone, without the faces' dependencies", () => {
+    expect(loaded(["ps", "--pid", String(process.pid)])).toEqual(["procscope-processes.cjs"]);
+    expect(loaded(["lsof", "--pid", String(process.pid)])).toEqual(["procscope-files.cjs"]);
+    // Help lists every command: the bundle that has them all.
+    expect(loaded(["--help"])).toEqual(["procscope-main.cjs"]);
   });
 
   it("loads a vendor bundle when a command needs it", () => {
@@ -64,7 +74,8 @@ describe("the bundled CLI (dist/bin)", () => {
 
   it("keeps no import() of its own: each would resolve against dist/bin at run time", () => {
     // esbuild inlines every import() of a literal path; one left means a computed specifier.
-    expect(fs.readFileSync(MAIN, "utf8").match(/\bimport\(/g)).toBeNull();
+    for (const name of fs.readdirSync(path.dirname(BIN)).filter((n) => n.startsWith("procscope-") && n.endsWith(".cjs")))
+      expect(fs.readFileSync(path.join(path.dirname(BIN), name), "utf8").match(/\bimport\(/g), name).toBeNull();
   });
 
   it("starts from the code cache the build wrote", () => {
@@ -91,7 +102,7 @@ describe("the bundled CLI (dist/bin)", () => {
   it("does not offer the cache for a bundle edited after the build, even one of the same length", () => {
     const edited = copy("edited", ({ main }) => {
       const source = fs.readFileSync(main, "utf8");
-      const changed = source.replace(/var VERSION = "([^"]+)"/, (_, v: string) => `var VERSION = "${v.replace(/\d/g, "9")}"`);
+      const changed = source.replace(new RegExp(`"${VERSION.replaceAll(".", "\\.")}"`), `"${VERSION.replace(/\d/g, "9")}"`);
       expect(changed).not.toBe(source);
       expect(changed.length).toBe(source.length);
       fs.writeFileSync(main, changed);

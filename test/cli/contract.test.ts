@@ -12,7 +12,7 @@ import { Value } from "@sinclair/typebox/value";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunAction } from "../../src/cli/command.js";
-import { registerAll } from "../../src/cli/commands/index.js";
+import { COMMAND_MODULES } from "../../src/cli/commands/index.js";
 import { main } from "../../src/cli/main.js";
 import { COMMAND_CONTRACTS, commandArguments, commandJsonSchema, commandSchema, SCHEMA_COMMANDS } from "../../src/model/commands.js";
 import { SYSTEM_FILE_NAMES, SYSTEM_FILES } from "../../src/procfs/system-files.js";
@@ -255,7 +255,7 @@ describe("procscope schema", () => {
   it("covers every registered command that takes --json, and names no other", () => {
     const program = new Command("procscope");
     const noop: RunAction = () => async () => undefined;
-    registerAll(program, noop);
+    for (const module of COMMAND_MODULES) module.register(program, noop);
     const withJson = program.commands.filter((c) => c.options.some((o) => o.long === "--json")).map((c) => c.name());
     expect(withJson.length).toBeGreaterThan(20);
     expect(
