@@ -3,6 +3,7 @@
  * (scripts/gen-syscalls.mjs). The number in /proc/PID/syscall belongs to the kernel's native table.
  */
 import { SYSCALLS_AARCH64 } from "./aarch64.js";
+import { SYSCALLS_UNIFIED } from "./unified.js";
 import { SYSCALLS_X86_64 } from "./x86_64.js";
 
 export type SyscallArch = "x86_64" | "aarch64";
@@ -20,6 +21,8 @@ export function syscallArchOf(nodeArch: string): SyscallArch | null {
  */
 export function syscallName(number: number, arch: SyscallArch | null): string | null {
   if (arch === null) return null;
+  // From 424 (pidfd_send_signal, Linux 5.1) every architecture numbers its calls alike.
+  if (number >= SYSCALLS_AARCH64.length) return SYSCALLS_UNIFIED[number - SYSCALLS_AARCH64.length] ?? null;
   const table = arch === "x86_64" ? SYSCALLS_X86_64 : SYSCALLS_AARCH64;
   return table[number] ?? null;
 }
