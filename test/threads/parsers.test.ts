@@ -6,6 +6,7 @@ import { parsePidSched } from "../../src/procfs/pid/sched.js";
 import { formatStackFrame, parsePidStack } from "../../src/procfs/pid/stack.js";
 import { parsePidSyscall } from "../../src/procfs/pid/syscall.js";
 import { syscallArchOf, syscallName } from "../../src/procfs/syscalls/index.js";
+import { SYSCALLS_UNIFIED } from "../../src/procfs/syscalls/unified.js";
 import { SYSCALLS_X86_64 } from "../../src/procfs/syscalls/x86_64.js";
 import { decodeSyscall, formatSyscall } from "../../src/threads/syscall.js";
 
@@ -129,7 +130,12 @@ describe("syscallName()", () => {
   });
 
   it("returns null for numbers past the table and for unknown architectures", () => {
-    expect(syscallName(SYSCALLS_X86_64.length + 5, "x86_64")).toBeNull();
+    expect(syscallName(SYSCALLS_X86_64.length + SYSCALLS_UNIFIED.length + 5, "x86_64")).toBeNull();
+    // From 424 up the architectures share one table (Linux 5.1's unified numbering).
+    expect(syscallName(424, "x86_64")).toBe("pidfd_send_signal");
+    expect(syscallName(424, "aarch64")).toBe("pidfd_send_signal");
+    expect(syscallName(435, "aarch64")).toBe("clone3");
+    expect(syscallName(423, "x86_64")).toBeNull();
     expect(syscallName(1, null)).toBeNull();
     expect(syscallArchOf("x64")).toBe("x86_64");
     expect(syscallArchOf("arm64")).toBe("aarch64");
