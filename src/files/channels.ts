@@ -25,7 +25,7 @@ export interface ChannelOptions {
 interface Holder {
   readonly p: ProcessFiles;
   readonly fd: number;
-  readonly mode: "r" | "w" | "rw" | null;
+  readonly mode: "r" | "w" | "u" | null;
   readonly inode: number;
 }
 
@@ -35,7 +35,7 @@ function end(h: Holder, socket: boolean): ChannelEnd {
     comm: h.p.comm,
     startTimeTicks: h.p.startTimeTicks,
     fd: h.fd,
-    side: socket ? "both" : h.mode === "r" ? "read" : h.mode === "w" ? "write" : h.mode === "rw" ? "both" : null,
+    side: socket ? "both" : h.mode === "r" ? "read" : h.mode === "w" ? "write" : h.mode === "u" ? "both" : null,
     inode: h.inode,
   };
 }

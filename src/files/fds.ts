@@ -9,10 +9,10 @@ import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable
 import type { FdType, FileDescriptor, FileUse, ProcessFiles } from "../model/file-descriptor.js";
 import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
-import { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
+import { decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { parsePidMaps } from "../procfs/pid/maps.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
-import { type FdTableEntry, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
+import { type FdTableCursor, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
 
 export type { FdType, FileDescriptor, FileUse, ProcessFiles };
 
@@ -42,6 +42,12 @@ export function classifyTarget(target: string): Classified {
     if (path.startsWith("/memfd:")) return { type: "memfd", anonKind: null, path, inode: null, deletedSuffix };
     return { type: "file", anonKind: null, path, inode: null, deletedSuffix };
   }
+  // "pipe:[N]" and "socket:[N]", the most common links after paths, without a regular expression.
+  const kind = target.startsWith("pipe:[") ? "pipe" : target.startsWith("socket:[") ? "socket" : null;
+  if (kind !== null) {
+    const inode = bracketNumber(target, kind.length + 2);
+    if (inode !== null) return { type: kind, anonKind: null, path: null, inode, deletedSuffix: false };
+  }
   const bracket = /^(pipe|socket|net|mnt|cgroup|user|pid|ipc|uts|time):\[(\d+)\]$/.exec(target);
   if (bracket) {
     const kind = bracket[1] as string;
@@ -54,6 +60,19 @@ export function classifyTarget(target: string): Classified {
     return { type: "anon_inode", anonKind: kind, path: null, inode: null, deletedSuffix: false };
   }
   return { type: "unknown", anonKind: null, path: null, inode: null, deletedSuffix: false };
+}
+
+/** The number of "kind:[N]" from `start` (after the bracket) to the closing bracket at the end; null if not so. */
+function bracketNumber(target: string, start: number): number | null {
+  const end = target.length - 1;
+  if (end <= start || end - start > 15 || target.charCodeAt(end) !== 93) return null;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = target.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 const S_IFMT = 0o170000;
@@ -94,6 +113,17 @@ export function devString(dev: number | bigint): string {
   const major = (((low >>> 8) & 0xfff) | (high & 0xfffff000)) >>> 0;
   const minor = ((low & 0xff) | (((low >>> 12) | (high << 20)) & 0xffffff00)) >>> 0;
   return `${major}:${minor}`;
+}
+
+/** A listing meets the same few devices thousands of times: make each one's text once. */
+const deviceTexts = new Map<number, string>();
+function deviceText(dev: number): string {
+  let text = deviceTexts.get(dev);
+  if (text === undefined) {
+    text = devString(dev);
+    deviceTexts.set(dev, text);
+  }
+  return text;
 }
 
 /** A listing decodes the same few flag values thousands of times: decode each once. */
@@ -137,41 +167,55 @@ function dirFacts(dir: ProcessDir): FdFacts {
 
 /**
  * Facts read ahead by the native helper, one fd at a time (one object serves a whole listing:
- * set `pid` and `entry` before each readFdFrom). The helper reads exactly what readFd asks for,
- * so a gap is a bug.
+ * set `pid` and `entry` before each readFdFrom; the entry is the record's cursor, moved to the fd).
+ * The helper reads exactly what readFd asks for, so a gap is a bug.
  */
 class TableFacts implements FdFacts {
   pid = 0;
-  entry: FdTableEntry = { fd: -1, link: "", stat: null, linkMode: null, fdinfo: null };
+  entry: FdTableCursor | null = null;
+  /** fdinfo() hands this out for the kernel's usual text: readFdFrom takes its numbers at once. */
+  private readonly head = { pos: 0, flags: 0, mntId: 0, ino: null as number | null, extra: NO_EXTRA };
 
   private missing(what: string): Error {
-    return new Error(`the native fd table of process ${this.pid} lacks ${what} for fd ${this.entry.fd}`);
+    return new Error(`the native fd table of process ${this.pid} lacks ${what} for fd ${this.entry?.fd}`);
+  }
+
+  private current(): FdTableCursor {
+    if (this.entry === null) throw new Error("no native fd table entry");
+    return this.entry;
   }
 
   link(): string {
-    return this.entry.link;
+    return this.current().link;
   }
 
   stat(): FollowedStat {
-    if (this.entry.stat === null) throw this.missing("a stat");
-    return this.entry.stat;
+    const entry = this.current();
+    if (!entry.hasStat) throw this.missing("a stat");
+    return entry;
   }
 
   linkMode(): number {
-    if (this.entry.linkMode === null) throw this.missing("the link mode");
-    return this.entry.linkMode;
+    const mode = this.current().linkMode;
+    if (mode === null) throw this.missing("the link mode");
+    return mode;
   }
 
   fdinfo(fd: number): PidFdinfo {
-    if (this.entry.fdinfo === null) throw this.missing("fdinfo");
+    const entry = this.current();
+    if (entry.fdinfoHead(this.head)) return this.head;
+    const text = entry.fdinfo();
+    if (text === null) throw this.missing("fdinfo");
     try {
-      return parsePidFdinfo(this.entry.fdinfo);
+      return parsePidFdinfo(text);
     } catch (error) {
       if (error instanceof ParseError) throw error.withPath(`/proc/${this.pid}/fdinfo/${fd}`);
       throw error;
     }
   }
 }
+
+const NO_EXTRA: readonly string[] = Object.freeze([]);
 
 export interface ReadFdOptions {
   /** Read fdinfo (pos, flags, mnt_id). Default true. */
@@ -199,6 +243,22 @@ export const LISTING_FDINFO: ReadFdOptions = {
 
 const SKIPPED_FDINFO = "not read in listings (fds PID reads it)";
 
+/** The errors of an fd read whole, and of one whose fdinfo a listing skipped (keys in readFdFrom's order). */
+const NO_ERRORS: FieldErrors = Object.freeze({});
+const SKIPPED_FDINFO_ERRORS: FieldErrors = (() => {
+  const errors: FieldErrors = {};
+  errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
+  return Object.freeze(errors);
+})();
+
+type FdMode = NonNullable<FileDescriptor["mode"]>;
+
+/**
+ * The access mode of open flags (O_ACCMODE) in lsof's letters, as the tables show them: r read,
+ * w write, u read and write (3, which open(2) reserves, reads as u as lsof has it).
+ */
+const ACCESS_MODES: readonly FdMode[] = ["r", "w", "u", "u"];
+
 /**
  * Reads one fd of an open process directory. Throws NotFound when the fd is not open (or closed
  * meanwhile), ProcessGone when the process exited.
@@ -217,7 +277,10 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     throw error;
   }
   const c = classifyTarget(target);
-  const errors: FieldErrors = {};
+  // Most fds have no errors, or only fdinfo's skip in a listing: those share one frozen object each,
+  // and an object of their own is made only for a failure.
+  let errors: FieldErrors | null = null;
+  let skippedFdinfo = false;
   let type = c.type;
   let inode = c.inode;
   let deleted = c.deletedSuffix;
@@ -229,47 +292,54 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
       const st = facts.stat(fd);
       type = typeFromMode(st.mode, c.path);
       inode = st.ino;
-      device = devString(st.dev);
+      device = deviceText(st.dev);
       // The suffix alone could be part of a real name; nlink 0 is the kernel's word.
       deleted = c.deletedSuffix && st.nlink === 0;
       if (c.deletedSuffix && !deleted) path = target;
       if (type === "file" || type === "memfd") size = st.size;
     } catch (error) {
       if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
+      errors = {};
       errors.inode = errors.size = fieldFailure(error);
     }
   }
   let pos: number | null = null;
   let flags: readonly string[] | null = null;
-  let mode: "r" | "w" | "rw" | null = null;
+  let mode: FdMode | null = null;
   let mntId: number | null = null;
   if (options.fdinfo !== false && (options.fdinfoTypes === undefined || options.fdinfoTypes.includes(type))) {
     try {
       const info = facts.fdinfo(fd);
       pos = info.pos;
       flags = openFlagNames(info.flags);
-      mode = accessMode(info.flags);
+      mode = ACCESS_MODES[info.flags & 3] as FdMode;
       mntId = info.mntId;
       if (inode === null && info.ino !== null) inode = info.ino;
       // Not stat'ed (a captured tree): O_DIRECTORY still tells a directory from a file.
       if (type === "file" && device === null && (info.flags & 0o200000) !== 0) type = "dir";
     } catch (error) {
       if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
+      errors ??= {};
       errors.pos = errors.flags = errors.mode = errors.mntId = fieldFailure(error);
     }
   } else if (options.modeFromLink && options.fdinfo !== false) {
-    errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
+    skippedFdinfo = true;
+    if (errors !== null) errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
     // The kernel opens every socket O_RDWR (sock_alloc_file), so the lstat would say nothing new.
     if (c.type === "socket") {
-      mode = "rw";
+      mode = "u";
     } else {
       try {
         const linkMode = facts.linkMode(fd);
         const r = (linkMode & 0o400) !== 0;
         const w = (linkMode & 0o200) !== 0;
-        mode = r && w ? "rw" : w ? "w" : "r";
+        mode = r && w ? "u" : w ? "w" : "r";
       } catch (error) {
         if (error instanceof Unavailable) throw closedMeanwhile(pid, fd, error);
+        if (errors === null) {
+          errors = {};
+          errors.pos = errors.flags = errors.mntId = SKIPPED_FDINFO;
+        }
         errors.mode = fieldFailure(error);
       }
     }
@@ -289,7 +359,7 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     mntId,
     sizeBytes: size,
     device,
-    errors,
+    errors: errors ?? (skippedFdinfo ? SKIPPED_FDINFO_ERRORS : NO_ERRORS),
   };
 }
 
@@ -586,8 +656,9 @@ function processFilesFromTable(
   const { uid, user } = owner(context, () => record.uid, errors);
   const fds: FileDescriptor[] = [];
   facts.pid = record.pid;
-  for (const entry of record.fds) {
-    facts.entry = entry;
+  const entry = record.fds;
+  facts.entry = entry;
+  while (entry.next()) {
     try {
       fds.push(readFdFrom(facts, entry.fd, readOptions));
     } catch (error) {
@@ -595,6 +666,7 @@ function processFilesFromTable(
       throw error;
     }
   }
+  facts.entry = null;
   sortByFd(fds);
   let uses: FileUse[] | null;
   try {

@@ -31,7 +31,11 @@ export const FileDescriptorSchema = Type.Object(
     deleted: Type.Boolean({ description: "the file has no names left (unlinked while open)" }),
     posBytes: Nullable(Count("file offset (fdinfo pos)")),
     flags: Nullable(Type.Array(Type.String(), { description: "open flags decoded: access mode first, then O_APPEND, O_NONBLOCK…" })),
-    mode: Nullable(Type.Union([Type.Literal("r"), Type.Literal("w"), Type.Literal("rw")])),
+    mode: Nullable(
+      Type.Union([Type.Literal("r"), Type.Literal("w"), Type.Literal("u")], {
+        description: "access mode in lsof's letters, as the tables' FD column shows it: r read, w write, u read and write",
+      }),
+    ),
     mntId: Nullable(Count()),
     sizeBytes: Nullable(Count("size of a regular file or memfd")),
     device: Nullable(Type.String({ description: 'device of the filesystem holding the file, "major:minor"' })),

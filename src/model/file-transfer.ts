@@ -41,7 +41,11 @@ export const FileProgressSchema = Type.Object(
     fd: Count(),
     path: Nullable(Type.String()),
     deleted: Type.Boolean(),
-    mode: Nullable(Type.Union([Type.Literal("r"), Type.Literal("w"), Type.Literal("rw")])),
+    mode: Nullable(
+      Type.Union([Type.Literal("r"), Type.Literal("w"), Type.Literal("u")], {
+        description: "access mode in lsof's letters, as the FD column shows it: r read, w write, u read and write",
+      }),
+    ),
     posBytes: Count("file offset"),
     sizeBytes: Count(),
     percent: Nullable(Type.Number({ description: "posBytes / sizeBytes × 100, one decimal; null for an empty file" })),

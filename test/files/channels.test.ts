@@ -338,7 +338,7 @@ describe("a client of a named UNIX socket", () => {
 
 describe("buildChannels()", () => {
   it("keeps only channels joining two processes and leaves unknown unix peers out", () => {
-    const proc = (pid: number, fds: { fd: number; type: "pipe" | "socket"; inode: number; mode: "r" | "w" | "rw" }[]) => ({
+    const proc = (pid: number, fds: { fd: number; type: "pipe" | "socket"; inode: number; mode: "r" | "w" | "u" }[]) => ({
       pid,
       comm: `p${pid}`,
       uid: 0,
@@ -382,14 +382,14 @@ describe("buildChannels()", () => {
         proc(1, [
           { fd: 3, type: "pipe", inode: 10, mode: "w" },
           { fd: 4, type: "pipe", inode: 11, mode: "r" },
-          { fd: 5, type: "socket", inode: 20, mode: "rw" },
-          { fd: 8, type: "socket", inode: 50, mode: "rw" },
+          { fd: 5, type: "socket", inode: 20, mode: "u" },
+          { fd: 8, type: "socket", inode: 50, mode: "u" },
         ]),
         proc(2, [
           { fd: 0, type: "pipe", inode: 10, mode: "r" },
-          { fd: 6, type: "socket", inode: 21, mode: "rw" },
-          { fd: 7, type: "socket", inode: 40, mode: "rw" },
-          { fd: 9, type: "socket", inode: 51, mode: "rw" },
+          { fd: 6, type: "socket", inode: 21, mode: "u" },
+          { fd: 7, type: "socket", inode: 40, mode: "u" },
+          { fd: 9, type: "socket", inode: 51, mode: "u" },
         ]),
       ],
       // 50 and 51 are neighbours, but refcount 2 says their peers are gone: not a pair.
@@ -404,10 +404,10 @@ describe("buildChannels()", () => {
     // With the kernel's peers, neighbours mean nothing: 20's peer is 40 (a named connection).
     const known = buildChannels(
       [
-        proc(1, [{ fd: 5, type: "socket", inode: 20, mode: "rw" }]),
+        proc(1, [{ fd: 5, type: "socket", inode: 20, mode: "u" }]),
         proc(2, [
-          { fd: 6, type: "socket", inode: 21, mode: "rw" },
-          { fd: 7, type: "socket", inode: 40, mode: "rw" },
+          { fd: 6, type: "socket", inode: 21, mode: "u" },
+          { fd: 7, type: "socket", inode: 40, mode: "u" },
         ]),
       ],
       [unix(20, null, 3, 40), unix(21, null, 3, null), unix(40, "/run/x.sock", 3, 20)],

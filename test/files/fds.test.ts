@@ -84,7 +84,8 @@ describe("listFds()", () => {
     for (const [fd, l] of theirs) {
       const f = ours.get(fd);
       expect(f, `fd ${fd}`).toBeDefined();
-      expect({ fd, mode: f?.mode === "rw" ? "u" : f?.mode }).toEqual({ fd, mode: l.a });
+      // JSON's mode is lsof's letter, as the tables show it (r, w, u).
+      expect({ fd, mode: f?.mode }).toEqual({ fd, mode: l.a });
       expect(typeMap[l.t as string] ?? [], `fd ${fd} type ${l.t}`).toContain(f?.type);
       if (l.i !== undefined && l.t !== "a_inode") expect({ fd, inode: f?.inode }).toEqual({ fd, inode: Number(l.i) });
       if (l.o?.startsWith("0t")) expect({ fd, pos: f?.posBytes }).toEqual({ fd, pos: Number(l.o.slice(2)) });
@@ -148,7 +149,7 @@ describe("listOpenFiles() and deletedTotals()", () => {
     const sockets = fast?.fds?.filter((f) => f.type === "socket") ?? [];
     expect(sockets.length).toBeGreaterThan(0);
     for (const f of sockets) {
-      expect(f.mode).toBe("rw");
+      expect(f.mode).toBe("u");
       expect(fs.lstatSync(`/proc/${holder.pid}/fd/${f.fd}`).mode & 0o600).toBe(0o600);
     }
   });
@@ -206,6 +207,26 @@ describe("procscope fds / lsof", () => {
     expect(processes[0]?.fds.length).toBeGreaterThanOrEqual(2);
     const bad = await runCli(["lsof", "--type", "chair"]);
     expect(bad.code).toBe(2);
+  });
+
+  it("lsof's table and --json give every fd the same access letter, lsof's own (r, w, u)", async () => {
+    // The built CLI (native fd tables, link modes) and the in-process one (TypeScript reads).
+    for (const run of [runBin, runCli]) {
+      const [table, json] = await Promise.all([
+        run(["lsof", "--pid", String(holder.pid)]),
+        run(["lsof", "--pid", String(holder.pid), "--json"]),
+      ]);
+      const fromTable = new Map<number, string>();
+      for (const line of table.stdout.split("\n").slice(1)) {
+        const fd = /^\S+\s+\d+\s+\S+\s+(\d+)([rwu]?)\s/.exec(line);
+        if (fd) fromTable.set(Number(fd[1]), fd[2] as string);
+      }
+      const fds = (JSON.parse(json.stdout) as { fds: { fd: number; mode: string | null }[] }[])[0]?.fds ?? [];
+      expect(fds.length).toBeGreaterThan(4);
+      expect(new Map(fds.map((f) => [f.fd, f.mode ?? ""]))).toEqual(fromTable);
+      const theirs = lsofFds(holder.pid);
+      for (const f of fds) expect({ fd: f.fd, mode: f.mode }).toEqual({ fd: f.fd, mode: theirs.get(f.fd)?.a });
+    }
   });
 
   it("lsof --pid names a PID that does not exist and exits 3, no such process", async () => {

@@ -140,7 +140,7 @@ describe("the native fd-table reader", () => {
       ["dir", "file", "odd", "fifo", "sock", "deleted", "null", "ptmx", "pr", "pw", "s0", "ev", "tfd"].map(typeOf),
     );
     expect(typeOf("mem")).toBe("memfd");
-    expect(byFd.get(fdOf.file as number)).toMatchObject({ posBytes: 777, sizeBytes: 5000, mode: "rw" });
+    expect(byFd.get(fdOf.file as number)).toMatchObject({ posBytes: 777, sizeBytes: 5000, mode: "u" });
     expect(byFd.get(fdOf.odd as number)).toMatchObject({ deleted: false, path: path.join(dir, "not (deleted)") });
     expect(byFd.get(fdOf.deleted as number)).toMatchObject({ deleted: true, sizeBytes: 3000 });
     expect(byFd.get(fdOf.ns as number)).toMatchObject({ type: "unknown", anonKind: "net" });

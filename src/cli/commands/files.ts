@@ -71,8 +71,8 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
     const { renderLsofTable, renderDeletedTotals } = await import("../render/files.js");
     run.print(`${renderLsofTable(processes, run.width)}\n${renderDeletedTotals(totals, deletedTotalBytes(processes), run.width)}`);
   } else {
-    const { renderLsofTable } = await import("../render/files.js");
-    run.print(renderLsofTable(listing, run.width));
+    const { writeLsofTable } = await import("../render/files.js");
+    writeLsofTable(listing, (text) => run.print(text), run.width);
   }
   reportMissingPids(run, pids, listed);
   await warnSkipped(run, tally);

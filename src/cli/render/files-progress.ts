@@ -15,7 +15,7 @@ function eta(seconds: number | null): string | null {
 const PROGRESS_COLUMNS: readonly Column<FileProgress>[] = [
   { header: "PID", value: (r) => r.pid, align: "right" },
   { header: "COMMAND", value: (r) => r.comm },
-  { header: "FD", value: (r) => `${r.fd}${r.mode === "rw" ? "u" : (r.mode ?? "")}`, align: "right" },
+  { header: "FD", value: (r) => `${r.fd}${r.mode ?? ""}`, align: "right" },
   { header: "POS", value: (r) => humanBytes(r.posBytes), align: "right" },
   { header: "SIZE", value: (r) => humanBytes(r.sizeBytes), align: "right" },
   { header: "%", value: (r) => (r.percent === null ? null : r.percent.toFixed(1)), align: "right" },

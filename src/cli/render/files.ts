@@ -5,7 +5,7 @@ import type { Socket } from "../../files/sockets.js";
 import { type Column, humanBytes, renderTable, TableBuilder } from "./table.js";
 
 function fdName(f: FileDescriptor): string {
-  return `${f.fd}${f.mode === "rw" ? "u" : (f.mode ?? "")}`;
+  return `${f.fd}${f.mode ?? ""}`;
 }
 
 function typeText(f: FileDescriptor): string {
@@ -31,10 +31,10 @@ export function renderFdTable(fds: readonly FileDescriptor[], width?: number): s
 }
 
 interface LsofRow {
-  readonly p: ProcessFiles;
-  readonly f: FileDescriptor | null;
+  p: ProcessFiles;
+  f: FileDescriptor | null;
   /** A file used other than through an fd (cwd, rtd, txt, mem), shown as lsof shows it. */
-  readonly u?: FileUse;
+  u: FileUse | null;
 }
 
 const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
@@ -54,15 +54,32 @@ const LSOF_COLUMNS: readonly Column<LsofRow>[] = [
 
 /** One row per fd (or per process whose fds cannot be read), taken as the listing goes. */
 export function renderLsofTable(processes: Iterable<ProcessFiles>, width?: number): string {
+  return lsofTable(processes).render({ width });
+}
+
+/** renderLsofTable's text handed to `write` in pieces, for a listing too long to hold as one string. */
+export function writeLsofTable(processes: Iterable<ProcessFiles>, write: (text: string) => void, width?: number): void {
+  lsofTable(processes).write(write, { width });
+}
+
+function lsofTable(processes: Iterable<ProcessFiles>): TableBuilder<LsofRow> {
   const table = new TableBuilder(LSOF_COLUMNS);
+  // One row object for all: the table takes a row's cells when it is added.
+  const row: LsofRow = { p: null as unknown as ProcessFiles, f: null, u: null };
+  const add = (p: ProcessFiles, f: FileDescriptor | null, u: FileUse | null) => {
+    row.p = p;
+    row.f = f;
+    row.u = u;
+    table.add(row);
+  };
   for (const p of processes) {
     // As lsof orders them: the directories and program first, then maps, then fds.
-    for (const u of p.uses ?? []) table.add({ p, f: null, u });
+    for (const u of p.uses ?? []) add(p, null, u);
     if (p.fds === null) {
-      if ((p.uses ?? []).length === 0) table.add({ p, f: null });
-    } else for (const f of p.fds) table.add({ p, f });
+      if ((p.uses ?? []).length === 0) add(p, null, null);
+    } else for (const f of p.fds) add(p, f, null);
   }
-  return table.render({ width });
+  return table;
 }
 
 const DELETED_COLUMNS: readonly Column<DeletedTotal>[] = [
