@@ -149,28 +149,27 @@ class PrereadProcessDir implements ProcessDir {
   }
 
   parse<T>(name: string, parse: (text: string) => T): T {
-    const index = this.files.indexOf(name);
-    if (index < 0) return this.real().parse(name, parse);
-    try {
-      return parse(this.files.text(index));
-    } catch (error) {
-      throw this.named(name, error);
-    }
+    const readAhead = this.parseReadAhead(name, (index) => parse(this.files.text(index)));
+    return readAhead === undefined ? this.real().parse(name, parse) : readAhead.value;
   }
 
   parseBytes<T>(name: string, parse: (bytes: Uint8Array) => T): T {
-    const index = this.files.indexOf(name);
-    if (index < 0) return this.real().parseBytes(name, parse);
-    try {
-      return parse(this.files.bytes(index));
-    } catch (error) {
-      throw this.named(name, error);
-    }
+    const readAhead = this.parseReadAhead(name, (index) => parse(this.files.bytes(index)));
+    return readAhead === undefined ? this.real().parseBytes(name, parse) : readAhead.value;
   }
 
-  /** A parse's error, naming the file in a ParseError as ProcFs does. */
-  private named(name: string, error: unknown): unknown {
-    return error instanceof ParseError ? error.withPath(this.procFs.resolve(`${this.relPath}/${name}`)) : error;
+  /**
+   * Runs `parse` on the file as read ahead, naming the file in a ParseError as ProcFs does;
+   * undefined when it was not read ahead (the caller reads it the ordinary way).
+   */
+  private parseReadAhead<T>(name: string, parse: (index: number) => T): { readonly value: T } | undefined {
+    const index = this.files.indexOf(name);
+    if (index < 0) return undefined;
+    try {
+      return { value: parse(index) };
+    } catch (error) {
+      throw error instanceof ParseError ? error.withPath(this.procFs.resolve(`${this.relPath}/${name}`)) : error;
+    }
   }
 
   listDir(name: string): string[] {
