@@ -284,12 +284,22 @@ struct session {
   atomic_int cancelled;
   pthread_mutex_t lock;
   pthread_cond_t block_done;
+  /* Signalled when JavaScript takes a block, so workers held back by AHEAD go on. */
+  pthread_cond_t block_taken;
+  /* Set when the blocks are read on JavaScript's thread (no worker could start): nothing to wait for. */
+  int reading_inline;
   pthread_t workers[16];
   uint32_t started;
   int joined;
 };
 
 #define BLOCK 16
+/*
+ * How many blocks workers may finish before JavaScript takes them. Without a bound, a listing
+ * whose consumer is slower than the readers (a server writing JSON to a slow client) would hold
+ * the whole system's records in memory at once.
+ */
+#define AHEAD 8
 
 /* Appends one process's record to o. */
 static void read_process(const struct session *r, int32_t pid, struct out *o) {
@@ -528,6 +538,12 @@ static void *read_blocks(void *argument) {
   for (;;) {
     size_t b = atomic_fetch_add(&r->next_block, 1);
     if (b >= r->blocks || atomic_load(&r->cancelled)) return NULL;
+    if (!r->reading_inline) {
+      pthread_mutex_lock(&r->lock);
+      while (b >= r->delivered + AHEAD && !atomic_load(&r->cancelled)) pthread_cond_wait(&r->block_taken, &r->lock);
+      pthread_mutex_unlock(&r->lock);
+      if (atomic_load(&r->cancelled)) return NULL;
+    }
     size_t end = (b + 1) * BLOCK < r->count ? (b + 1) * BLOCK : r->count;
     for (size_t i = b * BLOCK; i < end; i++) {
       if (r->kind == KIND_PROCESS_FILES) read_process_files(r, r->pids[i], &r->results[b]);
@@ -551,6 +567,9 @@ static void session_free(napi_env env, void *data, void *hint) {
   (void)hint;
   struct session *r = data;
   atomic_store(&r->cancelled, 1);
+  pthread_mutex_lock(&r->lock);
+  pthread_cond_broadcast(&r->block_taken);
+  pthread_mutex_unlock(&r->lock);
   session_join(r);
   for (size_t b = 0; b < r->blocks; b++) free(r->results[b].data);
   free(r->results);
@@ -558,6 +577,7 @@ static void session_free(napi_env env, void *data, void *hint) {
   free(r->pids);
   pthread_mutex_destroy(&r->lock);
   pthread_cond_destroy(&r->block_done);
+  pthread_cond_destroy(&r->block_taken);
   free(r);
 }
 
@@ -572,6 +592,7 @@ static napi_value session_start(napi_env env, struct session *r, const void *pid
   r->finished = calloc(r->blocks ? r->blocks : 1, 1);
   pthread_mutex_init(&r->lock, NULL);
   pthread_cond_init(&r->block_done, NULL);
+  pthread_cond_init(&r->block_taken, NULL);
   atomic_init(&r->next_block, 0);
   atomic_init(&r->cancelled, 0);
   if (!r->pids || !r->results || !r->finished) {
@@ -586,7 +607,10 @@ static napi_value session_start(napi_env env, struct session *r, const void *pid
     session_free(env, r, NULL);
     return NULL;
   }
-  if (r->started == 0 && r->blocks > 0) read_blocks(r); /* no thread could start: read here */
+  if (r->started == 0 && r->blocks > 0) { /* no thread could start: read here */
+    r->reading_inline = 1;
+    read_blocks(r);
+  }
   return handle;
 }
 
@@ -674,12 +698,6 @@ static napi_value open_process_files(napi_env env, napi_callback_info info) {
  *   [u32 mode, u64 ino, u64 dev, u64 nlink, u64 size], [u32 link mode], [u32 n + fdinfo text]
  * where each "u32 n" of a text has TEXT_ASCII set when the text is all ASCII.
  */
-static void free_block(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
-}
-
 static napi_value next_records(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result;
@@ -696,29 +714,24 @@ static napi_value next_records(napi_env env, napi_callback_info info) {
   }
   pthread_mutex_lock(&r->lock);
   while (!r->finished[r->delivered]) pthread_cond_wait(&r->block_done, &r->lock);
+  struct out *block = &r->results[r->delivered++];
+  pthread_cond_broadcast(&r->block_taken);
   pthread_mutex_unlock(&r->lock);
   /*
-   * One block at a time, handed to JavaScript without a copy: the Buffer owns the block and frees
-   * it when collected. (Copying every block doubled the memory a listing touches, and on these
-   * VMs each first touch of a page costs ~15 µs.)
+   * A copy that JavaScript owns and V8 counts, and the block freed at once. Handing the block over
+   * as an external Buffer saved the copy but left its memory to be freed whenever the Buffer was
+   * collected, which V8 did not know to hurry: a long-running listing (serve, top, the exporter)
+   * grew by tens of MiB of blocks waiting for a collection, in the workers' malloc arenas. Freed
+   * at once, the next block a worker reads reuses the same memory.
    */
-  struct out *block = &r->results[r->delivered++];
+  result = NULL;
   if (block->failed) {
     free(block->data);
     block->data = NULL;
     return throw_errno(env, "nextRecords", ENOMEM);
   }
-  result = NULL;
-  if (block->length == 0) {
-    void *none;
-    napi_create_buffer(env, 0, &none, &result);
-  } else if (napi_create_external_buffer(env, block->length, block->data, free_block, NULL, &result) == napi_ok) {
-    block->data = NULL; /* the Buffer's now */
-  } else {
-    /* Runtimes that refuse external buffers: copy. */
-    void *copy = NULL;
-    if (napi_create_buffer_copy(env, block->length, block->data, &copy, &result) != napi_ok) result = NULL;
-  }
+  void *copy = NULL;
+  if (napi_create_buffer_copy(env, block->length, block->length ? (const void *)block->data : (const void *)"", &copy, &result) != napi_ok) result = NULL;
   free(block->data);
   block->data = NULL;
   return result;

@@ -89,11 +89,12 @@ describe("the listing's read-ahead", () => {
   });
 
   it("refuses to read what it did not read ahead from a process that reused the PID", () => {
-    const [first, second] = sleepers as [LiveProcess, LiveProcess];
-    // A /proc whose openProcess(first) lands on another process, as a reused PID would.
+    const [first] = sleepers as [LiveProcess];
+    // A /proc whose openProcess(first) lands on another process, as a reused PID would: PID 1,
+    // which surely started in an earlier clock tick (two sleepers may share one).
     const reusing: ProcFs = new Proxy(procFs, {
       get(target, property) {
-        if (property === "openProcess") return (pid: number, tid?: number) => target.openProcess(pid === first.pid ? second.pid : pid, tid);
+        if (property === "openProcess") return (pid: number, tid?: number) => target.openProcess(pid === first.pid ? 1 : pid, tid);
         const value = Reflect.get(target, property);
         return typeof value === "function" ? value.bind(target) : value;
       },
