@@ -38,7 +38,12 @@ beforeAll(async () => {
   theirs = await startProcessExporter(config, ["-threads=false", "-children=false", "-gather-smaps=false"]);
   // Both take their first scrape before the workers start, so both count the workers whole.
   await ours.scrape();
+  const theirFirstScrape = Date.now();
   await fetch(theirs.url);
+  // process-exporter counts a new process's CPU whole only when its start time (btime, in whole
+  // seconds, plus ticks) is after its first scrape; btime's truncation puts start times up to a
+  // second early, so wait until a process starting now would be dated after that scrape.
+  await waitUntilStartTimesPass(theirFirstScrape);
   workers.push(
     ...(await Promise.all([
       startProcess(a, ["300", "5", "2"], { ready: "burnt" }),
@@ -54,6 +59,16 @@ afterAll(async () => {
   await ours?.process.kill("SIGTERM");
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Resolves once /proc's clock (btime + uptime, as start times are dated) has passed `wallMs`. */
+async function waitUntilStartTimesPass(wallMs: number): Promise<void> {
+  const btimeMs = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]) * 1000;
+  for (;;) {
+    const uptimeMs = Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
+    if (btimeMs + uptimeMs > wallMs + 20) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function pick(samples: readonly Sample[], prefix: string, group: string) {
   const v = (name: string, labels: Record<string, string> = {}) =>
