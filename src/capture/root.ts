@@ -19,21 +19,28 @@ function removeExtracted(): void {
   for (const dir of extracted.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** InvalidArgument about a root that cannot be read as one; `option: "root"` lets a face say what it takes. */
+const notARoot = (message: string, cause?: unknown): InvalidArgument =>
+  new InvalidArgument(message, { option: "root", ...(cause === undefined ? {} : { cause }) });
+
 /**
- * The directory to open as the proc root for `root`. Throws InvalidArgument for a directory that
- * is neither a capture nor a /proc tree, and for a damaged tarball. A path that does not exist is
- * returned as it is (opening it reports the error).
+ * The directory to open as the proc root for `root`. Throws InvalidArgument (option "root") for a
+ * path that does not exist, a file that is not a capture tarball, a directory that is neither a
+ * capture nor a /proc tree (an empty one included), and a damaged tarball. A directory that cannot
+ * be listed is returned as it is (reading it reports the permission error).
  * resolveProcRoot("incident.tar.gz") → "/tmp/procscope-root-XXXX/proc"
  */
 export function resolveProcRoot(root: string): string {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(root);
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw notARoot(`"${root}" does not exist`, error);
     return root;
   }
   if (stat.isFile()) return extractCapture(root);
-  if (!stat.isDirectory()) throw new InvalidArgument(`"${root}" is neither a capture nor a /proc tree`);
+  if (!stat.isDirectory()) throw notARoot(`"${root}" is neither a directory nor a file`);
   if (fs.existsSync(path.join(root, MANIFEST_FILE)) && fs.existsSync(path.join(root, "proc"))) return path.join(root, "proc");
   let names: string[];
   try {
@@ -41,13 +48,14 @@ export function resolveProcRoot(root: string): string {
   } catch {
     return root;
   }
-  if (names.length > 0 && !names.some((n) => PROC_LIKE.test(n)))
-    throw new InvalidArgument(`"${root}" is neither a capture (no ${MANIFEST_FILE}) nor a /proc tree (no PID directories)`);
+  if (names.length === 0) throw notARoot(`"${root}" is an empty directory`);
+  if (!names.some((n) => PROC_LIKE.test(n)))
+    throw notARoot(`"${root}" is neither a capture (no ${MANIFEST_FILE}) nor a /proc tree (no PID directories)`);
   return root;
 }
 
 function extractCapture(file: string): string {
-  if (!/\.(tar\.gz|tgz)$/.test(file)) throw new InvalidArgument(`"${file}" is a file, not a capture: give a directory or a .tar.gz`);
+  if (!/\.(tar\.gz|tgz)$/.test(file)) throw notARoot(`"${file}" is a file, not a capture tarball (.tar.gz)`);
   const target = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-root-"));
   extracted.push(target);
   if (!cleanupRegistered) {
@@ -61,6 +69,6 @@ function extractCapture(file: string): string {
     throw error;
   }
   if (!fs.existsSync(path.join(target, MANIFEST_FILE)) || !fs.existsSync(path.join(target, "proc")))
-    throw new InvalidArgument(`"${file}" is a tar archive but not a procscope capture (no ${MANIFEST_FILE})`);
+    throw notARoot(`"${file}" is a tar archive but not a procscope capture (no ${MANIFEST_FILE})`);
   return path.join(target, "proc");
 }

@@ -63,7 +63,7 @@ describe("usage errors", () => {
 
   it("a --root that does not exist is an error, not a crash", async () => {
     const result = await runBin(["ps", "--root", "/nonexistent/proc"]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^procscope: .*\/nonexistent\/proc.*\n$/);
   });
 

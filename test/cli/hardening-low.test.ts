@@ -2,7 +2,10 @@
  * The Low batch of issue 14, each against real processes started here: what a new user met that
  * said the wrong thing (a PID that never existed "exited", a zombie "running in user space"...).
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZOMBIE_MAKER } from "../helpers/c-sources.js";
 import { runBin, runCli } from "../helpers/cli.js";
@@ -124,5 +127,45 @@ describe("options that cannot work say so", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/cannot create the dump directory "\/proc\/x"/);
     expect(result.stderr).not.toMatch(/ENOENT/);
+  });
+});
+
+describe("--root", () => {
+  it("a missing path, a regular file, an empty or an unrelated directory and a FIFO: one line saying what --root takes, exit 2", async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-root-"));
+    const file = path.join(base, "notes.txt");
+    fs.writeFileSync(file, "hello");
+    const empty = path.join(base, "empty");
+    fs.mkdirSync(empty);
+    const unrelated = path.join(base, "unrelated");
+    fs.mkdirSync(unrelated);
+    fs.writeFileSync(path.join(unrelated, "readme"), "hi");
+    const fifo = path.join(base, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    try {
+      for (const [root, why] of [
+        [path.join(base, "missing"), "does not exist"],
+        [path.join(file, "below-a-file"), "does not exist"],
+        [file, "is a file, not a capture tarball"],
+        [empty, "is an empty directory"],
+        [unrelated, "is neither a capture"],
+        [fifo, "is neither a directory nor a file"],
+      ] as const) {
+        for (const argv of [["show", "1"], ["ps"], ["lsof"], ["sys"]]) {
+          const result = await runCli([...argv, "--root", root]);
+          const what = `${argv.join(" ")} --root ${root}`;
+          expect(result.code, what).toBe(2);
+          expect(result.stdout, what).toBe("");
+          expect(result.stderr, what).toMatch(
+            new RegExp(
+              `^procscope: "${root}" ${why}.*; --root takes /proc, a /proc tree, or a capture \\(a directory or a \\.tar\\.gz\\)\n$`,
+            ),
+          );
+          expect(result.stderr, what).not.toMatch(/exited|no such process/);
+        }
+      }
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -94,7 +94,16 @@ async function diffCommand(run: CommandRun, beforePath: string, afterPath: strin
   const { createProcessContext } = await import("../../processes/context.js");
   const { diffSnapshots } = await import("../../capture/diff.js");
   const open = (p: string) => {
-    const procFs = openProcFs(resolveProcRoot(p));
+    let root: string;
+    try {
+      root = resolveProcRoot(p);
+    } catch (error) {
+      // The library's hint is about --root; here the capture is an argument.
+      if (error instanceof Error && "option" in error && error.option === "root")
+        throw new UsageError(`${error.message}; diff compares captures (a directory or a .tar.gz) or /proc trees`);
+      throw error;
+    }
+    const procFs = openProcFs(root);
     if (!procFs.exists("stat") && procFs.listPids().length === 0) throw new UsageError(`"${p}" holds no processes: is it a capture?`);
     return createProcessContext(procFs);
   };
