@@ -47,8 +47,18 @@ export class ProcessGone extends ProcError {
 export class AccessDenied extends ProcError {
   readonly kind = "AccessDenied";
   readonly reason: string;
-  constructor(path: string, reason: string, cause?: unknown) {
-    super(`cannot read "${path}": permission denied (${reason})`, { path, cause });
+  /** `what` names the path in the message ('journal "/x"'); `action` is what was refused (default "read"). */
+  constructor(
+    path: string,
+    reason: string,
+    cause?: unknown,
+    options: { readonly action?: string; readonly what?: string; readonly option?: string } = {},
+  ) {
+    super(`cannot ${options.action ?? "read"} ${options.what ?? `"${path}"`}: permission denied (${reason})`, {
+      path,
+      cause,
+      ...(options.option === undefined ? {} : { option: options.option }),
+    });
     this.reason = reason;
   }
 }

@@ -44,6 +44,7 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   stop: "or use --no-stop",
   hex: "--hex cannot be combined with --regex, --utf16 or --ignore-case",
   regex: "--regex cannot be combined with --utf16",
+  journal: "replace and write take --journal PATH to keep the journal where you can read and write it",
   root: "--root takes /proc, a /proc tree, or a capture (a directory or a .tar.gz)",
 };
 

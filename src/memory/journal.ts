@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Conflict, errnoCode, InvalidArgument, NotFound, ParseError } from "../errors.js";
+import { AccessDenied, Conflict, errnoCode, InvalidArgument, NotFound, ParseError } from "../errors.js";
 
 export const JOURNAL_VERSION = 1;
 
@@ -121,6 +121,8 @@ export function openJournal(file: string, identity: { pid: number; startTimeTick
   try {
     existing = readJournal(absolute);
   } catch (error) {
+    // Where it cannot even look (another user's home), what it was about to do is create one.
+    if (error instanceof AccessDenied) throw deniedJournal(error.cause, absolute, "create") ?? error;
     if (!(error instanceof NotFound)) throw error;
   }
   if (existing) {
@@ -147,7 +149,10 @@ export function openJournal(file: string, identity: { pid: number; startTimeTick
     fs.mkdirSync(path.dirname(absolute), { recursive: true, mode: 0o700 });
     fd = fs.openSync(absolute, existing ? "a" : "wx", 0o600);
   } catch (error) {
-    throw new InvalidArgument(`cannot open journal "${absolute}": ${errnoCode(error) ?? String(error)}`, { path: absolute, cause: error });
+    throw (
+      deniedJournal(error, absolute, existing ? "write" : "create") ??
+      new InvalidArgument(`cannot open journal "${absolute}": ${errnoCode(error) ?? String(error)}`, { path: absolute, cause: error })
+    );
   }
   const writeLine = (line: string): void => {
     fs.writeSync(fd, line);
@@ -261,6 +266,21 @@ export function parseJournal(text: string): Omit<JournalContents, "path"> {
   return { header, entries, truncatedTail };
 }
 
+/**
+ * AccessDenied (option "journal": where the journal goes is the caller's choice) when `error` says
+ * this user may not create, write or read the journal there (non-root and a home directory that
+ * is not theirs, a read-only file system); null for any other error.
+ */
+function deniedJournal(error: unknown, absolute: string, action: "create" | "write" | "read"): AccessDenied | null {
+  const code = errnoCode(error);
+  if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") return null;
+  const reason =
+    code === "EROFS"
+      ? "a read-only file system"
+      : `not ${action === "read" ? "readable" : "writable"} by uid ${process.geteuid?.() ?? "?"}`;
+  return new AccessDenied(absolute, reason, error, { action, what: `journal "${absolute}"`, option: "journal" });
+}
+
 /** Reads and parses a journal file; NotFound if it does not exist. */
 export function readJournal(file: string): JournalContents {
   const absolute = path.resolve(file);
@@ -271,6 +291,8 @@ export function readJournal(file: string): JournalContents {
     const code = errnoCode(error);
     if (code === "ENOENT") throw new NotFound(`journal "${absolute}" does not exist`, { path: absolute, cause: error });
     if (code === "EISDIR") throw new InvalidArgument(`journal "${absolute}" is a directory`, { path: absolute, cause: error });
+    const denied = deniedJournal(error, absolute, "read");
+    if (denied) throw denied;
     throw new InvalidArgument(`cannot read journal "${absolute}": ${code ?? String(error)}`, { path: absolute, cause: error });
   }
   try {

@@ -169,3 +169,49 @@ describe("--root", () => {
     }
   });
 });
+
+describe("journal errors as a user who cannot write there", () => {
+  it.runIf(isRoot)(
+    "replace with the default journal under a home it cannot write, and undo of a journal it cannot write: exit 4 naming --journal, nothing written",
+    async () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-home-")); // root's, 0700
+      const shared = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-journal-"));
+      fs.chmodSync(shared, 0o777);
+      // A shell keeps its argv: its command line holds the marker, in memory the user may write.
+      const target = await startProcess("sh", ["-c", "echo ready; while :; do sleep 1; done", MARKER], {
+        uid: 65534,
+        gid: 65534,
+        ready: "ready",
+      });
+      try {
+        const cmdline = () => fs.readFileSync(`/proc/${target.pid}/cmdline`, "latin1");
+        const replace = await runAsNobody(["replace", String(target.pid), MARKER, MARKER.toUpperCase(), "--yes"], { env: { HOME: home } });
+        expect(replace.code).toBe(4);
+        expect(replace.stderr).toMatch(
+          new RegExp(
+            `^procscope: cannot create journal "${home}/\\.local/state/procscope/journal-${target.pid}-\\d+\\.jsonl": permission denied \\(not writable by uid 65534\\); .*--journal PATH.*\\n$`,
+          ),
+        );
+        expect(cmdline()).toContain(MARKER);
+
+        // A journal it wrote itself, then made read-only: undo refuses before touching memory.
+        const journal = path.join(shared, "j.jsonl");
+        const applied = await runAsNobody(["replace", String(target.pid), MARKER, MARKER.toUpperCase(), "--yes", "--journal", journal]);
+        expect(applied.code).toBe(0);
+        expect(cmdline()).toContain(MARKER.toUpperCase());
+        fs.chownSync(journal, 0, 0);
+        fs.chmodSync(journal, 0o644);
+        const undo = await runAsNobody(["undo", journal]);
+        expect(undo.code).toBe(4);
+        expect(undo.stderr).toBe(
+          `procscope: cannot write journal "${journal}": permission denied (not writable by uid 65534); replace and write take --journal PATH to keep the journal where you can read and write it\n`,
+        );
+        expect(cmdline()).toContain(MARKER.toUpperCase());
+      } finally {
+        await target.kill();
+        fs.rmSync(home, { recursive: true, force: true });
+        fs.rmSync(shared, { recursive: true, force: true });
+      }
+    },
+  );
+});

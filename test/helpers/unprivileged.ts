@@ -29,13 +29,17 @@ export function worldReadableCopy(): string {
 export const NOBODY = 65534;
 
 /**
- * Runs the CLI as nobody. With `hidepid`, inside a private mount namespace whose /proc is a new
+ * Runs the CLI as nobody, with this process's environment plus `env`. With `hidepid`, inside a private mount namespace whose /proc is a new
  * proc mount with that option, so the host's /proc is never touched.
  */
-export function runAsNobody(argv: readonly string[], options: { hidepid?: 1 | 2 } = {}): Promise<CliResult> {
+export function runAsNobody(
+  argv: readonly string[],
+  options: { hidepid?: 1 | 2; env?: Readonly<Record<string, string>> } = {},
+): Promise<CliResult> {
   if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
   const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
-  const { NODE_EXTRA_CA_CERTS: _ignored, ...env } = process.env;
+  const { NODE_EXTRA_CA_CERTS: _ignored, ...inherited } = process.env;
+  const env = { ...inherited, ...options.env };
   const asNobody = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv];
   const [command, args] =
     options.hidepid === undefined
