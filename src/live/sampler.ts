@@ -11,12 +11,14 @@
  */
 import { sleepUnlessAborted } from "../_sleep.js";
 import { hiddenListingNotice } from "../access/denied.js";
+import { prereadProcesses } from "../access/preread.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { ProcError, ProcessGone } from "../errors.js";
 import type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 import {
   countReason,
   type FieldErrors,
+  filesOf,
   type ProcessContext,
   type ProcessField,
   ProcessFileCache,
@@ -85,6 +87,8 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
   const now = options.now ?? (() => performance.now());
   const sampledFields: readonly ProcessField[] = options.io ? [...SAMPLED_FIELDS, "readBytes", "writeBytes"] : SAMPLED_FIELDS;
   let previous: Previous | null = null;
+  const sampleFiles = filesOf(sampledFields);
+  const primingFiles = filesOf([...sampledFields, ...STATIC_FIELDS]);
 
   return {
     sample(): Snapshot {
@@ -137,10 +141,16 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       const skippedReasons: Record<string, number> = {};
       let skippedCount = 0;
 
-      for (const pid of procFs.listPids()) {
+      // The files every sample needs are read ahead on the native helper's threads (a thousand
+      // processes are thousands of open/read/close calls, each several times dearer from Node);
+      // the priming sample, which meets every process for the first time, also reads what is read
+      // once per process. A new process's other files are read the ordinary way.
+      const pids = procFs.listPids();
+      const preread = pids.length > 1 ? prereadProcesses(procFs, pids, previous === null ? primingFiles : sampleFiles) : null;
+      for (const { pid, dir: readAhead } of preread ?? pids.map((pid) => ({ pid, dir: null }))) {
         let dir: ProcessDir;
         try {
-          dir = procFs.openProcess(pid);
+          dir = readAhead ?? procFs.openProcess(pid);
         } catch (error) {
           if (!(error instanceof ProcessGone)) {
             skippedCount++;

@@ -314,8 +314,8 @@ const FIELD_FILES: Partial<Record<ProcessField, string>> = {
   swapPssBytes: "smaps_rollup",
 };
 
-/** The files `fields` read, stat first. */
-function filesOf(fields: readonly ProcessField[]): string[] {
+/** The files `fields` read, stat first: filesOf(["rssBytes", "exe"]) is ["stat", "status", "@exe"]. */
+export function filesOf(fields: readonly ProcessField[]): string[] {
   const files = new Set(["stat"]);
   for (const field of fields) {
     const file = FIELD_FILES[field];
