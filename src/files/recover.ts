@@ -266,27 +266,54 @@ export function recoveredName(f: FileDescriptor): string {
   return `${f.pid}-fd${f.fd}-${base}`;
 }
 
+/** `outDir`, created (0700: the copies may hold secrets) when missing; never a file replaced by a directory. */
+function prepareOutDir(outDir: string): void {
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(outDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw unwritableDir(outDir, error);
+  }
+  if (st === null) {
+    try {
+      fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw unwritableDir(outDir, error);
+    }
+    return;
+  }
+  if (!st.isDirectory()) throw new Conflict(`"${outDir}" is a file, not a directory: not overwriting it`, { path: outDir });
+}
+
+function unwritableDir(outDir: string, error: unknown): InvalidArgument {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === "EACCES" || code === "EPERM"
+      ? "permission denied"
+      : code === "ENOTDIR"
+        ? "a part of the path is a file"
+        : code === "EROFS" || code === "ENOENT"
+          ? "nothing can be created there (a read-only file system, or a kernel one such as /proc or /sys)"
+          : String(code ?? error);
+  return new InvalidArgument(`cannot create the directory "${outDir}": ${why}`, { path: outDir, cause: error });
+}
+
 /**
- * Recovers every deleted regular file held open (by `pid`, or by any process) into `outDir`,
- * each inode once. Failures are listed, not thrown.
+ * Recovers every deleted regular file and every memfd (a file that never had a name) held open,
+ * by `pid` or by any process, into `outDir` (created if missing), each inode once. Failures are
+ * listed, not thrown.
  */
 export async function recoverDeleted(
   context: ProcessContext,
   outDir: string,
   options: RecoverOptions & { readonly pid?: number } = {},
 ): Promise<RecoverDeletedResult> {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(outDir);
-  } catch {
-    throw new NotFound(`directory "${outDir}" does not exist`, { path: outDir });
-  }
-  if (!st.isDirectory()) throw new InvalidArgument(`"${outDir}" is not a directory`, { path: outDir });
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
+  prepareOutDir(outDir);
   const processes = listOpenFiles(context, {
     ...(options.pid === undefined ? {} : { pids: [options.pid] }),
     fdinfo: false,
-    filter: (f) => f.deleted && f.type === "file",
+    filter: (f) => f.deleted && (f.type === "file" || f.type === "memfd"),
   });
   const recovered: RecoverResult[] = [];
   const failed: RecoverFailure[] = [];

@@ -7,7 +7,27 @@ import { Conflict, InvalidArgument, NotFound } from "../../src/errors.js";
 import { recover } from "../../src/files/recover.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { compileC } from "../helpers/native.js";
 import { holderBinary, readyNumbers, tempDir } from "./_helpers.js";
+
+/** Bytes a memfd holds: a file that never had a name, which recover --deleted copies out too. */
+const MEMFD_BYTES = "procscope memfd \x01\xff bytes\n";
+const MEMFD_WRITER_C = String.raw`
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void) {
+  const char bytes[] = "procscope memfd \x01\xff bytes\n";
+  int m = memfd_create("procscope-secret", 0);
+  if (m < 0 || write(m, bytes, sizeof bytes - 1) != (ssize_t)(sizeof bytes - 1)) return 1;
+  printf("ready m=%d\n", m);
+  fflush(stdout);
+  char c; while (read(0, &c, 1) > 0) {}
+  return 0;
+}
+`;
 
 const dir = tempDir();
 const content = randomBytes(8 * 1024 * 1024);
@@ -80,15 +100,50 @@ describe("procscope recover", () => {
     expect(again.stderr).toMatch(/already exists: not overwriting it; use --force\n$/);
   });
 
-  it("--deleted PID -o DIR recovers every deleted file of the process", async () => {
+  it("--deleted PID -o DIR recovers every deleted file of the process, its memfd too", async () => {
     const outDir = path.join(dir, "all");
     fs.mkdirSync(outDir);
     const result = await runCli(["recover", "--deleted", String(holder.pid), "-o", outDir, "--json"]);
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout) as { recovered: { out: string; sha256: string }[]; failed: unknown[] };
     expect(parsed.failed).toEqual([]);
-    expect(parsed.recovered.map((r) => r.sha256)).toEqual([sha256]);
-    expect(fs.readdirSync(outDir)).toEqual([`${holder.pid}-fd${fdOf.d}-doomed-8MiB.bin`]);
+    const zeros4k = createHash("sha256").update(Buffer.alloc(4096)).digest("hex");
+    expect(parsed.recovered.map((r) => r.sha256).sort()).toEqual([sha256, zeros4k].sort());
+    expect(fs.readdirSync(outDir).sort()).toEqual(
+      [`${holder.pid}-fd${fdOf.d}-doomed-8MiB.bin`, `${holder.pid}-fd${fdOf.m}-memfd_procscope-test`].sort(),
+    );
+  });
+
+  it("--deleted -o DIR creates DIR, recovers a memfd's bytes, and never overwrites a file", async () => {
+    const writer = await startProcess(compileC("memfd-writer", MEMFD_WRITER_C), [], { ready: "ready" });
+    try {
+      const memfd = readyNumbers(writer.output()).m as number;
+      const outDir = path.join(dir, "not-yet", "nested");
+      const result = await runCli(["recover", "--deleted", String(writer.pid), "-o", outDir]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      const copy = path.join(outDir, `${writer.pid}-fd${memfd}-memfd_procscope-secret`);
+      expect(fs.readdirSync(outDir)).toEqual([path.basename(copy)]);
+      expect(fs.readFileSync(copy, "latin1")).toBe(MEMFD_BYTES);
+      expect(fs.statSync(outDir).mode & 0o777).toBe(0o700);
+
+      // Again into the same directory: the copy is there, and is kept.
+      fs.writeFileSync(copy, "keep me");
+      const again = await runCli(["recover", "--deleted", String(writer.pid), "-o", outDir]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toBe(`procscope: fd ${memfd} of process ${writer.pid}: "${copy}" already exists: not overwriting it\n`);
+      expect(fs.readFileSync(copy, "utf8")).toBe("keep me");
+
+      // -o naming a file: one line, and the file is kept.
+      const file = path.join(dir, "a-file");
+      fs.writeFileSync(file, "keep me too");
+      const onFile = await runCli(["recover", "--deleted", String(writer.pid), "-o", file]);
+      expect(onFile.code).toBe(1);
+      expect(onFile.stderr).toBe(`procscope: "${file}" is a file, not a directory: not overwriting it\n`);
+      expect(fs.readFileSync(file, "utf8")).toBe("keep me too");
+    } finally {
+      await writer.kill();
+    }
   });
 
   it("draws a progress bar on stderr when stdout is a terminal and the file is big", async () => {

@@ -312,7 +312,10 @@ export function registerFilesCommands(program: Command, runAction: RunAction): v
       .argument("[fd]", "file descriptor number")
       .option("-o, --output <path>", "where to write (a file; a directory with --deleted)")
       .option("--force", "overwrite an existing output file")
-      .option("--deleted", "recover every deleted regular file held open (by PID, or by any process) into the directory"),
+      .option(
+        "--deleted",
+        "recover every deleted regular file and memfd held open (by PID, or by any process) into the directory, created if missing",
+      ),
   ).action(runAction(recoverCommand));
 
   withCommonOptions(
