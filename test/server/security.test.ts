@@ -276,6 +276,18 @@ describe("secret redaction", () => {
     ]);
   });
 
+  it("redactCmdline() and redactEnviron() take time linear in a long argument without a URL (a 120 KB base64 blob; quadratic took minutes)", () => {
+    const blob = Buffer.alloc(90_000, 7).toString("base64");
+    const tail = "https://u:pw@example.org/x";
+    expect(redactCmdline(["python3", "-c", blob, `${blob}${tail}`]).argv.slice(2)).toEqual([
+      blob,
+      `${blob}https://u:[redacted]@example.org/x`,
+    ]);
+    expect(redactEnviron({ BLOB: `${"a".repeat(120_000)} ${tail}` }).environ.BLOB).toBe(
+      `${"a".repeat(120_000)} https://u:[redacted]@example.org/x`,
+    );
+  });
+
   it("redactEnviron() hides values whose name looks secret or whose value is a known secret format", () => {
     const { environ } = redactEnviron({
       HOME: "/root",
