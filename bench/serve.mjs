@@ -138,24 +138,42 @@ async function timeGet(url, headers = {}) {
   return { ms, bytes: body.byteLength, count: JSON.parse(Buffer.from(body).toString()).length };
 }
 
-/** Reads an SSE stream until aborted; counts snapshot events. */
+/**
+ * Reads an SSE stream until aborted; counts snapshot events, remembers when the last one came (a
+ * server that stops sending shows as a gap) and why the stream ended if it ended early.
+ */
 function streamEvents(ours) {
   const controller = new AbortController();
   let snapshots = 0;
+  let lastSnapshotAt = performance.now();
+  let longestGapMs = 0;
+  let failure = null;
   const done = (async () => {
     const response = await fetch(`${ours.base}/api/events`, { headers: ours.headers, signal: controller.signal });
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
-      snapshots += (decoder.decode(value, { stream: true }).match(/^event: snapshot$/gm) ?? []).length;
+      if (done) throw new Error("the server ended the stream");
+      const count = (decoder.decode(value, { stream: true }).match(/^event: snapshot$/gm) ?? []).length;
+      if (count > 0) {
+        const now = performance.now();
+        longestGapMs = Math.max(longestGapMs, now - lastSnapshotAt);
+        lastSnapshotAt = now;
+        snapshots += count;
+      }
     }
   })().catch((error) => {
-    if (error.name !== "AbortError") throw error;
+    if (error.name === "AbortError") return;
+    // undici gives up on a body silent for 300 s ("terminated", cause UND_ERR_BODY_TIMEOUT).
+    failure = `${error.message}${error.cause ? ` (${error.cause.code ?? error.cause.message})` : ""}`;
   });
   return {
     snapshots: () => snapshots,
+    /** Milliseconds since the last snapshot arrived. */
+    silentMs: () => performance.now() - lastSnapshotAt,
+    longestGapMs: () => Math.max(longestGapMs, performance.now() - lastSnapshotAt),
+    failure: () => failure,
     async stop() {
       controller.abort();
       await done;
@@ -269,13 +287,16 @@ export async function run(report) {
 
 /**
  * The soak: RSS of the server sampled while one client streams /api/events and short processes
- * start and exit around it. Flat: the last quarter's median is within 10% (or 16 MiB) of the
- * second quarter's (the first quarter is warm-up), and, for runs of 30 min or more, the fitted slope
- * is under 16 MiB per hour.
+ * start and exit around it. The report gives the RSS at the start, after warm-up (the first
+ * quarter), at the end, its peak and the fitted slope after warm-up. Flat: the last quarter's
+ * median is within 10% (or 16 MiB) of the second quarter's and, for runs of 30 min or more, the
+ * slope is under 16 MiB per hour. The stream must also keep coming: a stream that ends, or no
+ * snapshot for 30 s while snapshots are due every second, fails the soak whatever the RSS does.
  */
 export async function soak(minutes) {
   const durationMs = minutes * 60_000;
   const sampleMs = Math.max(1000, Math.min(30_000, durationMs / 120));
+  const stallMs = 30_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-soak-"));
   const crowd = await startIdleProcesses(1000);
   const ours = await startOurs(dir);
@@ -286,18 +307,29 @@ export async function soak(minutes) {
     spawn("sleep", ["0.5"], { stdio: "ignore" }).once("exit", () => churned++);
   }, 200);
   const samples = [];
+  const stalls = [];
+  const mib = (b) => b / 2 ** 20;
   console.log(`soak: ${minutes} min, RSS of procscope serve (pid ${ours.pid}) every ${(sampleMs / 1000).toFixed(0)} s; load ${loadavg()}`);
+  const start = Date.now();
   try {
-    const start = Date.now();
     while (Date.now() - start < durationMs) {
       await sleep(sampleMs);
       if (ours.child.exitCode !== null) throw new Error(`procscope serve exited (${ours.child.exitCode}) during the soak`);
-      const sample = { seconds: (Date.now() - start) / 1000, rss: rssBytes(ours.pid) };
+      const sample = {
+        seconds: (Date.now() - start) / 1000,
+        rss: rssBytes(ours.pid),
+        cpuMs: cpuMs(ours.pid),
+        snapshots: stream.snapshots(),
+      };
       samples.push(sample);
-      if (samples.length % 10 === 1 || Date.now() - start >= durationMs)
+      if (stream.silentMs() > stallMs && stalls.at(-1)?.ongoing !== true)
+        stalls.push({ at: sample.seconds, ongoing: true, snapshots: sample.snapshots });
+      else if (stream.silentMs() <= stallMs && stalls.at(-1)?.ongoing) stalls.at(-1).ongoing = false;
+      if (samples.length % 4 === 1 || Date.now() - start >= durationMs || stalls.at(-1)?.ongoing)
         console.log(
-          `  t=${sample.seconds.toFixed(0).padStart(5)} s  rss ${(sample.rss / 2 ** 20).toFixed(1).padStart(7)} MiB  snapshots ${stream.snapshots()}  processes started ${churned}`,
+          `  t=${sample.seconds.toFixed(0).padStart(5)} s  rss ${mib(sample.rss).toFixed(1).padStart(7)} MiB  cpu ${(sample.cpuMs / 1000).toFixed(0).padStart(5)} s  snapshots ${sample.snapshots}  last ${(stream.silentMs() / 1000).toFixed(0)} s ago  processes started ${churned}  load ${loadavg()}`,
         );
+      if (stream.failure() !== null) break;
     }
   } finally {
     clearInterval(churn);
@@ -307,7 +339,6 @@ export async function soak(minutes) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const quarter = Math.max(1, Math.floor(samples.length / 4));
-  const mib = (b) => b / 2 ** 20;
   const early = median(samples.slice(quarter, 2 * quarter).map((s) => s.rss));
   const late = median(samples.slice(-quarter).map((s) => s.rss));
   // Least-squares slope over the samples after warm-up, in MiB per hour.
@@ -324,14 +355,28 @@ export async function soak(minutes) {
   const growth = late - early;
   // Over a few minutes the garbage collector's sawtooth dominates the slope: judged from 30 min on.
   const slopeJudged = minutes >= 30;
-  const flat = growth <= Math.max(0.1 * early, 16 * 2 ** 20) && (!slopeJudged || slopeMiBPerHour < 16);
+  const rssFlat = growth <= Math.max(0.1 * early, 16 * 2 ** 20) && (!slopeJudged || slopeMiBPerHour < 16);
+  const elapsedSeconds = (Date.now() - start) / 1000;
+  const streamed = stream.snapshots();
+  const streaming = stream.failure() === null && stalls.length === 0;
+  const first = samples[0];
+  const warm = samples[quarter - 1] ?? first;
+  const last = samples.at(-1);
+  const cpuPerSecond = last && warm && last.seconds > warm.seconds ? (last.cpuMs - warm.cpuMs) / (last.seconds - warm.seconds) : Number.NaN;
   console.log(
-    `soak: RSS ${mib(early).toFixed(1)} MiB (second quarter) → ${mib(late).toFixed(1)} MiB (last quarter), ` +
-      `max ${mib(Math.max(...samples.map((s) => s.rss))).toFixed(1)} MiB, slope ${slopeMiBPerHour.toFixed(1)} MiB/h${slopeJudged ? "" : " (not judged under 30 min)"} over ${samples.length} samples: ` +
-      `${flat ? "FLAT" : "GROWING"}; ${stream.snapshots()} snapshots streamed; load ${loadavg()}`,
+    `soak: RSS ${mib(first?.rss ?? 0).toFixed(1)} MiB at t=${first?.seconds.toFixed(0)} s, ${mib(warm?.rss ?? 0).toFixed(1)} MiB after warm-up (t=${warm?.seconds.toFixed(0)} s), ` +
+      `${mib(last?.rss ?? 0).toFixed(1)} MiB at the end (t=${last?.seconds.toFixed(0)} s); medians ${mib(early).toFixed(1)} MiB (second quarter) → ${mib(late).toFixed(1)} MiB (last quarter); ` +
+      `peak ${mib(Math.max(...samples.map((s) => s.rss))).toFixed(1)} MiB; slope after warm-up ${slopeMiBPerHour.toFixed(1)} MiB/h${slopeJudged ? "" : " (not judged under 30 min)"}; ${samples.length} samples: RSS ${rssFlat ? "FLAT" : "GROWING"}`,
   );
+  console.log(
+    `soak: ${streamed} snapshots in ${elapsedSeconds.toFixed(0)} s (${(streamed / elapsedSeconds).toFixed(2)}/s), longest gap ${(stream.longestGapMs() / 1000).toFixed(1)} s` +
+      `${stalls.length ? `, no snapshot for over ${stallMs / 1000} s from t=${stalls.map((s) => s.at.toFixed(0)).join(", ")} s` : ""}` +
+      `${stream.failure() ? `, the stream failed: ${stream.failure()}` : ""}; server CPU after warm-up ${cpuPerSecond.toFixed(0)} ms/s; ${churned} short processes; load ${loadavg()}: ` +
+      `${streaming ? "STREAMING" : "STALLED"}`,
+  );
+  const flat = rssFlat && streaming;
   if (!flat) process.exitCode = 1;
-  return { flat, early, late, slopeMiBPerHour, samples };
+  return { flat, rssFlat, streaming, early, late, slopeMiBPerHour, samples };
 }
 
 /** `--soak [--minutes N]` from argv (the minutes default to 60); null without --soak. */
