@@ -122,14 +122,13 @@ export async function audit(context: ProcessContext, options: AuditOptions = {})
   const notChecked: Skipped = { count: 0, reasons: {} };
   const findings: Finding[] = [];
   const processRules = rules.filter((r) => r.process);
-  const preferSmaps = rules.some((r) => r.smaps);
   let audited = 0;
   for (const p of targets) {
     if (p.pid === selfPid) continue;
     if (options.signal?.aborted) break;
     let facts: ProcessFacts;
     try {
-      facts = ProcessFacts.open(procFs, p, preferSmaps);
+      facts = ProcessFacts.open(procFs, p);
     } catch (error) {
       if (error instanceof ProcessGone) continue;
       if (!(error instanceof ProcError)) throw error;

@@ -5,7 +5,8 @@
  * so every fact belongs to the process the listing saw (a reused PID is skipped, not mixed in).
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
-import { NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { decodeBytes } from "../bytes.js";
+import { NotFound, ProcError, ProcessGone } from "../errors.js";
 import { type FileDescriptor, readFd } from "../files/fds.js";
 import { type Socket, socketTablesByNamespace } from "../files/sockets.js";
 import type { Finding } from "../model/finding.js";
@@ -13,7 +14,7 @@ import type { ProcessContext } from "../model/reader.js";
 import type { Severity } from "../model/severity.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
 import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
-import { parsePidSmaps, type SmapsRegion } from "../procfs/pid/smaps.js";
+import { createSmapsParser, type SmapsRegion } from "../procfs/pid/smaps.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { type PidStatus, parsePidStatus } from "../procfs/pid/status.js";
 import type { AuditedProcess } from "./processes.js";
@@ -39,8 +40,6 @@ export interface Rule {
   readonly id: string;
   /** One line for `--help` and the docs. */
   readonly description: string;
-  /** Needs smaps rather than maps (costly: the kernel walks every page table). */
-  readonly smaps?: boolean;
   /** Runs only when asked for (--memory). */
   readonly optIn?: boolean;
   process?(facts: ProcessFacts, env: AuditEnv): Finding[] | Promise<Finding[]>;
@@ -63,17 +62,16 @@ export class ProcessFacts {
   private environCache: Readonly<Record<string, string>> | undefined;
   private statusCache: PidStatus | undefined;
   private regionsCache: readonly Region[] | undefined;
-  private smapsCache: readonly SmapsRegion[] | undefined;
+  private fileCodeCache: readonly SmapsRegion[] | undefined;
   private stdioCache: readonly (FileDescriptor | null)[] | undefined;
 
   constructor(
     readonly process: AuditedProcess,
     readonly dir: ProcessDir,
-    private readonly preferSmaps: boolean,
   ) {}
 
   /** Opens a process's directory and checks it is still the process the listing saw. */
-  static open(procFs: ProcFs, process: AuditedProcess, preferSmaps: boolean): ProcessFacts {
+  static open(procFs: ProcFs, process: AuditedProcess): ProcessFacts {
     const dir = procFs.openProcess(process.pid);
     try {
       const identity = dir.parse("stat", parsePidStatIdentity);
@@ -82,7 +80,7 @@ export class ProcessFacts {
       dir.close();
       throw error;
     }
-    return new ProcessFacts(process, dir, preferSmaps);
+    return new ProcessFacts(process, dir);
   }
 
   get pid(): number {
@@ -99,25 +97,28 @@ export class ProcessFacts {
     return this.statusCache;
   }
 
-  /** The memory map; from smaps when a rule of this run needs smaps (one read serves both). */
+  /** The memory map (maps). */
   regions(): readonly Region[] {
-    if (this.regionsCache) return this.regionsCache;
-    if (this.preferSmaps) {
-      try {
-        this.regionsCache = this.smaps();
-        return this.regionsCache;
-      } catch (error) {
-        // A capture holds maps but not smaps: fall back.
-        if (!(error instanceof Unavailable)) throw error;
-      }
-    }
-    this.regionsCache = this.dir.parse("maps", parsePidMaps);
+    this.regionsCache ??= this.dir.parse("maps", parsePidMaps);
     return this.regionsCache;
   }
 
-  smaps(): readonly SmapsRegion[] {
-    this.smapsCache ??= this.dir.parse("smaps", parsePidSmaps);
-    return this.smapsCache;
+  /**
+   * The smaps records of the private executable mappings of files, the only ones a rule asks
+   * about. smaps is streamed and every other block skipped: held whole, the smaps of a process
+   * with 60,000 mappings (20 MB of text, 60,000 records) took audit to 430 MB; streamed, 70 MB.
+   */
+  fileCodeSmaps(): readonly SmapsRegion[] {
+    if (this.fileCodeCache) return this.fileCodeCache;
+    const found: SmapsRegion[] = [];
+    const parser = createSmapsParser(
+      (region) => found.push(region),
+      (header) => header.executable && !header.shared && header.path?.startsWith("/") === true,
+    );
+    streamLines(this.dir, "smaps", (text) => parser.feed(text));
+    parser.end();
+    this.fileCodeCache = found;
+    return found;
   }
 
   /** fds 0, 1 and 2 (null where not open): the link and its type, no fdinfo. */
@@ -159,6 +160,33 @@ export class ProcessFacts {
 
   close(): void {
     this.dir.close();
+  }
+}
+
+const STREAM_PIECE = 64 * 1024;
+
+/**
+ * Reads a file through `feed` piece by piece, each piece ending at a newline (so no UTF-8
+ * sequence is cut) and decoded as the rest of procscope decodes (invalid bytes as \xNN).
+ */
+function streamLines(dir: ProcessDir, name: string, feed: (text: string) => void): void {
+  const file = dir.openRaw(name, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(STREAM_PIECE);
+    let carry = Buffer.alloc(0);
+    let position = 0n;
+    for (;;) {
+      const n = file.read(buffer, 0, buffer.length, position);
+      if (n === 0) break;
+      position += BigInt(n);
+      const data = carry.length === 0 ? buffer.subarray(0, n) : Buffer.concat([carry, buffer.subarray(0, n)]);
+      const cut = data.lastIndexOf(0x0a) + 1;
+      if (cut > 0) feed(decodeBytes(data.subarray(0, cut)));
+      carry = Buffer.from(data.subarray(cut));
+    }
+    if (carry.length > 0) feed(decodeBytes(carry));
+  } finally {
+    file.close();
   }
 }
 

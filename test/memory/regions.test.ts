@@ -12,7 +12,7 @@ import {
 import { compilePattern, parseHexBytes } from "../../src/memory/search.js";
 import { problemsOf } from "../../src/procfs/_lines.js";
 import { parsePidMaps } from "../../src/procfs/pid/maps.js";
-import { parsePidSmaps, smapsTotals } from "../../src/procfs/pid/smaps.js";
+import { createSmapsParser, parsePidSmaps, type SmapsRegion, smapsTotals } from "../../src/procfs/pid/smaps.js";
 
 const ZOO = parsePidMaps(readFileSync(new URL("./fixtures/zoo.maps", import.meta.url), "utf8"));
 const HEAP = ZOO.find((r) => r.kind === "heap");
@@ -128,5 +128,31 @@ describe("parsePidSmaps()", () => {
     const regions = parsePidSmaps(text);
     expect(regions.map((r) => r.usage.rssBytes)).toEqual([4096, 12288]);
     expect(problemsOf(regions).map((p) => p.line)).toEqual([3]);
+  });
+
+  it("createSmapsParser() fed in pieces cut anywhere gives the whole parse's regions, and keep() picks blocks", () => {
+    const whole = parsePidSmaps(text).map(({ section: _s, label: _l, ...rest }) => rest);
+    for (const size of [1, 7, 100, 4096]) {
+      const pieces: SmapsRegion[] = [];
+      const parser = createSmapsParser((r) => pieces.push(r));
+      for (let at = 0; at < text.length; at += size) parser.feed(text.slice(at, at + size));
+      expect(parser.end()).toEqual([]);
+      expect(pieces.map(({ section: _s, label: _l, ...rest }) => rest)).toEqual(whole);
+    }
+    const code: SmapsRegion[] = [];
+    const parser = createSmapsParser(
+      (r) => code.push(r),
+      (header) => header.executable,
+    );
+    parser.feed(text);
+    parser.end();
+    expect(code.length).toBeGreaterThan(0);
+    expect(code.map((r) => r.start)).toEqual(whole.filter((r) => r.executable).map((r) => r.start));
+    // A last line without its newline is still read.
+    const unterminated: SmapsRegion[] = [];
+    const cut = createSmapsParser((r) => unterminated.push(r));
+    cut.feed("1000-2000 r--p 00000000 00:00 0\nRss:  4 kB");
+    cut.end();
+    expect(unterminated.map((r) => r.usage.rssBytes)).toEqual([4096]);
   });
 });

@@ -17,9 +17,7 @@ import { finding, type ProcessFacts, type Rule } from "../facts.js";
 export function patchedCode(facts: ProcessFacts): Finding[] {
   const p = facts.process;
   if (p.kernelThread) return [];
-  const patched = facts
-    .smaps()
-    .filter((r: SmapsRegion) => r.executable && r.path?.startsWith("/") && !r.shared && r.usage.anonymousBytes > 0);
+  const patched = facts.fileCodeSmaps().filter((r) => r.usage.anonymousBytes > 0);
   if (patched.length === 0) return [];
   const first = patched[0] as SmapsRegion;
   return [
@@ -48,6 +46,5 @@ export function patchedCode(facts: ProcessFacts): Finding[] {
 export const patchedCodeRule: Rule = {
   id: "patched-code",
   description: "an executable file mapping has copied-on-write (anonymous) pages: code changed after loading",
-  smaps: true,
   process: patchedCode,
 };

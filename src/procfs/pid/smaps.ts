@@ -22,10 +22,33 @@ const HEADER_START = /^[0-9a-f]+-[0-9a-f]+ /;
  * parsePidSmaps(text)[0].rss === 8192
  */
 export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
-  const problems: LineProblem[] = [];
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
   const regions: SmapsRegion[] = [];
+  const parser = createSmapsParser((region) => regions.push(region));
+  parser.feed(text);
+  const problems = parser.end();
+  return withProblems(withSections(regions), problems);
+}
+
+/** An smaps parser fed piece by piece (see createSmapsParser). */
+export interface SmapsParser {
+  /** Takes the next piece of the text; a line may be split across pieces. */
+  feed(text: string): void;
+  /** Finishes the last block; returns the lines that did not parse. */
+  end(): readonly LineProblem[];
+}
+
+/**
+ * A parser that takes smaps text in pieces and hands each region to `onRegion` as soon as its
+ * block ends, so the whole text is never held: a process with 60,000 mappings has 20 MB of smaps
+ * and 60,000 usage records. `keep(header)` chooses the blocks worth a record; the fields of the
+ * others are skipped unparsed. Regions come without sections (withSections needs neighbours).
+ * const parser = createSmapsParser((r) => found.push(r), (h) => h.executable); parser.feed(text); parser.end()
+ */
+export function createSmapsParser(onRegion: (region: SmapsRegion) => void, keep: (header: Region) => boolean = () => true): SmapsParser {
+  const problems: LineProblem[] = [];
+  let lineNumber = 0;
+  /** The text after the last newline of what was fed: the start of a line still coming. */
+  let partial = "";
   let header: Region | undefined;
   let sizes: Record<string, number> = {};
   let vmFlags: string[] = [];
@@ -33,7 +56,7 @@ export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
   const finish = () => {
     if (!header) return;
     const get = (key: string) => sizes[key] ?? 0;
-    regions.push({
+    onRegion({
       ...header,
       usage: {
         rssBytes: get("Rss"),
@@ -50,44 +73,60 @@ export function parsePidSmaps(text: string): WithProblems<SmapsRegion[]> {
         vmFlags,
       },
     });
+    header = undefined;
   };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (HEADER_START.test(line)) {
+  const line = (text: string) => {
+    lineNumber++;
+    if (HEADER_START.test(text)) {
       finish();
       skipping = false;
       sizes = {};
       vmFlags = [];
       try {
-        header = parseMapsLine(line, i + 1);
+        header = parseMapsLine(text, lineNumber);
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
         // The block's fields are skipped with it: they belong to no region we could name.
-        problems.push(lineProblem(error, line, i + 1));
+        problems.push(lineProblem(error, text, lineNumber));
+        skipping = true;
+        return;
+      }
+      if (!keep(header)) {
         header = undefined;
         skipping = true;
       }
-      continue;
+      return;
     }
-    if (skipping) continue;
+    if (skipping) return;
     if (!header) {
-      problems.push(lineProblem("expected a region line before its fields", line, i + 1));
-      continue;
+      problems.push(lineProblem("expected a region line before its fields", text, lineNumber));
+      return;
     }
-    const size = SIZE_LINE.exec(line);
+    const size = SIZE_LINE.exec(text);
     if (size) {
       sizes[size[1] as string] = Number(size[2]) * 1024;
-      continue;
+      return;
     }
-    const other = OTHER_LINE.exec(line);
+    const other = OTHER_LINE.exec(text);
     if (!other) {
-      problems.push(lineProblem('expected "Key: value"', line, i + 1));
-      continue;
+      problems.push(lineProblem('expected "Key: value"', text, lineNumber));
+      return;
     }
     if (other[1] === "VmFlags") vmFlags = (other[2] as string).trim().split(/\s+/).filter(Boolean);
-  }
-  finish();
-  return withProblems(withSections(regions), problems);
+  };
+  return {
+    feed(text) {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() as string;
+      for (const text of lines) line(text);
+    },
+    end() {
+      if (partial !== "") line(partial);
+      partial = "";
+      finish();
+      return problems;
+    },
+  };
 }
 
 /** Sums of the size fields over all regions (pmap -X's total line), in bytes. */
