@@ -23,14 +23,38 @@ export async function detailLines(context: ProcessContext, pid: number, tab: Det
   }
 }
 
-function short(value: unknown): string {
+function scalarText(value: unknown): string {
   if (value === null || value === undefined) return "-";
   if (typeof value === "bigint") return `0x${value.toString(16)}`;
-  if (typeof value === "object") {
-    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
-    return text.length > 300 ? `${text.slice(0, 297)}...` : text;
-  }
   return String(value);
+}
+
+const isScalar = (value: unknown): boolean => value === null || typeof value !== "object";
+
+/**
+ * `key: value` lines for any value of the details shape: objects indented under their key, arrays
+ * of scalars on one line, arrays of flat objects one "- k: v, k: v" line per item. Never a JSON
+ * blob: a pane a person reads. valueLines("uids", {real: 0}, "") → ["uids:", "  real: 0"]
+ */
+function valueLines(key: string, value: unknown, indent: string): string[] {
+  if (isScalar(value)) return [`${indent}${key}: ${scalarText(value)}`];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [`${indent}${key}: none`];
+    if (value.every(isScalar)) return [`${indent}${key}: ${value.map(scalarText).join(" ")}`];
+    return [
+      `${indent}${key}:`,
+      ...value.flatMap((item) => {
+        if (isScalar(item)) return [`${indent}  - ${scalarText(item)}`];
+        const entries = Object.entries(item as object);
+        if (entries.every(([, v]) => isScalar(v) || (Array.isArray(v) && v.every(isScalar))))
+          return [
+            `${indent}  - ${entries.map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map(scalarText).join(" ") : scalarText(v)}`).join(", ")}`,
+          ];
+        return [`${indent}  -`, ...entries.flatMap(([k, v]) => valueLines(k, v, `${indent}    `))];
+      }),
+    ];
+  }
+  return [`${indent}${key}:`, ...Object.entries(value as object).flatMap(([k, v]) => valueLines(k, v, `${indent}  `))];
 }
 
 async function summaryLines(context: ProcessContext, pid: number): Promise<string[]> {
@@ -43,10 +67,7 @@ async function summaryLines(context: ProcessContext, pid: number): Promise<strin
       lines.push(`environ: ${value === null ? "-" : `${Object.keys(value as object).length} variables`}`);
       continue;
     }
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      lines.push(`${key}:`);
-      for (const [sub, v] of Object.entries(value)) lines.push(`  ${sub}: ${short(v)}`);
-    } else lines.push(`${key}: ${short(value)}`);
+    lines.push(...valueLines(key, value, ""));
   }
   const errors = details.errors as Record<string, string> | undefined;
   if (errors && Object.keys(errors).length > 0) {
@@ -111,7 +132,7 @@ async function fileLines(context: ProcessContext, pid: number): Promise<string[]
   const fds = listFds(context.procFs, pid);
   return [
     `${"FD".padStart(5)} ${"TYPE".padEnd(10)} ${"POS".padStart(10)} TARGET`,
-    ...fds.map((f) => `${String(f.fd).padStart(5)} ${f.type.padEnd(10)} ${short(f.posBytes).padStart(10)} ${f.target}`),
+    ...fds.map((f) => `${String(f.fd).padStart(5)} ${f.type.padEnd(10)} ${scalarText(f.posBytes).padStart(10)} ${f.target}`),
   ];
 }
 

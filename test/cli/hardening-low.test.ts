@@ -215,3 +215,20 @@ describe("journal errors as a user who cannot write there", () => {
     },
   );
 });
+
+describe("readable text, not JSON blobs", () => {
+  it("show --field status,namespaces prints key: value lines and a table, no JSON", async () => {
+    const result = await runCli(["show", String(marked.pid), "--field", "status,namespaces,nsPid"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/[{[]"/);
+    const lines = result.stdout.split("\n");
+    const uid = process.getuid?.() ?? 0;
+    expect(lines.slice(lines.indexOf("status:"), lines.indexOf("status:") + 3)).toEqual(["status:", "  uids:", `    real:       ${uid}`]);
+    const rss = Number(/^ {2}vmRssBytes: +(\d+)$/m.exec(result.stdout)?.[1]);
+    expect(rss).toBeGreaterThan(0);
+    expect(result.stdout).toMatch(/^ {2}groups: +\S/m);
+    const mnt = fs.readlinkSync(`/proc/${marked.pid}/ns/mnt`).replace(/\D/g, "");
+    expect(result.stdout).toMatch(new RegExp(`^namespaces:\\n {2}type +inode\\n[\\s\\S]*^ {2}mnt +${mnt}$`, "m"));
+    expect(result.stdout).toMatch(new RegExp(`^nsPid: ${marked.pid}$`, "m"));
+  });
+});

@@ -14,6 +14,12 @@ describe("detailLines(), the details pane of top", () => {
     expect(summary).toContain(`pid: ${sleeper.pid}`);
     expect(summary).toContain("comm: sleep");
     expect(summary.some((line) => /^environ: \d+ variables$/.test(line))).toBe(true);
+    // Nested values are key: value lines a person reads, not JSON.
+    expect(summary.filter((line) => /[{[]"/.test(line))).toEqual([]);
+    const uid = process.getuid?.() ?? 0;
+    expect(summary.slice(summary.indexOf("status:"), summary.indexOf("status:") + 3)).toEqual(["status:", "  uids:", `    real: ${uid}`]);
+    expect(summary).toContain(`  - type: mnt, inode: ${fs.readlinkSync(`/proc/${sleeper.pid}/ns/mnt`).replace(/\D/g, "")}`);
+    expect(summary).toContain(`cmdline: sleep 30`);
 
     const threads = await detailLines(context, sleeper.pid, 1);
     expect(threads[0]).toMatch(/^\s+TID S/);

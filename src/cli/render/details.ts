@@ -4,6 +4,7 @@ import type { ProcessDetails } from "../../processes/details.js";
 import { commandText, cpuTimeText } from "../../processes/format.js";
 import { capabilityNumber } from "../../procfs/capabilities.js";
 import { humanBytes, renderTable } from "./table.js";
+import { renderValue } from "./value.js";
 
 type Value = string | number | boolean | null | undefined;
 
@@ -122,9 +123,10 @@ export function renderDetails(d: ProcessDetails, only?: readonly string[]): stri
   if (only) {
     for (const field of only.filter((f) => f !== "limits" && f !== "environ")) {
       const value = d[field as keyof ProcessDetails];
-      out.push(
-        `${field}: ${value === null ? reason(field) : escapeControl(typeof value === "object" ? JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)) : String(value))}`,
-      );
+      if (value === null) out.push(`${field}: ${reason(field)}`);
+      else if (typeof value === "object" && !(Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")))
+        out.push(`${field}:\n${renderValue(value, "  ").trimEnd()}`);
+      else out.push(`${field}: ${renderValue(value).trimEnd()}`);
     }
     out.push("");
   }

@@ -8,7 +8,7 @@ import { renderTable } from "./table.js";
 function scalar(value: unknown): string {
   if (value === null || value === undefined) return "-";
   if (typeof value === "bigint") return `0x${value.toString(16)}`;
-  if (Array.isArray(value)) return value.map(scalar).join(" ");
+  if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map(scalar).join(" ");
   return escapeControl(String(value));
 }
 
