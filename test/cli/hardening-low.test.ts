@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { ZOMBIE_MAKER } from "../helpers/c-sources.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
@@ -230,5 +231,77 @@ describe("readable text, not JSON blobs", () => {
     const mnt = fs.readlinkSync(`/proc/${marked.pid}/ns/mnt`).replace(/\D/g, "");
     expect(result.stdout).toMatch(new RegExp(`^namespaces:\\n {2}type +inode\\n[\\s\\S]*^ {2}mnt +${mnt}$`, "m"));
     expect(result.stdout).toMatch(new RegExp(`^nsPid: ${marked.pid}$`, "m"));
+  });
+});
+
+/** 64 MiB of untouched private memory in 16 mappings: a dump of it takes many progress steps. */
+const MANY_MAPPINGS_C = String.raw`
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void) {
+  for (int i = 0; i < 16; i++) {
+    // PROT_READ then PROT_WRITE on alternate ones: neighbours do not merge into one mapping.
+    int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+    if (mmap(NULL, 4 << 20, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED) return 1;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+describe("dump cut short", () => {
+  it("a process that exits during the dump: exit 3 and one line saying it was cut short and how much was written", async () => {
+    const target = await startProcess(compileC("many-mappings", MANY_MAPPINGS_C), [], { ready: "ready" });
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-dump-")), "dump");
+    let stdout = "";
+    let stderr = "";
+    let killed = false;
+    try {
+      const code = await main(["dump", String(target.pid), "-o", out], {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: (text) => {
+          // The first progress line: end the process now, and wait until its memory is gone.
+          if (!killed && text.includes("dumping")) {
+            killed = true;
+            process.kill(target.pid, "SIGKILL");
+            const state = () => {
+              try {
+                return fs.readFileSync(`/proc/${target.pid}/stat`, "utf8").split(") ")[1]?.[0];
+              } catch {
+                return "gone";
+              }
+            };
+            const deadline = Date.now() + 10_000;
+            while (state() !== "Z" && state() !== "gone" && Date.now() < deadline) {}
+            return;
+          }
+          if (!text.startsWith("\r") && text !== "\n") stderr += text;
+        },
+        isTTY: true,
+        columns: 100,
+        env: {},
+        signal: new AbortController().signal,
+      });
+      expect(killed).toBe(true);
+      expect(code).toBe(3);
+      expect(stdout).toBe("");
+      const index = JSON.parse(fs.readFileSync(path.join(out, "index.json"), "utf8")) as {
+        exited: boolean;
+        totalBytes: number;
+        regions: unknown[];
+      };
+      expect(index.exited).toBe(true);
+      const regions = index.regions.length;
+      expect(stderr).toBe(
+        `procscope: dump of process ${target.pid} cut short: it exited during the dump; kept ${regions} region${regions === 1 ? "" : "s"} (${index.totalBytes} bytes written) in ${out}\n`,
+      );
+    } finally {
+      await target.kill();
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
   });
 });

@@ -90,9 +90,13 @@ async function dump(run: CommandRun, pidText: string, options: { region?: string
   });
   if (tty) run.io.stderr("\n");
   if (index.exited) {
-    run.warn(`process ${pid} exited during the dump: kept the ${plural(index.regions.length, "region", "regions")} read before it did`);
     // The dump is incomplete: a script must not take it for a whole one.
     run.exitCode = EXIT_GONE;
+    if (run.json) run.printJson({ directory: options.output, ...index });
+    run.warn(
+      `dump of process ${pid} cut short: it exited during the dump; kept ${plural(index.regions.length, "region", "regions")} (${plural(index.totalBytes, "byte", "bytes")} written) in ${options.output}`,
+    );
+    return;
   }
   if (run.json) {
     run.printJson({ directory: options.output, ...index });
