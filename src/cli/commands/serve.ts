@@ -78,23 +78,33 @@ async function serve(run: CommandRun, options: ServeOptions): Promise<void> {
     version: VERSION,
     onError: (error) => run.warn(`internal error: ${(error as Error).stack ?? String(error)}`),
   });
-  const listening = await listen(server.app, { host: options.host, port, ...(tls ? { tls } : {}) });
+  // Ctrl-C aborts run.io.signal; SIGTERM (service managers, kill) stops the same way. Listened
+  // for before the start line is printed: whoever reads that line may stop the server at once.
+  let stop = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
+      process.off("SIGTERM", stop);
+      run.io.signal.removeEventListener("abort", stop);
+      resolve();
+    };
+  });
+  process.once("SIGTERM", stop);
+  if (run.io.signal.aborted) stop();
+  else run.io.signal.addEventListener("abort", stop, { once: true });
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(server.app, { host: options.host, port, ...(tls ? { tls } : {}) });
+  } catch (error) {
+    stop();
+    server.close();
+    throw error;
+  }
   const hostText = options.host.includes(":") && !options.host.startsWith("[") ? `[${options.host}]` : options.host;
   const url = `${tls ? "https" : "http"}://${hostText}:${listening.port}/?token=${token}`;
   if (webRoot === null) run.warn("the web UI is not built (npm run build): serving the API only");
   if (run.json) run.printJsonLine({ url, port: listening.port, allowActions: options.allowActions === true });
   else run.print(`procscope: serving ${url}\n`);
-  // Ctrl-C aborts run.io.signal; SIGTERM (service managers, kill) stops the same way.
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGTERM", stop);
-      run.io.signal.removeEventListener("abort", stop);
-      resolve();
-    };
-    process.once("SIGTERM", stop);
-    if (run.io.signal.aborted) stop();
-    else run.io.signal.addEventListener("abort", stop, { once: true });
-  });
+  await stopped;
   server.close();
   await listening.close();
 }
