@@ -44,12 +44,22 @@ export function procRootCounts(root: string): { nlinkBefore: number; nlinkAfter:
   const nlinkBefore = fs.statSync(root).nlink;
   const pids: number[] = [];
   let subdirs = 0;
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    if (/^\d+$/.test(entry.name)) pids.push(Number(entry.name));
-    else if (entry.isDirectory()) subdirs++;
+  // Names only: the kernel gives a process that exits during the readdir the type DT_UNKNOWN, and
+  // Node's withFileTypes then lstat()s it and throws ENOENT for the whole listing.
+  for (const name of fs.readdirSync(root)) {
+    if (/^\d+$/.test(name)) pids.push(Number(name));
+    else if (isDirectory(path.join(root, name))) subdirs++;
   }
   const nlinkAfter = fs.statSync(root).nlink;
   return { nlinkBefore, nlinkAfter, subdirs, pids };
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
