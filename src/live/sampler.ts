@@ -13,12 +13,14 @@ import { sleepUnlessAborted } from "../_sleep.js";
 import { hiddenListingNotice } from "../access/denied.js";
 import { prereadProcesses } from "../access/preread.js";
 import type { ProcessDir } from "../access/proc-fs.js";
+import type { SystemInfo } from "../access/system-info.js";
 import { ProcError, ProcessGone } from "../errors.js";
 import type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 import {
   countReason,
   type FieldErrors,
   filesOf,
+  lifetimeCpuPercent,
   type ProcessContext,
   type ProcessField,
   ProcessFileCache,
@@ -28,9 +30,10 @@ import {
 import { PROCESS_SHAPE_FIELDS } from "../processes/process.js";
 import { parseLoadavg } from "../procfs/loadavg.js";
 import { parseMeminfo } from "../procfs/meminfo.js";
+import type { PidStat } from "../procfs/pid/stat.js";
 import { type CpuTimes, parseSystemStat } from "../procfs/stat.js";
 import { parseUptime } from "../procfs/uptime.js";
-import { type CpuTicks, type CpuUsage, cpuUsage, identityKey, type PreviousSample, rateOf, type TickRecord } from "./rates.js";
+import { type CpuTicks, type CpuUsage, cpuUsage, identityKey, type PreviousSample, type Rates, rateOf, type TickRecord } from "./rates.js";
 
 export type { MemoryUsage, SampledProcess, Snapshot, TaskCounts } from "../model/process.js";
 
@@ -60,11 +63,30 @@ interface StaticInfo {
   readonly values: ProcessRecord<StaticField>;
 }
 
+/**
+ * A process as the last sample read it: the texts of its files, and what was made of them. When
+ * the texts are the same again (an idle process: most of them), so is everything read from them,
+ * and only what depends on the clock (lifetime and recent CPU%, I/O rates) is worked out anew.
+ */
+interface SeenProcess {
+  readonly key: string;
+  readonly statText: string;
+  /** The text of each file read beyond stat, or the reason it could not be read. */
+  readonly otherTexts: readonly string[];
+  readonly stat: PidStat;
+  readonly kernelThread: boolean;
+  readonly record: TickRecord;
+  readonly row: SampledProcess;
+  /** False when the row had no rates (the first sample, or a process not seen before). */
+  readonly rated: boolean;
+}
+
 interface Previous extends PreviousSample {
   readonly at: number;
   readonly cpuTotal: CpuTicks | null;
   readonly perCpu: ReadonlyMap<number, CpuTicks>;
   readonly statics: ReadonlyMap<string, StaticInfo>;
+  readonly seen: ReadonlyMap<number, SeenProcess>;
 }
 
 function toCpuTicks(times: CpuTimes): CpuTicks {
@@ -89,6 +111,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
   let previous: Previous | null = null;
   const sampleFiles = filesOf(sampledFields);
   const primingFiles = filesOf([...sampledFields, ...STATIC_FIELDS]);
+  const otherFiles = sampleFiles.filter((name) => name !== "stat");
 
   return {
     sample(): Snapshot {
@@ -134,8 +157,55 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         errors.memory = failure(error);
       }
 
+      /** Reads a process through the one reader, as a process not seen before or whose files changed. */
+      const readAnew = (
+        dir: ProcessDir,
+        pid: number,
+        statText: string,
+        otherTexts: readonly string[],
+        statics: Map<string, StaticInfo>,
+      ): SeenProcess => {
+        const files = new ProcessFileCache(dir, current);
+        const stat = files.stat();
+        const key = identityKey(pid, stat.startTimeTicks);
+        let info = previous?.statics.get(key);
+        if (info === undefined || info.comm !== stat.comm) info = { comm: stat.comm, values: readProcessFields(files, STATIC_FIELDS) };
+        statics.set(key, info);
+        const values = readProcessFields(files, sampledFields) as ProcessRecord<(typeof SAMPLED_FIELDS)[number]> &
+          Partial<ProcessRecord<"readBytes" | "writeBytes">>;
+        const record: TickRecord = {
+          pid,
+          startTimeTicks: stat.startTimeTicks,
+          cpuTicks: stat.utimeTicks + stat.stimeTicks,
+          readBytes: values.readBytes ?? null,
+          writeBytes: values.writeBytes ?? null,
+        };
+        const rates = rateOf(record, previous, elapsedSeconds, system.clockTicks);
+        const rowErrors: FieldErrors = { ...info.values.errors, ...values.errors };
+        if (rates.reason !== null) rowErrors.recentCpuPercent = rates.reason;
+        if (!options.io) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = "I/O rates were not asked for";
+        else if (values.errors.readBytes !== undefined)
+          rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = values.errors.readBytes;
+        else if (rates.reason !== null) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = rates.reason;
+        delete rowErrors.readBytes;
+        delete rowErrors.writeBytes;
+        const { readBytes: _r, writeBytes: _w, errors: _e, ...shape } = values;
+        const { errors: _se, ...staticShape } = info.values;
+        const row: SampledProcess = {
+          ...shape,
+          ...staticShape,
+          recentCpuPercent: rates.cpuPercent,
+          readBytesPerSecond: rates.readBytesPerSecond,
+          writeBytesPerSecond: rates.writeBytesPerSecond,
+          errors: rowErrors,
+        };
+        // A row without rates is not worth keeping: the next sample, which has them, reads anew.
+        return { key, statText, otherTexts, stat, kernelThread: files.kernelThread, record, row, rated: rates.reason === null };
+      };
+
       const records = new Map<string, TickRecord>();
       const statics = new Map<string, StaticInfo>();
+      const seen = new Map<number, SeenProcess>();
       const processes: SampledProcess[] = [];
       const tasks = { total: 0, running: 0, sleeping: 0, blocked: 0, stopped: 0, zombie: 0, idle: 0, threads: 0, kernelThreads: 0 };
       const skippedReasons: Record<string, number> = {};
@@ -158,44 +228,24 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
           }
           continue;
         }
-        let row: SampledProcess;
-        let record: TickRecord;
+        let entry: SeenProcess;
         try {
-          const files = new ProcessFileCache(dir, current);
-          const stat = files.stat();
-          const key = identityKey(pid, stat.startTimeTicks);
-          let info = previous?.statics.get(key);
-          if (info === undefined || info.comm !== stat.comm) info = { comm: stat.comm, values: readProcessFields(files, STATIC_FIELDS) };
-          statics.set(key, info);
-          const values = readProcessFields(files, sampledFields) as ProcessRecord<(typeof SAMPLED_FIELDS)[number]> &
-            Partial<ProcessRecord<"readBytes" | "writeBytes">>;
-          record = {
-            pid,
-            startTimeTicks: stat.startTimeTicks,
-            cpuTicks: stat.utimeTicks + stat.stimeTicks,
-            readBytes: values.readBytes ?? null,
-            writeBytes: values.writeBytes ?? null,
-          };
-          const rates = rateOf(record, previous, elapsedSeconds, system.clockTicks);
-          const rowErrors: FieldErrors = { ...info.values.errors, ...values.errors };
-          if (rates.reason !== null) rowErrors.recentCpuPercent = rates.reason;
-          if (!options.io) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = "I/O rates were not asked for";
-          else if (values.errors.readBytes !== undefined)
-            rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = values.errors.readBytes;
-          else if (rates.reason !== null) rowErrors.readBytesPerSecond = rowErrors.writeBytesPerSecond = rates.reason;
-          delete rowErrors.readBytes;
-          delete rowErrors.writeBytes;
-          const { readBytes: _r, writeBytes: _w, errors: _e, ...shape } = values;
-          const { errors: _se, ...staticShape } = info.values;
-          row = {
-            ...shape,
-            ...staticShape,
-            recentCpuPercent: rates.cpuPercent,
-            readBytesPerSecond: rates.readBytesPerSecond,
-            writeBytesPerSecond: rates.writeBytesPerSecond,
-            errors: rowErrors,
-          };
-          countTask(tasks, stat.state, stat.numThreads, files.kernelThread);
+          // The same stat text is the same process (its start time is in it) in the same state.
+          const statText = dir.readText("stat");
+          const before = previous?.seen.get(pid);
+          const otherTexts = otherFiles.map((name) => textOrReason(dir, name));
+          const reused =
+            before?.rated && before.statText === statText && sameTexts(before.otherTexts, otherTexts)
+              ? rowAgain(before, current.system, rateOf(before.record, previous, elapsedSeconds, system.clockTicks))
+              : null;
+          if (before !== undefined && reused !== null) {
+            entry = { ...before, row: reused };
+            const info = previous?.statics.get(before.key);
+            if (info !== undefined) statics.set(before.key, info);
+          } else {
+            entry = readAnew(dir, pid, statText, otherTexts, statics);
+          }
+          countTask(tasks, entry.stat.state, entry.stat.numThreads, entry.kernelThread);
         } catch (error) {
           if (!(error instanceof ProcessGone)) {
             skippedCount++;
@@ -205,8 +255,9 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         } finally {
           dir.close();
         }
-        records.set(identityKey(pid, record.startTimeTicks), record);
-        processes.push(row);
+        seen.set(pid, entry);
+        records.set(entry.key, entry.record);
+        processes.push(entry.row);
       }
 
       let cpu: CpuUsage | null = null;
@@ -222,7 +273,7 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
       }
 
       const intervalMs = previous === null ? null : Math.round((at - previous.at) * 10) / 10;
-      previous = { at, uptimeSeconds, records, cpuTotal, perCpu, statics };
+      previous = { at, uptimeSeconds, records, cpuTotal, perCpu, statics, seen };
       return {
         time: new Date().toISOString(),
         intervalMs,
@@ -238,6 +289,45 @@ export function createSampler(context: ProcessContext, options: SamplerOptions =
         errors,
       };
     },
+  };
+}
+
+/** A file's text, or (after a NUL no text has) why it could not be read; ProcessGone ends the read. */
+function textOrReason(dir: ProcessDir, name: string): string {
+  try {
+    return dir.readText(name);
+  } catch (error) {
+    if (error instanceof ProcError && !(error instanceof ProcessGone)) return `\0${error.kind}: ${error.message}`;
+    throw error;
+  }
+}
+
+function sameTexts(before: readonly string[], now: readonly string[]): boolean {
+  return before.length === now.length && before.every((text, i) => text === now[i]);
+}
+
+/**
+ * The row of a process whose files read the same as last time: the same row when its CPU% and
+ * rates are too, else a copy with them; null when it must be read anew (a rate has no value).
+ */
+function rowAgain(before: SeenProcess, system: SystemInfo, rates: Rates): SampledProcess | null {
+  if (rates.reason !== null) return null;
+  const cpuPercent = lifetimeCpuPercent(before.stat, system);
+  if (cpuPercent === null) return null;
+  const row = before.row;
+  if (
+    row.cpuPercent === cpuPercent &&
+    row.recentCpuPercent === rates.cpuPercent &&
+    row.readBytesPerSecond === rates.readBytesPerSecond &&
+    row.writeBytesPerSecond === rates.writeBytesPerSecond
+  )
+    return row;
+  return {
+    ...row,
+    cpuPercent,
+    recentCpuPercent: rates.cpuPercent,
+    readBytesPerSecond: rates.readBytesPerSecond,
+    writeBytesPerSecond: rates.writeBytesPerSecond,
   };
 }
 

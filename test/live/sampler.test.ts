@@ -15,6 +15,23 @@ const IDLE = `#include <stdio.h>
 int main(void) { puts("ready"); fflush(stdout); for (;;) pause(); }
 `;
 
+/** Waits on stdin: "grow" touches 64 MiB more, "burn" spins for 0.3 s of CPU; each answers when done. */
+const ON_COMMAND = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+int main(void) {
+  char line[64];
+  puts("ready"); fflush(stdout);
+  while (fgets(line, sizeof line, stdin)) {
+    if (strncmp(line, "grow", 4) == 0) { char *p = malloc(64 << 20); memset(p, 1, 64 << 20); puts("grown"); }
+    if (strncmp(line, "burn", 4) == 0) { clock_t end = clock() + CLOCKS_PER_SEC * 3 / 10; volatile unsigned long n = 0; while (clock() < end) n++; puts("burned"); }
+    fflush(stdout);
+  }
+  return 0;
+}
+`;
+
 describe("createSampler()", () => {
   it("gives a busy process high CPU% and an idle one zero over the same interval", async () => {
     const busy = await startProcess(compileC("live-busy", BUSY), [], { ready: "ready" });
@@ -56,6 +73,42 @@ describe("createSampler()", () => {
     expect(p2?.recentCpuPercent).toBe(0);
     expect(p2?.cmdline).toEqual([expect.stringMatching(/live-idle/)]);
     await idle.kill();
+  });
+
+  it("keeps an idle process's row while its files read the same, and reads it anew when its memory or CPU time changes", async () => {
+    const helper = await startProcess(compileC("live-on-command", ON_COMMAND), [], { ready: "ready" });
+    const sampler = createSampler(createProcessContext(openProcFs()), { io: true });
+    const rowOf = (snapshot: ReturnType<typeof sampler.sample>) => snapshot.processes.find((p) => p.pid === helper.pid);
+    sampler.sample();
+    // Blocked on stdin, nothing in its stat, status or io moves: once its lifetime CPU% (which
+    // moves while it is young) reads the same twice, the row is the same, not one read anew.
+    let again = rowOf(sampler.sample());
+    let kept = false;
+    for (let i = 0; i < 50 && !kept; i++) {
+      const row = rowOf(sampler.sample());
+      kept = row === again;
+      again = row;
+    }
+    expect(kept).toBe(true);
+    expect(again?.recentCpuPercent).toBe(0);
+
+    helper.child.stdin?.write("grow\n");
+    await helper.waitFor("grown");
+    const grown = rowOf(sampler.sample());
+    expect(grown).not.toBe(again);
+    expect(grown?.rssBytes).toBeGreaterThanOrEqual((again?.rssBytes ?? 0) + 60 * 2 ** 20);
+    expect(grown?.rssBytes).toBe(Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${helper.pid}/status`, "utf8"))?.[1]) * 1024);
+
+    helper.child.stdin?.write("burn\n");
+    await helper.waitFor("burned");
+    const burned = rowOf(sampler.sample());
+    expect(burned?.cpuSeconds).toBeGreaterThan(grown?.cpuSeconds ?? 0);
+    expect(burned?.recentCpuPercent).toBeGreaterThan(0);
+    // Idle again: CPU% over the next interval is back to 0 (its lifetime CPU% still moves).
+    const idleAgain = rowOf(sampler.sample());
+    expect(idleAgain?.recentCpuPercent).toBe(0);
+    expect(idleAgain?.cpuSeconds).toBeGreaterThanOrEqual(burned?.cpuSeconds ?? 0);
+    await helper.kill();
   });
 
   it("reads I/O rates from PID/io when asked", async () => {
