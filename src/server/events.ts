@@ -7,6 +7,7 @@
  * A client that cannot keep up misses snapshots (never start/exit events, which are small) instead
  * of making the server queue them; a client that goes away is dropped at once.
  */
+import { randomUUID } from "node:crypto";
 import { toJson } from "../cli/render/json.js";
 import type { Snapshot } from "../model/process.js";
 import type { ProcessContext } from "../model/reader.js";
@@ -31,6 +32,65 @@ export interface EventHub {
 
 const encoder = new TextEncoder();
 
+/** An event's data for clients that see secrets and for those that do not, each made on first use. */
+export interface EventData {
+  readonly revealed: string;
+  readonly redacted: string;
+}
+
+function lazyData(makeRevealed: () => string, makeRedacted: () => string): EventData {
+  let revealed: string | undefined;
+  let redacted: string | undefined;
+  return {
+    get revealed() {
+      revealed ??= makeRevealed();
+      return revealed;
+    },
+    get redacted() {
+      redacted ??= makeRedacted();
+      return redacted;
+    },
+  };
+}
+
+function eventData(value: unknown): EventData {
+  const revealed = toJson(value, false).trimEnd();
+  const safe = redactSecrets(value);
+  return { revealed, redacted: safe.redacted ? toJson(safe.value, false).trimEnd() : revealed };
+}
+
+/**
+ * Snapshot events made from the JSON of each process row, kept as long as the row: the sampler
+ * hands back the same row for a process whose files read the same (most of them, each interval),
+ * so only the rows that changed are serialized and searched for secrets again. The text is the
+ * same as serializing the whole snapshot.
+ */
+export function createSnapshotSerializer(): (snapshot: Snapshot) => EventData {
+  const rows = new WeakMap<object, EventData>();
+  // Stands for the rows in the rest of the snapshot's JSON; no value there can hold it.
+  const mark = `rows-${randomUUID()}`;
+  const rowData = (row: object): EventData => {
+    let data = rows.get(row);
+    if (data === undefined) {
+      data = eventData(row);
+      rows.set(row, data);
+    }
+    return data;
+  };
+  return (snapshot) => {
+    const head = eventData({ ...snapshot, processes: mark });
+    const processes = snapshot.processes.map(rowData);
+    const join = (headText: string, side: keyof EventData): string => {
+      const at = headText.indexOf(`"${mark}"`);
+      return `${headText.slice(0, at)}[${processes.map((row) => row[side]).join(",")}]${headText.slice(at + mark.length + 2)}`;
+    };
+    return lazyData(
+      () => join(head.revealed, "revealed"),
+      () => join(head.redacted, "redacted"),
+    );
+  };
+}
+
 function frame(event: string, data: string): Uint8Array {
   // data is compact JSON: no newlines inside.
   return encoder.encode(`event: ${event}\ndata: ${data}\n\n`);
@@ -40,15 +100,11 @@ export function createEventHub(contextOf: () => ProcessContext, options: EventHu
   const clients = new Map<Send, boolean>();
   const ends = new Set<() => void>();
   let running: AbortController | null = null;
-  let last: { redacted: string; revealed: string } | null = null;
+  let last: EventData | null = null;
   let closed = false;
 
-  const broadcast = (event: string, value: unknown, droppable: boolean): { redacted: string; revealed: string } => {
-    const revealed = toJson(value, false).trimEnd();
-    const safe = redactSecrets(value);
-    const redacted = safe.redacted ? toJson(safe.value, false).trimEnd() : revealed;
-    for (const [send, reveal] of clients) send(event, reveal ? revealed : redacted, droppable);
-    return { redacted, revealed };
+  const broadcast = (event: string, data: EventData, droppable: boolean): void => {
+    for (const [sendTo, reveal] of clients) sendTo(event, reveal ? data.revealed : data.redacted, droppable);
   };
 
   const start = (): void => {
@@ -59,9 +115,11 @@ export function createEventHub(contextOf: () => ProcessContext, options: EventHu
     void (async () => {
       const { streamSamples } = await import("../live/sampler.js");
       const { topResult } = await import("../queries/live.js");
+      const serialize = createSnapshotSerializer();
       try {
         for await (const snapshot of streamSamples(context, options.intervalMs, signal, { io: true })) {
-          last = broadcast("snapshot", topResult(snapshot as Snapshot), true);
+          last = serialize(topResult(snapshot as Snapshot));
+          broadcast("snapshot", last, true);
         }
       } catch (error) {
         if (!signal.aborted) options.onError?.(error);
@@ -71,7 +129,7 @@ export function createEventHub(contextOf: () => ProcessContext, options: EventHu
       const { watchProcesses } = await import("../live/watch.js");
       try {
         for await (const event of watchProcesses(context, { intervalMs: options.watchIntervalMs ?? 250, exits: true, signal })) {
-          broadcast(event.event, event, false);
+          broadcast(event.event, eventData(event), false);
         }
       } catch (error) {
         if (!signal.aborted) options.onError?.(error);
