@@ -86,7 +86,9 @@ export function sortFindings(findings: Finding[]): Finding[] {
 
 function reasonOf(error: ProcError): string {
   if (error instanceof AccessDenied) return `permission denied (${error.reason})`;
-  return error.kind === "Unavailable" && /does not exist/.test(error.message) ? "not captured or not offered by this kernel" : error.kind;
+  if (error.kind !== "Unavailable") return error.kind;
+  if (/: not captured$/.test(error.message)) return "not captured";
+  return /does not exist/.test(error.message) ? "not offered by this kernel" : error.message;
 }
 
 /**

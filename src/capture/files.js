@@ -36,6 +36,7 @@ export const SYSTEM_FILES = Object.freeze([
   "interrupts",
   "softirqs",
   "sys/kernel/pid_max",
+  "sys/kernel/hostname",
   "sys/kernel/osrelease",
   "sys/vm/swappiness",
   "self/mountinfo",

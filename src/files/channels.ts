@@ -46,17 +46,21 @@ function distinctPids(ends: readonly ChannelEnd[]): number {
 
 /**
  * Finds the channels between processes from already-read fd lists and socket tables (pure).
- * Only channels with ends in at least two processes are returned. `unixPeersKnown`: the sockets'
- * peerInode came from the kernel (else UNIX sockets are matched by guesswork). `namespaceOf`:
- * socket inode → its network namespace, when the list joins several namespaces' tables (two
- * namespaces may each have a 127.0.0.1:80 <-> 127.0.0.1:41000 connection; only ends in the same
- * namespace are joined).
+ * Only channels with ends in at least two processes are returned, with one exception below.
+ * `unixPeersKnown`: the sockets' peerInode came from the kernel (else UNIX sockets are matched by
+ * guesswork). `namespaceOf`: socket inode → its network namespace, when the list joins several
+ * namespaces' tables (two namespaces may each have a 127.0.0.1:80 <-> 127.0.0.1:41000
+ * connection; only ends in the same namespace are joined). `unknownPeerReason`: when peers are
+ * not known, why (a capture holds no UNIX peers); each connected UNIX socket that no guess
+ * paired is then returned on its own, match "unknown" with that reason, so a connection whose
+ * other end cannot be named is said to be there rather than left out.
  */
 export function buildChannels(
   processes: readonly ProcessFiles[],
   socketList: readonly Omit<Socket, "owners">[],
   unixPeersKnown = false,
   namespaceOf?: ReadonlyMap<number, string>,
+  unknownPeerReason?: string,
 ): Channel[] {
   const pipes = new Map<number, Holder[]>();
   const fifos = new Map<string, { path: string; inode: number; holders: Holder[] }>();
@@ -117,10 +121,24 @@ export function buildChannels(
       const label = s.path ?? unix.get(peer)?.path ?? null;
       channels.push({ kind: "unix", inode: Math.min(s.inode, peer), label, match: "peer", ends: joined(s.inode, peer) });
     }
-  } else guessUnixChannels(unix, sockets, done, channels, joined);
+  } else {
+    guessUnixChannels(unix, sockets, done, channels, joined);
+    if (unknownPeerReason !== undefined)
+      for (const s of unix.values()) {
+        if (s.state !== "ESTAB" || done.has(s.inode) || !sockets.has(s.inode)) continue;
+        channels.push({
+          kind: "unix",
+          inode: s.inode,
+          label: s.path,
+          match: "unknown",
+          ends: (sockets.get(s.inode) ?? []).map((h) => end(h, true)),
+          reason: unknownPeerReason,
+        });
+      }
+  }
 
   return channels
-    .filter((c) => distinctPids(c.ends) >= 2)
+    .filter((c) => distinctPids(c.ends) >= 2 || c.match === "unknown")
     .map((c) => ({ ...c, ends: [...c.ends].sort((a, b) => sideOrder(a) - sideOrder(b) || a.pid - b.pid || a.fd - b.fd) }))
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.inode - b.inode);
 }
@@ -190,19 +208,23 @@ export function listChannels(context: ProcessContext, options: ChannelOptions = 
   const namespaceOf = new Map<number, string>();
   const read = new Set<string>();
   let unixPeersKnown = true;
+  let unknownPeerReason: string | undefined;
   for (const p of processes) {
     if (!p.fds?.some((f) => f.type === "socket")) continue;
     const { namespace, tables } = tablesOf(p.pid);
     if (read.has(namespace)) continue;
     read.add(namespace);
-    if (tables.errors.peers !== undefined) unixPeersKnown = false;
+    if (tables.errors.peers !== undefined) {
+      unixPeersKnown = false;
+      unknownPeerReason ??= tables.errors.peers;
+    }
     for (const s of tables.sockets) {
       if (!CHANNEL_PROTOCOLS.includes(s.protocol) || namespaceOf.has(s.inode)) continue;
       namespaceOf.set(s.inode, namespace);
       socketList.push(s);
     }
   }
-  const list = buildChannels(processes, socketList, unixPeersKnown, namespaceOf);
+  const list = buildChannels(processes, socketList, unixPeersKnown, namespaceOf, unknownPeerReason);
   if (options.pid === undefined) return list;
   const pid = options.pid;
   return list.filter((c) => c.ends.some((e) => e.pid === pid));

@@ -620,10 +620,11 @@ function readProcessFiles(
     try {
       fds = readFds(dir, readOptions);
     } catch (error) {
-      // No fd directory (a captured tree without it): nothing to list, not a failure to show.
-      if (error instanceof Unavailable) return null;
       errors.fds = fieldFailure(error);
-      if (error instanceof ProcError && !(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
+      // A captured tree without the fd directory: said like any unreadable one, in words shared by
+      // every such process (the message names the path) so the closing notice counts them as one.
+      if (error instanceof Unavailable && !context.procFs.isLive) options.onSkipped?.(pid, new Unavailable("fd directory not captured"));
+      else if (error instanceof ProcError && !(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
     }
     const uses = usesOf((accept) => readFileUses(dir, accept, readOptions.stat !== false), options, errors);
     return kept({ pid, comm, uid, user, startTimeTicks, fds, uses, errors }, options);

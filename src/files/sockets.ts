@@ -163,7 +163,9 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
       }
     } catch (error) {
       if (!(error instanceof ProcError)) throw error;
-      errors[protocol] = error.kind === "Unavailable" ? `the kernel offers no ${file} (protocol not loaded?)` : fieldFailure(error);
+      // On a captured tree a missing table was not captured; live, the kernel lacks the protocol.
+      errors[protocol] =
+        error.kind === "Unavailable" && procFs.isLive ? `the kernel offers no ${file} (protocol not loaded?)` : fieldFailure(error);
     }
   }
   return { sockets, errors, problems };

@@ -21,10 +21,26 @@ export const ChannelSchema = Type.Object(
     inode: Count("the pipe's or FIFO's inode; for a socket channel, the lower of the two socket inodes"),
     label: Nullable(Type.String({ description: 'path of a FIFO or named socket, or "127.0.0.1:5000 <-> 127.0.0.1:41234"' })),
     match: Type.Union(
-      [Type.Literal("inode"), Type.Literal("address"), Type.Literal("peer"), Type.Literal("adjacent-inode"), Type.Literal("path")],
-      { description: "how the ends were matched: inode, address and peer are exact; adjacent-inode and path are guesses" },
+      [
+        Type.Literal("inode"),
+        Type.Literal("address"),
+        Type.Literal("peer"),
+        Type.Literal("adjacent-inode"),
+        Type.Literal("path"),
+        Type.Literal("unknown"),
+      ],
+      {
+        description:
+          "how the ends were matched: inode, address and peer are exact; adjacent-inode and path are guesses; unknown: a connected UNIX socket whose other end cannot be named (see reason)",
+      },
     ),
     ends: Type.Array(ChannelEndSchema),
+    reason: Type.Optional(
+      Type.String({
+        description:
+          'with match "unknown": why the peer is unknown, e.g. "UNIX socket peers are not captured in ROOT (sock_diag asks the running kernel)"',
+      }),
+    ),
   },
   { title: "Channel", additionalProperties: false },
 );

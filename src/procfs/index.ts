@@ -62,7 +62,7 @@ export {
   parsePidPersonality,
 } from "./pid/personality.js";
 export { type PidSched, parsePidSched } from "./pid/sched.js";
-export { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "./pid/smaps.js";
+export { createSmapsParser, parsePidSmaps, type SmapsParser, type SmapsRegion, type SmapsTotals, smapsTotals } from "./pid/smaps.js";
 export { formatStackFrame, parsePidStack, type StackFrame } from "./pid/stack.js";
 export {
   decodeTtyNr,

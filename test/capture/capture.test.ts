@@ -15,7 +15,8 @@ import { type LiveProcess, startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-capture-"));
-afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+// Several captures of every process: tens of thousands of files to remove on a busy machine.
+afterAll(() => fs.rmSync(base, { recursive: true, force: true }), 180_000);
 
 /** Opens a file, a pipe and a socket pair, maps an anonymous page, then waits. */
 const STEADY_C = String.raw`
@@ -30,6 +31,41 @@ int main(int argc, char **argv) {
   if (f < 0 || pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, s)) return 1;
   if (mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) return 1;
   printf("ready\n");
+  fflush(stdout);
+  pause();
+  return 0;
+}
+`;
+
+/**
+ * A UNIX stream connection between two processes through a named socket: the parent listens on
+ * argv[1] and accepts, the child connects; "ready CHILD" once both ends are connected.
+ */
+const UNIX_CONNECTION_C = String.raw`
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
+  int server = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (server < 0 || bind(server, (struct sockaddr *)&addr, sizeof addr) || listen(server, 1)) return 1;
+  pid_t child = fork();
+  if (child < 0) return 1;
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(server); /* the client socket becomes fd 3; the parent's accepted one is fd 4 */
+    int client = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (client < 0 || connect(client, (struct sockaddr *)&addr, sizeof addr)) return 1;
+    pause();
+    return 0;
+  }
+  if (accept(server, 0, 0) < 0) return 1;
+  printf("ready %d\n", (int)child);
   fflush(stdout);
   pause();
   return 0;
@@ -59,6 +95,8 @@ function withoutStat(fds: unknown): unknown {
 describe("capture, then --root", () => {
   let steady: LiveProcess;
   let secretHolder: LiveProcess;
+  let connected: LiveProcess;
+  let connectedChild = 0;
   const key = randomAwsKey();
   const dir = path.join(base, "snap");
   const tarball = path.join(base, "snap.tar.gz");
@@ -70,6 +108,10 @@ describe("capture, then --root", () => {
     steady = await startProcess(compileC("capture-steady", STEADY_C), [file], { ready: "ready" });
     secretHolder = await startProcess("/bin/sleep", ["300"], { stdio: "ignore", env: { PATH: "/bin", AWS_ACCESS_KEY_ID: key } });
     await waitUntil("exec", () => exeOf(secretHolder.pid) === fs.realpathSync("/bin/sleep"));
+    connected = await startProcess(compileC("capture-unix-connection", UNIX_CONNECTION_C), [path.join(base, "conn.sock")], {
+      ready: /ready \d+\n/,
+    });
+    connectedChild = Number(/ready (\d+)/.exec(connected.output())?.[1]);
     const pid = String(steady.pid);
     const captured = await runCli(["capture", "-o", dir]);
     expect(captured.code, captured.stderr).toBe(0);
@@ -79,6 +121,7 @@ describe("capture, then --root", () => {
     live.show = await json(["show", pid]);
     live.fds = await json(["fds", pid]);
     live.maps = await json(["maps", pid]);
+    live.peers = await json(["peers", String(connectedChild)]);
     const packed = await runCli(["capture", "-o", tarball]);
     expect(packed.code, packed.stderr).toBe(0);
   }, 120_000);
@@ -96,6 +139,38 @@ describe("capture, then --root", () => {
     expect(await json(["maps", pid, "--root", dir])).toEqual(live.maps);
   });
 
+  it("peers --root says a UNIX connection's other end is not captured, where live named both ends", async () => {
+    type Channel = { kind: string; inode: number; match: string; ends: { pid: number; fd: number }[]; reason?: string };
+    // Node's stdio pipes are UNIX socketpairs too: pick the connection by its fds.
+    const ends = (c: Channel) => c.ends.map((e) => `${e.pid}:${e.fd}`).sort();
+    const connection = (c: Channel) => c.kind === "unix" && c.ends.some((e) => e.pid === connectedChild && e.fd === 3);
+    expect((live.peers as Channel[]).filter(connection).map((c) => [c.match, ends(c)])).toEqual([
+      ["peer", [`${connected.pid}:4`, `${connectedChild}:3`].sort()],
+    ]);
+    const result = await runCli(["peers", String(connectedChild), "--root", dir, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const captured = (JSON.parse(result.stdout) as Channel[]).filter(connection);
+    expect(captured).toEqual([
+      {
+        kind: "unix",
+        inode: expect.any(Number),
+        label: null,
+        match: "unknown",
+        ends: [expect.objectContaining({ pid: connectedChild, fd: 3 })],
+        reason: expect.stringMatching(/^UNIX socket peers are not captured in .* \(sock_diag asks the running kernel\)$/),
+      },
+    ]);
+    expect(result.stderr).toMatch(
+      /^procscope: \d+ connected UNIX sockets? listed without (its|their) other end: UNIX socket peers are not captured/m,
+    );
+    const server = (await json(["peers", String(connected.pid), "--root", dir])) as Channel[];
+    expect(server.filter((c) => c.ends.some((e) => e.pid === connected.pid && e.fd === 4)).map((c) => [c.match, ends(c)])).toEqual([
+      ["unknown", [`${connected.pid}:4`]],
+    ]);
+    const text = await runCli(["peers", String(connectedChild), "--root", dir]);
+    expect(text.stdout).toMatch(new RegExp(`^unix +${captured[0]?.inode} unknown +- +${connectedChild}/capture-unix-co\\[3\\]$`, "m"));
+  });
+
   it("a .tar.gz capture reads back like a directory", async () => {
     const pid = String(steady.pid);
     expect(withoutStat(await json(["fds", pid, "--root", tarball]))).toEqual(withoutStat(live.fds));
@@ -103,7 +178,8 @@ describe("capture, then --root", () => {
     expect(withoutLifetimeCpu(await json(["ps", "--pid", pid, "--root", tarball]))).toEqual(
       withoutLifetimeCpu((live.ps as { pid: number }[]).filter((p) => p.pid === steady.pid)),
     );
-  });
+    // Each --root of a tarball extracts it whole: seconds apiece with a thousand processes captured.
+  }, 180_000);
 
   it("writes a manifest and never mem or pagemap; stores environ redacted, and audit --root still names the secret", async () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
@@ -126,21 +202,77 @@ describe("capture, then --root", () => {
     expect(audit.stdout).not.toContain(key);
   });
 
-  it('a capture missing some files gives those fields null with the reason "not captured"', async () => {
+  it('a capture missing some files: every read-only command gives those fields null with the reason "not captured", or one line saying so', async () => {
     const copy = path.join(base, "partial");
     fs.cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
-    fs.rmSync(path.join(copy, "proc", String(steady.pid), "io"));
-    fs.rmSync(path.join(copy, "proc", String(steady.pid), "limits"));
-    const show = (await json(["show", String(steady.pid), "--root", copy])) as {
-      io: unknown;
-      limits: unknown;
-      errors: Record<string, string>;
-    };
-    expect(show.io).toBeNull();
-    expect(show.limits).toBeNull();
-    expect(show.errors.io).toMatch(/io" does not exist: not captured/);
-    expect(show.errors.limits).toMatch(/not captured/);
-  });
+    const steadyDir = path.join(copy, "proc", String(steady.pid));
+    const holderDir = path.join(copy, "proc", String(secretHolder.pid));
+    for (const name of ["io", "limits", "status", "cmdline", `task/${steady.pid}/status`]) fs.rmSync(path.join(steadyDir, name));
+    for (const name of ["fd", "fdinfo", "maps", "environ"]) fs.rmSync(path.join(holderDir, name), { recursive: true });
+    fs.rmSync(path.join(copy, "proc", "meminfo"));
+    fs.rmSync(path.join(copy, "proc", "loadavg"));
+    fs.rmSync(path.join(copy, "proc", fs.readlinkSync(path.join(copy, "proc", "net")), "tcp"));
+    const NOT_CAPTURED = /does not exist: not captured$/;
+    const pid = String(steady.pid);
+    type Row = Record<string, unknown> & { pid: number; errors: Record<string, string> };
+
+    // ps, tree and show: the fields read from the missing files are null, each with its reason.
+    const [ps] = (await json(["ps", "--pid", pid, "--root", copy])) as Row[];
+    const show = (await json(["show", pid, "--root", copy])) as Row;
+    const tree = (await json(["tree", pid, "--root", copy])) as Row[];
+    for (const [what, row] of [
+      ["ps", ps],
+      ["show", show],
+      ["tree", tree[0]],
+    ] as const) {
+      expect(row, what).toMatchObject({ pid: steady.pid, uid: null, user: null, cmdline: null });
+      for (const field of ["uid", "user", "cmdline"]) expect(row?.errors[field], `${what} ${field}`).toMatch(NOT_CAPTURED);
+    }
+    expect(show).toMatchObject({ io: null, limits: null });
+    expect(show.errors.io).toMatch(NOT_CAPTURED);
+    expect(show.errors.limits).toMatch(NOT_CAPTURED);
+
+    // threads: the thread whose status is missing keeps its row, context switches null.
+    const [thread] = (await json(["threads", pid, "--root", copy])) as Row[];
+    expect(thread).toMatchObject({ tid: steady.pid, voluntaryCtxSwitches: null, nonvoluntaryCtxSwitches: null });
+    expect(thread?.errors.voluntaryCtxSwitches).toMatch(NOT_CAPTURED);
+
+    // lsof: the process without its fd directory is listed with fds null, not left out.
+    const lsof = (await json(["lsof", "--pid", String(secretHolder.pid), "--root", copy])) as Row[];
+    expect(lsof).toMatchObject([{ pid: secretHolder.pid, fds: null }]);
+    expect(lsof[0]?.errors.fds).toMatch(NOT_CAPTURED);
+
+    // fds, maps and sys NAME are about one thing: one line saying it was not captured, exit 1.
+    for (const argv of [
+      ["fds", String(secretHolder.pid)],
+      ["maps", String(secretHolder.pid)],
+      ["sys", "meminfo"],
+    ]) {
+      const result = await runCli([...argv, "--root", copy]);
+      expect(result.code, argv.join(" ")).toBe(1);
+      expect(result.stderr).toMatch(/^procscope: "[^"\n]+" does not exist: not captured\n$/);
+    }
+    // sys without a name: the overview's missing parts say so.
+    const sys = (await json(["sys", "--root", copy])) as { load: unknown; errors: Record<string, string> };
+    expect(sys.load).toBeNull();
+    expect(Object.values(sys.errors).some((reason) => /loadavg" does not exist: not captured$/.test(reason))).toBe(true);
+
+    // net: the missing table's reason is "not captured" (not "the kernel offers no net/tcp").
+    const net = (await json(["net", "--root", copy])) as { errors: Record<string, string> };
+    expect(net.errors.tcp).toMatch(NOT_CAPTURED);
+
+    // peers: the process without its fd directory is counted on stderr.
+    const peers = await runCli(["peers", String(secretHolder.pid), "--root", copy]);
+    expect(peers.code, peers.stderr).toBe(0);
+    expect(peers.stderr).toMatch(/1 process could not be read \(fd directory not captured: 1\)/);
+
+    // audit: the checks that needed the missing files are named as not captured.
+    const audit = await runCli(["audit", String(secretHolder.pid), "--root", copy, "--json"]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect((JSON.parse(audit.stdout) as Row[]).filter((f) => f.pid === secretHolder.pid)).toEqual([]);
+    expect(audit.stderr).toMatch(/rwx-memory: not captured \(1\)/);
+    expect(audit.stderr).toMatch(/secret-in-environ: not captured \(1\)/);
+  }, 240_000);
 
   it("--with-secrets keeps environ as it was", async () => {
     const out = path.join(base, "with-secrets");

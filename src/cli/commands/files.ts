@@ -101,6 +101,11 @@ async function peers(run: CommandRun, pidText: string | undefined, options: { do
     const { renderChannels } = await import("../render/files.js");
     run.print(renderChannels(list, run.width));
   }
+  const unknown = list.filter((c) => c.match === "unknown");
+  if (unknown.length > 0)
+    run.warn(
+      `${unknown.length} connected UNIX socket${unknown.length === 1 ? "" : "s"} listed without ${unknown.length === 1 ? "its" : "their"} other end: ${unknown[0]?.reason}`,
+    );
   await warnSkipped(run, tally);
 }
 
@@ -116,10 +121,14 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
     protocols = wanted as import("../../files/sockets.js").SocketProtocol[];
   }
   const table = listSockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
+  const notCaptured: string[] = [];
   for (const [file, reason] of Object.entries(table.errors)) {
     if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
+    else if (reason.endsWith("does not exist: not captured")) notCaptured.push(`net/${file}`);
     else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
   }
+  // One line for the tables a captured tree lacks (a kernel without IPv6 has no tcp6 to capture).
+  if (notCaptured.length > 0) run.warn(`${notCaptured.join(", ")}: not captured`);
   const { describeProblems } = await import("../../procfs/_lines.js");
   for (const [file, skipped] of Object.entries(table.problems)) run.warn(describeProblems(`net/${file}`, skipped));
   if (run.json) return run.printJson(table);

@@ -51,8 +51,8 @@ async function auditCommand(run: CommandRun, pidTexts: string[], options: AuditO
     run.print(renderAuditSummary(shown, result.processes, result.skipped.count));
   }
   const notChecked = Object.entries(result.notChecked.reasons);
-  if (notChecked.length > 0 && !run.json)
-    run.warn(`some checks could not run: ${notChecked.map(([reason, n]) => `${reason} (${n})`).join("; ")}`);
+  // On stderr with --json too: an empty array must not read as "checked, nothing found".
+  if (notChecked.length > 0) run.warn(`some checks could not run: ${notChecked.map(([reason, n]) => `${reason} (${n})`).join("; ")}`);
   if (failOn !== undefined && result.findings.some((f) => atLeast(f, failOn))) run.exitCode = EXIT_FINDINGS;
 }
 
