@@ -6,7 +6,7 @@
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ProcError, ProcessGone } from "../errors.js";
+import { NotFound, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { type FileDescriptor, readFd } from "../files/fds.js";
 import { type Socket, socketTablesByNamespace } from "../files/sockets.js";
 import type { Finding } from "../model/finding.js";
@@ -85,6 +85,17 @@ export class ProcessFacts {
 
   get pid(): number {
     return this.process.pid;
+  }
+
+  /**
+   * The exe link text (" (deleted)" included), null for kernel threads and zombies. Throws when
+   * the link could not be read (another user's process), so a rule about the executable counts
+   * the process as not checked instead of passing it.
+   */
+  exe(): string | null {
+    const { exe, errors } = this.process;
+    if (exe !== null || errors.exe === undefined) return exe;
+    throw new Unavailable(errors.exe);
   }
 
   environ(): Readonly<Record<string, string>> {

@@ -9,6 +9,7 @@ import type { Finding } from "../../src/model/finding.js";
 import { runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { runAsNobody } from "../helpers/unprivileged.js";
 import {
   auditJson,
   EMPTY_LIB_C,
@@ -260,6 +261,17 @@ describe("audit command line", () => {
     const bad = await runCli(["audit", "--min-severity", "severe"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("info, low, medium, high, critical");
+    await p.kill();
+  });
+
+  it("as another user, the rules about the executable count a process whose exe link is unreadable as not checked", async () => {
+    const { p } = await runCopy("audit-unreadable-exe");
+    const result = await runAsNobody(["audit", String(p.pid), "--rules", "deleted-exe,memfd-exe,tmp-exe", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+    expect(result.stderr).toMatch(
+      /^procscope: some checks could not run: deleted-exe: permission denied: another user's process \(uid 0\); not root \(1\); memfd-exe: permission denied: another user's process \(uid 0\); not root \(1\); tmp-exe: permission denied: another user's process \(uid 0\); not root \(1\)\n$/,
+    );
     await p.kill();
   });
 

@@ -16,7 +16,7 @@ const DELETED = " (deleted)";
 
 export function deletedExe(facts: ProcessFacts, env: Pick<AuditEnv, "procFs">): Finding[] {
   const p = facts.process;
-  const exe = p.exe;
+  const exe = facts.exe();
   if (exe === null || !exe.endsWith(DELETED)) return [];
   const path = exe.slice(0, -DELETED.length);
   if (path.startsWith("/memfd:")) return []; // memfd-exe says it better

@@ -11,15 +11,16 @@ import { finding, type ProcessFacts, type Rule } from "../facts.js";
 
 export function memfdExe(facts: ProcessFacts): Finding[] {
   const p = facts.process;
-  if (p.exe === null || !p.exe.startsWith("/memfd:")) return [];
-  const name = p.exe.replace(/ \(deleted\)$/, "").slice("/memfd:".length);
+  const exe = facts.exe();
+  if (exe === null || !exe.startsWith("/memfd:")) return [];
+  const name = exe.replace(/ \(deleted\)$/, "").slice("/memfd:".length);
   return [
     finding(
       p,
       "memfd-exe",
       "high",
       `runs from memory: its executable is the memfd "${name}"`,
-      { memfdName: name, exe: p.exe, recover: `procscope recover ${p.pid} exe` },
+      { memfdName: name, exe, recover: `procscope recover ${p.pid} exe` },
       "Fileless execution (memfd_create + fexecve). runc does this briefly at container start; anything else deserves a copy of /proc/PID/exe.",
     ),
   ];

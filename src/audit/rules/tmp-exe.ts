@@ -13,8 +13,9 @@ const SCRATCH = ["/tmp/", "/var/tmp/", "/dev/shm/"];
 
 export function tmpExe(facts: ProcessFacts): Finding[] {
   const p = facts.process;
-  if (p.exe === null) return [];
-  const path = p.exe.replace(/ \(deleted\)$/, "");
+  const exe = facts.exe();
+  if (exe === null) return [];
+  const path = exe.replace(/ \(deleted\)$/, "");
   if (!path.startsWith("/") || path.startsWith("/memfd:")) return [];
   const scratch = SCRATCH.find((dir) => path.startsWith(dir));
   const hidden = path
