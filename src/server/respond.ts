@@ -104,7 +104,10 @@ export function redactSecrets(value: unknown): { value: unknown; redacted: boole
     }
     if (node === null || typeof node !== "object") return node;
     let copy: Record<string, unknown> | undefined;
-    for (const [key, child] of Object.entries(node)) {
+    // for-in rather than Object.entries: no array per object (a listing has thousands of rows).
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) continue;
+      const child = (node as Record<string, unknown>)[key];
       let next = child;
       if (key === "cmdline" && Array.isArray(child) && child.every((a) => typeof a === "string")) {
         const result = redactCmdline(child as string[]);
