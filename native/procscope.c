@@ -6,6 +6,10 @@
  * an AF_NETLINK socket, so without this helper a client of a named socket cannot be told from
  * any other socket.
  *
+ * tcpListenQueues(): the accept queue and its maximum (listen()'s backlog) of every listening TCP
+ * socket, from sock_diag's INET_DIAG (idiag_rqueue, idiag_wqueue): /proc/net/tcp shows a
+ * listener's tx_queue as 0, while ss shows the backlog as its Send-Q.
+ *
  * openFdTables()/nextRecords(): the happy path of `lsof` for many processes at once, on every
  * core, handed over in blocks while the rest is still being read. For each
  * PID it opens /proc/PID once and reads through that directory fd (so a reused PID answers ESRCH,
@@ -27,8 +31,10 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,6 +161,100 @@ static napi_value unix_socket_peers(napi_env env, napi_callback_info info) {
   return array;
 }
 
+
+/* A growable array of uint32 triples. */
+static int triples_push(struct pairs *p, uint32_t a, uint32_t b, uint32_t c) {
+  if (pairs_push(p, a, b) != 0) return -1;
+  if (p->count + 1 > p->capacity) {
+    size_t capacity = p->capacity * 2;
+    uint32_t *grown = realloc(p->items, capacity * sizeof *grown);
+    if (!grown) return -1;
+    p->items = grown;
+    p->capacity = capacity;
+  }
+  p->items[p->count++] = c;
+  return 0;
+}
+
+#define TCP_LISTEN_STATE 10 /* TCP_LISTEN in include/net/tcp_states.h */
+
+/* Dumps the listening TCP sockets of one family: (inode, accept queue, max backlog); 0 or an errno. */
+static int dump_tcp_listeners(int family, struct pairs *out) {
+  int sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (sock < 0) return errno;
+  struct {
+    struct nlmsghdr header;
+    struct inet_diag_req_v2 request;
+  } message = {
+    .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+    .request = {.sdiag_family = (uint8_t)family, .sdiag_protocol = IPPROTO_TCP, .idiag_states = 1u << TCP_LISTEN_STATE},
+  };
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(sock, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int error = errno;
+    close(sock);
+    return error;
+  }
+  static __thread char buffer[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+  for (;;) {
+    ssize_t n = recv(sock, buffer, sizeof buffer, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int error = errno;
+      close(sock);
+      return error;
+    }
+    if (n == 0) break;
+    int remaining = (int)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, remaining); h = NLMSG_NEXT(h, remaining)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(sock);
+        return 0;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *failure = NLMSG_DATA(h);
+        close(sock);
+        return failure->error ? -failure->error : EPROTO;
+      }
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+      struct inet_diag_msg *record = NLMSG_DATA(h);
+      if (record->idiag_state != TCP_LISTEN_STATE) continue;
+      /* For a listener the kernel reports sk_ack_backlog as rqueue and sk_max_ack_backlog as wqueue. */
+      if (triples_push(out, record->idiag_inode, record->idiag_rqueue, record->idiag_wqueue) != 0) {
+        close(sock);
+        return ENOMEM;
+      }
+    }
+  }
+  close(sock);
+  return 0;
+}
+
+/* tcpListenQueues(): Uint32Array of [inode, acceptQueue, backlog, ...] for TCP and TCPv6 listeners. */
+static napi_value tcp_listen_queues(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct pairs found = {0};
+  int error = dump_tcp_listeners(AF_INET, &found);
+  /* A kernel without IPv6 answers ENOENT for the family: the IPv4 listeners are still right. */
+  if (error == 0) {
+    error = dump_tcp_listeners(AF_INET6, &found);
+    if (error == ENOENT) error = 0;
+  }
+  if (error != 0) {
+    free(found.items);
+    return throw_errno(env, "sock_diag dump of listening TCP sockets", error);
+  }
+  napi_value buffer, array;
+  void *data;
+  if (napi_create_arraybuffer(env, found.count * sizeof(uint32_t), &data, &buffer) != napi_ok) {
+    free(found.items);
+    return NULL;
+  }
+  if (found.count) memcpy(data, found.items, found.count * sizeof(uint32_t));
+  free(found.items);
+  napi_create_typedarray(env, napi_uint32_array, found.count, buffer, 0, &array);
+  return array;
+}
 
 /* ---- readFdTables ---------------------------------------------------------------------------- */
 
@@ -741,6 +841,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "unixSocketPeers", NAPI_AUTO_LENGTH, unix_socket_peers, NULL, &fn);
   napi_set_named_property(env, exports, "unixSocketPeers", fn);
+  napi_create_function(env, "tcpListenQueues", NAPI_AUTO_LENGTH, tcp_listen_queues, NULL, &fn);
+  napi_set_named_property(env, exports, "tcpListenQueues", fn);
   napi_create_function(env, "openFdTables", NAPI_AUTO_LENGTH, open_fd_tables, NULL, &fn);
   napi_set_named_property(env, exports, "openFdTables", fn);
   napi_create_function(env, "openProcessFiles", NAPI_AUTO_LENGTH, open_process_files, NULL, &fn);

@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 export interface NativeModule {
   /** [inode, peerInode, inode, peerInode, ...] of every connected UNIX socket in this netns. */
   unixSocketPeers(): Uint32Array;
+  /** [inode, acceptQueue, backlog, ...] of every listening TCP and TCPv6 socket in this netns. */
+  tcpListenQueues(): Uint32Array;
   /** Starts reading fd tables on `threads` threads; see native/procscope.c. */
   openFdTables(pids: Int32Array, flags: number, fdinfoTypes: number, threads: number): object;
   /** Starts reading the named files ("@exe": the link) of each process on `threads` threads. */

@@ -46,6 +46,7 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
     path: null,
     txQueueBytes: e.txQueue,
     rxQueueBytes: e.rxQueue,
+    backlog: null,
     uid: e.uid,
     refCount: null,
     peerInode: null,
@@ -91,6 +92,30 @@ function askUnixSocketPeers(procFs: ProcFs): Map<number, number> {
   return peers;
 }
 
+/**
+ * inode → backlog (listen()'s maximum accept queue) of every listening TCP socket in this network
+ * namespace, asked of the kernel over sock_diag (the native helper). /proc/net/tcp has no column
+ * for it: a listener's tx_queue there is 0. Throws like askUnixSocketPeers.
+ */
+function askListenBacklogs(procFs: ProcFs): Map<number, number> {
+  const { module, reason } = procFs.native();
+  if (!module)
+    throw new Unavailable(
+      procFs.isLive ? reason : `listen backlogs are not captured in ${procFs.root} (sock_diag asks the running kernel)`,
+    );
+  let triples: Uint32Array;
+  try {
+    triples = module.tcpListenQueues();
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (TCP listeners)", "the kernel refused the netlink request", error);
+    throw new Unavailable(`listen backlogs: ${(error as Error).message}`, { cause: error });
+  }
+  const backlogs = new Map<number, number>();
+  for (let i = 0; i + 2 < triples.length; i += 3) backlogs.set(triples[i] as number, triples[i + 2] as number);
+  return backlogs;
+}
+
 /** Parsed socket tables of one network namespace. */
 export interface SocketTables {
   sockets: Omit<Socket, "owners">[];
@@ -100,7 +125,8 @@ export interface SocketTables {
 
 /**
  * Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). `unixPeers: false`
- * skips asking the kernel for UNIX socket peers (it answers for our own namespace only).
+ * skips asking the kernel for UNIX socket peers and TCP listen backlogs (it answers for our own
+ * namespace only).
  */
 export function readSocketTables(procFs: ProcFs, netDir = "net", options: { readonly unixPeers?: boolean } = {}): SocketTables {
   const askPeers = options.unixPeers !== false;
@@ -131,6 +157,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
             path: e.path,
             txQueueBytes: null,
             rxQueueBytes: null,
+            backlog: null,
             uid: null,
             refCount: e.refCount,
             peerInode: peerOf?.get(e.inode) ?? null,
@@ -149,6 +176,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
             path: null,
             txQueueBytes: null,
             rxQueueBytes: null,
+            backlog: null,
             uid: e.uid,
             refCount: null,
             peerInode: null,
@@ -168,6 +196,18 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
         error.kind === "Unavailable" && procFs.isLive ? `the kernel offers no ${file} (protocol not loaded?)` : fieldFailure(error);
     }
   }
+  const listeners = sockets.filter((s) => (s.protocol === "tcp" || s.protocol === "tcp6") && s.state === "LISTEN");
+  if (askPeers && listeners.length > 0) {
+    let backlogs: Map<number, number> | null = null;
+    try {
+      backlogs = askListenBacklogs(procFs);
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+      errors.backlog = fieldFailure(error);
+    }
+    if (backlogs) for (const listener of listeners) (listener as { backlog: number | null }).backlog = backlogs.get(listener.inode) ?? null;
+  } else if (listeners.length > 0 && !procFs.isLive)
+    errors.backlog = `listen backlogs are not captured in ${procFs.root} (sock_diag asks the running kernel)`;
   return { sockets, errors, problems };
 }
 

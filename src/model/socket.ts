@@ -36,6 +36,11 @@ export const SocketSchema = Type.Object(
     path: Nullable(Type.String({ description: 'unix: bound path ("@name" abstract), null when unnamed' })),
     txQueueBytes: Nullable(Count()),
     rxQueueBytes: Nullable(Count()),
+    backlog: Nullable(
+      Count(
+        "tcp listeners: how many connections the accept queue may hold (listen()'s backlog, which ss shows as a listener's Send-Q; from sock_diag, as /proc/net/tcp shows 0); null for other sockets, and for listeners when the kernel could not be asked (errors.backlog says why) or answered for another network namespace",
+      ),
+    ),
     uid: Nullable(Count()),
     refCount: Nullable(Count("unix: the kernel's reference count on the socket")),
     peerInode: Nullable(Count("unix: the inode of the socket at the other end (sock_diag); null when not connected or unknown")),

@@ -268,6 +268,57 @@ describe("sockets between processes", () => {
   });
 });
 
+describe("a TCP listener's backlog", () => {
+  let server: LiveProcess;
+  let port: number;
+  beforeAll(async () => {
+    server = await startProcess(
+      process.execPath,
+      [
+        "-e",
+        "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:37},()=>console.log('port='+s.address().port))",
+      ],
+      { ready: /port=\d+/ },
+    );
+    port = Number(/port=(\d+)/.exec(server.output())?.[1]);
+  });
+  afterAll(() => server.kill());
+
+  /** ss -ltn's Recv-Q and Send-Q of the listener: for a listener, the accept queue and the backlog. */
+  const ssQueues = (): [number, number] => {
+    const line = execFileSync("ss", ["-H", "-ltn", "sport", "=", `:${port}`], { encoding: "utf8" }).trim();
+    const [, recv, send] = line.split(/\s+/);
+    return [Number(recv), Number(send)];
+  };
+
+  it("net shows the backlog as ss -ltn's Send-Q (37), in JSON as backlog", async () => {
+    expect(ssQueues()).toEqual([0, 37]);
+    const json = await runCli(["net", String(server.pid), "--json", "--protocol", "tcp"]);
+    expect(json.code).toBe(0);
+    const listener = (JSON.parse(json.stdout) as { sockets: Record<string, unknown>[] }).sockets.find(
+      (s) => s.state === "LISTEN" && s.localPort === port,
+    );
+    expect(listener).toMatchObject({ backlog: 37, rxQueueBytes: 0, txQueueBytes: 0 });
+    const text = await runCli(["net", String(server.pid), "--protocol", "tcp"]);
+    expect(text.stdout).toMatch(new RegExp(`^tcp +LISTEN +0 +37 +127\\.0\\.0\\.1:${port} `, "m"));
+    // Other sockets have no backlog.
+    const all = JSON.parse((await runCli(["net", "--json"])).stdout) as { sockets: { state: string; backlog: number | null }[] };
+    expect(all.sockets.filter((s) => s.state !== "LISTEN" && s.backlog !== null)).toEqual([]);
+  });
+
+  it("without the native helper the backlog is null with the reason, and the table shows -", async () => {
+    const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
+    const json = await runBin(["net", String(server.pid), "--json", "--protocol", "tcp"], { env });
+    expect(json.code).toBe(0);
+    const table = JSON.parse(json.stdout) as { sockets: Record<string, unknown>[]; errors: Record<string, string> };
+    expect(table.sockets.find((s) => s.state === "LISTEN" && s.localPort === port)).toMatchObject({ backlog: null });
+    expect(table.errors.backlog).toMatch(/turned off \(PROCSCOPE_NATIVE=0\)/);
+    const text = await runBin(["net", String(server.pid), "--protocol", "tcp"], { env });
+    expect(text.stdout).toMatch(new RegExp(`^tcp +LISTEN +0 +- +127\\.0\\.0\\.1:${port} `, "m"));
+    expect(text.stderr).toContain('procscope: backlogs of TCP listeners unknown (SEND-Q "-"): the native helper is turned off');
+  });
+});
+
 describe("a client of a named UNIX socket", () => {
   let server: LiveProcess;
   let client: LiveProcess;
@@ -373,6 +424,7 @@ describe("buildChannels()", () => {
       path,
       txQueueBytes: null,
       rxQueueBytes: null,
+      backlog: null,
       uid: null,
       refCount,
       peerInode,

@@ -124,7 +124,10 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
   const notCaptured: string[] = [];
   for (const [file, reason] of Object.entries(table.errors)) {
     if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
-    else if (reason.endsWith("does not exist: not captured")) notCaptured.push(`net/${file}`);
+    else if (file === "backlog") {
+      if (protocols === undefined || protocols.includes("tcp") || protocols.includes("tcp6"))
+        run.warn(`backlogs of TCP listeners unknown (SEND-Q "-"): ${reason}`);
+    } else if (reason.endsWith("does not exist: not captured")) notCaptured.push(`net/${file}`);
     else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
   }
   // One line for the tables a captured tree lacks (a kernel without IPv6 has no tcp6 to capture).
