@@ -2,8 +2,8 @@
  * `watch`: processes as they start (and exit), found by polling /proc, like pspy.
  *
  * Each tick reads /proc/loadavg, whose last field is the PID the kernel handed out last; when it
- * has not moved, no process or thread was created and the tick ends there (unless exits are
- * watched, which needs the listing). Otherwise one readdir of the root gives the PIDs, and only
+ * has not moved, no process or thread was created and the tick ends there (when exits are
+ * watched, the number of tasks must not have moved either). Otherwise one readdir of the root gives the PIDs, and only
  * the new ones are read (stat, status, cmdline).
  *
  * What polling misses: a process that starts and exits between two ticks is never seen; a PID
@@ -95,8 +95,23 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
     );
   };
 
+  /**
+   * With exits watched, the last PID handed out and the number of tasks: when neither moved, no
+   * task was created, so none can have left either (a reaped one lowers the count), and the
+   * listing is skipped. Only on the running kernel: a captured tree's loadavg never moves.
+   */
+  const taskMark = (): string | null => {
+    if (!procFs.isLive) return null;
+    try {
+      const l = procFs.parse("loadavg", parseLoadavg);
+      return `${l.lastPid}/${l.totalEntities}`;
+    } catch {
+      return null;
+    }
+  };
+
   // What runs now is the baseline: not reported as started.
-  let last = lastPid();
+  let last: number | string | null = options.exits ? taskMark() : lastPid();
   for (const pid of procFs.listPids()) {
     if (options.exits) {
       const info = read(pid);
@@ -126,8 +141,8 @@ export async function* watchProcesses(context: ProcessContext, options: WatchOpt
       }
     }
 
-    const newest = options.exits ? null : lastPid();
-    if (options.exits || newest === null || newest !== last) {
+    const newest = options.exits ? taskMark() : lastPid();
+    if (newest === null || newest !== last) {
       last = newest;
       const present = new Set(procFs.listPids());
       for (const pid of present) {
