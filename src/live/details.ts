@@ -3,6 +3,8 @@
  * the other areas (processes/details, files/fds, memory/maps), loaded when a tab first needs
  * them. Threads are read here from PID/task (stat, wchan and, for root, the kernel stack).
  */
+
+import { plural } from "../_plural.js";
 import { ProcError, ProcessGone } from "../errors.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
@@ -64,7 +66,7 @@ async function summaryLines(context: ProcessContext, pid: number): Promise<strin
   for (const [key, value] of Object.entries(details)) {
     if (key === "errors") continue;
     if (key === "environ") {
-      lines.push(`environ: ${value === null ? "-" : `${Object.keys(value as object).length} variables`}`);
+      lines.push(`environ: ${value === null ? "-" : plural(Object.keys(value as object).length, "variable")}`);
       continue;
     }
     lines.push(...valueLines(key, value, ""));

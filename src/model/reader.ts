@@ -6,6 +6,7 @@
  * everywhere, with the same reasons when it cannot be read.
  */
 
+import { plural } from "../_plural.js";
 import { hiddenListingNotice } from "../access/denied.js";
 import { prereadProcesses } from "../access/preread.js";
 import type { ProcessDir } from "../access/proc-fs.js";
@@ -489,7 +490,7 @@ export function describeSkipped(skipped: SkippedProcesses): string | null {
   const sentences: string[] = [];
   if (skipped.count > 0) {
     const parts = Object.entries(skipped.reasons).map(([reason, n]) => `${reason}: ${n}`);
-    sentences.push(`${skipped.count} ${skipped.count === 1 ? "process" : "processes"} could not be read (${parts.join("; ")})`);
+    sentences.push(`${plural(skipped.count, "process", "processes")} could not be read (${parts.join("; ")})`);
   }
   if (skipped.hidden !== null) sentences.push(skipped.hidden);
   return sentences.length === 0 ? null : sentences.join("; ");

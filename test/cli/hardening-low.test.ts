@@ -13,6 +13,7 @@ import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const isRoot = process.geteuid?.() === 0;
 const MARKER = `psc-low-marker-${process.pid}`;
@@ -302,6 +303,33 @@ describe("dump cut short", () => {
     } finally {
       await target.kill();
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+});
+
+describe("counts in messages", () => {
+  it("one of a thing is singular: recover of a 1-byte file says 1 byte, top's Summary 1 variable", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-plural-"));
+    const file = path.join(dir, "one-byte");
+    fs.writeFileSync(file, "x");
+    const holder = await startProcess("sh", ["-c", `exec 3<"$0"; rm "$0"; echo ready; exec env -i ONLY=1 sleep 300`, file], {
+      ready: "ready",
+      env: { ONLY: "1" },
+    });
+    try {
+      const out = path.join(dir, "copy");
+      const result = await runCli(["recover", String(holder.pid), "3", "-o", out]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^recovered 1 byte from fd 3 of process ${holder.pid} `));
+      await waitUntil("sleep to run", () => fs.readFileSync(`/proc/${holder.pid}/cmdline`, "latin1").startsWith("sleep\0"));
+      const { detailLines } = await import("../../src/live/details.js");
+      const { createProcessContext } = await import("../../src/processes/context.js");
+      const { openProcFs } = await import("../../src/access/proc-fs.js");
+      const summary = await detailLines(createProcessContext(openProcFs()), holder.pid, 0);
+      expect(summary).toContain("environ: 1 variable");
+    } finally {
+      await holder.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,6 @@
 /** fds, lsof, peers, net, recover, progress, follow, pipeline: the files and connections commands. */
 import type { Command } from "commander";
+import { plural } from "../../_plural.js";
 import { escapeControl } from "../../bytes.js";
 import { parseInterval, parsePid, parsePidList, parsePidRef } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
@@ -104,7 +105,7 @@ async function peers(run: CommandRun, pidText: string | undefined, options: { do
   const unknown = list.filter((c) => c.match === "unknown");
   if (unknown.length > 0)
     run.warn(
-      `${unknown.length} connected UNIX socket${unknown.length === 1 ? "" : "s"} listed without ${unknown.length === 1 ? "its" : "their"} other end: ${unknown[0]?.reason}`,
+      `${plural(unknown.length, "connected UNIX socket")} listed without ${unknown.length === 1 ? "its" : "their"} other end: ${unknown[0]?.reason}`,
     );
   await warnSkipped(run, tally);
 }
@@ -198,9 +199,9 @@ async function recoverCommand(
 
 function recoveredLine(r: import("../../files/recover.js").RecoverResult): string {
   const what = `${r.source === null ? "" : ` (${escapeControl(r.source)}${r.deleted ? ", deleted" : ""})`}`;
-  let text = `recovered ${r.copiedBytes} bytes from fd ${r.fd} of process ${r.pid}${what} to ${escapeControl(r.out)}\nsha256 ${r.sha256}\n`;
+  let text = `recovered ${plural(r.copiedBytes, "byte")} from fd ${r.fd} of process ${r.pid}${what} to ${escapeControl(r.out)}\nsha256 ${r.sha256}\n`;
   if (r.growing)
-    text += `note: the file is still growing: copied the ${r.copiedBytes} bytes it had when the copy started (it has ${r.sizeAfterBytes} now)\n`;
+    text += `note: the file is still growing: copied the ${plural(r.copiedBytes, "byte")} it had when the copy started (it has ${r.sizeAfterBytes} now)\n`;
   return text;
 }
 

@@ -1,5 +1,6 @@
 /** replace, write, undo, history: changing a live process's memory safely, and reading a shell's history. */
 import type { Command } from "commander";
+import { plural } from "../../_plural.js";
 import { parsePid, parsePidRef, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
@@ -55,7 +56,9 @@ async function printWriteResult(run: CommandRun, result: import("../../memory/wr
   else run.print(render.renderWriteResult(result, { width: run.width }));
   const skipped = result.writes.filter((w) => w.status === "skipped").length;
   if (skipped > 0) {
-    run.warn(`${skipped} of ${result.writes.length} places were not written: memory changed since the search`);
+    run.warn(
+      `${skipped} of ${plural(result.writes.length, "place")} ${skipped === 1 ? "was" : "were"} not written: memory changed since the search`,
+    );
     run.exitCode = 1;
   }
 }
@@ -114,7 +117,7 @@ async function undoCommand(run: CommandRun, journal: string, options: { force?: 
   else run.print(render.renderUndoResult(result, { width: run.width }));
   if (result.conflicts > 0) {
     run.warn(
-      `refused ${result.conflicts} of ${result.entries.length} entries: memory does not hold what was written (see WHY); --force restores them anyway`,
+      `refused ${result.conflicts} of ${plural(result.entries.length, "entry", "entries")}: memory does not hold what was written (see WHY); --force restores them anyway`,
     );
     run.exitCode = 1;
   }

@@ -1,6 +1,7 @@
 /** maps, read, dump, strings, search: the read-only memory commands. */
 import os from "node:os";
 import type { Command } from "commander";
+import { plural } from "../../_plural.js";
 import { parsePid, parsePositiveInt } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { EXIT_GONE, UsageError } from "../exit.js";
@@ -60,11 +61,6 @@ async function read(run: CommandRun, pidText: string, addressText: string, lengt
   }
 }
 
-/** "1 region", "0 regions", "2 processes". */
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 async function dump(run: CommandRun, pidText: string, options: { region?: string; output?: string }): Promise<void> {
   const pid = parsePid(pidText);
   if (options.output === undefined) throw new UsageError("dump needs -o DIR: the directory to write the region files into");
@@ -104,7 +100,7 @@ async function dump(run: CommandRun, pidText: string, options: { region?: string
   }
   const holes = index.regions.reduce((sum, r) => sum + r.holes.length, 0);
   run.print(
-    `dumped ${plural(index.regions.length, "region", "regions")} (${humanBytes(index.totalBytes)} read${holes > 0 ? `, ${holes} unreadable ranges left as zeros` : ""}) of process ${pid} into ${options.output} (index: ${options.output}/index.json)\n`,
+    `dumped ${plural(index.regions.length, "region", "regions")} (${humanBytes(index.totalBytes)} read${holes > 0 ? `, ${plural(holes, "unreadable range")} left as zeros` : ""}) of process ${pid} into ${options.output} (index: ${options.output}/index.json)\n`,
   );
 }
 
@@ -245,7 +241,7 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
   const progress = tty
     ? setInterval(() => {
         const where = pid === undefined ? `${plural(stats.processes, "process", "processes")}, ` : "";
-        run.io.stderr(`\r\x1b[Ksearching: ${where}${humanBytes(stats.bytes)}, ${stats.matches} matches`);
+        run.io.stderr(`\r\x1b[Ksearching: ${where}${humanBytes(stats.bytes)}, ${plural(stats.matches, "match", "matches")}`);
       }, 200)
     : undefined;
   const array = run.json ? run.jsonArrayWriter() : undefined;

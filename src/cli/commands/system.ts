@@ -1,5 +1,6 @@
 /** sys: the machine overview, or one system file parsed. */
 import type { Command } from "commander";
+import { plural } from "../../_plural.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 
 async function sys(run: CommandRun, name: string | undefined): Promise<void> {
@@ -31,7 +32,7 @@ async function sys(run: CommandRun, name: string | undefined): Promise<void> {
       ["kernel", overview.kernel ?? reason("kernel")],
       ["booted", overview.bootTime ?? reason("bootTime")],
       ["uptime", overview.uptimeSeconds === null ? reason("uptimeSeconds") : `${formatDuration(overview.uptimeSeconds)}`],
-      ["load", l ? `${l.load1} ${l.load5} ${l.load15} (${l.running} running of ${l.threads} threads)` : reason("load")],
+      ["load", l ? `${l.load1} ${l.load5} ${l.load15} (${l.running} running of ${plural(l.threads, "thread")})` : reason("load")],
       ["cpus", overview.cpus ? `${overview.cpus.count} × ${overview.cpus.model ?? "unknown model"}` : reason("cpus")],
       [
         "memory",

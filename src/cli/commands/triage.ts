@@ -1,5 +1,6 @@
 /** triage: audit (security findings), capture (a snapshot --root reads back), diff. */
 import type { Command } from "commander";
+import { plural } from "../../_plural.js";
 import { parsePid } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
@@ -33,7 +34,9 @@ async function auditCommand(run: CommandRun, pidTexts: string[], options: AuditO
   if (ruleIds !== undefined) {
     const unknown = ruleIds.filter((r) => !RULE_IDS.includes(r));
     if (unknown.length > 0 || ruleIds.length === 0)
-      throw new UsageError(`unknown rule${unknown.length === 1 ? "" : "s"} "${unknown.join('", "')}"; known rules: ${RULE_IDS.join(", ")}`);
+      throw new UsageError(
+        `unknown ${unknown.length === 1 ? "rule" : "rules"} "${unknown.join('", "')}"; known rules: ${RULE_IDS.join(", ")}`,
+      );
   }
   const memory = options.memory === true || ruleIds?.includes("secret-in-memory") === true;
   if (memory && !run.procFs.isLive) throw new UsageError("--memory needs the live system: a capture holds no process memory");
@@ -75,7 +78,7 @@ async function captureCommand(run: CommandRun, options: CaptureCommandOptions): 
   if (run.json) run.printJson(manifest);
   else
     run.print(
-      `captured ${manifest.processes} process${manifest.processes === 1 ? "" : "es"} (${manifest.threads} thread${manifest.threads === 1 ? "" : "s"}, ${(manifest.bytes / 1048576).toFixed(1)} MiB of text) into ${options.output}${
+      `captured ${plural(manifest.processes, "process", "processes")} (${plural(manifest.threads, "thread")}, ${(manifest.bytes / 1048576).toFixed(1)} MiB of text) into ${options.output}${
         manifest.exited.length ? `; ${manifest.exited.length} exited while being captured` : ""
       }${manifest.environRedacted ? "; environ redacted" : ""}\n`,
     );

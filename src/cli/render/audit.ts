@@ -3,6 +3,8 @@
  * summary, then the evidence and the hint indented), and a summary line. Every string from a
  * target process goes through escapeControl.
  */
+
+import { plural } from "../../_plural.js";
 import { escapeControl } from "../../bytes.js";
 import type { Finding } from "../../model/finding.js";
 import { SEVERITIES } from "../../model/severity.js";
@@ -43,5 +45,5 @@ export function renderAuditSummary(findings: readonly Finding[], processes: numb
     .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? "" : "s"}${counts.length ? ` (${counts.join(", ")})` : ""} in ${processes} process${processes === 1 ? "" : "es"}${notReadable ? `; ${notReadable} could not be read` : ""}\n`;
+  return `${plural(findings.length, "finding")}${counts.length ? ` (${counts.join(", ")})` : ""} in ${plural(processes, "process", "processes")}${notReadable ? `; ${notReadable} could not be read` : ""}\n`;
 }

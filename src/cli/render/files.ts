@@ -1,4 +1,6 @@
 /** Tables for the files commands (pure: rows in, text out; every cell escaped by renderTable). */
+
+import { plural } from "../../_plural.js";
 import type { Channel } from "../../files/channels.js";
 import type { DeletedTotal, FileDescriptor, FileUse, ProcessFiles } from "../../files/fds.js";
 import type { Socket } from "../../files/sockets.js";
@@ -92,7 +94,7 @@ const DELETED_COLUMNS: readonly Column<DeletedTotal>[] = [
 
 /** `sum` counts a file held by several processes once (deletedTotalBytes), unlike the rows. */
 export function renderDeletedTotals(totals: readonly DeletedTotal[], sum: number, width?: number): string {
-  return `${renderTable(DELETED_COLUMNS, totals, { width })}total: ${humanBytes(sum)} (${sum} bytes) held by deleted files in ${totals.length} process${totals.length === 1 ? "" : "es"}\n`;
+  return `${renderTable(DELETED_COLUMNS, totals, { width })}total: ${humanBytes(sum)} (${sum} bytes) held by deleted files in ${plural(totals.length, "process", "processes")}\n`;
 }
 
 function endText(c: Channel): string {

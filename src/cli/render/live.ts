@@ -2,6 +2,8 @@
  * Text for `top --once` (like `top -b -n 1`): a summary header and the process table. Pure:
  * snapshot in, string out. The interactive view draws its own screen (src/cli/tui/).
  */
+
+import { plural } from "../../_plural.js";
 import type { SampledProcess, Snapshot } from "../../live/sampler.js";
 import { commandText, cpuTimeText } from "../../processes/format.js";
 import { humanBytes, renderTable } from "./table.js";
@@ -14,7 +16,7 @@ export function uptimeText(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const clock = `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
-  return days > 0 ? `${days} day${days === 1 ? "" : "s"}, ${clock}` : clock;
+  return days > 0 ? `${plural(days, "day")}, ${clock}` : clock;
 }
 
 export function percentText(value: number | null | undefined): string {
@@ -25,7 +27,7 @@ export function percentText(value: number | null | undefined): string {
 export function summaryLines(snapshot: Snapshot): string[] {
   const { tasks, load, memory, cpu } = snapshot;
   const lines = [
-    `Tasks: ${tasks.total} total, ${tasks.running} running, ${tasks.sleeping} sleeping, ${tasks.blocked} blocked, ${tasks.stopped} stopped, ${tasks.zombie} zombie; ${tasks.threads} threads`,
+    `Tasks: ${tasks.total} total, ${tasks.running} running, ${tasks.sleeping} sleeping, ${tasks.blocked} blocked, ${tasks.stopped} stopped, ${tasks.zombie} zombie; ${plural(tasks.threads, "thread")}`,
     `Load average: ${load ? `${load.load1.toFixed(2)} ${load.load5.toFixed(2)} ${load.load15.toFixed(2)}` : "-"}   Uptime: ${uptimeText(snapshot.uptimeSeconds)}`,
   ];
   if (cpu)

@@ -2,6 +2,8 @@
  * Text and JSON views of writes, undos and shell history. Pure: results in, strings out. Bytes
  * from a target process are shown as quoted text with non-printable bytes as \xNN.
  */
+
+import { plural } from "../../_plural.js";
 import type { HistoryEntry, ShellHistory, ShellHistoryFailure } from "../../memory/history.js";
 import type { PlannedWrite, ReplaceResult, UndoEntryResult, UndoResult, WriteResult } from "../../memory/write.js";
 import type { ShellHistoryFailure as ShellHistoryFailureJson, ShellHistory as ShellHistoryJson } from "../../model/history.js";
@@ -51,10 +53,7 @@ export function writeResultJson(result: WriteResult | ReplaceResult): WriteRepor
 
 export function renderWriteResult(result: WriteResult | ReplaceResult, options: { width?: number | undefined } = {}): string {
   const who = `process ${result.pid} (${result.comm}), start tick ${result.startTimeTicks}`;
-  const found =
-    "found" in result
-      ? `${result.found} occurrence${result.found === 1 ? "" : "s"} in ${result.searched} region${result.searched === 1 ? "" : "s"}; `
-      : "";
+  const found = "found" in result ? `${plural(result.found, "occurrence")} in ${plural(result.searched, "region")}; ` : "";
   const table = renderTable(
     [
       { header: "ADDRESS", value: (w: PlannedWrite) => hex(w.address) },
@@ -114,7 +113,7 @@ export function historyJson(history: ShellHistory | ShellHistoryFailure): ShellH
 }
 
 export function renderHistory(history: ShellHistory, options: { width?: number | undefined; showPid?: boolean } = {}): string {
-  const head = `process ${history.pid} (${history.shell}): ${history.entries.length} command${history.entries.length === 1 ? "" : "s"} in memory${history.note ? ` — ${history.note}` : ""}\n`;
+  const head = `process ${history.pid} (${history.shell}): ${plural(history.entries.length, "command")} in memory${history.note ? ` — ${history.note}` : ""}\n`;
   if (history.entries.length === 0) return head;
   return (
     head +
