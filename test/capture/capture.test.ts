@@ -121,12 +121,14 @@ describe("capture, then --root", () => {
     live.show = await json(["show", pid]);
     live.fds = await json(["fds", pid]);
     live.maps = await json(["maps", pid]);
+    live.tree = await json(["tree", pid]);
+    live.threads = await json(["threads", pid]);
     live.peers = await json(["peers", String(connectedChild)]);
     const packed = await runCli(["capture", "-o", tarball]);
     expect(packed.code, packed.stderr).toBe(0);
   }, 120_000);
 
-  it("ps, show, fds and maps --root DIR equal the live output of processes that did not change", async () => {
+  it("ps, show, fds, maps, tree and threads --root DIR equal the live output of processes that did not change", async () => {
     const pid = String(steady.pid);
     expect(withoutLifetimeCpu(await json(["ps", "--pid", `${pid},${secretHolder.pid}`, "--root", dir]))).toEqual(
       withoutLifetimeCpu(live.ps),
@@ -137,6 +139,8 @@ describe("capture, then --root", () => {
     expect(showCaptured).toEqual(showLive);
     expect(withoutStat(await json(["fds", pid, "--root", dir]))).toEqual(withoutStat(live.fds));
     expect(await json(["maps", pid, "--root", dir])).toEqual(live.maps);
+    expect(withoutLifetimeCpu(await json(["tree", pid, "--root", dir]))).toEqual(withoutLifetimeCpu(live.tree));
+    expect(await json(["threads", pid, "--root", dir])).toEqual(live.threads);
   });
 
   it("peers --root says a UNIX connection's other end is not captured, where live named both ends", async () => {
