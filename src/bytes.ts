@@ -22,6 +22,24 @@ export function decodeBytes(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * The bytes in base64 when they are not valid UTF-8 (decodeBytes then wrote `\xNN`, which a
+ * real backslash could also have written), else null: the twin that keeps them recoverable.
+ * rawBase64IfInvalid(Uint8Array.of(0x61, 0xff)) === "Yf8="; rawBase64IfInvalid(Uint8Array.of(0x61)) === null
+ */
+export function rawBase64IfInvalid(bytes: Uint8Array): string | null {
+  if (!utf8Text(bytes).includes("\uFFFD")) return null;
+  try {
+    utf8.decode(bytes);
+    return null;
+  } catch {
+    // btoa, not Buffer: the parsers' entry (procscope/procfs) imports this file and runs without Node.
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    return btoa(binary);
+  }
+}
+
 function decodeLossy(bytes: Uint8Array): string {
   let out = "";
   let i = 0;

@@ -15,7 +15,7 @@
  */
 export { openProcFs, type ProcessDir, type ProcFs, type ProcFsOptions, type RawFile } from "./access/proc-fs.js";
 export { readSystemInfo, type SystemInfo } from "./access/system-info.js";
-export { escapeControl } from "./bytes.js";
+export { escapeControl, rawBase64IfInvalid } from "./bytes.js";
 export {
   AccessDenied,
   Conflict,

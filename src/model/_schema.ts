@@ -18,6 +18,15 @@ export const FieldErrorsSchema = Type.Record(Type.String(), Type.String(), {
   description: "Why each null field could not be read, keyed by field name",
 });
 
+export const RawBase64Schema = Type.Record(
+  Type.String(),
+  Type.Union([Type.String(), Type.Array(Type.Union([Type.String(), Type.Null()]))]),
+  {
+    description:
+      "Present only when a text field held bytes that are not valid UTF-8 (the text shows each such byte as \\xNN): that field's raw bytes in base64, keyed by field name; for a list, one entry per element, null where the element was valid UTF-8",
+  },
+);
+
 export const Integer = (description?: string) => Type.Integer(description === undefined ? {} : { description });
 export const Bytes = (description: string) => Type.Integer({ minimum: 0, description: `${description} (bytes)` });
 

@@ -4,7 +4,7 @@
  * `ProcessEvent` (watch). Defined once as schemas; the types are derived from them.
  */
 import { type Static, Type } from "@sinclair/typebox";
-import { Bytes, FieldErrorsSchema, HexBigInt, Nullable } from "./_schema.js";
+import { Bytes, FieldErrorsSchema, HexBigInt, Nullable, RawBase64Schema } from "./_schema.js";
 
 const ProcessProperties = {
   pid: Type.Integer({ minimum: 1 }),
@@ -29,6 +29,7 @@ const ProcessProperties = {
   vszBytes: Bytes("Virtual memory size"),
   kernelThread: Type.Boolean(),
   errors: FieldErrorsSchema,
+  rawBase64: Type.Optional(RawBase64Schema),
 };
 
 export const ProcessSchema = Type.Object(ProcessProperties, { $id: "Process", additionalProperties: false });

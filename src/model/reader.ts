@@ -11,10 +11,10 @@ import { hiddenListingNotice } from "../access/denied.js";
 import { prereadProcesses } from "../access/preread.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
-import { decodeBytes } from "../bytes.js";
+import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { AccessDenied, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import { ttyName } from "../processes/tty.js";
-import { parseCmdline } from "../procfs/pid/cmdline.js";
+import { parseCmdline, splitNulBytes } from "../procfs/pid/cmdline.js";
 import { type PidIo, parsePidIo } from "../procfs/pid/io.js";
 import { type PidLimit, parsePidLimits, pidLimit } from "../procfs/pid/limits.js";
 import { parsePidSmaps, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
@@ -97,9 +97,18 @@ export interface ProcessFieldValues {
 
 export type ProcessField = keyof ProcessFieldValues;
 
+/**
+ * The raw bytes, in base64, of text fields that were not valid UTF-8 (their text shows the bad
+ * bytes as `\xNN`): a string for a string field, for a list one entry per element (null where
+ * that element was valid). docs/json.md, "Text that is not UTF-8".
+ */
+export type RawBase64 = Record<string, string | (string | null)[]>;
+
 /** What the reader returns: the asked fields, the identity, and why any of them is null. */
 export type ProcessRecord<F extends ProcessField> = Pick<ProcessFieldValues, F | "pid" | "startTimeTicks"> & {
   readonly errors: FieldErrors;
+  /** Present only when one of the asked text fields was not valid UTF-8. */
+  readonly rawBase64?: RawBase64;
 };
 
 /**
@@ -109,6 +118,8 @@ export type ProcessRecord<F extends ProcessField> = Pick<ProcessFieldValues, F |
 export class ProcessFileCache {
   private statValue: PidStat | undefined;
   private readonly cache = new Map<string, { value: unknown } | { error: ProcError }>();
+  /** Base64 of the files' text that was not valid UTF-8, by field (cmdline, exe, cwd, root). */
+  readonly raw: RawBase64 = {};
 
   constructor(
     readonly dir: ProcessDir,
@@ -156,7 +167,17 @@ export class ProcessFileCache {
   }
 
   cmdline(): string[] {
-    return this.once("cmdline", () => this.dir.parseBytes("cmdline", parseCmdline));
+    return this.once("cmdline", () =>
+      this.dir.parseBytes("cmdline", (bytes) => {
+        const args = parseCmdline(bytes);
+        // decodeBytes writes \xNN only for bytes that are not UTF-8: no backslash, nothing to keep.
+        if (args.some((a) => a.includes("\\x"))) {
+          const raw = splitNulBytes(bytes).map(rawBase64IfInvalid);
+          if (raw.some((r) => r !== null)) this.raw.cmdline = raw;
+        }
+        return args;
+      }),
+    );
   }
 
   io(): PidIo {
@@ -171,7 +192,11 @@ export class ProcessFileCache {
     return this.once(name, () => {
       if (this.kernelThread && name === "exe") throw new Unavailable(KERNEL_THREAD_NO_EXE);
       if (this.zombie) throw new Unavailable(ZOMBIE_REASON);
-      return decodeBytes(this.dir.readLink(name));
+      const bytes = this.dir.readLink(name);
+      const text = decodeBytes(bytes);
+      const raw = text.includes("\\x") ? rawBase64IfInvalid(bytes) : null;
+      if (raw !== null) this.raw[name] = raw;
+      return text;
     });
   }
 
@@ -367,6 +392,8 @@ export function readProcessFields<F extends ProcessField>(files: ProcessFileCach
     record[field] = value;
   }
   record.errors = errors;
+  const raw = Object.entries(files.raw).filter(([field]) => (fields as readonly string[]).includes(field));
+  if (raw.length > 0) record.rawBase64 = Object.fromEntries(raw);
   return record as ProcessRecord<F>;
 }
 

@@ -6,7 +6,7 @@
  * read: the result is the whole ProcessDetails shape whatever is required.
  */
 import type { ProcessDir } from "../access/proc-fs.js";
-import { decodeBytes } from "../bytes.js";
+import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { InvalidArgument, ProcessGone, Unavailable } from "../errors.js";
 import type { Process, ProcessDetails } from "../model/process.js";
 import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFileCache, ZOMBIE_REASON } from "../model/reader.js";
@@ -125,7 +125,14 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
   const base: Process = processFrom(files);
   zombie = base.state === "Z";
   Object.assign(errors, base.errors);
-  const link = (name: DetailName, file: string): string | null => attempt(name, () => decodeBytes(dir.readLink(file)));
+  const raw: Record<string, string | (string | null)[]> = { ...base.rawBase64 };
+  const link = (name: DetailName, file: string): string | null =>
+    attempt(name, () => {
+      const bytes = dir.readLink(file);
+      const twin = rawBase64IfInvalid(bytes);
+      if (twin !== null) raw[name] = twin;
+      return decodeBytes(bytes);
+    });
   if (base.exe === null && base.errors.exe !== undefined) errors.exeDeleted = base.errors.exe;
   // cgroups and container come from the one cgroup file: one read, one reason for both.
   const cgroupField = required.has("container") && !required.has("cgroups") ? "container" : "cgroups";
@@ -196,6 +203,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     loginUid: attempt("loginUid", () => dir.parse("loginuid", parsePidLoginuid)),
     wchan: attempt("wchan", () => readWchan(dir, base.state)),
   };
+  if (Object.keys(raw).length > 0) return { ...details, rawBase64: raw };
   return details;
 }
 

@@ -43,7 +43,7 @@ export { parseNetUnix, type UnixSocketEntry } from "./net/unix.js";
 export { type Partition, parsePartitions } from "./partitions.js";
 export { AT_CLKTCK, AT_PAGESZ, parseAuxv } from "./pid/auxv.js";
 export { type PidCgroup, parsePidCgroup } from "./pid/cgroup.js";
-export { parseCmdline, parseEnviron } from "./pid/cmdline.js";
+export { parseCmdline, parseEnviron, splitNulBytes } from "./pid/cmdline.js";
 export { parseComm } from "./pid/comm.js";
 export { accessMode, decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "./pid/fdinfo.js";
 export { type PidIo, parsePidIo } from "./pid/io.js";

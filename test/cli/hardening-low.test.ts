@@ -333,3 +333,47 @@ describe("counts in messages", () => {
     }
   });
 });
+
+const PAUSE_C = `#include <stdio.h>
+#include <unistd.h>
+int main(void) { puts("ready"); fflush(stdout); pause(); return 0; }
+`;
+
+describe("text that is not UTF-8 in JSON", () => {
+  it("ps, show and top --json keep an argument with byte 0xff recoverable in rawBase64; a real backslash-x has no twin", async () => {
+    const pause = compileC("low-pause", PAUSE_C);
+    // Byte 0xff is not UTF-8; "\\xff" is the same four characters the text shows for it.
+    const process0xff = await startProcess("sh", ["-c", 'exec "$0" "$(printf "a\\377b")" "\\xff"', pause], { ready: "ready" });
+    try {
+      const pid = process0xff.pid;
+      const raw = fs.readFileSync(`/proc/${pid}/cmdline`);
+      expect(raw.includes(Buffer.from([0x61, 0xff, 0x62, 0]))).toBe(true);
+      const expected = { cmdline: [null, Buffer.from([0x61, 0xff, 0x62]).toString("base64"), null] };
+      for (const argv of [
+        ["ps", "--pid", String(pid), "--json"],
+        ["top", "--once", "--interval", "100", "--json"],
+      ]) {
+        const result = await runCli(argv);
+        expect(result.code, argv.join(" ")).toBe(0);
+        const parsed = JSON.parse(result.stdout) as
+          | { pid: number; cmdline: string[]; rawBase64?: unknown }[]
+          | { processes: { pid: number; cmdline: string[]; rawBase64?: unknown }[] };
+        const list = Array.isArray(parsed) ? parsed : parsed.processes;
+        const row = list.find((p) => p.pid === pid);
+        // The text cannot tell the bad byte from a real backslash: the twin can.
+        expect(row?.cmdline.slice(1), argv.join(" ")).toEqual(["a\\xffb", "\\xff"]);
+        expect(row?.rawBase64, argv.join(" ")).toEqual(expected);
+        const twin = (row?.rawBase64 as typeof expected | undefined)?.cmdline[1];
+        const bytes = Buffer.from(twin ?? "", "base64");
+        expect([...bytes]).toEqual([0x61, 0xff, 0x62]);
+      }
+      const show = JSON.parse((await runCli(["show", String(pid), "--json"])).stdout) as { rawBase64?: unknown };
+      expect(show.rawBase64).toEqual(expected);
+      // A process whose text is all UTF-8 has no rawBase64.
+      const plain = JSON.parse((await runCli(["ps", "--pid", String(marked.pid), "--json"])).stdout) as Record<string, unknown>[];
+      expect(plain[0]).not.toHaveProperty("rawBase64");
+    } finally {
+      await process0xff.kill();
+    }
+  });
+});

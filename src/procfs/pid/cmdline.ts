@@ -17,6 +17,19 @@ function splitNul(bytes: Uint8Array): string[] {
   return out;
 }
 
+/** The NUL-separated pieces of cmdline or environ, as bytes, in the order parseCmdline gives them. */
+export function splitNulBytes(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const nul = bytes.indexOf(0, start);
+    const end = nul < 0 ? bytes.length : nul;
+    out.push(bytes.subarray(start, end));
+    start = end + 1;
+  }
+  return out;
+}
+
 /** parseCmdline(new TextEncoder().encode("ls\0-l\0")) → ["ls", "-l"]; empty for kernel threads. */
 export function parseCmdline(bytes: Uint8Array): string[] {
   return splitNul(bytes);
