@@ -93,8 +93,9 @@ export class ProcessFacts {
    * the process as not checked instead of passing it.
    */
   exe(): string | null {
-    const { exe, errors } = this.process;
-    if (exe !== null || errors.exe === undefined) return exe;
+    const { exe, errors, kernelThread, state } = this.process;
+    // A kernel thread's or a zombie's null comes with its explanation, not a failure.
+    if (exe !== null || errors.exe === undefined || kernelThread || state === "Z") return exe;
     throw new Unavailable(errors.exe);
   }
 

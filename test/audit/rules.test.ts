@@ -273,6 +273,10 @@ describe("audit command line", () => {
       /^procscope: some checks could not run: deleted-exe: permission denied: another user's process \(uid 0\); not root \(1\); memfd-exe: permission denied: another user's process \(uid 0\); not root \(1\); tmp-exe: permission denied: another user's process \(uid 0\); not root \(1\)\n$/,
     );
     await p.kill();
+    // A kernel thread has no executable to check: that is no failure to report.
+    const kthreadd = await runCli(["audit", "2", "--rules", "deleted-exe,memfd-exe,tmp-exe", "--json"]);
+    expect(kthreadd.code, kthreadd.stderr).toBe(0);
+    expect(kthreadd.stderr).toBe("");
   });
 
   it("an unknown rule exits 2 listing the known ones", async () => {
