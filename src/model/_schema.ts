@@ -20,10 +20,10 @@ export const FieldErrorsSchema = Type.Record(Type.String(), Type.String(), {
 
 export const RawBase64Schema = Type.Record(
   Type.String(),
-  Type.Union([Type.String(), Type.Array(Type.Union([Type.String(), Type.Null()]))]),
+  Type.Union([Type.String(), Type.Array(Type.Union([Type.String(), Type.Null()])), Type.Record(Type.String(), Type.String())]),
   {
     description:
-      "Present only when a text field held bytes that are not valid UTF-8 (the text shows each such byte as \\xNN): that field's raw bytes in base64, keyed by field name; for a list, one entry per element, null where the element was valid UTF-8",
+      "Present only when a text field held bytes that are not valid UTF-8 (the text shows each such byte as \\xNN): that field's raw bytes in base64, keyed by field name; for a list, one entry per element, null where the element was valid UTF-8; for a map (environ), the values that were not valid, by key",
   },
 );
 

@@ -100,9 +100,10 @@ export type ProcessField = keyof ProcessFieldValues;
 /**
  * The raw bytes, in base64, of text fields that were not valid UTF-8 (their text shows the bad
  * bytes as `\xNN`): a string for a string field, for a list one entry per element (null where
- * that element was valid). docs/json.md, "Text that is not UTF-8".
+ * that element was valid), for a map (environ) the values that were not valid, by key. docs/json.md,
+ * "Text that is not UTF-8".
  */
-export type RawBase64 = Record<string, string | (string | null)[]>;
+export type RawBase64 = Record<string, string | (string | null)[] | Record<string, string>>;
 
 /** What the reader returns: the asked fields, the identity, and why any of them is null. */
 export type ProcessRecord<F extends ProcessField> = Pick<ProcessFieldValues, F | "pid" | "startTimeTicks"> & {
@@ -164,6 +165,22 @@ export class ProcessFileCache {
 
   statusText(): string {
     return this.once("status", () => this.dir.readText("status"));
+  }
+
+  /** stat's comm; when it shows bytes that are not UTF-8, their twin from the comm file. */
+  comm(): string {
+    const comm = this.stat().comm;
+    if (comm.includes("\\x") && this.raw.comm === undefined) {
+      try {
+        const bytes = this.dir.readBytes("comm");
+        const twin = rawBase64IfInvalid(bytes.subarray(0, bytes[bytes.length - 1] === 0x0a ? -1 : undefined));
+        if (twin !== null) this.raw.comm = twin;
+      } catch (error) {
+        if (error instanceof ProcessGone) throw error;
+        // The name is still shown; only its twin is missing.
+      }
+    }
+    return comm;
   }
 
   cmdline(): string[] {
@@ -279,7 +296,7 @@ const FIELD_READERS: { readonly [K in ProcessField]: FieldReader<ProcessFieldVal
   pgid: (f) => f.stat().pgrp,
   sid: (f) => f.stat().session,
   tty: (f) => ttyName(f.stat().ttyNr),
-  comm: (f) => f.stat().comm,
+  comm: (f) => f.comm(),
   state: (f) => f.stat().state,
   kernelThread: (f) => f.kernelThread,
   threads: (f) => f.stat().numThreads,

@@ -9,10 +9,10 @@ import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { InvalidArgument, ProcessGone, Unavailable } from "../errors.js";
 import type { Process, ProcessDetails } from "../model/process.js";
-import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFileCache, ZOMBIE_REASON } from "../model/reader.js";
+import { type FieldErrors, fieldFailure, type ProcessContext, ProcessFileCache, type RawBase64, ZOMBIE_REASON } from "../model/reader.js";
 import { capabilityNames } from "../procfs/capabilities.js";
 import { type PidCgroup, parsePidCgroup } from "../procfs/pid/cgroup.js";
-import { parseEnviron } from "../procfs/pid/cmdline.js";
+import { parseEnviron, splitNulBytes } from "../procfs/pid/cmdline.js";
 import { parsePidIo } from "../procfs/pid/io.js";
 import { parsePidLimits, type RlimitValue } from "../procfs/pid/limits.js";
 import { parsePidLoginuid } from "../procfs/pid/loginuid.js";
@@ -125,7 +125,7 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
   const base: Process = processFrom(files);
   zombie = base.state === "Z";
   Object.assign(errors, base.errors);
-  const raw: Record<string, string | (string | null)[]> = { ...base.rawBase64 };
+  const raw: RawBase64 = { ...base.rawBase64 };
   const link = (name: DetailName, file: string): string | null =>
     attempt(name, () => {
       const bytes = dir.readLink(file);
@@ -149,7 +149,13 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
     environ: attempt("environ", () => {
       // The kernel answers ESRCH, which would read as "zombie or exiting".
       if (base.kernelThread) throw new Unavailable("a kernel thread has no environment (it has no user memory)");
-      return parseEnviron(dir.readBytes("environ"));
+      const bytes = dir.readBytes("environ");
+      const environ = parseEnviron(bytes);
+      if (Object.values(environ).some((v) => v.includes("\\x"))) {
+        const twins = environTwins(bytes);
+        if (Object.keys(twins).length > 0) raw.environ = twins;
+      }
+      return environ;
     }),
     limits: attempt("limits", () =>
       dir
@@ -216,4 +222,18 @@ function readNamespaces(dir: ProcessDir): Namespace[] {
     namespaces.push({ type: ns.type, inode: ns.inode });
   }
   return namespaces;
+}
+
+/** Base64 of each environ value that is not valid UTF-8, keyed by its variable's name (later duplicates win, as parseEnviron). */
+function environTwins(bytes: Uint8Array): Record<string, string> {
+  const twins: Record<string, string> = Object.create(null);
+  for (const entry of splitNulBytes(bytes)) {
+    const eq = entry.indexOf(0x3d);
+    if (eq < 0) continue;
+    const name = decodeBytes(entry.subarray(0, eq));
+    const twin = rawBase64IfInvalid(entry.subarray(eq + 1));
+    if (twin === null) delete twins[name];
+    else twins[name] = twin;
+  }
+  return twins;
 }

@@ -370,10 +370,46 @@ describe("text that is not UTF-8 in JSON", () => {
       const show = JSON.parse((await runCli(["show", String(pid), "--json"])).stdout) as { rawBase64?: unknown };
       expect(show.rawBase64).toEqual(expected);
       // A process whose text is all UTF-8 has no rawBase64.
+      const plainShow = JSON.parse((await runCli(["show", String(marked.pid), "--json"])).stdout) as Record<string, unknown>;
+      expect(plainShow).not.toHaveProperty("rawBase64");
       const plain = JSON.parse((await runCli(["ps", "--pid", String(marked.pid), "--json"])).stdout) as Record<string, unknown>[];
       expect(plain[0]).not.toHaveProperty("rawBase64");
     } finally {
       await process0xff.kill();
+    }
+  });
+});
+
+describe("a name and an environment that are not UTF-8", () => {
+  it("comm (run through a link named p\\xffq) and an environ value with 0xff have their twins in ps and show", async () => {
+    const pause = compileC("low-pause", PAUSE_C);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-comm-"));
+    const link = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0x70, 0xff, 0x71])]);
+    fs.symlinkSync(pause, link);
+    // Node would write a path argument as UTF-8: the shell makes the 0xff byte itself.
+    const holder = await startProcess("sh", ["-c", 'exec env -i "V=$(printf "v\\377")" W=fine "$0/$(printf "p\\377q")"', dir], {
+      ready: "ready",
+    });
+    try {
+      const pid = holder.pid;
+      expect([...fs.readFileSync(`/proc/${pid}/comm`)]).toEqual([0x70, 0xff, 0x71, 0x0a]);
+      const commTwin = Buffer.from([0x70, 0xff, 0x71]).toString("base64");
+      const [row] = JSON.parse((await runCli(["ps", "--pid", String(pid), "--json"])).stdout) as {
+        comm: string;
+        rawBase64?: Record<string, unknown>;
+      }[];
+      expect(row?.comm).toBe("p\\xffq");
+      expect(row?.rawBase64?.comm).toBe(commTwin);
+      const show = JSON.parse((await runCli(["show", String(pid), "--json"])).stdout) as {
+        environ: Record<string, string>;
+        rawBase64?: Record<string, unknown>;
+      };
+      expect(show.environ).toEqual({ V: "v\\xff", W: "fine" });
+      expect(show.rawBase64?.comm).toBe(commTwin);
+      expect(show.rawBase64?.environ).toEqual({ V: Buffer.from([0x76, 0xff]).toString("base64") });
+    } finally {
+      await holder.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
