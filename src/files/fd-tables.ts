@@ -43,6 +43,8 @@ export class FdTableCursor implements FollowedStat {
   fd = -1;
   /** The link text, decoded as decodeBytes does. */
   link = "";
+  /** The link's bytes when they are not all ASCII and the text shows `\xNN` (else null): for its rawBase64 twin. */
+  linkBytes: Uint8Array | null = null;
   /** Whether the helper stat'ed through the link (mode, ino, dev, nlink and size are set). */
   hasStat = false;
   mode = 0;
@@ -78,6 +80,7 @@ export class FdTableCursor implements FollowedStat {
     at += 8;
     // ASCII reads the same as latin1, without UTF-8 decoding and the check for invalid bytes.
     this.link = word & TEXT_ASCII ? buffer.toString("latin1", at, at + length) : decodeBytes(buffer.subarray(at, at + length));
+    this.linkBytes = word & TEXT_ASCII || !this.link.includes("\\x") ? null : buffer.subarray(at, at + length);
     at += length;
     const have = buffer[at++] as number;
     this.hasStat = (have & 1) !== 0;

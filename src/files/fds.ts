@@ -4,10 +4,10 @@
  * `fds`, `lsof`, the HTTP API and the web UI.
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
-import { decodeBytes } from "../bytes.js";
+import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { FdType, FileDescriptor, FileUse, ProcessFiles } from "../model/file-descriptor.js";
-import { fieldFailure, ProcessFileCache, readProcessFields } from "../model/reader.js";
+import { fieldFailure, ProcessFileCache, type RawBase64, readProcessFields } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { parsePidMaps } from "../procfs/pid/maps.js";
@@ -146,6 +146,8 @@ interface FdFacts {
   readonly pid: number;
   /** The link text, decoded. */
   link(fd: number): string;
+  /** The bytes of the link last read by link(), when its text may show `\xNN`; null otherwise. */
+  linkBytes(): Uint8Array | null;
   stat(fd: number): FollowedStat;
   /** Permission bits of the link itself. */
   linkMode(fd: number): number;
@@ -153,9 +155,14 @@ interface FdFacts {
 }
 
 function dirFacts(dir: ProcessDir): FdFacts {
+  let lastLink: Uint8Array | null = null;
   return {
     pid: dir.pid,
-    link: (fd) => decodeBytes(dir.readLink(`fd/${fd}`)),
+    link: (fd) => {
+      lastLink = dir.readLink(`fd/${fd}`);
+      return decodeBytes(lastLink);
+    },
+    linkBytes: () => lastLink,
     stat: (fd) => {
       const st = dir.statFile(`fd/${fd}`);
       return { mode: Number(st.mode), ino: Number(st.ino), dev: Number(st.dev), nlink: Number(st.nlink), size: Number(st.size) };
@@ -187,6 +194,10 @@ class TableFacts implements FdFacts {
 
   link(): string {
     return this.current().link;
+  }
+
+  linkBytes(): Uint8Array | null {
+    return this.current().linkBytes;
   }
 
   stat(): FollowedStat {
@@ -360,7 +371,23 @@ function readFdFrom(facts: FdFacts, fd: number, options: ReadFdOptions): FileDes
     sizeBytes: size,
     device,
     errors: errors ?? (skippedFdinfo ? SKIPPED_FDINFO_ERRORS : NO_ERRORS),
+    ...(target.includes("\\x") ? linkTwins(facts.linkBytes(), target, path) : undefined),
   };
+}
+
+const DELETED_SUFFIX_LENGTH = " (deleted)".length;
+
+/** rawBase64 of an fd whose link is not valid UTF-8: the target's bytes, and the path's (the target without " (deleted)"). */
+function linkTwins(bytes: Uint8Array | null, target: string, path: string | null): { rawBase64: RawBase64 } | undefined {
+  const targetTwin = bytes === null ? null : rawBase64IfInvalid(bytes);
+  if (bytes === null || targetTwin === null) return undefined;
+  const rawBase64: RawBase64 = { target: targetTwin };
+  if (path !== null) {
+    const pathBytes = path === target ? bytes : bytes.subarray(0, bytes.length - DELETED_SUFFIX_LENGTH);
+    const pathTwin = rawBase64IfInvalid(pathBytes);
+    if (pathTwin !== null) rawBase64.path = pathTwin;
+  }
+  return { rawBase64 };
 }
 
 /** Reads all fds of an open process directory; fds closed meanwhile are skipped. */

@@ -1,6 +1,6 @@
 /** An open file descriptor (`fds`), and a process with its fds (`lsof`). */
 import { type Static, Type } from "@sinclair/typebox";
-import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, StartTimeTicks } from "./_schema.js";
+import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, RawBase64Schema, StartTimeTicks } from "./_schema.js";
 
 export const FdTypeSchema = Type.Union(
   [
@@ -40,6 +40,7 @@ export const FileDescriptorSchema = Type.Object(
     sizeBytes: Nullable(Count("size of a regular file or memfd")),
     device: Nullable(Type.String({ description: 'device of the filesystem holding the file, "major:minor"' })),
     errors: FieldErrorsSchema,
+    rawBase64: Type.Optional(RawBase64Schema),
   },
   { title: "FileDescriptor", additionalProperties: false },
 );

@@ -413,3 +413,61 @@ describe("a name and an environment that are not UTF-8", () => {
     }
   });
 });
+
+/** Opens DIR/f<0xff>g (creating it), then deletes DIR/d<0xff>e after opening it: two fds whose paths are not UTF-8. */
+const BAD_NAMES_C = String.raw`
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  char kept[4096], doomed[4096];
+  snprintf(kept, sizeof kept, "%s/f\xffg", argv[1]);
+  snprintf(doomed, sizeof doomed, "%s/d\xff" "e", argv[1]); // "\xffe" would be one escape
+  int k = open(kept, O_RDWR | O_CREAT, 0600);
+  int d = open(doomed, O_RDWR | O_CREAT, 0600);
+  if (k < 0 || d < 0 || unlink(doomed)) return 1;
+  printf("ready k=%d d=%d\n", k, d);
+  fflush(stdout);
+  pause();
+  return 0;
+}
+`;
+
+describe("fd paths that are not UTF-8", () => {
+  it("fds and lsof --json give target and path twins, with and without the native helper", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-fdname-"));
+    const holder = await startProcess(compileC("low-bad-names", BAD_NAMES_C), [dir], { ready: "ready" });
+    try {
+      const k = Number(/k=(\d+)/.exec(holder.output())?.[1]);
+      const d = Number(/d=(\d+)/.exec(holder.output())?.[1]);
+      const b64 = (text: string) => Buffer.concat([Buffer.from(dir), Buffer.from(text, "latin1")]).toString("base64");
+      const expected = {
+        [k]: { target: b64("/f\xffg"), path: b64("/f\xffg") },
+        [d]: { target: b64("/d\xffe (deleted)"), path: b64("/d\xffe") },
+      };
+      type Fd = { fd: number; target: string; path: string | null; rawBase64?: unknown };
+      const check = (fds: Fd[], what: string) => {
+        for (const fd of [k, d]) {
+          const row = fds.find((f) => f.fd === fd);
+          expect(row?.rawBase64, `${what} fd ${fd}`).toEqual(expected[fd]);
+        }
+        expect(fds.find((f) => f.fd === k)?.path, what).toBe(`${dir}/f\\xffg`);
+        // stdin is a pipe: valid text, no twin.
+        expect(
+          fds.find((f) => f.fd === 0),
+          what,
+        ).not.toHaveProperty("rawBase64");
+      };
+      check(JSON.parse((await runCli(["fds", String(holder.pid), "--json"])).stdout) as Fd[], "fds");
+      const lsof = JSON.parse((await runCli(["lsof", "--pid", String(holder.pid), "--json"])).stdout) as { fds: Fd[] }[];
+      check(lsof[0]?.fds ?? [], "lsof");
+      const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
+      const slow = JSON.parse((await runBin(["lsof", "--pid", String(holder.pid), "--json"], { env })).stdout) as { fds: Fd[] }[];
+      check(slow[0]?.fds ?? [], "lsof without the native helper");
+    } finally {
+      await holder.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
