@@ -3,6 +3,7 @@
  * `readSmaps` the per-region memory use of /proc/PID/smaps.
  */
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
+import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { Unavailable } from "../errors.js";
 import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
@@ -18,10 +19,45 @@ export type { SmapsRegion, SmapsTotals } from "../procfs/pid/smaps.js";
 export function readMaps(procFs: ProcFs, pid: number): Region[] {
   const dir = procFs.openProcess(pid);
   try {
-    return dir.parse("maps", parsePidMaps);
+    return dir.parseBytes("maps", parseMapsWithTwins);
   } finally {
     dir.close();
   }
+}
+
+const MAPS_HEADER = /^([0-9a-f]+)-[0-9a-f]+ \S{4} [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ \d+ +(.*)$/s;
+const DELETED = " (deleted)";
+
+/**
+ * parsePidMaps over the bytes of /proc/PID/maps; a region whose path is not valid UTF-8 (its text
+ * shows `\xNN`) gets `rawBase64.path`, the path's bytes as parsePidMaps cuts it (no " (deleted)").
+ */
+function parseMapsWithTwins(bytes: Uint8Array): Region[] {
+  const text = decodeBytes(bytes);
+  const regions = parsePidMaps(text);
+  if (!text.includes("\\x")) return regions;
+  const twins = new Map<string, string>();
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let start = 0;
+  while (start < buffer.length) {
+    const newline = buffer.indexOf(0x0a, start);
+    const end = newline < 0 ? buffer.length : newline;
+    const line = buffer.subarray(start, end);
+    start = end + 1;
+    if (!line.some((b) => b >= 0x80)) continue;
+    // latin1 keeps one character per byte, so the path's characters give back its bytes.
+    const match = MAPS_HEADER.exec(line.toString("latin1"));
+    if (!match) continue;
+    let path = (match[2] as string).replace(/\\012/g, "\n");
+    if (path.endsWith(DELETED) && !path.startsWith("[")) path = path.slice(0, -DELETED.length);
+    const twin = rawBase64IfInvalid(Buffer.from(path, "latin1"));
+    if (twin !== null) twins.set(match[1] as string, twin);
+  }
+  regions.forEach((region, i) => {
+    const twin = twins.get(region.start.toString(16));
+    if (twin !== undefined) regions[i] = { ...region, rawBase64: { path: twin } };
+  });
+  return regions;
 }
 
 /**
@@ -38,7 +74,7 @@ export function assertHasMemory(pid: number, stat: PidStat, regions: readonly Re
 /** stat and maps of one open process directory. */
 export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: Region[] } {
   const stat = dir.parse("stat", parsePidStat);
-  const regions = dir.parse("maps", parsePidMaps);
+  const regions = dir.parseBytes("maps", parseMapsWithTwins);
   return { stat, regions };
 }
 

@@ -4,7 +4,7 @@
  * region each result lies in.
  */
 import { type Static, Type } from "@sinclair/typebox";
-import { Count, type DeepReadonly, HexBigInt, Nullable } from "./_schema.js";
+import { Count, type DeepReadonly, HexBigInt, Nullable, RawBase64Schema } from "./_schema.js";
 
 export const RegionKindSchema = Type.Union(
   [
@@ -47,6 +47,7 @@ export const RegionSchema = Type.Object(
     kind: RegionKindSchema,
     section: Nullable(RegionSectionSchema),
     label: Type.String({ description: 'short name: the kind for pseudo-regions ("heap"), "anon", "bss", else the file\'s base name' }),
+    rawBase64: Type.Optional(RawBase64Schema),
   },
   { title: "Region", additionalProperties: false, description: "a memory region: one line of /proc/PID/maps" },
 );

@@ -414,11 +414,12 @@ describe("a name and an environment that are not UTF-8", () => {
   });
 });
 
-/** Opens DIR/f<0xff>g (creating it), then deletes DIR/d<0xff>e after opening it: two fds whose paths are not UTF-8. */
+/** Opens and maps DIR/f<0xff>g (creating it), then deletes DIR/d<0xff>e after opening it: two fds and a map whose paths are not UTF-8. */
 const BAD_NAMES_C = String.raw`
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
   char kept[4096], doomed[4096];
@@ -426,7 +427,8 @@ int main(int argc, char **argv) {
   snprintf(doomed, sizeof doomed, "%s/d\xff" "e", argv[1]); // "\xffe" would be one escape
   int k = open(kept, O_RDWR | O_CREAT, 0600);
   int d = open(doomed, O_RDWR | O_CREAT, 0600);
-  if (k < 0 || d < 0 || unlink(doomed)) return 1;
+  if (k < 0 || d < 0 || unlink(doomed) || ftruncate(k, 4096)) return 1;
+  if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, k, 0) == MAP_FAILED) return 1;
   printf("ready k=%d d=%d\n", k, d);
   fflush(stdout);
   pause();
@@ -434,8 +436,8 @@ int main(int argc, char **argv) {
 }
 `;
 
-describe("fd paths that are not UTF-8", () => {
-  it("fds and lsof --json give target and path twins, with and without the native helper", async () => {
+describe("fd and map paths that are not UTF-8", () => {
+  it("fds and lsof --json give target and path twins, with and without the native helper; maps --json the path's", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-fdname-"));
     const holder = await startProcess(compileC("low-bad-names", BAD_NAMES_C), [dir], { ready: "ready" });
     try {
@@ -465,6 +467,14 @@ describe("fd paths that are not UTF-8", () => {
       const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
       const slow = JSON.parse((await runBin(["lsof", "--pid", String(holder.pid), "--json"], { env })).stdout) as { fds: Fd[] }[];
       check(slow[0]?.fds ?? [], "lsof without the native helper");
+      const maps = JSON.parse((await runCli(["maps", String(holder.pid), "--json"])).stdout) as {
+        path: string | null;
+        rawBase64?: unknown;
+      }[];
+      const mapped = maps.filter((r) => r.path === `${dir}/f\\xffg`);
+      expect(mapped).toHaveLength(1);
+      expect(mapped[0]?.rawBase64).toEqual({ path: b64("/f\xffg") });
+      expect(maps.filter((r) => r.rawBase64 !== undefined)).toHaveLength(1);
     } finally {
       await holder.kill();
       fs.rmSync(dir, { recursive: true, force: true });
