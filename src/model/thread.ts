@@ -1,6 +1,6 @@
 /** Threads (`threads`), their kernel stacks (`stack`) and tasks in uninterruptible sleep (`blocked`). */
 import { type Static, Type } from "@sinclair/typebox";
-import { Count, type DeepReadonly, FieldErrorsSchema, HexBigInt, Nullable, StartTimeTicks } from "./_schema.js";
+import { Count, type DeepReadonly, FieldErrorsSchema, HexBigInt, Nullable, RawBase64Schema, StartTimeTicks } from "./_schema.js";
 
 export const StackFrameSchema = Type.Object(
   {
@@ -42,6 +42,7 @@ const threadFields = {
   nonvoluntaryCtxSwitches: Nullable(Count()),
   blkioDelaySeconds: Nullable(Type.Number({ minimum: 0, description: "block I/O delay (0 when kernel.task_delayacct is off)" })),
   syscall: Nullable(CurrentSyscallSchema),
+  rawBase64: Type.Optional(RawBase64Schema),
   errors: FieldErrorsSchema,
 };
 

@@ -5,6 +5,7 @@
 
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import type { SystemInfo } from "../access/system-info.js";
+import { rawBase64IfInvalid } from "../bytes.js";
 import { AccessDenied, errnoCode, NotFound, ProcessGone, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { Thread, ThreadStack } from "../model/thread.js";
@@ -73,10 +74,12 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
     }
   }
   const ticks = context.system.clockTicks;
+  const commTwin = stat.comm.includes("\\x") ? commBytesTwin(dir) : null;
   return {
     pid,
     tid,
     comm: stat.comm,
+    ...(commTwin === null ? {} : { rawBase64: { comm: commTwin } }),
     state: stat.state,
     startTimeTicks: stat.startTimeTicks,
     cpuUserSeconds: stat.utimeTicks / ticks,
@@ -90,6 +93,19 @@ export function readThreadFrom(dir: ProcessDir, pid: number, tid: number, contex
     syscall,
     errors,
   };
+}
+
+/**
+ * The raw bytes of a thread name that is not valid UTF-8 (stat shows them as \xNN), from the comm
+ * file; null when it reads as valid after all or cannot be read (the text still says what it can).
+ */
+function commBytesTwin(dir: ProcessDir): string | null {
+  try {
+    const bytes = dir.readBytes("comm");
+    return rawBase64IfInvalid(bytes.subarray(0, bytes[bytes.length - 1] === 0x0a ? -1 : undefined));
+  } catch {
+    return null;
+  }
 }
 
 /** PF_EXITING (include/linux/sched.h): set on a task that has begun to exit. */

@@ -381,7 +381,7 @@ describe("text that is not UTF-8 in JSON", () => {
 });
 
 describe("a name and an environment that are not UTF-8", () => {
-  it("comm (run through a link named p\\xffq) and an environ value with 0xff have their twins in ps and show", async () => {
+  it("comm (run through a link named p\\xffq) and an environ value with 0xff have their twins in ps, show and threads", async () => {
     const pause = compileC("low-pause", PAUSE_C);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-comm-"));
     const link = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0x70, 0xff, 0x71])]);
@@ -407,6 +407,13 @@ describe("a name and an environment that are not UTF-8", () => {
       expect(show.environ).toEqual({ V: "v\\xff", W: "fine" });
       expect(show.rawBase64?.comm).toBe(commTwin);
       expect(show.rawBase64?.environ).toEqual({ V: Buffer.from([0x76, 0xff]).toString("base64") });
+      // Its one thread has the same name, with the same twin.
+      const [thread] = JSON.parse((await runCli(["threads", String(pid), "--json"])).stdout) as {
+        comm: string;
+        rawBase64?: Record<string, unknown>;
+      }[];
+      expect(thread?.comm).toBe("p\\xffq");
+      expect(thread?.rawBase64).toEqual({ comm: commTwin });
     } finally {
       await holder.kill();
       fs.rmSync(dir, { recursive: true, force: true });
