@@ -34,7 +34,17 @@ const DELETED = " (deleted)";
  */
 function parseMapsWithTwins(bytes: Uint8Array): Region[] {
   const text = decodeBytes(bytes);
-  const regions = parsePidMaps(text);
+  return withPathTwins(parsePidMaps(text), bytes, text);
+}
+
+/** parsePidSmaps over the bytes of /proc/PID/smaps, with the same `rawBase64.path` as maps. */
+function parseSmapsWithTwins(bytes: Uint8Array): ReturnType<typeof parsePidSmaps> {
+  const text = decodeBytes(bytes);
+  return withPathTwins(parsePidSmaps(text), bytes, text);
+}
+
+/** Gives each of `regions` (parsed from `text`, the decoding of `bytes`) whose path was not UTF-8 its twin, in place. */
+function withPathTwins<T extends Region[]>(regions: T, bytes: Uint8Array, text: string): T {
   if (!text.includes("\\x")) return regions;
   const twins = new Map<string, string>();
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -86,7 +96,7 @@ export function readSmaps(procFs: ProcFs, pid: number): { regions: SmapsRegion[]
   const dir = procFs.openProcess(pid);
   try {
     const stat = dir.parse("stat", parsePidStat);
-    const regions = dir.parse("smaps", parsePidSmaps);
+    const regions = dir.parseBytes("smaps", parseSmapsWithTwins);
     assertHasMemory(pid, stat, regions);
     return { regions, totals: smapsTotals(regions), startTimeTicks: stat.startTimeTicks };
   } finally {

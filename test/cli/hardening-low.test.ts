@@ -444,7 +444,7 @@ int main(int argc, char **argv) {
 `;
 
 describe("fd and map paths that are not UTF-8", () => {
-  it("fds and lsof --json give target and path twins, with and without the native helper; maps --json the path's", async () => {
+  it("fds and lsof --json give target and path twins, with and without the native helper; maps --json (and --smaps) the path's", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-fdname-"));
     const holder = await startProcess(compileC("low-bad-names", BAD_NAMES_C), [dir], { ready: "ready" });
     try {
@@ -474,14 +474,16 @@ describe("fd and map paths that are not UTF-8", () => {
       const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
       const slow = JSON.parse((await runBin(["lsof", "--pid", String(holder.pid), "--json"], { env })).stdout) as { fds: Fd[] }[];
       check(slow[0]?.fds ?? [], "lsof without the native helper");
-      const maps = JSON.parse((await runCli(["maps", String(holder.pid), "--json"])).stdout) as {
-        path: string | null;
-        rawBase64?: unknown;
-      }[];
-      const mapped = maps.filter((r) => r.path === `${dir}/f\\xffg`);
-      expect(mapped).toHaveLength(1);
-      expect(mapped[0]?.rawBase64).toEqual({ path: b64("/f\xffg") });
-      expect(maps.filter((r) => r.rawBase64 !== undefined)).toHaveLength(1);
+      for (const argv of [["maps"], ["maps", "--smaps"]]) {
+        const maps = JSON.parse((await runCli([...argv, String(holder.pid), "--json"])).stdout) as {
+          path: string | null;
+          rawBase64?: unknown;
+        }[];
+        const mapped = maps.filter((r) => r.path === `${dir}/f\\xffg`);
+        expect(mapped, argv.join(" ")).toHaveLength(1);
+        expect(mapped[0]?.rawBase64, argv.join(" ")).toEqual({ path: b64("/f\xffg") });
+        expect(maps.filter((r) => r.rawBase64 !== undefined)).toHaveLength(1);
+      }
     } finally {
       await holder.kill();
       fs.rmSync(dir, { recursive: true, force: true });
