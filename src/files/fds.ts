@@ -6,11 +6,12 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { AccessDenied, NotFound, ParseError, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { parseMapsWithTwins } from "../memory/maps.js";
 import type { FdType, FileDescriptor, FileUse, ProcessFiles } from "../model/file-descriptor.js";
 import { fieldFailure, ProcessFileCache, type RawBase64, readProcessFields } from "../model/reader.js";
+import type { Region } from "../model/region.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
 import { decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
-import { parsePidMaps } from "../procfs/pid/maps.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { type FdTableCursor, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
 
@@ -497,8 +498,10 @@ export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean,
   const seen = new Set<string>();
   for (const [use, link] of USE_LINKS) {
     let target: string;
+    let targetBytes: Buffer;
     try {
-      target = decodeBytes(dir.readLink(link));
+      targetBytes = dir.readLink(link);
+      target = decodeBytes(targetBytes);
     } catch (error) {
       if (error instanceof Unavailable) continue;
       throw error;
@@ -520,12 +523,15 @@ export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean,
       }
     }
     if (use === "txt" && device !== null) seen.add(`${device}:${inode}`);
-    const entry: FileUse = { use, path, inode, device, deleted };
+    const pathTwin = path?.includes("\\x")
+      ? rawBase64IfInvalid(targetBytes.subarray(0, path === target ? undefined : -DELETED.length))
+      : null;
+    const entry: FileUse = { use, path, inode, device, deleted, ...(pathTwin === null ? {} : { rawBase64: { path: pathTwin } }) };
     if (accept(entry)) uses.push(entry);
   }
-  let regions: ReturnType<typeof parsePidMaps>;
+  let regions: Region[];
   try {
-    regions = dir.parse("maps", parsePidMaps);
+    regions = dir.parseBytes("maps", parseMapsWithTwins);
   } catch (error) {
     if (error instanceof Unavailable) return uses;
     throw error;
@@ -536,7 +542,14 @@ export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean,
     const key = `${device}:${r.inode}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const entry: FileUse = { use: "mem", path: r.path, inode: r.inode, device, deleted: r.deleted };
+    const entry: FileUse = {
+      use: "mem",
+      path: r.path,
+      inode: r.inode,
+      device,
+      deleted: r.deleted,
+      ...(r.rawBase64 ? { rawBase64: r.rawBase64 } : {}),
+    };
     if (accept(entry)) uses.push(entry);
   }
   return uses;

@@ -32,7 +32,7 @@ const DELETED = " (deleted)";
  * parsePidMaps over the bytes of /proc/PID/maps; a region whose path is not valid UTF-8 (its text
  * shows `\xNN`) gets `rawBase64.path`, the path's bytes as parsePidMaps cuts it (no " (deleted)").
  */
-function parseMapsWithTwins(bytes: Uint8Array): Region[] {
+export function parseMapsWithTwins(bytes: Uint8Array): Region[] {
   const text = decodeBytes(bytes);
   return withPathTwins(parsePidMaps(text), bytes, text);
 }

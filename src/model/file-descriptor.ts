@@ -59,6 +59,7 @@ export const FileUseSchema = Type.Object(
     inode: Nullable(Count()),
     device: Nullable(Type.String({ description: 'device of the filesystem holding the file, "major:minor"' })),
     deleted: Type.Boolean({ description: "the file has no names left" }),
+    rawBase64: Type.Optional(RawBase64Schema),
   },
   { title: "FileUse", additionalProperties: false },
 );

@@ -7,7 +7,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
 import { main } from "../../src/cli/main.js";
+import { readFileUses } from "../../src/files/fds.js";
 import { ZOMBIE_MAKER } from "../helpers/c-sources.js";
 import { runBin, runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
@@ -444,7 +446,7 @@ int main(int argc, char **argv) {
 `;
 
 describe("fd and map paths that are not UTF-8", () => {
-  it("fds and lsof --json give target and path twins, with and without the native helper; maps --json (and --smaps) the path's", async () => {
+  it("fds and lsof --json give target and path twins, with and without the native helper; maps --json (and --smaps) and the uses lsof --path reports the path's", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-fdname-"));
     const holder = await startProcess(compileC("low-bad-names", BAD_NAMES_C), [dir], { ready: "ready" });
     try {
@@ -483,6 +485,15 @@ describe("fd and map paths that are not UTF-8", () => {
         expect(mapped, argv.join(" ")).toHaveLength(1);
         expect(mapped[0]?.rawBase64, argv.join(" ")).toEqual({ path: b64("/f\xffg") });
         expect(maps.filter((r) => r.rawBase64 !== undefined)).toHaveLength(1);
+      }
+      // Who holds f<0xff>g other than through an fd (lsof --path's uses): its mapping (mem), with
+      // the path's twin. (The library's reader: Node cannot take a path argument that is not UTF-8.)
+      const holderDir = openProcFs().openProcess(holder.pid);
+      try {
+        const uses = readFileUses(holderDir, (use) => use.path === `${dir}/f\\xffg`);
+        expect(uses.map((u) => [u.use, u.rawBase64])).toEqual([["mem", { path: b64("/f\xffg") }]]);
+      } finally {
+        holderDir.close();
       }
     } finally {
       await holder.kill();
