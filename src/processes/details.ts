@@ -151,9 +151,10 @@ function readDetails(dir: ProcessDir, context: ProcessContext, required: Readonl
       if (base.kernelThread) throw new Unavailable("a kernel thread has no environment (it has no user memory)");
       const bytes = dir.readBytes("environ");
       const environ = parseEnviron(bytes);
-      if (Object.values(environ).some((v) => v.includes("\\x"))) {
-        const twins = environTwins(bytes);
-        if (Object.keys(twins).length > 0) raw.environ = twins;
+      if (Object.entries(environ).some(([name, value]) => name.includes("\\x") || value.includes("\\x"))) {
+        const { values, names } = environTwins(bytes);
+        if (Object.keys(values).length > 0) raw.environ = values;
+        if (Object.keys(names).length > 0) raw.environNames = names;
       }
       return environ;
     }),
@@ -224,16 +225,23 @@ function readNamespaces(dir: ProcessDir): Namespace[] {
   return namespaces;
 }
 
-/** Base64 of each environ value that is not valid UTF-8, keyed by its variable's name (later duplicates win, as parseEnviron). */
-function environTwins(bytes: Uint8Array): Record<string, string> {
-  const twins: Record<string, string> = Object.create(null);
+/**
+ * Base64 of each environ value that is not valid UTF-8, keyed by its variable's name (later
+ * duplicates win, as parseEnviron), and of each name that is not, keyed by the name as decoded.
+ */
+function environTwins(bytes: Uint8Array): { values: Record<string, string>; names: Record<string, string> } {
+  const values: Record<string, string> = Object.create(null);
+  const names: Record<string, string> = Object.create(null);
   for (const entry of splitNulBytes(bytes)) {
     const eq = entry.indexOf(0x3d);
     if (eq < 0) continue;
-    const name = decodeBytes(entry.subarray(0, eq));
+    const nameBytes = entry.subarray(0, eq);
+    const name = decodeBytes(nameBytes);
+    const nameTwin = rawBase64IfInvalid(nameBytes);
+    if (nameTwin !== null) names[name] = nameTwin;
     const twin = rawBase64IfInvalid(entry.subarray(eq + 1));
-    if (twin === null) delete twins[name];
-    else twins[name] = twin;
+    if (twin === null) delete values[name];
+    else values[name] = twin;
   }
-  return twins;
+  return { values, names };
 }

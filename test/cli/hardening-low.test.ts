@@ -383,15 +383,19 @@ describe("text that is not UTF-8 in JSON", () => {
 });
 
 describe("a name and an environment that are not UTF-8", () => {
-  it("comm (run through a link named p\\xffq) and an environ value with 0xff have their twins in ps, show and threads", async () => {
+  it("comm (run through a link named p\\xffq) and an environ name and value with 0xff have their twins in ps, show and threads", async () => {
     const pause = compileC("low-pause", PAUSE_C);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-low-comm-"));
     const link = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0x70, 0xff, 0x71])]);
     fs.symlinkSync(pause, link);
     // Node would write a path argument as UTF-8: the shell makes the 0xff byte itself.
-    const holder = await startProcess("sh", ["-c", 'exec env -i "V=$(printf "v\\377")" W=fine "$0/$(printf "p\\377q")"', dir], {
-      ready: "ready",
-    });
+    const holder = await startProcess(
+      "sh",
+      ["-c", 'exec env -i "V=$(printf "v\\377")" W=fine "$(printf "N\\377")=x" "$0/$(printf "p\\377q")"', dir],
+      {
+        ready: "ready",
+      },
+    );
     try {
       const pid = holder.pid;
       expect([...fs.readFileSync(`/proc/${pid}/comm`)]).toEqual([0x70, 0xff, 0x71, 0x0a]);
@@ -406,9 +410,10 @@ describe("a name and an environment that are not UTF-8", () => {
         environ: Record<string, string>;
         rawBase64?: Record<string, unknown>;
       };
-      expect(show.environ).toEqual({ V: "v\\xff", W: "fine" });
+      expect(show.environ).toEqual({ V: "v\\xff", W: "fine", "N\\xff": "x" });
       expect(show.rawBase64?.comm).toBe(commTwin);
       expect(show.rawBase64?.environ).toEqual({ V: Buffer.from([0x76, 0xff]).toString("base64") });
+      expect(show.rawBase64?.environNames).toEqual({ "N\\xff": Buffer.from([0x4e, 0xff]).toString("base64") });
       // Its one thread has the same name, with the same twin.
       const [thread] = JSON.parse((await runCli(["threads", String(pid), "--json"])).stdout) as {
         comm: string;
