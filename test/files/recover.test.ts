@@ -131,7 +131,10 @@ describe("procscope recover", () => {
       fs.writeFileSync(copy, "keep me");
       const again = await runCli(["recover", "--deleted", String(writer.pid), "-o", outDir]);
       expect(again.code).toBe(1);
-      expect(again.stderr).toBe(`procscope: fd ${memfd} of process ${writer.pid}: "${copy}" already exists: not overwriting it\n`);
+      expect(again.stderr).toBe(
+        `procscope: fd ${memfd} of process ${writer.pid}: "${copy}" already exists: not overwriting it\n` +
+          "procscope: --force overwrites the copies that already exist\n",
+      );
       expect(fs.readFileSync(copy, "utf8")).toBe("keep me");
 
       // -o naming a file: one line, and the file is kept.

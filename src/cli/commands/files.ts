@@ -181,6 +181,8 @@ async function recoverCommand(
     if (run.json) return run.printJson(result);
     for (const r of result.recovered) run.print(recoveredLine(r));
     for (const f of result.failed) run.warn(`fd ${f.fd} of process ${f.pid}: ${f.error}`);
+    if (options.force !== true && result.failed.some((f) => f.error.includes("already exists")))
+      run.warn("--force overwrites the copies that already exist");
     if (result.recovered.length === 0 && result.failed.length === 0) run.print("no deleted files are held open\n");
     return;
   }
