@@ -111,8 +111,10 @@ describe("top (interactive, in tmux)", () => {
     keys(name, "/");
     keys(name, "-l", "tui-target");
     keys(name, "Enter");
-    text = await waitScreen(name, (s) => s.includes(`${target.pid} root`));
-    const rows = text.split("\n").filter((l) => /^\s+\d+ \S+\s+-?\d+\s/.test(l));
+    // The list is filtered as each key arrives: wait for the whole name's answer, one row.
+    const processRows = (screen: string) => screen.split("\n").filter((l) => /^\s+\d+ \S+\s+-?\d+\s/.test(l));
+    text = await waitScreen(name, (s) => s.includes(`${target.pid} root`) && processRows(s).length === 1);
+    const rows = processRows(text);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain("tui-target");
 
