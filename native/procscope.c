@@ -83,22 +83,19 @@ static int pairs_push(struct pairs *p, uint32_t inode, uint32_t peer) {
   return 0;
 }
 
-/* Dumps every UNIX socket of this network namespace with its peer; returns 0 or an errno. */
-static int dump_unix_peers(struct pairs *out) {
+/*
+ * Sends one sock_diag dump request and hands each answer record to on_record (which returns 0,
+ * or an errno that stops the dump); 0 at the end of the dump, or an errno.
+ */
+static int sock_diag_dump(const void *request, size_t length, int (*on_record)(struct nlmsghdr *h, void *context), void *context) {
   int sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (sock < 0) return errno;
-  struct {
-    struct nlmsghdr header;
-    struct unix_diag_req request;
-  } message = {
-    .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-    .request = {.sdiag_family = AF_UNIX, .udiag_states = (uint32_t)-1, .udiag_show = UDIAG_SHOW_PEER},
-  };
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(sock, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-    int error = errno;
+  int result = 0;
+  if (sendto(sock, request, length, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    result = errno;
     close(sock);
-    return error;
+    return result;
   }
   /* 32 KiB holds a few hundred records per datagram; the kernel sends as many as needed. */
   static __thread char buffer[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -106,9 +103,8 @@ static int dump_unix_peers(struct pairs *out) {
     ssize_t n = recv(sock, buffer, sizeof buffer, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int error = errno;
-      close(sock);
-      return error;
+      result = errno;
+      break;
     }
     if (n == 0) break;
     int remaining = (int)n;
@@ -123,21 +119,39 @@ static int dump_unix_peers(struct pairs *out) {
         return failure->error ? -failure->error : EPROTO;
       }
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
-      struct unix_diag_msg *record = NLMSG_DATA(h);
-      int length = h->nlmsg_len - NLMSG_LENGTH(sizeof *record);
-      for (struct rtattr *a = (struct rtattr *)(record + 1); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
-        if (a->rta_type != UNIX_DIAG_PEER || RTA_PAYLOAD(a) < sizeof(uint32_t)) continue;
-        uint32_t peer;
-        memcpy(&peer, RTA_DATA(a), sizeof peer);
-        if (pairs_push(out, record->udiag_ino, peer) != 0) {
-          close(sock);
-          return ENOMEM;
-        }
+      result = on_record(h, context);
+      if (result != 0) {
+        close(sock);
+        return result;
       }
     }
   }
   close(sock);
+  return result;
+}
+
+static int add_unix_peer(struct nlmsghdr *h, void *context) {
+  struct unix_diag_msg *record = NLMSG_DATA(h);
+  int length = h->nlmsg_len - NLMSG_LENGTH(sizeof *record);
+  for (struct rtattr *a = (struct rtattr *)(record + 1); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+    if (a->rta_type != UNIX_DIAG_PEER || RTA_PAYLOAD(a) < sizeof(uint32_t)) continue;
+    uint32_t peer;
+    memcpy(&peer, RTA_DATA(a), sizeof peer);
+    if (pairs_push(context, record->udiag_ino, peer) != 0) return ENOMEM;
+  }
   return 0;
+}
+
+/* Dumps every UNIX socket of this network namespace with its peer; returns 0 or an errno. */
+static int dump_unix_peers(struct pairs *out) {
+  struct {
+    struct nlmsghdr header;
+    struct unix_diag_req request;
+  } message = {
+    .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+    .request = {.sdiag_family = AF_UNIX, .udiag_states = (uint32_t)-1, .udiag_show = UDIAG_SHOW_PEER},
+  };
+  return sock_diag_dump(&message, sizeof message, add_unix_peer, out);
 }
 
 /* unixSocketPeers(): Uint32Array of [inode, peerInode, inode, peerInode, ...]. */
@@ -178,10 +192,15 @@ static int triples_push(struct pairs *p, uint32_t a, uint32_t b, uint32_t c) {
 
 #define TCP_LISTEN_STATE 10 /* TCP_LISTEN in include/net/tcp_states.h */
 
+static int add_tcp_listener(struct nlmsghdr *h, void *context) {
+  struct inet_diag_msg *record = NLMSG_DATA(h);
+  if (record->idiag_state != TCP_LISTEN_STATE) return 0;
+  /* For a listener the kernel reports sk_ack_backlog as rqueue and sk_max_ack_backlog as wqueue. */
+  return triples_push(context, record->idiag_inode, record->idiag_rqueue, record->idiag_wqueue) != 0 ? ENOMEM : 0;
+}
+
 /* Dumps the listening TCP sockets of one family: (inode, accept queue, max backlog); 0 or an errno. */
 static int dump_tcp_listeners(int family, struct pairs *out) {
-  int sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (sock < 0) return errno;
   struct {
     struct nlmsghdr header;
     struct inet_diag_req_v2 request;
@@ -189,45 +208,7 @@ static int dump_tcp_listeners(int family, struct pairs *out) {
     .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
     .request = {.sdiag_family = (uint8_t)family, .sdiag_protocol = IPPROTO_TCP, .idiag_states = 1u << TCP_LISTEN_STATE},
   };
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(sock, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-    int error = errno;
-    close(sock);
-    return error;
-  }
-  static __thread char buffer[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-  for (;;) {
-    ssize_t n = recv(sock, buffer, sizeof buffer, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int error = errno;
-      close(sock);
-      return error;
-    }
-    if (n == 0) break;
-    int remaining = (int)n;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, remaining); h = NLMSG_NEXT(h, remaining)) {
-      if (h->nlmsg_type == NLMSG_DONE) {
-        close(sock);
-        return 0;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        struct nlmsgerr *failure = NLMSG_DATA(h);
-        close(sock);
-        return failure->error ? -failure->error : EPROTO;
-      }
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
-      struct inet_diag_msg *record = NLMSG_DATA(h);
-      if (record->idiag_state != TCP_LISTEN_STATE) continue;
-      /* For a listener the kernel reports sk_ack_backlog as rqueue and sk_max_ack_backlog as wqueue. */
-      if (triples_push(out, record->idiag_inode, record->idiag_rqueue, record->idiag_wqueue) != 0) {
-        close(sock);
-        return ENOMEM;
-      }
-    }
-  }
-  close(sock);
-  return 0;
+  return sock_diag_dump(&message, sizeof message, add_tcp_listener, out);
 }
 
 /* tcpListenQueues(): Uint32Array of [inode, acceptQueue, backlog, ...] for TCP and TCPv6 listeners. */
