@@ -150,11 +150,12 @@ describe("every command's --json matches `procscope schema COMMAND`", () => {
     expect(picked?.environ).toEqual(whole?.environ);
     await check(["show", "1"]);
     await check(["top", "--once", "--interval", "100"]);
-    // watch reports a start: start one while it watches.
+    // watch reports a start: start processes while it watches. They stay alive until the end, so
+    // the next poll sees each one (a short-lived `true` can start and be reaped between two polls).
     const watching = check(["watch", "--interval", "100"]);
     const started: LiveProcess[] = [];
     const timer = setInterval(() => {
-      startProcess("true").then(
+      startProcess("sleep", ["60"]).then(
         (p) => started.push(p),
         () => undefined,
       );
