@@ -571,14 +571,16 @@ static ssize_t read_whole_at(int dirfd, const char *name, char **buffer, size_t 
 /*
  * Appends one process's record for readProcessFiles: u32 pid, u8 status (0 ok, 2 redo in
  * TypeScript); when ok, per asked file in order, u32 n + text (TEXT_ASCII set when all ASCII), or
- * u32 FILE_FAILED | errno. A process whose directory cannot be opened, or that exits while it is
+ * u32 FILE_FAILED | errno. The name "." asks for the directory's owner, as decimal text: the
+ * process's effective uid (the kernel gives a non-dumpable process's files to root, never its
+ * directory), which spares a listing the much longer status file. A process whose directory cannot be opened, or that exits while it is
  * read, is "redo": TypeScript's reader then decides, with its full error reporting, whether it
  * is gone, hidden or denied.
  */
 static void read_process_files(const struct session *r, int32_t pid, struct out *o) {
   static __thread char *buffer = NULL;
   static __thread size_t size = 0;
-  char name[64];
+  char name[64], text_owner[16];
   out_u32(o, (uint32_t)pid);
   snprintf(name, sizeof name, "/proc/%d", pid);
   int dirfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -591,8 +593,13 @@ static void read_process_files(const struct session *r, int32_t pid, struct out 
   int status = PROCESS_OK;
   for (uint32_t i = 0; i < r->name_count && status == PROCESS_OK; i++) {
     const char *file = r->names[i];
+    const char *text = NULL; /* the file's text, when it is not in buffer */
     ssize_t n;
-    if (file[0] == '@') {
+    if (strcmp(file, ".") == 0) {
+      struct stat owner;
+      n = fstat(dirfd, &owner) != 0 ? -errno : snprintf(text_owner, sizeof text_owner, "%u", (unsigned)owner.st_uid);
+      text = text_owner;
+    } else if (file[0] == '@') {
       if (grow(&buffer, &size, 4097) != 0) n = -ENOMEM;
       else {
         n = readlinkat(dirfd, file + 1, buffer, 4097);
@@ -605,7 +612,7 @@ static void read_process_files(const struct session *r, int32_t pid, struct out 
     if (n == -ESRCH) status = PROCESS_REDO; /* exited while read */
     else if (n == -ENOMEM) status = PROCESS_REDO;
     else if (n < 0) out_u32(o, FILE_FAILED | (uint32_t)-n);
-    else if (status == PROCESS_OK) out_text(o, buffer, (size_t)n);
+    else if (status == PROCESS_OK) out_text(o, text ? text : buffer, (size_t)n);
   }
   close(dirfd);
   if (status != PROCESS_OK) {
@@ -728,7 +735,7 @@ static napi_value open_fd_tables(napi_env env, napi_callback_info info) {
 
 /*
  * openProcessFiles(pids: Int32Array, names: string[], threads): a handle for nextRecords; each
- * process's files (a name "@exe" is the link exe) are read through its directory fd, on
+ * process's files (a name "@exe" is the link exe, "." the directory's owner) are read through its directory fd, on
  * `threads` threads, in records as read_process_files describes.
  */
 static napi_value open_process_files(napi_env env, napi_callback_info info) {

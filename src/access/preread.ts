@@ -27,7 +27,7 @@ export interface PrereadProcess {
 }
 
 /**
- * Reads `names` (files of /proc/PID; "@exe" is the link exe) of every pid on other threads and
+ * Reads `names` (files of /proc/PID; "@exe" is the link exe, "." the directory's owner) of every pid on other threads and
  * hands the processes out in pid order as they are ready. Null when the native helper cannot be
  * used here (a captured tree, not built, turned off). Close each dir.
  * for (const { pid, dir } of prereadProcesses(procFs, pids, ["stat", "status"]) ?? []) …
@@ -177,7 +177,8 @@ class PrereadProcessDir implements ProcessDir {
   }
 
   ownerUid(): number {
-    return this.real().ownerUid();
+    const index = this.files.indexOf(".");
+    return index < 0 ? this.real().ownerUid() : Number(this.files.text(index));
   }
 
   statFile(name: string): ReturnType<ProcessDir["statFile"]> {

@@ -5,7 +5,7 @@
  *
  * Processes are read through the one reader (model/reader.ts), so every field means what it means
  * in `ps`. Cost per refresh, steady state: one readdir of the root, then per process its stat and
- * status (rss is status's VmRSS, as in ps), plus PID/io when I/O rates are asked for. The user,
+ * statm (rss, as in ps), plus PID/io when I/O rates are asked for. The user,
  * command line and executable are read the first time a process is seen, and again when its comm
  * changes (an exec); like htop, a setuid() without an exec is not noticed until then.
  */

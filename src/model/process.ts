@@ -25,7 +25,7 @@ const ProcessProperties = {
   startTimeTicks: Type.Integer({ minimum: 0, description: "Start time in clock ticks after boot; with pid, the identity" }),
   cpuSeconds: Type.Number({ minimum: 0, description: "User + system CPU seconds, not counting children" }),
   cpuPercent: Nullable(Type.Number({ minimum: 0, description: "Lifetime CPU use as ps computes it: cpuSeconds over seconds since start" })),
-  rssBytes: Nullable(Bytes("Resident memory, status VmRSS")),
+  rssBytes: Nullable(Bytes("Resident memory: statm's resident pages, the count status shows as VmRSS")),
   vszBytes: Bytes("Virtual memory size"),
   kernelThread: Type.Boolean(),
   errors: FieldErrorsSchema,

@@ -19,6 +19,7 @@ import { type PidIo, parsePidIo } from "../procfs/pid/io.js";
 import { type PidLimit, parsePidLimits, pidLimit } from "../procfs/pid/limits.js";
 import { parsePidSmaps, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
 import { isKernelThreadFlags, type PidStat, parsePidStat } from "../procfs/pid/stat.js";
+import { parsePidStatm } from "../procfs/pid/statm.js";
 import { pidStatusLine } from "../procfs/pid/status.js";
 
 export const ZOMBIE_REASON = "zombie: it has exited and waits for its parent to reap it";
@@ -69,7 +70,10 @@ export interface ProcessFieldValues {
   childrenCpuSystemSeconds: number;
   /** Lifetime CPU use as ps computes it: cpuSeconds / seconds since start × 100; one decimal. */
   cpuPercent: number | null;
-  /** Resident memory from status VmRSS: the exact sum procps and psutil report (stat's is batched per CPU). */
+  /**
+   * Resident memory from statm: the count status shows as VmRSS and procps and psutil report
+   * (stat's rss is not summed over the CPUs' batches, so it can be off by hundreds of KiB).
+   */
   rssBytes: number | null;
   vszBytes: number;
   swapBytes: number | null;
@@ -247,7 +251,16 @@ export class ProcessFileCache {
     return n;
   }
 
+  /** statm's resident pages in bytes: the same count as status's VmRSS, from a file a tenth its length. */
+  residentBytes(): number {
+    return this.once("statm", () => this.dir.parse("statm", parsePidStatm)).residentPages * this.context.system.pageSize;
+  }
+
   effectiveUid(): number | null {
+    // The live directory's owner is the effective uid, non-dumpable processes included (the kernel
+    // gives their files to root, never the directory): procps reads it so, without the cost of
+    // status. A captured tree's directories belong to whoever unpacked it: there, status's.
+    if (this.context.procFs.isLive) return this.once(".", () => this.dir.ownerUid());
     const text = pidStatusLine(this.statusText(), "Uid:");
     if (text === null) return null;
     const effective = Number(text.split("\t")[1]);
@@ -309,7 +322,7 @@ const FIELD_READERS: { readonly [K in ProcessField]: FieldReader<ProcessFieldVal
   childrenCpuUserSeconds: (f) => f.stat().cutimeTicks / f.context.system.clockTicks,
   childrenCpuSystemSeconds: (f) => f.stat().cstimeTicks / f.context.system.clockTicks,
   cpuPercent: (f) => lifetimeCpuPercent(f.stat(), f.context.system),
-  rssBytes: (f) => (f.kernelThread || f.zombie ? 0 : f.statusBytes("VmRSS:")),
+  rssBytes: (f) => (f.kernelThread || f.zombie ? 0 : f.residentBytes()),
   vszBytes: (f) => f.stat().vsizeBytes,
   swapBytes: (f) => (f.kernelThread || f.zombie ? 0 : f.statusBytes("VmSwap:")),
   pssBytes: (f) => f.smapsRollup().pssBytes,
@@ -337,14 +350,15 @@ const FIELD_READERS: { readonly [K in ProcessField]: FieldReader<ProcessFieldVal
 
 /**
  * The files each field reads, beyond stat (always read): what a listing reads ahead for all
- * processes at once. A link is "@name". Fields without an entry read only stat, or (fdCount)
- * something read the ordinary way.
+ * processes at once. A link is "@name", the directory's owner ".". Fields without an entry read
+ * only stat, or (fdCount) something read the ordinary way.
  */
 const FIELD_FILES: Partial<Record<ProcessField, string>> = {
-  rssBytes: "status",
+  rssBytes: "statm",
   swapBytes: "status",
-  uid: "status",
-  user: "status",
+  // The directory's owner (only live trees are read ahead; a captured one reads status).
+  uid: ".",
+  user: ".",
   voluntaryCtxSwitches: "status",
   nonvoluntaryCtxSwitches: "status",
   cmdline: "cmdline",
@@ -357,7 +371,7 @@ const FIELD_FILES: Partial<Record<ProcessField, string>> = {
   swapPssBytes: "smaps_rollup",
 };
 
-/** The files `fields` read, stat first: filesOf(["rssBytes", "exe"]) is ["stat", "status", "@exe"]. */
+/** The files `fields` read, stat first: filesOf(["rssBytes", "exe"]) is ["stat", "statm", "@exe"]. */
 export function filesOf(fields: readonly ProcessField[]): string[] {
   const files = new Set(["stat"]);
   for (const field of fields) {
@@ -371,7 +385,6 @@ export function filesOf(fields: readonly ProcessField[]): string[] {
 const ABSENT_REASONS: Partial<Record<ProcessField, string>> = {
   uid: "status has no Uid line",
   user: "status has no Uid line",
-  rssBytes: "status has no VmRSS line",
   swapBytes: "status has no VmSwap line",
   voluntaryCtxSwitches: "status has no voluntary_ctxt_switches line",
   nonvoluntaryCtxSwitches: "status has no nonvoluntary_ctxt_switches line",
@@ -409,8 +422,11 @@ export function readProcessFields<F extends ProcessField>(files: ProcessFileCach
     record[field] = value;
   }
   record.errors = errors;
-  const raw = Object.entries(files.raw).filter(([field]) => (fields as readonly string[]).includes(field));
-  if (raw.length > 0) record.rawBase64 = Object.fromEntries(raw);
+  let raw: RawBase64 | undefined;
+  for (const field in files.raw) {
+    if ((fields as readonly string[]).includes(field)) (raw ??= {})[field] = files.raw[field] as RawBase64[string];
+  }
+  if (raw !== undefined) record.rawBase64 = raw;
   return record as ProcessRecord<F>;
 }
 
@@ -452,6 +468,11 @@ export interface ListProcessesOptions<F extends ProcessField> {
   readonly fields: readonly F[];
   /** Only these PIDs (others are not read at all); absent ones are skipped as exited. */
   readonly pids?: readonly number[];
+  /**
+   * Called with each process as soon as it is read, in the order of `pids` (ascending without
+   * it): a caller can work on the first processes while the helper's threads still read the rest.
+   */
+  readonly onProcess?: (process: ProcessRecord<F>) => void;
 }
 
 /**
@@ -483,8 +504,9 @@ export function listProcesses<F extends ProcessField>(
       }
       continue;
     }
+    let record: ProcessRecord<F> | null = null;
     try {
-      processes.push(readProcessFields(new ProcessFileCache(dir, context), options.fields));
+      record = readProcessFields(new ProcessFileCache(dir, context), options.fields);
     } catch (error) {
       if (!(error instanceof ProcessGone)) {
         count++;
@@ -493,6 +515,9 @@ export function listProcesses<F extends ProcessField>(
     } finally {
       dir.close();
     }
+    if (record === null) continue;
+    processes.push(record);
+    options.onProcess?.(record);
   }
   return { processes, skipped: { count, reasons, hidden: hiddenListingNotice(context.procFs) } };
 }

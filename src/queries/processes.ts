@@ -23,12 +23,16 @@ export interface PsQuery {
 }
 
 /**
- * The rows of `ps`: listed, filtered and sorted, with what could not be read counted.
+ * The rows of `ps`: listed, filtered and sorted, with what could not be read counted. `onRow`, if
+ * given, receives the same rows in the same order, and with the default sort (ascending PID, the
+ * listing's own order) as each is read: a face formats the first rows while the rest are still
+ * being read.
  * psRows(context, { filter: "nginx", sort: "-rss" }).rows
  */
 export function psRows(
   context: ProcessContext,
   query: PsQuery = {},
+  onRow?: (row: Process) => void,
 ): { rows: Process[]; skipped: SkippedProcesses; listed: readonly number[] } {
   const sort = query.sort ?? "pid";
   if (!PROCESS_SORT_KEYS.includes(sort.replace(/^[-+]/, "")))
@@ -36,17 +40,27 @@ export function psRows(
   const fields = query.exe === false ? PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") : PROCESS_SHAPE_FIELDS;
   if (query.user !== undefined && !/^\d+$/.test(query.user) && context.users.findUid?.(query.user) === null)
     throw new InvalidArgument(`no user named "${query.user}" (give a user name from the password file, or a uid)`);
-  const listing = listProcesses(context, { fields, ...(query.pids ? { pids: query.pids } : {}) });
-  const listed = listing.processes.map((p) => p.pid);
-  let rows = listing.processes as Process[];
-  if (query.user !== undefined) {
-    const wanted = query.user;
-    rows = rows.filter((p) => p.user === wanted || String(p.uid) === wanted);
-  }
-  if (query.filter !== undefined) {
-    const filter = query.filter;
-    rows = rows.filter((p) => matchesFilter(p, filter));
-  }
-  if (query.kernel === false) rows = rows.filter((p) => !p.kernelThread);
-  return { rows: sortProcesses(rows, sort), skipped: listing.skipped, listed };
+  const { user, filter } = query;
+  const wanted = (p: Process): boolean =>
+    (user === undefined || p.user === user || String(p.uid) === user) &&
+    (filter === undefined || matchesFilter(p, filter)) &&
+    (query.kernel !== false || !p.kernelThread);
+  const inListingOrder = sort === "pid" || sort === "+pid";
+  const listed: number[] = [];
+  const rows: Process[] = [];
+  const listing = listProcesses(context, {
+    fields,
+    // Ascending, so that the listing's order is already the default sort's.
+    ...(query.pids ? { pids: [...query.pids].sort((a, b) => a - b) } : {}),
+    onProcess: (p) => {
+      listed.push(p.pid);
+      if (!wanted(p)) return;
+      rows.push(p);
+      if (inListingOrder) onRow?.(p);
+    },
+  });
+  if (inListingOrder) return { rows, skipped: listing.skipped, listed };
+  const sorted = sortProcesses(rows, sort);
+  if (onRow) for (const row of sorted) onRow(row);
+  return { rows: sorted, skipped: listing.skipped, listed };
 }

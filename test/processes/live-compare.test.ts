@@ -118,6 +118,38 @@ describe("ps agrees with procps on live processes", () => {
   });
 });
 
+/** Runs with real uid 1234 and effective uid 65534, and is not dumpable: its files belong to root. */
+const OTHER_USER_NOT_DUMPABLE = String.raw`
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(void) {
+  if (setresgid(65534, 65534, 65534) != 0 || setresuid(1234, 65534, 0) != 0) { perror("setresuid"); return 1; }
+  if (prctl(PR_SET_DUMPABLE, 0) != 0) { perror("prctl"); return 1; }
+  puts("ready");
+  fflush(stdout);
+  pause();
+}
+`;
+
+describe("uid", () => {
+  it("is the effective uid of a process that is not dumpable, whose files the kernel gives to root", async () => {
+    if (process.getuid?.() !== 0) throw new Error("this test changes a child's uids: run it as root");
+    const binary = compileC("other-user-not-dumpable", OTHER_USER_NOT_DUMPABLE);
+    const child = await startProcess(binary, [], { ready: "ready" });
+    // What makes the case: the process's files are root's, not its user's.
+    expect(fs.statSync(`/proc/${child.pid}/status`).uid).toBe(0);
+    expect(procpsRows().get(child.pid)?.uid).toBe(65534);
+    // One process (read directly) and the whole listing (read ahead on the helper's threads).
+    const [one] = JSON.parse((await runCli(["ps", "--json", "--pid", String(child.pid)])).stdout) as Row[];
+    const all = JSON.parse((await runCli(["ps", "--json"])).stdout) as Row[];
+    expect(one?.uid).toBe(65534);
+    expect(all.find((r) => r.pid === child.pid)?.uid).toBe(65534);
+    await child.kill();
+  });
+});
+
 describe("show agrees with psutil", () => {
   it("on ppid, uids, rss, threads, cwd, environ, limits, argv, exe and start time", async () => {
     const expected = psutil(sleeper.pid);

@@ -4,6 +4,8 @@ import { PROCESS_SORT_KEYS } from "../../processes/sort.js";
 import { parsePid, parsePidList } from "../args.js";
 import { type CommandRun, type RunAction, withCommonOptions } from "../command.js";
 import { UsageError } from "../exit.js";
+import type { PsRow } from "../render/ps.js";
+import type { TableBuilder } from "../render/table.js";
 
 interface PsOptions {
   readonly sort?: string;
@@ -20,32 +22,42 @@ async function ps(run: CommandRun, filter: string | undefined, options: PsOption
   const { psRows } = await import("../../queries/processes.js");
   const { describeSkipped } = await import("../../model/reader.js");
   const context = run.context;
-  const listing = psRows(context, {
-    sort,
-    // The table never shows the executable, and its readlink is a tenth of the listing's time.
-    exe: run.json,
-    ...(pids ? { pids } : {}),
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(filter === undefined ? {} : { filter }),
-    ...(options.kernel === false ? { kernel: false } : {}),
-  });
-  let rows = listing.rows as import("../render/ps.js").PsRow[];
   // Looking for a command finds procscope's own command line too (it holds the word): leave it out.
-  if (filter !== undefined && run.procFs.isLive) rows = rows.filter((p) => p.pid !== process.pid);
+  const own = filter !== undefined && run.procFs.isLive ? process.pid : null;
+  const table = run.json ? null : await emptyPsTable(context);
+  const listing = psRows(
+    context,
+    {
+      sort,
+      // The table never shows the executable, and its readlink is a tenth of the listing's time.
+      exe: run.json,
+      ...(pids ? { pids } : {}),
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(filter === undefined ? {} : { filter }),
+      ...(options.kernel === false ? { kernel: false } : {}),
+    },
+    // The table's cells are made while the helper's threads still read the later processes.
+    table === null
+      ? undefined
+      : (row) => {
+          if (row.pid !== own) table.add(row);
+        },
+  );
   const skipped = describeSkipped(listing.skipped);
-  if (run.json) run.printJsonArray(rows);
-  else {
-    const { renderPsTable } = await import("../render/ps.js");
-    const { bootTime, uptimeSeconds } = context.system;
-    // "Now" of the tree being read, so a captured tree prints the dates it had.
-    const now = bootTime !== null && uptimeSeconds !== null ? new Date((bootTime + uptimeSeconds) * 1000) : new Date();
-    run.print(renderPsTable(rows, now, run.width));
-  }
+  if (table !== null) table.write((text) => run.print(text), { width: run.width });
+  else run.printJsonArray(own === null ? listing.rows : listing.rows.filter((p) => p.pid !== own));
   if (skipped !== null) run.warn(skipped);
   if (pids) {
     const { reportMissingPids } = await import("../missing.js");
     reportMissingPids(run, pids, new Set(listing.listed));
   }
+}
+
+async function emptyPsTable(context: CommandRun["context"]): Promise<TableBuilder<PsRow>> {
+  const { psTable } = await import("../render/ps.js");
+  const { bootTime, uptimeSeconds } = context.system;
+  // "Now" of the tree being read, so a captured tree prints the dates it had.
+  return psTable(bootTime !== null && uptimeSeconds !== null ? new Date((bootTime + uptimeSeconds) * 1000) : new Date());
 }
 
 async function tree(run: CommandRun, pidText: string | undefined): Promise<void> {

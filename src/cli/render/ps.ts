@@ -1,13 +1,17 @@
 import type { Process } from "../../model/process.js";
 import { commandText, cpuTimeText, startText } from "../../processes/format.js";
+import { type Column, TableBuilder } from "./table.js";
 
 /** What the ps table shows: the Process shape without exe (the table never shows it, and its readlink costs). */
 export type PsRow = Omit<Process, "exe">;
 
-import { type Column, renderTable } from "./table.js";
+/** An empty ps table to add rows to as they are read; `now` decides how START is written. */
+export function psTable(now: Date): TableBuilder<PsRow> {
+  return new TableBuilder(psColumns(now));
+}
 
-export function renderPsTable(rows: readonly PsRow[], now: Date, width: number | undefined): string {
-  const columns: Column<PsRow>[] = [
+function psColumns(now: Date): Column<PsRow>[] {
+  return [
     { header: "PID", value: (p) => p.pid, align: "right" },
     { header: "PPID", value: (p) => p.ppid, align: "right" },
     { header: "USER", value: (p) => p.user },
@@ -20,5 +24,4 @@ export function renderPsTable(rows: readonly PsRow[], now: Date, width: number |
     { header: "TIME", value: (p) => cpuTimeText(p.cpuSeconds), align: "right" },
     { header: "COMMAND", value: (p) => commandText(p) },
   ];
-  return renderTable(columns, rows, { width });
 }

@@ -64,10 +64,6 @@ export function isKernelThreadFlags(flags: number): boolean {
   return (flags & PF_KTHREAD) !== 0;
 }
 
-/**
- * Parses one stat line.
- * parsePidStat("1 (init) S 0 1 1 0 -1 ...").comm === "init"
- */
 /** " 1 -2 3 …": every field after the state. */
 const ALL_INTEGERS = /^(?: -?\d+)+$/;
 
@@ -77,6 +73,10 @@ function badField(rest: readonly string[], text: string): ParseError {
   return new ParseError(`field ${index + 3} is not an integer`, text);
 }
 
+/**
+ * Parses one stat line; a field that is not an integer is an error here, not when it is read.
+ * parsePidStat("1 (init) S 0 1 1 0 -1 ...").comm === "init"
+ */
 export function parsePidStat(text: string): PidStat {
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
@@ -97,53 +97,145 @@ export function parsePidStat(text: string): PidStat {
   const state = rest[0] as string;
   if (!/^[A-Za-z]$/.test(state)) throw new ParseError("field 3 (state) is not a letter", text);
   if (!ALL_INTEGERS.test(line.slice(state.length))) throw badField(rest, text);
-  const int = (n: number): number => Number(rest[n - 3]);
-  const big = (n: number): bigint => BigInt.asUintN(64, BigInt(rest[n - 3] as string));
-  const optInt = (n: number): number | null => (rest.length >= n - 2 ? int(n) : null);
-  const optBig = (n: number): bigint | null => (rest.length >= n - 2 ? big(n) : null);
-  return {
-    pid: Number(pidText),
-    comm,
-    state, // (3) state
-    ppid: int(4),
-    pgrp: int(5),
-    session: int(6),
-    ttyNr: int(7),
-    tpgid: int(8),
-    flags: int(9),
-    minorFaults: int(10),
-    majorFaults: int(12),
-    utimeTicks: int(14),
-    stimeTicks: int(15),
-    cutimeTicks: int(16),
-    cstimeTicks: int(17),
-    priority: int(18),
-    nice: int(19),
-    numThreads: int(20),
-    startTimeTicks: int(22), // (22) starttime
-    vsizeBytes: int(23),
-    rssPages: int(24),
-    rsslimBytes: big(25),
-    startCode: big(26),
-    endCode: big(27),
-    startStack: big(28),
-    pendingSignals: int(31),
-    exitSignal: optInt(38),
-    processor: optInt(39),
-    rtPriority: optInt(40),
-    policy: optInt(41),
-    delayacctBlkioTicks: optInt(42),
-    guestTimeTicks: optInt(43),
-    startBrk: optBig(47),
-    argStart: optBig(48),
-    argEnd: optBig(49),
-    envStart: optBig(50),
-    envEnd: optBig(51),
-    exitCode: optInt(52),
-  };
+  return new PidStatLine(Number(pidText), comm, state, rest);
 }
 
-/** Splits an encoded tty_nr into major and minor device numbers (proc(5)). */
+/**
+ * A checked stat line whose numbers are converted when they are read: a listing parses one line
+ * per process and reads about a dozen of its fifty fields, and converting the rest (nine of them
+ * to bigint) was most of the parse. Field (n) of proc(5) is fields[n - 3].
+ */
+class PidStatLine implements PidStat {
+  constructor(
+    readonly pid: number,
+    readonly comm: string,
+    readonly state: string,
+    private readonly fields: readonly string[],
+  ) {}
+
+  private int(n: number): number {
+    return Number(this.fields[n - 3]);
+  }
+
+  private big(n: number): bigint {
+    return BigInt.asUintN(64, BigInt(this.fields[n - 3] as string));
+  }
+
+  private optInt(n: number): number | null {
+    return this.fields.length >= n - 2 ? this.int(n) : null;
+  }
+
+  private optBig(n: number): bigint | null {
+    return this.fields.length >= n - 2 ? this.big(n) : null;
+  }
+
+  get ppid(): number {
+    return this.int(4);
+  }
+  get pgrp(): number {
+    return this.int(5);
+  }
+  get session(): number {
+    return this.int(6);
+  }
+  get ttyNr(): number {
+    return this.int(7);
+  }
+  get tpgid(): number {
+    return this.int(8);
+  }
+  get flags(): number {
+    return this.int(9);
+  }
+  get minorFaults(): number {
+    return this.int(10);
+  }
+  get majorFaults(): number {
+    return this.int(12);
+  }
+  get utimeTicks(): number {
+    return this.int(14);
+  }
+  get stimeTicks(): number {
+    return this.int(15);
+  }
+  get cutimeTicks(): number {
+    return this.int(16);
+  }
+  get cstimeTicks(): number {
+    return this.int(17);
+  }
+  get priority(): number {
+    return this.int(18);
+  }
+  get nice(): number {
+    return this.int(19);
+  }
+  get numThreads(): number {
+    return this.int(20);
+  }
+  get startTimeTicks(): number {
+    return this.int(22);
+  }
+  get vsizeBytes(): number {
+    return this.int(23);
+  }
+  get rssPages(): number {
+    return this.int(24);
+  }
+  get rsslimBytes(): bigint {
+    return this.big(25);
+  }
+  get startCode(): bigint {
+    return this.big(26);
+  }
+  get endCode(): bigint {
+    return this.big(27);
+  }
+  get startStack(): bigint {
+    return this.big(28);
+  }
+  get pendingSignals(): number {
+    return this.int(31);
+  }
+  get exitSignal(): number | null {
+    return this.optInt(38);
+  }
+  get processor(): number | null {
+    return this.optInt(39);
+  }
+  get rtPriority(): number | null {
+    return this.optInt(40);
+  }
+  get policy(): number | null {
+    return this.optInt(41);
+  }
+  get delayacctBlkioTicks(): number | null {
+    return this.optInt(42);
+  }
+  get guestTimeTicks(): number | null {
+    return this.optInt(43);
+  }
+  get startBrk(): bigint | null {
+    return this.optBig(47);
+  }
+  get argStart(): bigint | null {
+    return this.optBig(48);
+  }
+  get argEnd(): bigint | null {
+    return this.optBig(49);
+  }
+  get envStart(): bigint | null {
+    return this.optBig(50);
+  }
+  get envEnd(): bigint | null {
+    return this.optBig(51);
+  }
+  get exitCode(): number | null {
+    return this.optInt(52);
+  }
+}
+
 /** What identifies a process in listings that need nothing else from stat. */
 export interface PidStatIdentity {
   readonly comm: string;
@@ -171,6 +263,7 @@ export function parsePidStatIdentity(text: string): PidStatIdentity {
   return { comm: text.slice(open + 1, close), startTimeTicks: Number(raw) };
 }
 
+/** Splits an encoded tty_nr into major and minor device numbers (proc(5)). */
 export function decodeTtyNr(ttyNr: number): { major: number; minor: number } | null {
   if (ttyNr === 0) return null;
   const major = (ttyNr >> 8) & 0xfff;

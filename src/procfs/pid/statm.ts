@@ -11,16 +11,19 @@ export interface PidStatm {
   readonly dataPages: number;
 }
 
+/** size resident shared text lib data dt (lib and dt are 0 since Linux 2.6), and any a later kernel adds. */
+const STATM = /^(\d+) (\d+) (\d+) (\d+) \d+ (\d+) \d+(?: \d+)*\n?$/;
+
 /** parsePidStatm("100 20 10 5 0 30 0\n").residentPages === 20 */
 export function parsePidStatm(text: string): PidStatm {
-  const parts = text.trim().split(" ");
-  if (parts.length < 7 || parts.some((p) => !/^\d+$/.test(p))) throw new ParseError("expected 7 numbers", text);
-  const n = parts.map(Number);
+  // One match of the whole line: listings parse one of these per process.
+  const fields = STATM.exec(text);
+  if (fields === null) throw new ParseError("expected 7 numbers", text);
   return {
-    sizePages: n[0] as number,
-    residentPages: n[1] as number,
-    sharedPages: n[2] as number,
-    textPages: n[3] as number,
-    dataPages: n[5] as number,
+    sizePages: Number(fields[1]),
+    residentPages: Number(fields[2]),
+    sharedPages: Number(fields[3]),
+    textPages: Number(fields[4]),
+    dataPages: Number(fields[5]),
   };
 }
