@@ -422,9 +422,12 @@ export function readProcessFields<F extends ProcessField>(files: ProcessFileCach
     record[field] = value;
   }
   record.errors = errors;
+  // Rarely anything: no arrays made for the common case.
   let raw: RawBase64 | undefined;
   for (const field in files.raw) {
-    if ((fields as readonly string[]).includes(field)) (raw ??= {})[field] = files.raw[field] as RawBase64[string];
+    if (!(fields as readonly string[]).includes(field)) continue;
+    raw ??= {};
+    raw[field] = files.raw[field] as RawBase64[string];
   }
   if (raw !== undefined) record.rawBase64 = raw;
   return record as ProcessRecord<F>;
