@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -380,7 +381,13 @@ struct session {
  * whose consumer is slower than the readers (a server writing JSON to a slow client) would hold
  * the whole system's records in memory at once.
  */
-#define AHEAD 8
+#define AHEAD 16
+/*
+ * Workers held back by AHEAD are woken each time JavaScript has taken AHEAD / 2 more blocks (or
+ * must wait for one), not at every block: each wake then reads several blocks. Woken at every
+ * block, a worker that had slept displaced the JavaScript thread hundreds of times a listing.
+ */
+#define WAKE_EVERY (AHEAD / 2)
 
 /* Appends one process's record to o. */
 static void read_process(const struct session *r, int32_t pid, struct out *o) {
@@ -623,6 +630,14 @@ static void read_process_files(const struct session *r, int32_t pid, struct out 
 
 static void *read_blocks(void *argument) {
   struct session *r = argument;
+  /*
+   * Batch work for the scheduler: a worker that wakes does not preempt the JavaScript thread, which
+   * turns the records into objects and is what a listing waits for.
+   */
+  if (!r->reading_inline) {
+    struct sched_param batch = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch);
+  }
   for (;;) {
     size_t b = atomic_fetch_add(&r->next_block, 1);
     if (b >= r->blocks || atomic_load(&r->cancelled)) return NULL;
@@ -801,9 +816,12 @@ static napi_value next_records(napi_env env, napi_callback_info info) {
     return result;
   }
   pthread_mutex_lock(&r->lock);
-  while (!r->finished[r->delivered]) pthread_cond_wait(&r->block_done, &r->lock);
+  if (!r->finished[r->delivered]) {
+    pthread_cond_broadcast(&r->block_taken);
+    while (!r->finished[r->delivered]) pthread_cond_wait(&r->block_done, &r->lock);
+  }
   struct out *block = &r->results[r->delivered++];
-  pthread_cond_broadcast(&r->block_taken);
+  if (r->delivered % WAKE_EVERY == 0) pthread_cond_broadcast(&r->block_taken);
   pthread_mutex_unlock(&r->lock);
   /*
    * A copy that JavaScript owns and V8 counts, and the block freed at once. Handing the block over

@@ -473,7 +473,8 @@ export interface ListProcessesOptions<F extends ProcessField> {
   readonly pids?: readonly number[];
   /**
    * Called with each process as soon as it is read, in the order of `pids` (ascending without
-   * it): a caller can work on the first processes while the helper's threads still read the rest.
+   * it), instead of being kept in `processes` (left empty): a caller can work on the first
+   * processes while the helper's threads still read the rest, and keep only what it needs.
    */
   readonly onProcess?: (process: ProcessRecord<F>) => void;
 }
@@ -519,8 +520,8 @@ export function listProcesses<F extends ProcessField>(
       dir.close();
     }
     if (record === null) continue;
-    processes.push(record);
-    options.onProcess?.(record);
+    if (options.onProcess) options.onProcess(record);
+    else processes.push(record);
   }
   return { processes, skipped: { count, reasons, hidden: hiddenListingNotice(context.procFs) } };
 }

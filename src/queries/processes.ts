@@ -24,9 +24,9 @@ export interface PsQuery {
 
 /**
  * The rows of `ps`: listed, filtered and sorted, with what could not be read counted. `onRow`, if
- * given, receives the same rows in the same order, and with the default sort (ascending PID, the
- * listing's own order) as each is read: a face formats the first rows while the rest are still
- * being read.
+ * given, receives the rows in that order instead (`rows` is then empty), and with the default sort
+ * (ascending PID, the listing's own order) each as soon as it is read: a face formats the first
+ * rows while the rest are still being read, and keeps none of them.
  * psRows(context, { filter: "nginx", sort: "-rss" }).rows
  */
 export function psRows(
@@ -45,7 +45,7 @@ export function psRows(
     (user === undefined || p.user === user || String(p.uid) === user) &&
     (filter === undefined || matchesFilter(p, filter)) &&
     (query.kernel !== false || !p.kernelThread);
-  const inListingOrder = sort === "pid" || sort === "+pid";
+  const streamed = onRow !== undefined && (sort === "pid" || sort === "+pid");
   const listed: number[] = [];
   const rows: Process[] = [];
   const listing = listProcesses(context, {
@@ -55,12 +55,12 @@ export function psRows(
     onProcess: (p) => {
       listed.push(p.pid);
       if (!wanted(p)) return;
-      rows.push(p);
-      if (inListingOrder) onRow?.(p);
+      if (streamed) onRow(p);
+      else rows.push(p);
     },
   });
-  if (inListingOrder) return { rows, skipped: listing.skipped, listed };
-  const sorted = sortProcesses(rows, sort);
-  if (onRow) for (const row of sorted) onRow(row);
-  return { rows: sorted, skipped: listing.skipped, listed };
+  const sorted = streamed ? rows : sortProcesses(rows, sort);
+  if (onRow === undefined) return { rows: sorted, skipped: listing.skipped, listed };
+  if (!streamed) for (const row of sorted) onRow(row);
+  return { rows: [], skipped: listing.skipped, listed };
 }
