@@ -381,7 +381,7 @@ struct session {
  * whose consumer is slower than the readers (a server writing JSON to a slow client) would hold
  * the whole system's records in memory at once.
  */
-#define AHEAD 16
+#define AHEAD 32
 /*
  * Workers held back by AHEAD are woken each time JavaScript has taken AHEAD / 2 more blocks (or
  * must wait for one), not at every block: each wake then reads several blocks. Woken at every
