@@ -59,8 +59,10 @@ export function psRows(
       else rows.push(p);
     },
   });
-  const sorted = streamed ? rows : sortProcesses(rows, sort);
-  if (onRow === undefined) return { rows: sorted, skipped: listing.skipped, listed };
-  if (!streamed) for (const row of sorted) onRow(row);
-  return { rows: [], skipped: listing.skipped, listed };
+  const { skipped } = listing;
+  if (streamed) return { rows: [], skipped, listed };
+  const sorted = sortProcesses(rows, sort);
+  if (onRow === undefined) return { rows: sorted, skipped, listed };
+  for (const row of sorted) onRow(row);
+  return { rows: [], skipped, listed };
 }
