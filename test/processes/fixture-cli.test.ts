@@ -113,6 +113,21 @@ describe("ps --root on the captured tree", () => {
     expect((await psJson("--pid", "1,2")).map((r) => r.pid)).toEqual([1, 2]);
   });
 
+  it("prints the table in the same order and with the same rows as --json, sorted or filtered", async () => {
+    // The table takes its rows as they are read for the default sort, after sorting for others.
+    for (const args of [[], ["--sort", "-pid"], ["--sort", "rss"], ["--user", "root"], ["--pid", "2,1"], ["sleep"]]) {
+      const table = await runCli(["ps", ...ROOT, ...args]);
+      expect(table.code).toBe(0);
+      const pids = table.stdout
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => Number(line.trim().split(/\s+/)[0]));
+      expect(pids, args.join(" ")).toEqual((await psJson(...args)).map((r) => r.pid));
+      expect(pids.length, args.join(" ")).toBeGreaterThan(0);
+    }
+  });
+
   it("fits the table to the terminal width but never truncates JSON", async () => {
     const narrow = await runCli(["ps", ...ROOT], { isTTY: true, columns: 60 });
     expect(narrow.stdout.split("\n").every((line) => line.length <= 60)).toBe(true);
