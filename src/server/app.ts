@@ -49,12 +49,15 @@ export interface App {
   readonly app: Hono;
   readonly routes: readonly RouteSpec[];
   readonly events: EventHub;
+  /** Requests whose answer is not out yet (an event stream counts until its client goes). */
+  requestsInProgress(): number;
   /** Stops the event loops and closes every event stream. */
   close(): void;
 }
 
 interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string } };
+  outgoing?: { once(event: "close", listener: () => void): unknown };
 }
 
 export function createApp(deps: ServerDeps): App {
@@ -62,6 +65,35 @@ export function createApp(deps: ServerDeps): App {
   const secure = deps.secure === true;
   const clock = deps.clock ?? (() => new Date());
   const closing = new AbortController();
+  /**
+   * The requests in progress, each aborted when the server closes. AbortSignal.any([request,
+   * closing]) did this, but on Node 20 every signal it makes stays reachable from the server-long
+   * closing signal: ~2 KB kept per request (200,000 calls kept 390 MB), for as long as the server runs.
+   */
+  const inProgress = new Set<AbortController>();
+  /** A signal aborted when the client goes or the server closes; `release` once the answer is out. */
+  const requestSignal = (c: { req: { raw: Request }; env: NodeBindings | undefined }) => {
+    const controller = new AbortController();
+    const release = () => {
+      inProgress.delete(controller);
+    };
+    const request = c.req.raw.signal;
+    if (request.aborted || closing.signal.aborted) controller.abort();
+    else {
+      inProgress.add(controller);
+      request.addEventListener(
+        "abort",
+        () => {
+          controller.abort(request.reason);
+          release();
+        },
+        { once: true },
+      );
+      // A streamed answer (the event stream, a download) is out when its response closes.
+      c.env?.outgoing?.once("close", release);
+    }
+    return { signal: controller.signal, release };
+  };
   const events = createEventHub(() => freshContext(), {
     intervalMs: deps.eventsIntervalMs ?? 1000,
     ...(deps.onError ? { onError: deps.onError } : {}),
@@ -103,10 +135,9 @@ export function createApp(deps: ServerDeps): App {
       cli: "top --once --json, watch --exits --json",
       stream: true,
       events: { snapshot: "Snapshot", start: "ProcessEvent", exit: "ProcessEvent" },
-      handler: (c) => {
+      handler: (c, api) => {
         const reveal = c.req.query("reveal") === "secrets";
-        const signal = AbortSignal.any([c.req.raw.signal, closing.signal]);
-        return new Response(events.stream(reveal, signal), {
+        return new Response(events.stream(reveal, api.signal), {
           headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
         });
       },
@@ -139,12 +170,13 @@ export function createApp(deps: ServerDeps): App {
       const reveal = c.req.query("reveal");
       if (reveal !== undefined && reveal !== "secrets")
         throw new ApiError(400, "invalid-argument", `reveal must be "secrets", got "${reveal}"`);
+      const request = requestSignal(c);
       const api: ApiContext = {
         context: freshContext(),
         allowActions: deps.allowActions,
         journalPath: deps.journalPath,
         journalDir: deps.journalDir,
-        signal: AbortSignal.any([c.req.raw.signal, closing.signal]),
+        signal: request.signal,
       };
       if (reveal === "secrets")
         audit(c, { pid: pidNumber, startTimeTicks: ticks, outcome: "revealed", detail: "secrets shown unredacted (?reveal=secrets)" });
@@ -152,6 +184,7 @@ export function createApp(deps: ServerDeps): App {
       try {
         result = await route.handler(c, api);
       } catch (error) {
+        request.release();
         if (route.action) {
           const { kind, message } = errorStatus(error);
           audit(c, { pid: pidNumber, startTimeTicks: ticks, outcome: "failed", detail: `${kind}: ${message}` });
@@ -159,6 +192,7 @@ export function createApp(deps: ServerDeps): App {
         throw error;
       }
       if (result instanceof Response) return result;
+      request.release();
       const response = jsonResponse(c, reveal === "secrets" ? result : redactSecrets(result).value);
       if (route.action) {
         const text = await response.clone().text();
@@ -201,8 +235,11 @@ export function createApp(deps: ServerDeps): App {
     app: app as unknown as Hono,
     routes,
     events,
+    requestsInProgress: () => inProgress.size,
     close() {
       closing.abort();
+      for (const controller of inProgress) controller.abort();
+      inProgress.clear();
       events.close();
     },
   };
