@@ -69,9 +69,10 @@ describe("diff of two captures", () => {
     const oldTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
     fs.writeFileSync(proc(after, reused, "stat"), withStartTime(stat, oldTicks + 500));
     fs.writeFileSync(proc(after, retitled, "cmdline"), "retitled\0--now\0");
-    const status = fs.readFileSync(proc(after, grown, "status"), "latin1");
-    const rssKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-    fs.writeFileSync(proc(after, grown, "status"), status.replace(/^VmRSS:\s+\d+ kB$/m, `VmRSS:\t${rssKiB + 100 * 1024} kB`));
+    // Resident memory is statm's second field, in pages: 100 MiB more.
+    const statm = fs.readFileSync(proc(after, grown, "statm"), "latin1").trim().split(" ").map(Number);
+    statm[1] = (statm[1] as number) + (100 * 1024 * 1024) / 4096;
+    fs.writeFileSync(proc(after, grown, "statm"), `${statm.join(" ")}\n`);
     for (let fd = 1000; fd < 1070; fd++) fs.symlinkSync("/dev/null", proc(after, opener, "fd", fd));
     fs.symlinkSync("/var/tmp/dropped.bin (deleted)", proc(after, opener, "fd", 1070));
     fs.rmSync(proc(after, moved, "exe"));
