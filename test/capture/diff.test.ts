@@ -70,7 +70,11 @@ describe("diff of two captures", () => {
     fs.writeFileSync(proc(after, reused, "stat"), withStartTime(stat, oldTicks + 500));
     fs.writeFileSync(proc(after, retitled, "cmdline"), "retitled\0--now\0");
     // Resident memory is statm's second field, in pages: 100 MiB more.
-    const statm = fs.readFileSync(proc(after, grown, "statm"), "latin1").trim().split(" ").map(Number);
+    const statm = fs
+      .readFileSync(proc(after, grown, "statm"), "latin1")
+      .trim()
+      .split(" ")
+      .map(Number);
     statm[1] = (statm[1] as number) + (100 * 1024 * 1024) / 4096;
     fs.writeFileSync(proc(after, grown, "statm"), `${statm.join(" ")}\n`);
     for (let fd = 1000; fd < 1070; fd++) fs.symlinkSync("/dev/null", proc(after, opener, "fd", fd));
