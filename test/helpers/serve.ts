@@ -5,6 +5,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { type App, createApp, type ServerDeps } from "../../src/server/app.js";
 import { BIN } from "./cli.js";
 import { type LiveProcess, startProcess } from "./live.js";
 
@@ -72,3 +75,19 @@ int main(int argc, char **argv) {
   for (;;) pause();
 }
 `;
+
+/** An in-process app (no socket, no child) over the live /proc, read-only, auditing nowhere. */
+export function createTestApp(token: string, overrides: Partial<ServerDeps> = {}): App {
+  return createApp({
+    context: createProcessContext(openProcFs("/proc")),
+    token,
+    host: "127.0.0.1",
+    allowActions: false,
+    audit: () => undefined,
+    webRoot: null,
+    journalPath: () => "/nonexistent",
+    journalDir: os.tmpdir(),
+    version: "test",
+    ...overrides,
+  });
+}

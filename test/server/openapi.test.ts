@@ -1,13 +1,10 @@
 /** The OpenAPI document matches what the app serves: the same routes, and answers its schemas accept. */
-import os from "node:os";
 import { FormatRegistry, TypeRegistry } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { afterAll, describe, expect, it } from "vitest";
-import { openProcFs } from "../../src/access/proc-fs.js";
-import { createProcessContext } from "../../src/processes/context.js";
-import { createApp } from "../../src/server/app.js";
 import { openApiPath } from "../../src/server/routes.js";
 import { API_SCHEMAS } from "../../src/server/schemas.js";
+import { createTestApp } from "../helpers/serve.js";
 
 // TypeBox checks formats only when told how.
 if (!FormatRegistry.Has("date-time")) FormatRegistry.Set("date-time", (v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)));
@@ -18,16 +15,7 @@ if (!TypeRegistry.Has("Unsafe"))
   );
 
 const TOKEN = "openapi-test-token-0123456789abcdef";
-const server = createApp({
-  context: createProcessContext(openProcFs("/proc")),
-  token: TOKEN,
-  host: "127.0.0.1",
-  allowActions: false,
-  audit: () => undefined,
-  webRoot: null,
-  journalPath: () => "/nonexistent",
-  journalDir: os.tmpdir(),
-  version: "test",
+const server = createTestApp(TOKEN, {
   onError: (error) => {
     throw error;
   },

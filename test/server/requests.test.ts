@@ -3,28 +3,13 @@
  * goes: a server that runs for weeks must not keep anything per request (AbortSignal.any, used
  * before, kept ~2 KB per request for the server's life on Node 20).
  */
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openProcFs } from "../../src/access/proc-fs.js";
-import { createProcessContext } from "../../src/processes/context.js";
-import { createApp } from "../../src/server/app.js";
 import { type Listening, listen } from "../../src/server/listen.js";
+import { createTestApp } from "../helpers/serve.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const TOKEN = "t0ken-of-the-request-test-0123456789abcdef";
-const server = createApp({
-  context: createProcessContext(openProcFs("/proc")),
-  token: TOKEN,
-  host: "127.0.0.1",
-  allowActions: false,
-  audit: () => undefined,
-  webRoot: null,
-  journalPath: (pid, start) => path.join(os.tmpdir(), `journal-${pid}-${start}.jsonl`),
-  journalDir: os.tmpdir(),
-  version: "test",
-  eventsIntervalMs: 200,
-});
+const server = createTestApp(TOKEN, { eventsIntervalMs: 200 });
 let listening: Listening | undefined;
 afterAll(async () => {
   server.close();
