@@ -17,6 +17,8 @@ export interface ExporterResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** True when answering it took a scrape. */
+  readonly scraped?: boolean;
 }
 
 const COMMON_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
@@ -47,5 +49,6 @@ export function handleExporterRequest(exporter: Exporter, request: ExporterReque
     status: 200,
     headers: { ...COMMON_HEADERS, "content-type": openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE },
     body: request.method === "HEAD" ? "" : body,
+    scraped: true,
   };
 }

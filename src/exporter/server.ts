@@ -34,8 +34,18 @@ export interface RunningExporter {
   close(): Promise<void>;
 }
 
+export interface ExporterServerOptions {
+  /** Called once each scrape's answer has been handed to the socket (the face collects garbage there). */
+  readonly afterScrape?: () => void;
+}
+
 /** Binds the address and serves the exporter; rejects with Conflict when the port is taken. */
-export function startExporterServer(exporter: Exporter, address: ListenAddress): Promise<RunningExporter> {
+export function startExporterServer(
+  exporter: Exporter,
+  address: ListenAddress,
+  options: ExporterServerOptions = {},
+): Promise<RunningExporter> {
+  const { afterScrape } = options;
   const server = http.createServer((req, res) => {
     let response: ReturnType<typeof handleExporterRequest>;
     try {
@@ -50,6 +60,7 @@ export function startExporterServer(exporter: Exporter, address: ListenAddress):
     }
     res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) });
     res.end(response.body);
+    if (response.scraped && afterScrape) setImmediate(afterScrape);
   });
   // A scraper that connects and never finishes its request is dropped, not waited for.
   server.headersTimeout = 10_000;
