@@ -7,6 +7,7 @@
  */
 import { parseDocument } from "yaml";
 import { InvalidArgument } from "../errors.js";
+import { GoSyntaxError, translateGoRegExp, UntranslatableError } from "./_goregexp.js";
 
 /** What a matcher and a name template see of a process (process-exporter's ProcAttributes). */
 export interface ProcessAttributes {
@@ -51,56 +52,32 @@ export const DEFAULT_CONFIG: ExporterConfig = {
   needsUser: false,
 };
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  ascii: "\\x00-\\x7F",
-  blank: "\\t ",
-  cntrl: "\\x00-\\x1F\\x7F",
-  digit: "0-9",
-  graph: "!-~",
-  lower: "a-z",
-  print: " -~",
-  punct: "!-\\/:-@\\[-`{-~",
-  space: "\\t\\n\\v\\f\\r ",
-  upper: "A-Z",
-  word: "0-9A-Za-z_",
-  xdigit: "0-9A-Fa-f",
-};
-
 /**
- * Go (RE2) regex syntax → a JavaScript RegExp: `(?P<name>` groups, leading `(?flags)`, `\A`, `\z`
- * and `[[:class:]]`. Throws InvalidArgument naming the regex when it is not valid.
- * goRegExp("(?i)^foo(?P<n>\\d+)").exec("FOO12")?.groups?.n === "12"
+ * A Go (RE2) regex as the JavaScript RegExp that means the same (./_goregexp.ts), with its capture
+ * names. Throws InvalidArgument naming the regex when Go would refuse it too, or when no RegExp on
+ * Node 20 means the same.
  */
-export function goRegExp(source: string): RegExp {
-  let body = source;
-  let flags = "";
-  const lead = /^\(\?([imsU]+)\)/.exec(body);
-  if (lead) {
-    const given = lead[1] as string;
-    if (given.includes("U"))
-      throw new InvalidArgument(`invalid cmdline regex "${source}": the U (ungreedy) flag has no JavaScript equivalent`);
-    flags = [...new Set(given)].join("");
-    body = body.slice(lead[0].length);
-  }
-  body = body
-    .replace(/\(\?P</g, "(?<")
-    .replace(/\\A/g, "^")
-    .replace(/\\z/g, "$(?![\\s\\S])")
-    .replace(/\[:(\^?)([a-z]+):\]/g, (whole, negated: string, name: string) => {
-      const cls = POSIX_CLASSES[name];
-      if (cls === undefined) throw new InvalidArgument(`invalid cmdline regex "${source}": unknown class [:${name}:]`);
-      if (negated) throw new InvalidArgument(`invalid cmdline regex "${source}": negated class ${whole} is not supported`);
-      return cls;
-    });
+function compileGoRegExp(source: string): { regex: RegExp; names: readonly string[] } {
   try {
-    return new RegExp(body, flags);
+    const translated = translateGoRegExp(source);
+    return { regex: new RegExp(translated.source, "u"), names: translated.names };
   } catch (error) {
+    if (error instanceof UntranslatableError)
+      throw new InvalidArgument(`cmdline regex "${source}" has no JavaScript equivalent: ${error.message}`);
+    if (error instanceof GoSyntaxError) throw new InvalidArgument(`invalid cmdline regex "${source}": ${error.message}`);
     throw new InvalidArgument(
-      `invalid cmdline regex "${source}": ${(error as Error).message.replace(/^Invalid regular expression: /, "")}`,
+      `cmdline regex "${source}" translated into an invalid JavaScript regex (a bug to report): ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * Go (RE2) regex syntax → a JavaScript RegExp with the same meaning. Throws InvalidArgument
+ * naming the regex when it is not valid Go, or when JavaScript cannot say the same.
+ * goRegExp("(?i:foo)(?P<n>\\d+)").exec("FoO12")?.groups?.n === "12"
+ */
+export function goRegExp(source: string): RegExp {
+  return compileGoRegExp(source).regex;
 }
 
 /**
@@ -156,11 +133,6 @@ function stringList(value: unknown, where: string): string[] | null {
   });
 }
 
-function namedGroups(regex: RegExp): string[] {
-  // A match against "" does not tell group names; parse them from the source instead.
-  return [...regex.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1] as string);
-}
-
 /**
  * Parses process-exporter's YAML config. Throws InvalidArgument with one line naming the problem.
  * parseExporterConfig("process_names:\n  - comm: [bash]\n").matchers.length === 1
@@ -192,20 +164,25 @@ export function parseExporterConfig(text: string, source = "config"): ExporterCo
     if (comm === null && exe === null && cmdline === null)
       throw new InvalidArgument(`${where} has no matcher (needs at least one of comm, exe, cmdline)`);
     const exes = exe === null ? null : new Map(exe.map((e) => (e.includes("/") ? [basename(e), e] : [e, ""])));
-    const regexes = cmdline === null ? null : cmdline.map((c) => goRegExp(c));
-    const captures = new Set(regexes?.flatMap(namedGroups) ?? []);
+    const compiled = cmdline === null ? null : cmdline.map((c) => compileGoRegExp(c));
+    const regexes = compiled === null ? null : compiled.map((c) => c.regex);
+    const captures = new Set(compiled?.flatMap((c) => c.names) ?? []);
     const name = entry.name === undefined || entry.name === null || entry.name === "" ? "{{.ExeBase}}" : String(entry.name);
-    let template: TemplatePart[];
-    try {
-      template = parseNameTemplate(name, captures);
-    } catch (error) {
-      if (error instanceof InvalidArgument) throw new InvalidArgument(`${where}: ${error.message}`);
-      throw error;
-    }
+    const template = located(where, () => parseNameTemplate(name, captures));
     if (template.some((p) => "field" in p && p.field === "Username")) needsUser = true;
     return { comms: comm === null ? null : new Set(comm), exes, cmdlines: regexes, template, name, all: false };
   });
   return { matchers, warnings, needsUser };
+}
+
+/** Runs `parse`, prefixing the InvalidArgument it throws with where in the config it was. */
+function located<T>(where: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidArgument) throw new InvalidArgument(`${where}: ${error.message}`);
+    throw error;
+  }
 }
 
 function basename(path: string): string {

@@ -106,7 +106,81 @@ describe("goRegExp()", () => {
     expect(goRegExp("(?i)^FOO(?P<n>\\d+)").exec("foo12")?.groups?.n).toBe("12");
     expect(goRegExp("\\Aa[[:digit:]]+\\z").test("a123")).toBe(true);
     expect(goRegExp("\\Aa[[:digit:]]+\\z").test("a123\n")).toBe(false);
-    expect(() => goRegExp("(?U)a+")).toThrow(/ungreedy/);
+  });
+
+  // [Go regex, input, does Go match]: each row one case where a JavaScript RegExp built from the
+  // same text refuses it or means something else.
+  it.each([
+    ["(?i:abc)d", "xABCd", true],
+    ["(?i:abc)d", "xABCD", false],
+    ["a(?i)b|c", "C", true],
+    ["(?i)kelvin", "\u212Aelvin", true],
+    ["(?i)[^k]", "\u212A", false],
+    ["(?i)\\w", "\u017F", true],
+    ["(?i)ς", "Σ", true],
+    ["\\Qa.b*\\E", "a.b*", true],
+    ["\\Qa.b*\\E", "axbbb", false],
+    ["\\Qab\\E+", "abbb", true],
+    ["\\Q(x", "a(x", true],
+    ["\\pL", "é", true],
+    ["\\pL", "1", false],
+    ["^\\p{Greek}+$", "κλμ", true],
+    ["\\p{Greek}", "p{Greek}", false],
+    ["\\PL", "é", false],
+    ["\\p{^Greek}", "λ", false],
+    ["\\pN", "٣", true],
+    ["\\p{C}", "\u0378", false],
+    ["\\P{C}", "\u0378", true],
+    ["a.b", "a\rb", true],
+    ["a.b", "a\nb", false],
+    ["(?s:a.b)", "a\nb", true],
+    ["x\\sy", "x\u00A0y", false],
+    ["x\\sy", "x\ty", true],
+    ["(?m)^two$", "one\ntwo\nthree", true],
+    ["^two$", "one\ntwo\nthree", false],
+    ["(?m)^two$", "one\rtwo\r", false],
+    ["a{,2}", "a{,2}", true],
+    ["a{,2}", "aa", false],
+    ["x]}", "x]}", true],
+    ['\\-\\"\\#', '-"#', true],
+    ["[[:^alpha:]]z", "1z", true],
+    ["[[:^alpha:]]z", "az", false],
+    ["[]a]+", "]a]", true],
+    ["\\x{3bb}\\101\\a", "λA\u0007", true],
+    ["(?U)a+", "aaa", true],
+  ])("goRegExp(%j) matches %j: %s, as Go's regexp does", (source, input, matches) => {
+    expect(goRegExp(source).test(input)).toBe(matches);
+  });
+
+  it("(?U) swaps greedy and lazy, as Go's ungreedy flag does", () => {
+    expect(goRegExp("<(?P<x>.+)>").exec("<a><b>")?.groups?.x).toBe("a><b");
+    expect(goRegExp("(?U)<(?P<x>.+)>").exec("<a><b>")?.groups?.x).toBe("a");
+    expect(goRegExp("(?U)<(?P<x>.+?)>").exec("<a><b>")?.groups?.x).toBe("a><b");
+  });
+
+  it.each([
+    ["(?<=a)b", /invalid cmdline regex "\(\?<=a\)b": invalid or unsupported Perl syntax/],
+    ["(a)\\1", /invalid escape sequence \\1/],
+    ["a**", /invalid nested repetition operator/],
+    ["*a", /missing argument to repetition operator/],
+    ["\\Z", /invalid escape sequence \\Z/],
+    ["[z-a]", /invalid character class range z-a/],
+    ["a{1001}", /invalid repeat count/],
+    ["\\p{Nope}", /invalid character class range \\p\{Nope\}/],
+    ["[\\b]", /invalid escape sequence/],
+    ["(?i-)x", /invalid or unsupported Perl syntax/],
+    ["(a", /missing closing \)/],
+    ["a)", /unexpected \)/],
+  ])("goRegExp(%j) refuses what Go's regexp refuses", (source, message) => {
+    expect(() => goRegExp(source)).toThrow(message);
+  });
+
+  it.each([
+    ["(?P<1a>x)", /has no JavaScript equivalent: a capture group name must not start with a digit/],
+    ["(?i)[a\\P{Greek}]", /has no JavaScript equivalent: \\P… inside a class under \(\?i\)/],
+  ])("goRegExp(%j) refuses, in one line, what Go accepts and JavaScript cannot say", (source, message) => {
+    expect(() => goRegExp(source)).toThrow(message);
+    expect(() => goRegExp(source)).not.toThrow(/\n/);
   });
 });
 

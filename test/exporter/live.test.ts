@@ -229,7 +229,12 @@ describe("what process-exporter lacks", () => {
 describe("procscope exporter (bad input, before listening)", () => {
   const cases: [string, string, RegExp][] = [
     ["not YAML", "process_names: [\n", /is not valid YAML/],
-    ["an invalid regex", "process_names:\n  - cmdline: ['(a']\n", /invalid cmdline regex "\(a"/],
+    ["an invalid regex", "process_names:\n  - comm: [a]\n  - cmdline: ['(a']\n", /invalid cmdline regex "\(a": missing closing \)/],
+    [
+      "a Go regex JavaScript cannot say",
+      "process_names:\n  - cmdline: ['(?P<1a>x)']\n",
+      /cmdline regex "\(\?P<1a>x\)" has no JavaScript equivalent: /,
+    ],
     ["an unknown template field", "process_names:\n  - comm: [a]\n    name: '{{.Foo}}'\n", /unknown template field "\{\{\.Foo\}\}"/],
   ];
   it.each(cases)("a config with %s: one line and exit 2", async (_what, text, message) => {
