@@ -164,7 +164,7 @@ export function parseExporterConfig(text: string, source = "config"): ExporterCo
     if (comm === null && exe === null && cmdline === null)
       throw new InvalidArgument(`${where} has no matcher (needs at least one of comm, exe, cmdline)`);
     const exes = exe === null ? null : new Map(exe.map((e) => (e.includes("/") ? [basename(e), e] : [e, ""])));
-    const compiled = cmdline === null ? null : cmdline.map((c) => compileGoRegExp(c));
+    const compiled = cmdline === null ? null : cmdline.map((c) => located(where, () => compileGoRegExp(c)));
     const regexes = compiled === null ? null : compiled.map((c) => c.regex);
     const captures = new Set(compiled?.flatMap((c) => c.names) ?? []);
     const name = entry.name === undefined || entry.name === null || entry.name === "" ? "{{.ExeBase}}" : String(entry.name);

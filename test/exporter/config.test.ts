@@ -93,6 +93,16 @@ process_names:
     }
   });
 
+  it("names the matcher whose regex it refuses, as it does for templates", () => {
+    const text = "process_names:\n  - comm: [a]\n  - cmdline: ['ok', '(?<=a)b']\n";
+    expect(() => parseExporterConfig(text, 'config "x.yml"')).toThrow(
+      /^config "x\.yml": process_names\[1\]: invalid cmdline regex "\(\?<=a\)b": invalid or unsupported Perl syntax/,
+    );
+    expect(() => parseExporterConfig(text.replace("(?<=a)b", "(?P<9>x)"), 'config "x.yml"')).toThrow(
+      /^config "x\.yml": process_names\[1\]: cmdline regex "\(\?P<9>x\)" has no JavaScript equivalent/,
+    );
+  });
+
   it("warns about keys process-exporter would ignore too", () => {
     expect(parseExporterConfig("extra: 1\nprocess_names:\n  - comm: [a]\n    cmd: [x]\n").warnings).toEqual([
       'config: unknown key "extra" ignored',

@@ -229,11 +229,15 @@ describe("what process-exporter lacks", () => {
 describe("procscope exporter (bad input, before listening)", () => {
   const cases: [string, string, RegExp][] = [
     ["not YAML", "process_names: [\n", /is not valid YAML/],
-    ["an invalid regex", "process_names:\n  - comm: [a]\n  - cmdline: ['(a']\n", /invalid cmdline regex "\(a": missing closing \)/],
+    [
+      "an invalid regex",
+      "process_names:\n  - comm: [a]\n  - cmdline: ['(a']\n",
+      /^procscope: config "[^"]+": process_names\[1\]: invalid cmdline regex "\(a": missing closing \)$/m,
+    ],
     [
       "a Go regex JavaScript cannot say",
       "process_names:\n  - cmdline: ['(?P<1a>x)']\n",
-      /cmdline regex "\(\?P<1a>x\)" has no JavaScript equivalent: /,
+      /^procscope: config "[^"]+": process_names\[0\]: cmdline regex "\(\?P<1a>x\)" has no JavaScript equivalent: /m,
     ],
     ["an unknown template field", "process_names:\n  - comm: [a]\n    name: '{{.Foo}}'\n", /unknown template field "\{\{\.Foo\}\}"/],
   ];
