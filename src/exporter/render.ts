@@ -25,8 +25,10 @@ export interface Exposition {
   readonly snapshot: Snapshot;
   readonly host: HostCounts;
   readonly scrapeDurationSeconds: number;
-  /** Running totals by reason ("vanished", "denied", "unreadable"). */
+  /** Running totals by reason ("vanished", "denied", "unreadable"); a denied process counts once in its life. */
   readonly scrapeErrors: Readonly<Record<string, number>>;
+  /** Processes this scrape could not read in full (permission denied on one of their files). */
+  readonly deniedProcesses: number;
   /** Proportional memory is measured (--smaps): only then are those series shown. */
   readonly smaps: boolean;
   /** With --smaps: processes whose proportional memory was not re-read this scrape (budget spent). */
@@ -78,7 +80,11 @@ export const METRIC_FAMILIES: Readonly<Record<string, { kind: Kind; help: string
   procscope_scrape_duration_seconds: { kind: "gauge", help: "Time this scrape took to read /proc, in seconds." },
   procscope_scrape_errors_total: {
     kind: "counter",
-    help: "Processes that vanished or could not be read during scrapes, by reason (counted, never a failed scrape).",
+    help: "Processes that vanished or could not be read during scrapes, by reason (counted, never a failed scrape; a process denied counts once in its life).",
+  },
+  procscope_denied_processes: {
+    kind: "gauge",
+    help: "Processes this scrape could not read in full: permission denied on one of their files.",
   },
   procscope_smaps_stale_processes: {
     kind: "gauge",
@@ -225,6 +231,7 @@ export function renderExposition(e: Exposition, openMetrics: boolean): string {
       .sort()
       .map((reason) => [{ reason }, e.scrapeErrors[reason] as number] as const),
   );
+  w.family("procscope_denied_processes", [[{}, e.deniedProcesses]]);
   if (e.smaps) {
     w.family("procscope_smaps_stale_processes", [[{}, e.smapsStaleProcesses]]);
     w.family("procscope_smaps_budget_seconds", [[{}, e.smapsBudgetSeconds]]);

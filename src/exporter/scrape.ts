@@ -144,6 +144,9 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
     ...(options.maxGroups !== undefined ? { maxGroups: options.maxGroups } : {}),
   });
   const scrapeErrors: Record<string, number> = { vanished: 0, denied: 0, unreadable: 0 };
+  // A process that stays unreadable (/proc/1/io is denied even to root in some containers) counts
+  // once in its life, not once per scrape: a counter rising forever would keep an alert firing.
+  const deniedIdentities = new Set<string>();
   const smapsBudgetMs = options.smapsBudgetMs ?? DEFAULT_SMAPS_BUDGET_MS;
   /** Last proportional memory read per identity, and where the next scrape's smaps round starts. */
   const smapsCache = new Map<string, { pss: number | null; swapPss: number | null }>();
@@ -199,9 +202,13 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
     const samples: ProcessSample[] = [];
     let threads = 0;
     let zombies = 0;
+    const deniedNow = new Set<string>();
     for (const r of records) {
       const key = identityKey(r.pid, r.startTimeTicks);
-      if (Object.values(r.errors).some(isDenied)) scrapeErrors.denied = (scrapeErrors.denied ?? 0) + 1;
+      if (Object.values(r.errors).some(isDenied)) {
+        deniedNow.add(key);
+        if (!deniedIdentities.has(key)) scrapeErrors.denied = (scrapeErrors.denied ?? 0) + 1;
+      }
       const fd = facts.get(key);
       const pss = smapsCache.get(key);
       const counters = Object.fromEntries(COUNTERS.map((c) => [c, (r[c] as number | null | undefined) ?? null])) as Record<
@@ -230,6 +237,9 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
       });
     }
 
+    deniedIdentities.clear();
+    for (const key of deniedNow) deniedIdentities.add(key);
+
     // Identities never seen before: read what grouping needs (command line, user) once, now.
     const unknown = accumulator.unknown(samples);
     const attributes = new Map<string, ProcessAttributes>();
@@ -255,6 +265,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
       host: { processes: records.length, threads, zombies, blockedTasks: hostBlocked },
       scrapeDurationSeconds: (now() - started) / 1000,
       scrapeErrors: { ...scrapeErrors },
+      deniedProcesses: deniedNow.size,
       smaps: options.smaps === true,
       smapsStaleProcesses: smapsStale,
       smapsBudgetSeconds: smapsBudgetMs / 1000,

@@ -32,6 +32,7 @@ function exposedNames(): Set<string> {
       host: { processes: 0, threads: 0, zombies: 0, blockedTasks: 0 },
       scrapeDurationSeconds: 0,
       scrapeErrors: { vanished: 0 },
+      deniedProcesses: 0,
       smaps: true,
       smapsStaleProcesses: 0,
       smapsBudgetSeconds: 0.2,

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { ProcessGone } from "../../src/errors.js";
+import { AccessDenied, ProcessGone } from "../../src/errors.js";
 import { parseExporterConfig } from "../../src/exporter/config.js";
 import { createExporter } from "../../src/exporter/scrape.js";
 import { createProcessContext } from "../../src/processes/context.js";
@@ -287,5 +287,38 @@ describe("createExporter() with faults", () => {
     expect(second.scrapeErrors.vanished).toBeGreaterThan(first.scrapeErrors.vanished ?? 0);
     expect(second.snapshot.groups.find((g) => g.name === "pscexpw")?.numProcs).toBe(0);
     await target.kill();
+  });
+
+  it("counts a process that stays unreadable once in its life under reason denied, and shows it in procscope_denied_processes", async () => {
+    const targets = [await startProcess(worker, ["0"], { ready: "burnt" })];
+    const deniedPids = new Set<number>();
+    const procFs = faultyProcFs(openProcFs(), (pid, name) =>
+      deniedPids.has(pid) && name === "io" ? new AccessDenied(`${pid}/io`, "permission denied (EACCES)") : undefined,
+    );
+    const exp = createExporter(createProcessContext(procFs), { config: parseExporterConfig("process_names:\n  - comm: [pscexpw]\n") });
+    const before = exp.collect();
+    deniedPids.add((targets[0] as { pid: number }).pid);
+    const first = exp.collect();
+    const counted = (first.scrapeErrors.denied ?? 0) - (before.scrapeErrors.denied ?? 0);
+    expect(counted).toBe(1);
+    expect(first.deniedProcesses).toBe(before.deniedProcesses + 1);
+    // Still unreadable, scrape after scrape: counted once, shown every time.
+    for (let i = 0; i < 3; i++) {
+      const again = exp.collect();
+      expect(again.scrapeErrors.denied).toBe(first.scrapeErrors.denied);
+      expect(again.deniedProcesses).toBe(first.deniedProcesses);
+    }
+    const text = exp.scrape(false);
+    expect(seriesValue(parseExposition(text), "procscope_scrape_errors_total", { reason: "denied" })).toBe(first.scrapeErrors.denied ?? 0);
+    expect(seriesValue(parseExposition(text), "procscope_denied_processes")).toBe(first.deniedProcesses);
+    // Another unreadable process counts again; the one that exits is no longer shown.
+    const second = await startProcess(worker, ["0"], { ready: "burnt" });
+    targets.push(second);
+    deniedPids.add(second.pid);
+    await (targets[0] as { kill: () => Promise<void> }).kill();
+    const after = exp.collect();
+    expect(after.scrapeErrors.denied).toBe((first.scrapeErrors.denied ?? 0) + 1);
+    expect(after.deniedProcesses).toBe(first.deniedProcesses);
+    await second.kill();
   });
 });

@@ -41,6 +41,7 @@ function exposition(): Exposition {
     host: { processes: 1, threads: 1, zombies: 0, blockedTasks: 0 },
     scrapeDurationSeconds: 0.01,
     scrapeErrors: { vanished: 2, denied: 0, unreadable: 0 },
+    deniedProcesses: 0,
     smaps: false,
     smapsStaleProcesses: 0,
     smapsBudgetSeconds: 0.2,
