@@ -1,8 +1,9 @@
 /**
  * Side by side with process-exporter (Debian's prometheus-process-exporter) on the same config and
- * the same live processes. Equal: num_procs, num_threads, open fds, page-fault and context-switch
- * counts of idle processes. Within tolerance: resident memory (we report VmRSS as ps does; it reads
- * stat's rss, which the kernel batches per CPU) and CPU seconds (read at different instants).
+ * the same live processes. Equal: num_procs, num_threads, open fds, major and minor page faults of
+ * idle processes. Within tolerance: resident memory (we report VmRSS as ps does; it reads stat's
+ * rss, which the kernel batches per CPU) and CPU seconds (read at different instants). Context
+ * switches differ by design (we count main threads, it sums every thread): ours are at most theirs.
  * process-exporter runs with -children=false (it would adopt unmatched children into their
  * parent's group; we do not) and -threads=false (no per-thread series); states differ by design:
  * docs/exporter.md explains each difference.
@@ -83,6 +84,9 @@ function pick(samples: readonly Sample[], prefix: string, group: string) {
     cpuUser: v("cpu_seconds_total", { mode: "user" }),
     cpuSystem: v("cpu_seconds_total", { mode: "system" }),
     majorFaults: v("major_page_faults_total"),
+    minorFaults: v("minor_page_faults_total"),
+    voluntary: v("context_switches_total", { ctxswitchtype: "voluntary" }),
+    nonvoluntary: v("context_switches_total", { ctxswitchtype: "nonvoluntary" }),
     sleeping: v("states", { state: "Sleeping" }),
     oldest: v("oldest_start_time_seconds"),
   };
@@ -112,6 +116,12 @@ describe("procscope exporter beside process-exporter", () => {
     expect(o.fdRatio).toBeCloseTo(t.fdRatio as number, 6);
     expect(o.virtual).toBe(t.virtual);
     expect(o.majorFaults).toBe(t.majorFaults);
+    expect(o.minorFaults).toBeGreaterThan(0);
+    expect(o.minorFaults).toBe(t.minorFaults);
+    // Context switches: our main threads' against its sum over every thread.
+    expect(o.voluntary).toBeGreaterThan(0);
+    expect(o.voluntary).toBeLessThanOrEqual(t.voluntary as number);
+    expect(o.nonvoluntary).toBeLessThanOrEqual(t.nonvoluntary as number);
     // States: we count processes; process-exporter 0.7.10 counts every thread, and the main thread
     // of a multithreaded process twice (its own state plus its task's), whatever -threads says.
     expect(o.sleeping).toBe(procs);
