@@ -5,8 +5,12 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAccumulator } from "../../src/exporter/accumulate.js";
+import { openProcFs } from "../../src/access/proc-fs.js";
 import { DEFAULT_CONFIG } from "../../src/exporter/config.js";
 import { renderExposition } from "../../src/exporter/render.js";
+import { createExporter } from "../../src/exporter/scrape.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { parseExposition } from "./_metrics.js";
 
 interface Panel {
   readonly title: string;
@@ -68,6 +72,39 @@ describe("dashboards/procscope.json", () => {
       expect(names.length, `${q.where}: ${q.expr}`).toBeGreaterThan(0);
       for (const name of names) expect(exposed.has(name), `${q.where}: ${name}`).toBe(true);
     }
+  });
+
+  it('selects only label names and values a real scrape has (memtype="resident", state, mode…)', () => {
+    // A scrape of this host with every option on: each group shows every enumerated value.
+    const exporter = createExporter(createProcessContext(openProcFs()), {
+      config: DEFAULT_CONFIG,
+      smaps: true,
+      smapsBudgetMs: 50,
+      perProcessGroups: ["node"],
+    });
+    const labelValues = new Map<string, Map<string, Set<string>>>();
+    for (const sample of parseExposition(exporter.scrape(false))) {
+      const labels = labelValues.get(sample.name) ?? new Map<string, Set<string>>();
+      labelValues.set(sample.name, labels);
+      for (const [label, value] of Object.entries(sample.labels)) labels.set(label, (labels.get(label) ?? new Set()).add(value));
+    }
+    let checked = 0;
+    for (const q of queries)
+      for (const [, metric, matchers] of q.expr.matchAll(/\b(procscope_[a-z_]+)\{([^}]*)\}/g)) {
+        for (const [, label, op, value] of (matchers as string).matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
+          // Prometheus adds job and instance; $variables are filled in by Grafana.
+          if (label === "job" || label === "instance") continue;
+          const values = labelValues.get(metric as string)?.get(label as string);
+          expect(values, `${q.where}: ${metric} has no label ${label}`).toBeDefined();
+          if ((value as string).includes("$")) continue;
+          const wanted = op === "=" || op === "!=" ? (v: string) => v === value : (v: string) => new RegExp(`^(?:${value})$`).test(v);
+          expect([...(values as Set<string>)].some(wanted), `${q.where}: ${metric}{${label}${op}"${value}"} matches nothing exposed`).toBe(
+            true,
+          );
+          checked++;
+        }
+      }
+    expect(checked).toBeGreaterThan(0);
   });
 
   it("every panel query is valid PromQL (promtool check rules)", () => {
