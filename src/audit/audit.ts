@@ -9,7 +9,7 @@ import type { Finding } from "../model/finding.js";
 import type { ProcessContext } from "../model/reader.js";
 import { type Severity, severityRank } from "../model/severity.js";
 import { type AuditEnv, ProcessFacts, type Rule, socketTableCache } from "./facts.js";
-import { type AuditedProcess, addSkip, listAuditedProcesses, type Skipped } from "./processes.js";
+import { type AuditedProcess, addSkip, listAuditedProcesses, readAuditedProcess, type Skipped } from "./processes.js";
 import { deletedExeRule } from "./rules/deleted-exe.js";
 import { fakeKernelThreadRule } from "./rules/fake-kernel-thread.js";
 import { hiddenProcessRule } from "./rules/hidden-process.js";
@@ -93,7 +93,7 @@ function reasonOf(error: ProcError): string {
 
 /**
  * Audits the processes behind `context`. Throws InvalidArgument for an unknown rule, ProcessGone
- * for a given PID that does not exist.
+ * for a given PID that does not exist, AccessDenied for one that cannot be read (hidepid).
  * const { findings } = await audit(context, { rules: ["deleted-exe"] })
  */
 export async function audit(context: ProcessContext, options: AuditOptions = {}): Promise<AuditResult> {
@@ -106,9 +106,8 @@ export async function audit(context: ProcessContext, options: AuditOptions = {})
   if (pids !== null) {
     targets = [];
     for (const pid of pids) {
-      const p = byPid.get(pid) ?? listAuditedProcesses(context, [pid]).processes[0];
-      if (!p) throw new ProcessGone(pid);
-      targets.push(p);
+      // Read alone, a PID the listing lacks throws why: hidden by hidepid (AccessDenied), never existed.
+      targets.push(byPid.get(pid) ?? readAuditedProcess(context, pid));
     }
   }
   const selfPid = procFs.isLive ? process.pid : null;

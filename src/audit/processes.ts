@@ -2,7 +2,7 @@
  * The one adapter between the audit and the process reader: the rules see `AuditedProcess` rows
  * read by the model's field-driven `listProcesses` (src/model/reader.ts).
  */
-import { type FieldErrors, listProcesses, type ProcessContext } from "../model/reader.js";
+import { type FieldErrors, listProcesses, type ProcessContext, readProcess } from "../model/reader.js";
 
 export interface AuditedProcess {
   readonly pid: number;
@@ -41,4 +41,9 @@ const FIELDS = ["ppid", "comm", "state", "uid", "exe", "cmdline", "kernelThread"
 export function listAuditedProcesses(context: ProcessContext, pids?: readonly number[]): { processes: AuditedProcess[]; skipped: Skipped } {
   const listing = listProcesses(context, { fields: FIELDS, ...(pids ? { pids } : {}) });
   return { processes: listing.processes, skipped: { count: listing.skipped.count, reasons: { ...listing.skipped.reasons } } };
+}
+
+/** Reads one process for the rules; throws ProcessGone or AccessDenied (hidepid) as readProcess does. */
+export function readAuditedProcess(context: ProcessContext, pid: number): AuditedProcess {
+  return readProcess(context, pid, FIELDS);
 }

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { runAsNobody } from "../helpers/unprivileged.js";
 
 describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) => {
-  it("show 1 says hidepid and exits 4, not 'exited'", async () => {
-    const result = await runAsNobody(["show", "1"], { hidepid });
+  it.each([["show"], ["audit"], ["tree"]])("%s 1 says hidepid and exits 4, not 'exited'", async (command) => {
+    const result = await runAsNobody([command, "1"], { hidepid });
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/hidepid/);
     expect(result.stderr).not.toMatch(/exited/);

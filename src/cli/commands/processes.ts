@@ -62,13 +62,15 @@ async function emptyPsTable(context: CommandRun["context"]): Promise<TableBuilde
 
 async function tree(run: CommandRun, pidText: string | undefined): Promise<void> {
   const rootPid = pidText === undefined ? undefined : parsePid(pidText);
-  const { listProcesses, describeSkipped } = await import("../../model/reader.js");
+  const { listProcesses, describeSkipped, readProcess } = await import("../../model/reader.js");
   const { PROCESS_SHAPE_FIELDS } = await import("../../processes/process.js");
   const { buildTree } = await import("../../processes/tree.js");
   const { ProcessGone } = await import("../../errors.js");
+  // The root read alone first, so a hidden one says hidepid (exit 4) and a missing one "no such process".
+  if (rootPid !== undefined) readProcess(run.context, rootPid, ["ppid"]);
   const listing = listProcesses(run.context, { fields: run.json ? PROCESS_SHAPE_FIELDS : PROCESS_SHAPE_FIELDS.filter((f) => f !== "exe") });
   const forest = buildTree(listing.processes, rootPid);
-  if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid, { absent: true });
+  if (rootPid !== undefined && forest.length === 0) throw new ProcessGone(rootPid);
   if (run.json) {
     type Node = (typeof forest)[number];
     const toJson = (node: Node): unknown => ({ ...node.process, children: node.children.map(toJson) });
