@@ -1,5 +1,6 @@
 /**
- * Every parser in src/procfs/, fuzzed: random text and mutated real /proc text (from the fixture
+ * Every parser in src/procfs/, and the /proc text parsers living elsewhere (module extents, maps
+ * with byte twins, the streaming smaps parser, the native fdinfo head reader, fd link texts), fuzzed: random text and mutated real /proc text (from the fixture
  * tree and from this machine's /proc) never makes a parser throw anything but a ParseError, never
  * takes long, and a table parser keeps every line it can parse when one line is spoiled.
  * Parsers are found by walking the modules' `parse*` exports, so a new parser is fuzzed at once
@@ -10,7 +11,13 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/errors.js";
+import { FdTableCursor } from "../../src/files/fd-tables.js";
+import { classifyTarget } from "../../src/files/fds.js";
+import { parseModuleExtents } from "../../src/kernel/kallsyms.js";
+import { parseMapsWithTwins } from "../../src/memory/maps.js";
 import { problemsOf } from "../../src/procfs/_lines.js";
+import { parsePidFdinfo } from "../../src/procfs/pid/fdinfo.js";
+import { createSmapsParser, parsePidSmaps, type SmapsRegion } from "../../src/procfs/pid/smaps.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 
 type Parser = (input: never) => unknown;
@@ -234,6 +241,7 @@ function mutate(text: string, m: Mutation): string {
 
 function rowCount(result: unknown): number {
   if (Array.isArray(result)) return result.length;
+  if (result instanceof Map) return result.size;
   if (result !== null && typeof result === "object" && "count" in result) return Number((result as { count: number }).count);
   return 0;
 }
@@ -299,6 +307,171 @@ describe("every src/procfs parser, fuzzed", () => {
           const spoiled = parseOrParseError(name, lines.join("\n"));
           expect(spoiled).not.toBeUndefined();
           // One spoiled line costs at most its own row (for smaps, its block).
+          expect(rowCount(spoiled)).toBeGreaterThanOrEqual(rowCount(original) - 1);
+        },
+      ),
+      { numRuns: 25, seed: 14 },
+    );
+  });
+});
+
+/** One fd record of the native helper's layout (native/procscope.c) holding only `fdinfo`, and a cursor on it. */
+function fdinfoCursor(fdinfo: Buffer): FdTableCursor {
+  const link = Buffer.from("/dev/null", "latin1");
+  const record = Buffer.alloc(4 + 4 + link.length + 1 + 4 + fdinfo.length);
+  let at = record.writeUInt32LE(3, 0);
+  at = record.writeUInt32LE((link.length | 0x80000000) >>> 0, at);
+  at += link.copy(record, at);
+  at = record.writeUInt8(4, at);
+  // The helper sets the ASCII bit only when every byte is ASCII.
+  at = record.writeUInt32LE((fdinfo.length | (fdinfo.every((b) => b < 0x80) ? 0x80000000 : 0)) >>> 0, at);
+  fdinfo.copy(record, at);
+  const cursor = new FdTableCursor(record, new DataView(record.buffer, record.byteOffset, record.byteLength), 0, 1);
+  cursor.next();
+  return cursor;
+}
+
+/** The fdinfo head as the native fast path reads it, checked against parsePidFdinfo on the same text. */
+function fdinfoHead(text: string): unknown {
+  const head = { pos: -1, flags: -1, mntId: -1, ino: null as number | null };
+  if (!fdinfoCursor(Buffer.from(text, "latin1")).fdinfoHead(head)) return null;
+  // Taken only when it is the whole text: the slow path must then read the same numbers.
+  const parsed = parsePidFdinfo(text);
+  expect(head).toEqual({ pos: parsed.pos, flags: parsed.flags, mntId: parsed.mntId, ino: parsed.ino });
+  return head;
+}
+
+/** The streaming smaps parser fed in pieces cut at `cuts`: the same regions and problems as parsePidSmaps on the whole text. */
+function smapsInPieces(text: string, cuts: readonly number[] = [7, 1, 4096, 13]): unknown {
+  const regions: SmapsRegion[] = [];
+  const parser = createSmapsParser((region) => regions.push(region));
+  let at = 0;
+  for (let i = 0; at < text.length; i++) {
+    const size = Math.max(1, cuts[i % cuts.length] as number);
+    parser.feed(text.slice(at, at + size));
+    at += size;
+  }
+  const problems = parser.end();
+  const whole = parsePidSmaps(text);
+  expect(regions.map((r) => [r.start, r.usage.rssBytes])).toEqual(whole.map((r) => [r.start, r.usage.rssBytes]));
+  expect(problems).toEqual(problemsOf(whole));
+  return regions;
+}
+
+interface OtherParser {
+  readonly run: (input: string, cuts?: readonly number[]) => unknown;
+  readonly sources: readonly string[];
+  readonly inline?: readonly string[];
+  /** One record per line: a spoiled line costs at most its own record. */
+  readonly table?: boolean;
+}
+
+/** /proc text parsers outside src/procfs (not found by walking it). */
+const OTHERS: Record<string, OtherParser> = {
+  parseModuleExtents: {
+    run: (text) => parseModuleExtents(text),
+    sources: [LIVE("modules")],
+    inline: [
+      "nf_tables 376832 0 - Live 0xffffffffc0a00000\nvirtio_net 73728 0 - Live 0xffffffffc0940000\next4 1089536 1 - Live 0xffffffffc0800000\nnet_failover 20480 1 virtio_net, Live 0xffffffffc0930000\n",
+    ],
+    table: true,
+  },
+  parseMapsWithTwins: {
+    run: (text) => parseMapsWithTwins(Buffer.from(text, "latin1")),
+    sources: [FXPID("maps"), LIVE("self/maps")],
+    inline: [
+      "55d0a000-55d0c000 r--p 00000000 fe:00 260131 /tmp/caf\u00e9 \u00ff (deleted)\n7ffd0000-7ffd1000 rw-p 00000000 00:00 0 [stack]\n",
+    ],
+    table: true,
+  },
+  createSmapsParser: { run: smapsInPieces, sources: [LIVE("self/smaps")] },
+  fdinfoHead: {
+    run: fdinfoHead,
+    sources: [FXPID("fdinfo/0"), LIVE("self/fdinfo/0")],
+    inline: ["pos:\t0\nflags:\t02100002\nmnt_id:\t25\nino:\t5\n", "pos:\t12\nflags:\t0100000\nmnt_id:\t16\n"],
+  },
+  classifyTarget: {
+    run: (text) => classifyTarget(text),
+    sources: [],
+    inline: ["pipe:[42]", "socket:[1234]", "anon_inode:[eventfd]", "/tmp/x (deleted)", "/memfd:a (deleted)", "net:[4026531840]"],
+  },
+};
+
+function otherSamples(name: string): string[] {
+  const other = OTHERS[name] as OtherParser;
+  const texts = [...(other.inline ?? [])];
+  for (const file of other.sources) {
+    const text = read(file, name === "createSmapsParser" ? 600 : undefined);
+    if (text !== null && text !== "") texts.push(text);
+  }
+  return texts;
+}
+
+function runOther(name: string, input: string, cuts?: readonly number[]): unknown {
+  const started = performance.now();
+  let result: unknown;
+  try {
+    result = (OTHERS[name] as OtherParser).run(input, cuts);
+  } catch (error) {
+    if (!(error instanceof ParseError)) {
+      throw new Error(`${name} threw ${String(error)} on ${JSON.stringify(input.slice(0, 200))}`, { cause: error });
+    }
+  }
+  const ms = performance.now() - started;
+  if (ms > CASE_MS) throw new Error(`${name} took ${ms.toFixed(0)} ms on ${input.length} characters`);
+  return result;
+}
+
+const otherNames = Object.keys(OTHERS).sort();
+const pieceCuts = fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 });
+
+describe("/proc text parsers outside src/procfs, fuzzed", () => {
+  it.each(otherNames)("%s has real sample text", (name) => {
+    expect(otherSamples(name).length).toBeGreaterThan(0);
+  });
+
+  it.each(otherNames)("%s throws only ParseError on random /proc-like text, quickly", (name) => {
+    fc.assert(
+      fc.property(procLikeText, pieceCuts, (text, cuts) => {
+        runOther(name, text, cuts);
+      }),
+      { numRuns: 60, seed: 14 },
+    );
+  });
+
+  it.each(otherNames)("%s throws only ParseError on mutated real text, quickly", (name) => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...otherSamples(name)),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        pieceCuts,
+        (text, mutations, cuts) => {
+          runOther(
+            name,
+            mutations.reduce((t, m) => mutate(t, m), text),
+            cuts,
+          );
+        },
+      ),
+      { numRuns: 60, seed: 14 },
+    );
+  });
+
+  const otherTables = otherNames.filter((name) => OTHERS[name]?.table);
+  it.each(otherTables)("%s keeps every other row when one line is spoiled", (name) => {
+    const texts = otherSamples(name).filter((text) => rowCount(runOther(name, text)) > 1);
+    expect(texts.length).toBeGreaterThan(0);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...texts),
+        fc.nat(),
+        fc.constantFrom("\u0001garbage", "", "x y z", ":::", "ffffffff zz", "\u00ff\u00fe"),
+        (text, at, garbage) => {
+          const original = runOther(name, text);
+          const lines = text.split("\n");
+          lines[at % Math.max(1, lines.length - 1)] = garbage;
+          const spoiled = runOther(name, lines.join("\n"));
+          expect(spoiled).not.toBeUndefined();
           expect(rowCount(spoiled)).toBeGreaterThanOrEqual(rowCount(original) - 1);
         },
       ),
