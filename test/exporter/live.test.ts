@@ -13,10 +13,12 @@ import { AccessDenied, ProcessGone } from "../../src/errors.js";
 import { parseExporterConfig } from "../../src/exporter/config.js";
 import { createExporter } from "../../src/exporter/scrape.js";
 import { createProcessContext } from "../../src/processes/context.js";
+import { ZOMBIE_MAKER } from "../helpers/c-sources.js";
 import { runBin } from "../helpers/cli.js";
 import { faultyProcFs } from "../helpers/faulty-procfs.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
+import { NOBODY, worldReadableCopy } from "../helpers/unprivileged.js";
 import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
 import { installWorker } from "./_worker.js";
 
@@ -193,6 +195,124 @@ const tcp = net.createServer().listen(0, "127.0.0.1", () => {
   const unix = net.createServer().listen(path.join(dir, "sock"), () => console.log("ready"));
 });
 `;
+
+/** Waits for a line on stdin, forks a child that burns argv[1] ms of CPU and exits, reaps it, says "reaped". */
+const FORKER = String.raw`
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  long ms = argc > 1 ? atol(argv[1]) : 300;
+  char line[16];
+  printf("ready\n"); fflush(stdout);
+  if (!fgets(line, sizeof line, stdin)) return 1;
+  pid_t child = fork();
+  if (child == 0) {
+    struct timespec t;
+    volatile unsigned long x = 0;
+    for (;;) {
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+      if (t.tv_sec * 1000 + t.tv_nsec / 1000000 >= ms) break;
+      for (int i = 0; i < 100000; i++) x += i;
+    }
+    _exit(0);
+  }
+  int status;
+  if (waitpid(child, &status, 0) != child) return 1;
+  printf("reaped\n"); fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+/** Zombies on the host now, read from /proc directly. */
+function zombiesNow(): number {
+  let count = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "latin1");
+      if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") count++;
+    } catch {
+      // exited while we looked
+    }
+  }
+  return count;
+}
+
+describe("procscope exporter (live): children, zombies, denied", () => {
+  let exporter: RunningExporterProcess;
+  beforeAll(async () => {
+    exporter = await startExporter(["--config", configPath]);
+  });
+  afterAll(async () => {
+    await exporter?.process.kill("SIGTERM");
+  });
+
+  it("adds the CPU of a member's child that exited and was waited for to procscope_group_children_cpu_seconds_total", async () => {
+    const forkerPath = path.join(dir, "pscfork");
+    fs.copyFileSync(compileC("exporter-forker", FORKER), forkerPath);
+    fs.chmodSync(forkerPath, 0o755);
+    const forker = await startProcess(forkerPath, ["300"], { ready: "ready" });
+    const childrenCpu = async () => {
+      const samples = parseExposition(await exporter.scrape());
+      const g = { groupname: "pscfork" };
+      return (
+        (seriesValue(samples, "procscope_group_children_cpu_seconds_total", { ...g, mode: "user" }) as number) +
+        (seriesValue(samples, "procscope_group_children_cpu_seconds_total", { ...g, mode: "system" }) as number)
+      );
+    };
+    const before = await childrenCpu();
+    expect(before).toBe(0);
+    forker.child.stdin?.write("go\n");
+    await forker.waitFor("reaped");
+    // 300 ms burnt by the child, which no scrape saw alive; stat rounds down to a 10 ms tick.
+    expect((await childrenCpu()) - before).toBeGreaterThanOrEqual(0.28);
+    await forker.kill();
+  });
+
+  it("counts the host's zombies, ours among them", async () => {
+    const maker = compileC("zombie-maker", ZOMBIE_MAKER);
+    const parents = await Promise.all([0, 1, 2].map(() => startProcess(maker, [], { ready: "ready" })));
+    // Other tests make and reap zombies too: compare when /proc says the same before and after.
+    let exported = -1;
+    let direct = -2;
+    for (let attempt = 0; attempt < 20 && exported !== direct; attempt++) {
+      const before = zombiesNow();
+      const samples = parseExposition(await exporter.scrape());
+      const after = zombiesNow();
+      if (before !== after) continue;
+      direct = before;
+      exported = seriesValue(samples, "procscope_host_zombies") as number;
+    }
+    expect(direct).toBeGreaterThanOrEqual(3);
+    expect(exported).toBe(direct);
+    await Promise.all(parents.map((p) => p.kill()));
+  });
+
+  it("run as uid 65534, counts the processes it may not read under reason denied, and still answers", async () => {
+    if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
+    const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
+    const nobody = await startProcess(
+      "setpriv",
+      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, "exporter", "--listen", "127.0.0.1:0"],
+      { ready: /metrics at http:\/\/\S+\n/ },
+    );
+    try {
+      const url = (/metrics at (http:\/\/\S+)\n/.exec(nobody.output()) as RegExpExecArray)[1] as string;
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      const samples = parseExposition(await response.text());
+      // Root's processes' io, fd/ and environ are closed to nobody.
+      expect(seriesValue(samples, "procscope_scrape_errors_total", { reason: "denied" })).toBeGreaterThan(0);
+      expect(seriesValue(samples, "procscope_denied_processes")).toBeGreaterThan(0);
+      expect(seriesValue(samples, "procscope_host_processes")).toBeGreaterThan(0);
+    } finally {
+      await nobody.kill("SIGTERM");
+    }
+  });
+});
 
 describe("what process-exporter lacks", () => {
   it("reports deleted-open bytes, listening sockets and blocked tasks per group, and host-wide", async () => {
