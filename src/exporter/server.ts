@@ -28,7 +28,7 @@ export function parseListenAddress(text: string): ListenAddress {
 }
 
 export interface RunningExporter {
-  /** http://HOST:PORT/metrics with the port actually bound. */
+  /** http://HOST:PORT/metrics with the port actually bound (HOST "[::]" or "0.0.0.0" when none was given). */
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
@@ -78,7 +78,10 @@ export function startExporterServer(
     const onListening = () => {
       const bound = server.address();
       const port = typeof bound === "object" && bound !== null ? bound.port : address.port;
-      const host = address.host === "" ? "0.0.0.0" : address.host.includes(":") ? `[${address.host}]` : address.host;
+      // Without a host Node binds "::" (every IPv6 and, dual-stack, every IPv4 address) where the
+      // kernel has IPv6, else "0.0.0.0": say the one it bound.
+      const listening = address.host !== "" ? address.host : typeof bound === "object" && bound !== null ? bound.address : "0.0.0.0";
+      const host = listening.includes(":") ? `[${listening}]` : listening;
       resolve({
         url: `http://${host}:${port}/metrics`,
         port,

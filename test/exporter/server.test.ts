@@ -1,4 +1,5 @@
 /** The exporter's socket face in-process: the after-scrape hook runs once per scrape, never for other paths. */
+import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
 import { parseExporterConfig } from "../../src/exporter/config.js";
@@ -39,5 +40,23 @@ describe("startExporterServer afterScrape", () => {
     expect((await fetch(`${base}/other`)).status).toBe(404);
     await new Promise((resolve) => setImmediate(resolve));
     expect(scrapesSeen).toEqual([1, 2]);
+  });
+});
+
+describe("startExporterServer without a host", () => {
+  it("prints the address it really bound: [::] (every IPv6 and IPv4 address) where the kernel has IPv6", async () => {
+    const exporter = createExporter(createProcessContext(openProcFs()), {
+      config: parseExporterConfig("process_names:\n  - name: all\n    cmdline: ['.*']\n"),
+    });
+    const any = await startExporterServer(exporter, { host: "", port: 0 });
+    try {
+      const host = new URL(any.url).hostname;
+      const hasIpv6 = Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.family === "IPv6" && a.internal));
+      expect(host).toBe(hasIpv6 ? "[::]" : "0.0.0.0");
+      const reachable = hasIpv6 ? ["127.0.0.1", "[::1]"] : ["127.0.0.1"];
+      for (const at of reachable) expect((await fetch(`http://${at}:${any.port}/metrics`)).status, at).toBe(200);
+    } finally {
+      await any.close();
+    }
   });
 });
