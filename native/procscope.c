@@ -1,10 +1,11 @@
 /*
  * procscope's native helper: what Node cannot do itself.
  *
- * unixSocketPeers(): the peer of every connected UNIX socket, from the kernel's sock_diag
- * netlink interface (UNIX_DIAG_PEER). /proc/net/unix has no peer column and Node cannot open
- * an AF_NETLINK socket, so without this helper a client of a named socket cannot be told from
- * any other socket.
+ * unixSockets(): every UNIX socket's peer, queues and name, from the kernel's sock_diag netlink
+ * interface (UNIX_DIAG_PEER, _RQLEN, _NAME). /proc/net/unix has no peer or queue column and Node
+ * cannot open an AF_NETLINK socket, so without this helper a client of a named socket cannot be
+ * told from any other socket, a listener's backlog is unknown, and a name holding a newline and
+ * text shaped like a record cannot be told from the sockets /proc/net/unix lists after it.
  *
  * tcpListenQueues(): the accept queue and its maximum (listen()'s backlog) of every listening TCP
  * socket, from sock_diag's INET_DIAG (idiag_rqueue, idiag_wqueue): /proc/net/tcp shows a
@@ -131,51 +132,96 @@ static int sock_diag_dump(const void *request, size_t length, int (*on_record)(s
   return result;
 }
 
-static int add_unix_peer(struct nlmsghdr *h, void *context) {
+/* The UNIX sockets of one dump: six numbers per socket and their names' bytes end to end. */
+struct unix_sockets {
+  struct pairs numbers;
+  char *names;
+  size_t names_length;
+  size_t names_capacity;
+};
+
+#define UNIX_ABSENT UINT32_MAX
+
+static int add_unix_socket(struct nlmsghdr *h, void *context) {
+  struct unix_sockets *out = context;
   struct unix_diag_msg *record = NLMSG_DATA(h);
+  uint32_t peer = 0, rqueue = UNIX_ABSENT, wqueue = UNIX_ABSENT, name_offset = 0, name_length = UNIX_ABSENT;
   int length = h->nlmsg_len - NLMSG_LENGTH(sizeof *record);
   for (struct rtattr *a = (struct rtattr *)(record + 1); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
-    if (a->rta_type != UNIX_DIAG_PEER || RTA_PAYLOAD(a) < sizeof(uint32_t)) continue;
-    uint32_t peer;
-    memcpy(&peer, RTA_DATA(a), sizeof peer);
-    if (pairs_push(context, record->udiag_ino, peer) != 0) return ENOMEM;
+    if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+      memcpy(&peer, RTA_DATA(a), sizeof peer);
+    } else if (a->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen)) {
+      struct unix_diag_rqlen queues;
+      memcpy(&queues, RTA_DATA(a), sizeof queues);
+      rqueue = queues.udiag_rqueue;
+      wqueue = queues.udiag_wqueue;
+    } else if (a->rta_type == UNIX_DIAG_NAME) {
+      size_t bytes = RTA_PAYLOAD(a);
+      if (out->names_length + bytes > out->names_capacity) {
+        size_t capacity = out->names_capacity ? out->names_capacity * 2 : 16384;
+        while (capacity < out->names_length + bytes) capacity *= 2;
+        char *grown = realloc(out->names, capacity);
+        if (!grown) return ENOMEM;
+        out->names = grown;
+        out->names_capacity = capacity;
+      }
+      memcpy(out->names + out->names_length, RTA_DATA(a), bytes);
+      name_offset = (uint32_t)out->names_length;
+      name_length = (uint32_t)bytes;
+      out->names_length += bytes;
+    }
   }
+  if (pairs_push(&out->numbers, record->udiag_ino, peer) != 0 || pairs_push(&out->numbers, rqueue, wqueue) != 0 ||
+      pairs_push(&out->numbers, name_offset, name_length) != 0)
+    return ENOMEM;
   return 0;
 }
 
-/* Dumps every UNIX socket of this network namespace with its peer; returns 0 or an errno. */
-static int dump_unix_peers(struct pairs *out) {
+/* Dumps every UNIX socket of this network namespace with its peer, queues and name; 0 or an errno. */
+static int dump_unix_sockets(struct unix_sockets *out) {
   struct {
     struct nlmsghdr header;
     struct unix_diag_req request;
   } message = {
     .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-    .request = {.sdiag_family = AF_UNIX, .udiag_states = (uint32_t)-1, .udiag_show = UDIAG_SHOW_PEER},
+    .request = {.sdiag_family = AF_UNIX, .udiag_states = (uint32_t)-1, .udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_NAME},
   };
-  return sock_diag_dump(&message, sizeof message, add_unix_peer, out);
+  return sock_diag_dump(&message, sizeof message, add_unix_socket, out);
 }
 
-/* unixSocketPeers(): Uint32Array of [inode, peerInode, inode, peerInode, ...]. */
-static napi_value unix_socket_peers(napi_env env, napi_callback_info info) {
+/*
+ * unixSockets(): { numbers, names }: numbers a Uint32Array of [inode, peerInode, rqueue, wqueue,
+ * nameOffset, nameLength, ...] (peerInode 0 when not connected; a queue 0xffffffff when not told;
+ * nameLength 0xffffffff when unbound), names a Buffer of sun_path bytes as the kernel keeps them
+ * (abstract: a leading NUL; a path: its terminating NUL). For a listener, rqueue is the
+ * connections waiting to be accepted and wqueue listen()'s backlog.
+ */
+static napi_value unix_sockets(napi_env env, napi_callback_info info) {
   (void)info;
-  struct pairs found = {0};
-  int error = dump_unix_peers(&found);
+  struct unix_sockets found = {0};
+  int error = dump_unix_sockets(&found);
   if (error != 0) {
-    free(found.items);
+    free(found.numbers.items);
+    free(found.names);
     return throw_errno(env, "sock_diag dump of UNIX sockets", error);
   }
-  napi_value buffer, array;
+  napi_value arraybuffer, numbers, names, result = NULL;
   void *data;
-  if (napi_create_arraybuffer(env, found.count * sizeof(uint32_t), &data, &buffer) != napi_ok) {
-    free(found.items);
-    return NULL;
+  size_t count = found.numbers.count;
+  if (napi_create_arraybuffer(env, count * sizeof(uint32_t), &data, &arraybuffer) == napi_ok) {
+    if (count) memcpy(data, found.numbers.items, count * sizeof(uint32_t));
+    void *copy = NULL;
+    if (napi_create_typedarray(env, napi_uint32_array, count, arraybuffer, 0, &numbers) == napi_ok &&
+        napi_create_buffer_copy(env, found.names_length, found.names_length ? (const void *)found.names : (const void *)"", &copy, &names) == napi_ok &&
+        napi_create_object(env, &result) == napi_ok) {
+      napi_set_named_property(env, result, "numbers", numbers);
+      napi_set_named_property(env, result, "names", names);
+    }
   }
-  if (found.count) memcpy(data, found.items, found.count * sizeof(uint32_t));
-  free(found.items);
-  napi_create_typedarray(env, napi_uint32_array, found.count, buffer, 0, &array);
-  return array;
+  free(found.numbers.items);
+  free(found.names);
+  return result;
 }
-
 
 /* A growable array of uint32 triples. */
 static int triples_push(struct pairs *p, uint32_t a, uint32_t b, uint32_t c) {
@@ -858,8 +904,8 @@ static napi_value next_records(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_value fn;
-  napi_create_function(env, "unixSocketPeers", NAPI_AUTO_LENGTH, unix_socket_peers, NULL, &fn);
-  napi_set_named_property(env, exports, "unixSocketPeers", fn);
+  napi_create_function(env, "unixSockets", NAPI_AUTO_LENGTH, unix_sockets, NULL, &fn);
+  napi_set_named_property(env, exports, "unixSockets", fn);
   napi_create_function(env, "tcpListenQueues", NAPI_AUTO_LENGTH, tcp_listen_queues, NULL, &fn);
   napi_set_named_property(env, exports, "tcpListenQueues", fn);
   napi_create_function(env, "openFdTables", NAPI_AUTO_LENGTH, open_fd_tables, NULL, &fn);

@@ -1,7 +1,7 @@
 /**
  * procscope's optional native helper (native/procscope.c, built by `npm run build` into
  * dist/native/procscope.node when gcc and Node's headers are there). It does what Node cannot:
- * ask the kernel for UNIX socket peers over sock_diag netlink, and read the fd tables of many
+ * ask the kernel about UNIX sockets (peers, names, queues) over sock_diag netlink, and read the fd tables of many
  * processes on every core without Node's per-call overhead. Without it, callers fall back and
  * say what is missing.
  */
@@ -10,8 +10,11 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 export interface NativeModule {
-  /** [inode, peerInode, inode, peerInode, ...] of every connected UNIX socket in this netns. */
-  unixSocketPeers(): Uint32Array;
+  /**
+   * Every UNIX socket in this netns: numbers [inode, peerInode (0: none), rqueue, wqueue,
+   * nameOffset, nameLength (0xffffffff: unbound), ...] and names, the sun_path bytes they point at.
+   */
+  unixSockets(): { numbers: Uint32Array; names: Buffer };
   /** [inode, acceptQueue, backlog, ...] of every listening TCP and TCPv6 socket in this netns. */
   tcpListenQueues(): Uint32Array;
   /** Starts reading fd tables on `threads` threads; see native/procscope.c. */

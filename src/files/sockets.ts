@@ -4,14 +4,15 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { AccessDenied, ProcError, Unavailable } from "../errors.js";
+import { decodeBytes } from "../bytes.js";
+import { AccessDenied, ParseError, ProcError, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { Socket, SocketOwner, SocketProtocol, SocketTable } from "../model/socket.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
-import { type LineProblem, problemsOf } from "../procfs/_lines.js";
+import { type LineProblem, problemsOf, type WithProblems } from "../procfs/_lines.js";
 import { parseNetPacket } from "../procfs/net/packet.js";
 import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
-import { parseNetUnix } from "../procfs/net/unix.js";
+import { parseNetUnix, type UnixSocketEntry, unixNameAsPrinted } from "../procfs/net/unix.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 
 export type { Socket, SocketOwner, SocketProtocol, SocketTable };
@@ -53,14 +54,61 @@ function inetSocket(protocol: SocketProtocol, e: InetSocketEntry): Omit<Socket, 
   };
 }
 
+/** What sock_diag tells of one UNIX socket that /proc/net/unix does not. */
+interface KernelUnixSocket {
+  readonly peerInode: number | null;
+  /** For a listener: connections waiting to be accepted; else bytes (stream) queued. */
+  readonly receiveQueue: number | null;
+  /** For a listener: listen()'s backlog; else bytes queued to send. */
+  readonly sendQueue: number | null;
+  /** The name's bytes as /proc/net/unix prints them (unixNameAsPrinted), null when unbound. */
+  readonly printedName: Uint8Array | null;
+}
+
+const ABSENT = 0xffffffff;
+
 /**
- * Asks the kernel for UNIX socket peers; on failure records why in errors.peers. Socket inodes
- * are unique machine-wide, so peers asked in our network namespace never mislabel a socket of
- * another one (those keep peerInode null).
+ * Every UNIX socket of this network namespace by inode, asked of the kernel over sock_diag (the
+ * native helper: /proc/net/unix has no peer or queue column, prints names raw, and Node cannot
+ * open a netlink socket). Socket inodes are unique machine-wide, so an answer for our namespace
+ * never mislabels a socket of another one. Throws Unavailable with the reason on a captured tree
+ * or without the helper, AccessDenied when the kernel refuses.
  */
-function unixPeers(procFs: ProcFs, errors: FieldErrors): Map<number, number> | null {
+function askUnixSockets(procFs: ProcFs): Map<number, KernelUnixSocket> {
+  const { module, reason } = procFs.native();
+  if (!module)
+    throw new Unavailable(
+      procFs.isLive ? reason : `UNIX socket peers are not captured in ${procFs.root} (sock_diag asks the running kernel)`,
+    );
+  let answer: { numbers: Uint32Array; names: Buffer };
   try {
-    return askUnixSocketPeers(procFs);
+    answer = module.unixSockets();
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (UNIX sockets)", "the kernel refused the netlink request", error);
+    throw new Unavailable(`sock_diag (UNIX sockets): ${(error as Error).message}`, { cause: error });
+  }
+  const { numbers, names } = answer;
+  const sockets = new Map<number, KernelUnixSocket>();
+  for (let i = 0; i + 5 < numbers.length; i += 6) {
+    const [inode, peer, receiveQueue, sendQueue, nameOffset, nameLength] = numbers.subarray(i, i + 6) as unknown as number[];
+    sockets.set(inode as number, {
+      peerInode: peer === 0 ? null : (peer as number),
+      receiveQueue: receiveQueue === ABSENT ? null : (receiveQueue as number),
+      sendQueue: sendQueue === ABSENT ? null : (sendQueue as number),
+      printedName:
+        nameLength === ABSENT
+          ? null
+          : unixNameAsPrinted(names.subarray(nameOffset as number, (nameOffset as number) + (nameLength as number))),
+    });
+  }
+  return sockets;
+}
+
+/** The kernel's UNIX sockets (askUnixSockets); on failure records why in errors.peers. */
+function kernelUnixSockets(procFs: ProcFs, errors: FieldErrors): Map<number, KernelUnixSocket> | null {
+  try {
+    return askUnixSockets(procFs);
   } catch (error) {
     if (!(error instanceof ProcError)) throw error;
     errors.peers = fieldFailure(error);
@@ -69,27 +117,22 @@ function unixPeers(procFs: ProcFs, errors: FieldErrors): Map<number, number> | n
 }
 
 /**
- * inode → peer inode of every connected UNIX socket in this network namespace, asked of the
- * kernel over sock_diag (the native helper: /proc/net/unix has no peer column, and Node cannot
- * open a netlink socket). Throws Unavailable with the reason on a captured tree or without it.
+ * Parses /proc/net/unix text (read as latin1, so each path's bytes come back whole), each name checked against the kernel's (`kernel`, when it could be asked).
  */
-function askUnixSocketPeers(procFs: ProcFs): Map<number, number> {
-  const { module, reason } = procFs.native();
-  if (!module)
-    throw new Unavailable(
-      procFs.isLive ? reason : `UNIX socket peers are not captured in ${procFs.root} (sock_diag asks the running kernel)`,
-    );
-  let pairs: Uint32Array;
-  try {
-    pairs = module.unixSocketPeers();
-  } catch (error) {
-    const errno = (error as { errno?: number }).errno;
-    if (errno === 1 || errno === 13) throw new AccessDenied("sock_diag (UNIX sockets)", "the kernel refused the netlink request", error);
-    throw new Unavailable(`UNIX socket peers: ${(error as Error).message}`, { cause: error });
-  }
-  const peers = new Map<number, number>();
-  for (let i = 0; i + 1 < pairs.length; i += 2) peers.set(pairs[i] as number, pairs[i + 1] as number);
-  return peers;
+function parseUnixTable(text: string, kernel: ReadonlyMap<number, KernelUnixSocket> | null): WithProblems<UnixSocketEntry[]> {
+  if (!kernel) return parseNetUnix(text);
+  const names = new Map<number, string>();
+  for (const [inode, socket] of kernel) if (socket.printedName) names.set(inode, latin1(socket.printedName));
+  return parseNetUnix(text, names);
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+/** A UNIX socket's path as shown (invalid UTF-8 as \xNN). */
+function unixPath(latin1Path: string | null): string | null {
+  return latin1Path === null ? null : decodeBytes(Buffer.from(latin1Path, "latin1"));
 }
 
 /**
@@ -125,11 +168,11 @@ export interface SocketTables {
 
 /**
  * Reads and parses the /proc/net tables under `netDir` ("net" or "PID/net"). `unixPeers: false`
- * skips asking the kernel for UNIX socket peers and TCP listen backlogs (it answers for our own
- * namespace only).
+ * skips asking the kernel for UNIX socket peers, names and queues and TCP listen backlogs (it
+ * answers for our own namespace only).
  */
 export function readSocketTables(procFs: ProcFs, netDir = "net", options: { readonly unixPeers?: boolean } = {}): SocketTables {
-  const askPeers = options.unixPeers !== false;
+  const askKernel = options.unixPeers !== false;
   const sockets: Omit<Socket, "owners">[] = [];
   const errors: FieldErrors = {};
   const problems: Partial<Record<SocketProtocol, readonly LineProblem[]>> = {};
@@ -142,9 +185,20 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
     const file = `${netDir}/${protocol}`;
     try {
       if (protocol === "unix") {
-        const entries = note(protocol, procFs.parse(file, parseNetUnix));
-        const peerOf = askPeers && entries.length > 0 ? unixPeers(procFs, errors) : null;
-        for (const e of entries)
+        // The file first, then the kernel's list: a socket closed in between only loses its check.
+        const text = procFs.readBytes(file).toString("latin1");
+        const kernel = askKernel && text.indexOf("\n") < text.length - 1 ? kernelUnixSockets(procFs, errors) : null;
+        let entries: WithProblems<UnixSocketEntry[]>;
+        try {
+          entries = note(protocol, parseUnixTable(text, kernel));
+        } catch (error) {
+          if (error instanceof ParseError) throw error.withPath(procFs.resolve(file));
+          throw error;
+        }
+        if (!kernel && entries.some((e) => e.path !== null))
+          errors.names = `not checked with the kernel, so a name holding a newline and text shaped like a record would be listed as sockets: ${errors.peers ?? "sock_diag answers for procscope's own network namespace only"}`;
+        for (const e of entries) {
+          const known = kernel?.get(e.inode);
           sockets.push({
             protocol,
             inode: e.inode,
@@ -154,14 +208,15 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
             localPort: null,
             remoteAddress: null,
             remotePort: null,
-            path: e.path,
+            path: unixPath(e.path),
             txQueueBytes: null,
             rxQueueBytes: null,
             backlog: null,
             uid: null,
             refCount: e.refCount,
-            peerInode: peerOf?.get(e.inode) ?? null,
+            peerInode: known?.peerInode ?? null,
           });
+        }
       } else if (protocol === "packet") {
         for (const e of note(protocol, procFs.parse(file, parseNetPacket)))
           sockets.push({
@@ -197,7 +252,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
     }
   }
   const listeners = sockets.filter((s) => (s.protocol === "tcp" || s.protocol === "tcp6") && s.state === "LISTEN");
-  if (askPeers && listeners.length > 0) {
+  if (askKernel && listeners.length > 0) {
     let backlogs: Map<number, number> | null = null;
     try {
       backlogs = askListenBacklogs(procFs);

@@ -33,7 +33,12 @@ export const SocketSchema = Type.Object(
     localPort: Nullable(Count()),
     remoteAddress: Nullable(Type.String()),
     remotePort: Nullable(Count()),
-    path: Nullable(Type.String({ description: 'unix: bound path ("@name" abstract), null when unnamed' })),
+    path: Nullable(
+      Type.String({
+        description:
+          'unix: bound name as /proc/net/unix prints it ("@name" abstract, each NUL as "@"), checked with the kernel over sock_diag when it can be asked (else errors.names says why not); null when unnamed',
+      }),
+    ),
     txQueueBytes: Nullable(Count()),
     rxQueueBytes: Nullable(Count()),
     backlog: Nullable(

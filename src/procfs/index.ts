@@ -39,7 +39,7 @@ export {
   TCP_STATES,
 } from "./net/tcp.js";
 export { parseNetUdp, parseNetUdp6 } from "./net/udp.js";
-export { parseNetUnix, type UnixSocketEntry } from "./net/unix.js";
+export { parseNetUnix, type UnixSocketEntry, unixNameAsPrinted } from "./net/unix.js";
 export { type Partition, parsePartitions } from "./partitions.js";
 export { AT_CLKTCK, AT_PAGESZ, parseAuxv } from "./pid/auxv.js";
 export { type PidCgroup, parsePidCgroup } from "./pid/cgroup.js";

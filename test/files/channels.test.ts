@@ -254,7 +254,10 @@ describe("sockets between processes", () => {
     const net = await runBin(["net", "--protocol", "unix", "--json"], { env });
     expect(net.code).toBe(0);
     expect(JSON.parse(net.stdout).errors.peers).toMatch(/turned off \(PROCSCOPE_NATIVE=0\)/);
-    expect(net.stderr).toBe("procscope: UNIX socket peers unknown: the native helper is turned off (PROCSCOPE_NATIVE=0)\n");
+    // With a named socket in the namespace (other tests make some), the line also says names were not checked.
+    expect(net.stderr).toMatch(
+      /^procscope: UNIX socket peers (unknown|unknown, names not checked \(.*\)): the native helper is turned off \(PROCSCOPE_NATIVE=0\)\n$/,
+    );
   });
 
   it("net --json and the table show the listener with its process", async () => {
@@ -347,7 +350,7 @@ describe("a client of a named UNIX socket", () => {
   it("needs the native helper, built by npm run build", () => {
     const { module, reason } = nativeHelper();
     if (!module) throw new Error(`${reason}: run \`npm run build\` (apt-get install gcc; Node's headers come with Node)`);
-    expect(module.unixSocketPeers().length % 2).toBe(0);
+    expect(module.unixSockets().numbers.length % 6).toBe(0);
   });
 
   it("is joined to the server's accepted socket by the kernel's peer inodes, labelled with the path", () => {

@@ -6,7 +6,7 @@ import { problemsOf } from "../../src/procfs/_lines.js";
 import { parseNetPacket } from "../../src/procfs/net/packet.js";
 import { decodeHexAddress, formatIpv6, parseNetTcp, parseNetTcp6 } from "../../src/procfs/net/tcp.js";
 import { parseNetUdp } from "../../src/procfs/net/udp.js";
-import { parseNetUnix } from "../../src/procfs/net/unix.js";
+import { parseNetUnix, unixNameAsPrinted } from "../../src/procfs/net/unix.js";
 import { accessMode, decodeOpenFlags, parsePidFdinfo } from "../../src/procfs/pid/fdinfo.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { skippedOf } from "../procfs/_helpers.js";
@@ -174,6 +174,39 @@ describe("parseNetUnix()", () => {
     expect(skippedOf(() => parseNetUnix(`${UNIX.split("\n")[0]}\ngarbage\n${UNIX.split("\n").slice(1).join("\n")}`)).line).toBe(2);
     // After a record with a path, a line that is not a record goes on with the path (a "\n" in the name).
     expect(parseNetUnix(`${UNIX}garbage\n`).at(-1)?.path).toMatch(/\ngarbage$/);
+  });
+
+  it("keeps a line shaped like a record inside the name the kernel gave for the socket before it", () => {
+    const forged = "0000000000000000: 00000002 00000000 00010000 0001 01 99999 forged";
+    const text = `${UNIX}0000000000000000: 00000002 00000000 00010000 0001 01 4242 /tmp/c\n${forged}\n0000000000000000: 00000002 00000000 00010000 0001 01 4243 /tmp/d\n`;
+    const names = new Map([
+      [4242, `/tmp/c\n${forged}`],
+      [4243, "/tmp/d"],
+    ]);
+    const rows = parseNetUnix(text, names);
+    expect(rows.slice(-2).map((r) => [r.inode, r.path])).toEqual([
+      [4242, `/tmp/c\n${forged}`],
+      [4243, "/tmp/d"],
+    ]);
+    expect(rows.some((r) => r.inode === 99999)).toBe(false);
+    // Without the kernel's names the forged line passes for a socket (net then says names are unchecked).
+    expect(parseNetUnix(text).some((r) => r.inode === 99999)).toBe(true);
+  });
+
+  it("takes the empty line after a name ending in a newline as part of it, when the kernel says so", () => {
+    const text = `${UNIX}0000000000000000: 00000002 00000000 00010000 0001 01 4242 /tmp/e\n\n0000000000000000: 00000002 00000000 00010000 0001 01 4243\n`;
+    const rows = parseNetUnix(text, new Map([[4242, "/tmp/e\n"]]));
+    expect(rows.slice(-2).map((r) => [r.inode, r.path])).toEqual([
+      [4242, "/tmp/e\n"],
+      [4243, null],
+    ]);
+  });
+});
+
+describe("unixNameAsPrinted()", () => {
+  it("drops a path's terminating NUL and prints an abstract name's NULs as @, as unix_seq_show() does", () => {
+    expect(Buffer.from(unixNameAsPrinted(Buffer.from("/tmp/a\n\xff\0", "latin1"))).toString("latin1")).toBe("/tmp/a\n\xff");
+    expect(Buffer.from(unixNameAsPrinted(Buffer.from("\0abs\0x", "latin1"))).toString("latin1")).toBe("@abs@x");
   });
 });
 

@@ -2,6 +2,8 @@
  * A UNIX socket bound to a name holding a newline used to make net print "cannot parse" and an
  * empty UNIX table: any user could hide every socket from a responder. unix_seq_show() prints the
  * path raw, so the name goes on over the next line; net must list it whole, and every other socket.
+ * A name can also go on with a line shaped like a whole record: the kernel's own list of names
+ * (sock_diag) must keep such a line inside the name instead of listing a forged socket.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -28,8 +30,44 @@ function ssInodes(): Set<number> {
 }
 
 interface NetJson {
-  sockets: { protocol: string; inode: number; path: string | null; owners: { pid: number }[] }[];
+  sockets: {
+    protocol: string;
+    inode: number;
+    state: string;
+    path: string | null;
+    rxQueueBytes: number | null;
+    backlog: number | null;
+    rawBase64?: { path?: string };
+    owners: { pid: number }[];
+  }[];
+  errors: Record<string, string>;
   problems: Record<string, unknown[]>;
+}
+
+/**
+ * A python3 process holding a listening UNIX stream socket (backlog 7) bound to each name, given
+ * as bytes (a name may be invalid UTF-8, which an argv string cannot carry); `pending` ones also
+ * get a connection nobody accepts.
+ */
+function startListeners(names: readonly { bytes: Buffer; pending?: boolean }[]) {
+  const script = [
+    "import signal, socket, sys",
+    "held = []",
+    "for arg in sys.argv[1:]:",
+    "    kind, name = arg.split(':')",
+    "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+    "    s.bind(bytes.fromhex(name))",
+    "    s.listen(7)",
+    "    held.append(s)",
+    "    if kind == 'pending':",
+    "        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+    "        c.connect(bytes.fromhex(name))",
+    "        held.append(c)",
+    "print('ready', flush=True)",
+    "signal.pause()",
+  ].join("\n");
+  const args = names.map((n) => `${n.pending ? "pending" : "plain"}:${n.bytes.toString("hex")}`);
+  return startProcess("python3", ["-c", script, ...args], { ready: "ready" });
 }
 
 describe("net with hostile UNIX socket names", () => {
@@ -71,5 +109,33 @@ describe("net with hostile UNIX socket names", () => {
     expect(table.problems).toEqual({ tcp: [{ line: 2, reason: expect.stringMatching(/columns/), excerpt: "   9: garbage line" }] });
     const warnings = json.stderr.split("\n").filter((l) => l.includes("net/tcp"));
     expect(warnings).toEqual([expect.stringMatching(/^procscope: net\/tcp: skipped 1 line it could not parse \(line 2: /)]);
+  });
+
+  it("lists a name that goes on with a line shaped like a record as one socket with the whole name, as ss does", async () => {
+    const forgedLine = "0000000000000000: 00000002 00000000 00010000 0001 01 99999 forged";
+    const name = path.join(dir, `c\n${forgedLine}`);
+    const server = await startListeners([{ bytes: Buffer.from(name) }]);
+    const result = await runBin(["net", "--json", "--protocol", "unix"]);
+    const ss = ssInodes();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe("");
+    const table = JSON.parse(result.stdout) as NetJson;
+    expect(table.errors).toEqual({});
+    // Sockets python inherited (vitest's stdio) are unnamed.
+    const mine = table.sockets.filter((s) => s.owners.some((o) => o.pid === server.pid) && s.path !== null);
+    expect(mine.map((s) => s.path)).toEqual([name]);
+    expect(ss.has(mine[0]?.inode as number)).toBe(true);
+    // ss lists one socket for the name, and neither ss nor net lists the forged line's inode.
+    expect(ss.has(99999)).toBe(false);
+    expect(table.sockets.filter((s) => s.inode === 99999 || s.path === "forged")).toEqual([]);
+
+    // Without the kernel's list of names, net cannot tell, and says so.
+    const unchecked = await runBin(["net", "--json", "--protocol", "unix"], { env: { ...process.env, PROCSCOPE_NATIVE: "0" } });
+    expect(unchecked.code).toBe(0);
+    expect((JSON.parse(unchecked.stdout) as NetJson).errors.names).toMatch(
+      /^not checked with the kernel, so a name holding a newline and text shaped like a record would be listed as sockets: the native helper is turned off/,
+    );
+    expect(unchecked.stderr).toMatch(/^procscope: UNIX socket peers unknown, names not checked .*PROCSCOPE_NATIVE=0/m);
+    await server.kill();
   });
 });

@@ -124,8 +124,16 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
   const table = listSockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
   const notCaptured: string[] = [];
   for (const [file, reason] of Object.entries(table.errors)) {
-    if (file === "peers") run.warn(`UNIX socket peers unknown: ${reason}`);
-    else if (file === "backlog") {
+    // One line when the kernel could not be asked about UNIX sockets at all: peers and names.
+    if (file === "peers")
+      run.warn(
+        table.errors.names === undefined
+          ? `UNIX socket peers unknown: ${reason}`
+          : `UNIX socket peers unknown, names not checked (a name holding a newline could pass for sockets): ${reason}`,
+      );
+    else if (file === "names") {
+      if (table.errors.peers === undefined) run.warn(`UNIX socket names ${reason}`);
+    } else if (file === "backlog") {
       if (protocols === undefined || protocols.includes("tcp") || protocols.includes("tcp6"))
         run.warn(`backlogs of TCP listeners unknown (SEND-Q "-"): ${reason}`);
     } else if (reason.endsWith("does not exist: not captured")) notCaptured.push(`net/${file}`);
