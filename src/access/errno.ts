@@ -14,6 +14,8 @@ export interface ErrnoContext {
   readonly pinned: boolean;
   /** True on a captured tree, where a missing file was simply not captured. */
   readonly captured?: boolean;
+  /** On a captured tree: why the kernel refused this path at capture time, or null (access/captured.ts). */
+  readonly deniedAtCapture?: () => string | null;
   /** Whether that process still exists (its pinned directory, or `PID/stat`, is still there). */
   readonly alive: () => boolean;
   /** Why access was refused, in words a user can act on (access/denied.ts). */
@@ -25,7 +27,7 @@ export interface ErrnoContext {
  * - ESRCH: `Unavailable` if the pinned process is still alive (a zombie or an exiting process
  *   answers ESRCH for files that need its memory), else `ProcessGone`;
  * - ENOENT/ENOTDIR: `ProcessGone` only if the process really is gone, else `Unavailable` (psutil
- *   issues #1014, #2418);
+ *   issues #1014, #2418); on a capture, `AccessDenied` when the kernel refused it at capture time;
  * - EACCES/EPERM: `AccessDenied` with the reason; EIO/EINVAL/EOPNOTSUPP: `Unavailable`;
  * - anything else is returned as it was (an Error).
  *
@@ -43,9 +45,12 @@ export function mapErrno(error: unknown, context: ErrnoContext): Error {
         ? new Unavailable(`"${path}" is gone`, { path, cause: error })
         : new ProcessGone(pid, { path, cause: error });
     case "ENOENT":
-    case "ENOTDIR":
+    case "ENOTDIR": {
+      const denied = context.captured ? (context.deniedAtCapture?.() ?? null) : null;
+      if (denied !== null) return new AccessDenied(path, denied, error);
       if (pid !== undefined && !context.alive()) return new ProcessGone(pid, { path, cause: error });
       return new Unavailable(`"${path}" does not exist${context.captured ? ": not captured" : ""}`, { path, cause: error });
+    }
     case "EACCES":
     case "EPERM":
       return new AccessDenied(path, context.explainDenied(code), error);

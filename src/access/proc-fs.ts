@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { decodeBytes } from "../bytes.js";
 import { AccessDenied, errnoCode, ParseError, ProcessGone, Unavailable } from "../errors.js";
+import { CAPTURE_RECORD_FILE, type CaptureRecord, deniedChildren, deniedReason, parseCaptureRecord } from "./captured.js";
 import { explainDenied, hiddenProcessReason } from "./denied.js";
 import { mapErrno } from "./errno.js";
 import { type NativeHelper, nativeHelper } from "./native.js";
@@ -180,10 +181,49 @@ class ProcFsImpl implements ProcFs {
   readonly isLive: boolean;
   readonly etcDir: string;
 
+  /** Captured trees: each process's record (access/captured.ts), read once. */
+  private readonly records = new Map<number, CaptureRecord | null>();
+
   constructor(root: string, options: ProcFsOptions) {
     this.root = path.resolve(root);
     this.isLive = isKernelProc(this.root);
     this.etcDir = options.etcDir ?? (this.isLive ? "/etc" : path.join(this.root, "..", "etc"));
+  }
+
+  /** The capture record of `pid`, or null (the live /proc, an older capture, a fixture). */
+  captureRecord(pid: number): CaptureRecord | null {
+    if (this.isLive) return null;
+    let record = this.records.get(pid);
+    if (record === undefined) {
+      try {
+        record = parseCaptureRecord(fs.readFileSync(this.resolve(`${pid}/${CAPTURE_RECORD_FILE}`), "utf8"));
+      } catch {
+        record = null;
+      }
+      this.records.set(pid, record);
+    }
+    return record;
+  }
+
+  /** Why the kernel refused `relPath` at capture time, or null. */
+  deniedAtCapture(relPath: string): string | null {
+    const match = /^(\d+)\/(.+)$/.exec(relPath);
+    if (!match) return null;
+    const record = this.captureRecord(Number(match[1]));
+    return record === null ? null : deniedReason(record, match[2] as string);
+  }
+
+  /**
+   * A captured directory's entries plus those listed but refused at capture time, so a listing
+   * counts what it counted live and reading one gives the refusal.
+   */
+  withDeniedEntries(relPath: string, names: string[]): string[] {
+    const match = /^(\d+)(?:\/(.*))?$/.exec(relPath);
+    if (this.isLive || !match) return names;
+    const record = this.captureRecord(Number(match[1]));
+    if (record === null) return names;
+    const extra = deniedChildren(record, match[2] ?? "").filter((name) => !names.includes(name));
+    return extra.length === 0 ? names : [...names, ...extra];
   }
 
   resolve(relPath: string): string {
@@ -220,7 +260,7 @@ class ProcFsImpl implements ProcFs {
 
   listDir(relPath: string): string[] {
     try {
-      return fs.readdirSync(this.resolve(relPath));
+      return this.withDeniedEntries(relPath, fs.readdirSync(this.resolve(relPath)));
     } catch (error) {
       this.fail(relPath, error);
     }
@@ -346,7 +386,7 @@ class ProcessDirImpl implements ProcessDir {
 
   listDir(name: string): string[] {
     try {
-      return fs.readdirSync(`${this.via}/${name}`);
+      return this.procFs.withDeniedEntries(`${this.relPath}/${name}`, fs.readdirSync(`${this.via}/${name}`));
     } catch (error) {
       this.fail(name, error);
     }
@@ -478,6 +518,7 @@ function mapError(procFs: ProcFsImpl, relPath: string, error: unknown, dir: Proc
     pid,
     pinned: dir !== undefined,
     captured: !procFs.isLive,
+    deniedAtCapture: () => procFs.deniedAtCapture(relPath),
     alive: () => (dir ? dir.alive() : pid !== undefined && procFs.exists(`${pid}/stat`)),
     explainDenied: (code) => explainDenied(procFs, pid, dir, code),
   });

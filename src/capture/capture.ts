@@ -13,10 +13,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CAPTURE_RECORD_FILE } from "../access/captured.js";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
 import { redactEnvironBytes } from "../audit/secrets.js";
-import { Conflict, ProcError, ProcessGone } from "../errors.js";
+import { AccessDenied, Conflict, ProcError, ProcessGone } from "../errors.js";
 import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "./files.js";
@@ -48,6 +49,8 @@ interface Writer {
   readonly netnsOut: string;
   /** Namespaces (inode text) whose tables are written. */
   readonly netns: Set<string>;
+  /** The process being copied: paths under its directory the kernel refused, by reason (access/captured.ts). */
+  denied: Map<string, Set<string>>;
 }
 
 function note(writer: Writer, what: string, error: unknown): void {
@@ -55,6 +58,24 @@ function note(writer: Writer, what: string, error: unknown): void {
   const reason = error.kind === "AccessDenied" ? "permission denied" : error.kind === "Unavailable" ? "unavailable" : error.kind;
   const key = `${what}: ${reason}`;
   writer.skipped[key] = (writer.skipped[key] ?? 0) + 1;
+}
+
+/**
+ * A file of the process being copied that could not be read: counted in the manifest (numbers
+ * in its path made N), and a refusal kept with its reason for the process's record.
+ */
+function noteProcessFile(writer: Writer, name: string, error: unknown): void {
+  note(writer, name.replace(/\/\d+(?=\/|$)/g, "/N"), error);
+  if (!(error instanceof AccessDenied)) return;
+  const paths = writer.denied.get(error.reason);
+  if (paths === undefined) writer.denied.set(error.reason, new Set([name]));
+  else paths.add(name);
+}
+
+function writeRecord(writer: Writer, out: string): void {
+  if (writer.denied.size === 0) return;
+  const denied = Object.fromEntries([...writer.denied].map(([reason, paths]) => [reason, [...paths]]));
+  writeFile(writer, path.join(out, CAPTURE_RECORD_FILE), Buffer.from(`${JSON.stringify({ denied })}\n`));
 }
 
 function writeFile(writer: Writer, file: string, data: Uint8Array): void {
@@ -71,6 +92,7 @@ function writeLink(file: string, target: Buffer): void {
 /** Copies one process; throws ProcessGone if it exits meanwhile. Returns its thread count. */
 function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer, withSecrets: boolean): number {
   const dir = procFs.openProcess(pid);
+  writer.denied = new Map();
   try {
     const stat = dir.readBytes("stat");
     const identity = parsePidStatIdentity(stat.toString("latin1"));
@@ -83,7 +105,7 @@ function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer
         names = dir.listDir(sub);
       } catch (error) {
         if (error instanceof ProcessGone) throw error;
-        note(writer, sub, error);
+        noteProcessFile(writer, sub, error);
         continue;
       }
       fs.mkdirSync(path.join(out, sub), { recursive: true });
@@ -99,11 +121,12 @@ function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer
       }
     } catch (error) {
       if (error instanceof ProcessGone) throw error;
-      note(writer, "task", error);
+      noteProcessFile(writer, "task", error);
     }
     // Still the same process at the end? (A reused PID would answer ESRCH through the open directory.)
     const after = parsePidStatIdentity(dir.readText("stat"));
     if (after.startTimeTicks !== identity.startTimeTicks) throw new ProcessGone(pid, { reused: true });
+    writeRecord(writer, out);
     return threads;
   } finally {
     dir.close();
@@ -166,7 +189,7 @@ function copyFile(dir: ProcessDir, name: string, out: string, writer: Writer, re
     data = dir.readBytes(name);
   } catch (error) {
     if (error instanceof ProcessGone) throw error;
-    note(writer, name.replace(/\/\d+(\/|$)/g, "/N$1"), error);
+    noteProcessFile(writer, name, error);
     return;
   }
   writeFile(writer, path.join(out, name), redact ? redactEnvironBytes(data) : data);
@@ -178,7 +201,7 @@ function copyLink(dir: ProcessDir, name: string, out: string, writer: Writer): v
     target = dir.readLink(name);
   } catch (error) {
     if (error instanceof ProcessGone) throw error;
-    note(writer, name.replace(/\/\d+$/, "/N"), error);
+    noteProcessFile(writer, name, error);
     return;
   }
   writeLink(path.join(out, name), target);
@@ -236,7 +259,7 @@ function captureOwnNetNamespace(procFs: ProcFs, procOut: string, writer: Writer)
 function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): CaptureManifest {
   const startedAt = new Date().toISOString();
   const procOut = path.join(root, "proc");
-  const writer: Writer = { bytes: 0, skipped: {}, netnsOut: path.join(procOut, "netns"), netns: new Set() };
+  const writer: Writer = { bytes: 0, skipped: {}, netnsOut: path.join(procOut, "netns"), netns: new Set(), denied: new Map() };
   fs.mkdirSync(procOut);
   captureOwnNetNamespace(procFs, procOut, writer);
   // The socket tables are captured per network namespace (captureOwnNetNamespace, captureNetNamespace).
