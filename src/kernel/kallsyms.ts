@@ -6,6 +6,7 @@
 import type { ProcFs } from "../access/proc-fs.js";
 import { InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
 import type { KernelSymbol, SymbolHit } from "../model/kernel.js";
+import { type LineProblem, problemsOf } from "../procfs/_lines.js";
 import { type KallsymsTable, kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../procfs/kallsyms.js";
 
 export type { KernelSymbol };
@@ -14,6 +15,8 @@ export type AddressHit = SymbolHit;
 
 export interface KallsymsIndex {
   readonly count: number;
+  /** The lines of kallsyms that did not parse and were skipped (every other symbol is indexed). */
+  readonly problems: readonly LineProblem[];
   /** Finds the symbol containing `address`; NotFound outside every symbol. */
   lookupAddress(address: bigint): AddressHit;
   /** Every symbol named `name` (static functions may repeat); NotFound if none. */
@@ -66,6 +69,10 @@ class Index implements KallsymsIndex {
 
   get count(): number {
     return this.table.count;
+  }
+
+  get problems(): readonly LineProblem[] {
+    return problemsOf(this.table);
   }
 
   private moduleAt(position: number): string | null {

@@ -5,6 +5,7 @@
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { Unavailable } from "../errors.js";
+import { type LineProblem, problemsOf } from "../procfs/_lines.js";
 import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { parsePidSmaps, type SmapsRegion, type SmapsTotals, smapsTotals } from "../procfs/pid/smaps.js";
 import { PF_KTHREAD, type PidStat, parsePidStat } from "../procfs/pid/stat.js";
@@ -89,28 +90,38 @@ export function readStatAndMaps(dir: ProcessDir): { stat: PidStat; regions: Regi
 }
 
 /**
- * The regions of a process with their memory use from /proc/PID/smaps (bytes), and totals.
+ * The regions of a process with their memory use from /proc/PID/smaps (bytes), and totals;
+ * `problems` are the lines that did not parse (their blocks are left out, the rest kept).
  * const { regions, totals } = readSmaps(openProcFs(), 42); totals.pss
  */
-export function readSmaps(procFs: ProcFs, pid: number): { regions: SmapsRegion[]; totals: SmapsTotals; startTimeTicks: number } {
+export function readSmaps(
+  procFs: ProcFs,
+  pid: number,
+): { regions: SmapsRegion[]; totals: SmapsTotals; startTimeTicks: number; problems: readonly LineProblem[] } {
   const dir = procFs.openProcess(pid);
   try {
     const stat = dir.parse("stat", parsePidStat);
     const regions = dir.parseBytes("smaps", parseSmapsWithTwins);
     assertHasMemory(pid, stat, regions);
-    return { regions, totals: smapsTotals(regions), startTimeTicks: stat.startTimeTicks };
+    return { regions, totals: smapsTotals(regions), startTimeTicks: stat.startTimeTicks, problems: problemsOf(regions) };
   } finally {
     dir.close();
   }
 }
 
-/** The regions of a process, refusing kernel threads and zombies with a clear message. */
-export function readProcessMaps(procFs: ProcFs, pid: number): { regions: Region[]; startTimeTicks: number; comm: string } {
+/**
+ * The regions of a process, refusing kernel threads and zombies with a clear message; `problems`
+ * are the lines of maps that did not parse (the other regions are all there).
+ */
+export function readProcessMaps(
+  procFs: ProcFs,
+  pid: number,
+): { regions: Region[]; startTimeTicks: number; comm: string; problems: readonly LineProblem[] } {
   const dir = procFs.openProcess(pid);
   try {
     const { stat, regions } = readStatAndMaps(dir);
     assertHasMemory(pid, stat, regions);
-    return { regions, startTimeTicks: stat.startTimeTicks, comm: stat.comm };
+    return { regions, startTimeTicks: stat.startTimeTicks, comm: stat.comm, problems: problemsOf(regions) };
   } finally {
     dir.close();
   }

@@ -9,11 +9,22 @@ import { type MemoryRead, openProcessMemory, readFrom } from "../memory/reader.j
 import { type StringsOptions, type StringsStats, scanStringBatches } from "../memory/strings.js";
 import type { ReadReport, StringRun } from "../model/memory.js";
 import type { MapsEntry } from "../model/region.js";
+import { type WithProblems, withProblems } from "../procfs/_lines.js";
 
-/** `maps PID --json`: an array of MapsEntry; with smaps, each region's usage is filled in. */
-export function mapsResult(procFs: ProcFs, pid: number, options: { smaps?: boolean } = {}): readonly MapsEntry[] {
-  if (options.smaps) return readSmaps(procFs, pid).regions;
-  return readProcessMaps(procFs, pid).regions.map((region): MapsEntry => ({ ...region, usage: null }));
+/**
+ * `maps PID --json`: an array of MapsEntry; with smaps, each region's usage is filled in. The
+ * lines that did not parse are in problemsOf(result) (the array's shape stays MapsEntry[]).
+ */
+export function mapsResult(procFs: ProcFs, pid: number, options: { smaps?: boolean } = {}): WithProblems<readonly MapsEntry[]> {
+  if (options.smaps) {
+    const { regions, problems } = readSmaps(procFs, pid);
+    return withProblems(regions, problems);
+  }
+  const { regions, problems } = readProcessMaps(procFs, pid);
+  return withProblems(
+    regions.map((region): MapsEntry => ({ ...region, usage: null })),
+    problems,
+  );
 }
 
 /**

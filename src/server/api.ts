@@ -125,7 +125,14 @@ export function apiRoutes(): RouteSpec[] {
       handler: async (c, api) => {
         const target = pidParam(c, api);
         const { mapsResult } = await import("../queries/memory.js");
-        return mapsResult(api.context.procFs, target.pid, { smaps: bool(c, "smaps") === true });
+        const { problemsOf } = await import("../procfs/_lines.js");
+        const entries = mapsResult(api.context.procFs, target.pid, { smaps: bool(c, "smaps") === true });
+        // The body stays an array of regions: the lines skipped go beside it (maps warns about them on stderr).
+        const problems = problemsOf(entries);
+        // Excerpts are another process's text: \u-escaped past ASCII, as a header value must be.
+        const ascii = (json: string) => json.replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+        if (problems.length > 0) c.header("X-Procscope-Skipped-Lines", ascii(JSON.stringify(problems)));
+        return entries;
       },
     },
     {

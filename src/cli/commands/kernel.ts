@@ -53,6 +53,10 @@ async function ksym(run: CommandRun, query: string): Promise<void> {
     throw error;
   }
   const index = loadKallsyms(run.procFs);
+  if (index.problems.length > 0) {
+    const { describeProblems } = await import("../../procfs/_lines.js");
+    run.warn(describeProblems("kallsyms", index.problems));
+  }
   const render = await import("../render/kernel.js");
   // --json is an array of SymbolHit whatever the query: one hit for an address, one per symbol of
   // that name (at its start, or at name+OFFSET).

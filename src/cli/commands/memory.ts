@@ -11,19 +11,28 @@ const ENCODINGS = ["ascii", "utf16le", "all"] as const;
 async function maps(run: CommandRun, pidText: string, options: { smaps?: boolean }): Promise<void> {
   const pid = parsePid(pidText);
   const render = await import("../render/memory.js");
+  const { describeProblems, problemsOf } = await import("../../procfs/_lines.js");
+  const file = `${pid}/${options.smaps ? "smaps" : "maps"}`;
+  const warnSkipped = (problems: readonly import("../../procfs/_lines.js").LineProblem[]) => {
+    if (problems.length > 0) run.warn(describeProblems(file, problems));
+  };
   if (run.json) {
     const { mapsResult } = await import("../../queries/memory.js");
-    run.printJsonArray(mapsResult(run.procFs, pid, { smaps: options.smaps === true }));
+    const entries = mapsResult(run.procFs, pid, { smaps: options.smaps === true });
+    warnSkipped(problemsOf(entries));
+    run.printJsonArray(entries);
     return;
   }
   const { readProcessMaps, readSmaps } = await import("../../memory/maps.js");
   // --json is an array of MapsEntry either way: --smaps fills in each region's usage (null without it).
   if (options.smaps) {
-    const { regions, totals } = readSmaps(run.procFs, pid);
+    const { regions, totals, problems } = readSmaps(run.procFs, pid);
+    warnSkipped(problems);
     run.print(render.renderSmapsTable(regions, totals, run.width));
     return;
   }
-  const { regions } = readProcessMaps(run.procFs, pid);
+  const { regions, problems } = readProcessMaps(run.procFs, pid);
+  warnSkipped(problems);
   run.print(render.renderMapsTable(regions, run.width));
 }
 

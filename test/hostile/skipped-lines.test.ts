@@ -1,0 +1,79 @@
+/**
+ * A line of maps or kallsyms that does not parse used to vanish without a word. It is skipped,
+ * every other region or symbol is kept, and the user is told how many lines and why: one line on
+ * stderr, and for the server's maps beside the body (X-Procscope-Skipped-Lines).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openProcFs } from "../../src/access/proc-fs.js";
+import { loadKallsyms } from "../../src/kernel/kallsyms.js";
+import { createProcessContext } from "../../src/processes/context.js";
+import { runCli } from "../helpers/cli.js";
+import { FIXTURE_PROC } from "../helpers/fixtures.js";
+import { createTestApp } from "../helpers/serve.js";
+
+const PID = 11024;
+const GARBAGE = "\u0001garbage in the middle";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "psc-skipped-"));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+fs.cpSync(path.join(FIXTURE_PROC, String(PID)), path.join(root, String(PID)), { recursive: true, verbatimSymlinks: true });
+const mapsLines = fs.readFileSync(path.join(root, String(PID), "maps"), "latin1").split("\n");
+const regionCount = mapsLines.length - 1;
+const mapsGarbageLine = Math.floor(regionCount / 2) + 1;
+mapsLines.splice(mapsGarbageLine - 1, 0, GARBAGE);
+fs.writeFileSync(path.join(root, String(PID), "maps"), mapsLines.join("\n"), "latin1");
+
+const SYMBOLS = [
+  "ffffffff81000000 T _stext",
+  "ffffffff81000100 T do_one_initcall",
+  "ffffffff81000200 t run_init_process",
+  "ffffffff81000300 T do_nanosleep",
+  "ffffffff81000400 T _end",
+];
+fs.writeFileSync(path.join(root, "kallsyms"), `${[...SYMBOLS.slice(0, 2), "ffffffff8100zz00 T broken", ...SYMBOLS.slice(2)].join("\n")}\n`);
+
+describe("skipped lines of maps and kallsyms", () => {
+  it("maps keeps every other region and says how many lines it skipped, on stderr", async () => {
+    const table = await runCli(["maps", String(PID), "--root", root]);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toMatch(
+      new RegExp(`^procscope: ${PID}/maps: skipped 1 line it could not parse \\(line ${mapsGarbageLine}: expected "start-end perms`),
+    );
+    expect(table.stderr.trim().split("\n")).toHaveLength(1);
+
+    const json = await runCli(["maps", String(PID), "--root", root, "--json"]);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as unknown[]).length).toBe(regionCount);
+    expect(json.stderr).toBe(table.stderr);
+  });
+
+  it("the server's maps keeps every other region and lists the skipped line in X-Procscope-Skipped-Lines", async () => {
+    const server = createTestApp("t0ken", { context: createProcessContext(openProcFs(root)) });
+    const response = await Promise.resolve(
+      server.app.request(`http://127.0.0.1/api/processes/${PID}/maps`, { headers: { host: "127.0.0.1", authorization: "Bearer t0ken" } }),
+    ).finally(() => server.close());
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as unknown[]).length).toBe(regionCount);
+    expect(JSON.parse(response.headers.get("X-Procscope-Skipped-Lines") ?? "null")).toEqual([
+      { line: mapsGarbageLine, reason: expect.stringMatching(/^expected "start-end/), excerpt: GARBAGE },
+    ]);
+  });
+
+  it("ksym finds the symbols around a line it skipped and says so, on stderr", async () => {
+    const index = loadKallsyms(openProcFs(root));
+    expect(index.count).toBe(SYMBOLS.length);
+    expect(index.problems).toEqual([{ line: 3, reason: expect.any(String), excerpt: "ffffffff8100zz00 T broken" }]);
+
+    for (const query of ["do_one_initcall", "do_nanosleep"]) {
+      const result = await runCli(["ksym", query, "--root", root]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(query);
+      expect(result.stderr).toMatch(/^procscope: kallsyms: skipped 1 line it could not parse \(line 3: /);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
