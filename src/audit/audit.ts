@@ -111,6 +111,7 @@ export async function audit(context: ProcessContext, options: AuditOptions = {})
     }
   }
   const selfPid = procFs.isLive ? process.pid : null;
+  const notChecked: Skipped = { count: 0, reasons: {} };
   const env: AuditEnv = {
     context,
     procFs,
@@ -118,9 +119,9 @@ export async function audit(context: ProcessContext, options: AuditOptions = {})
     byPid,
     selfPid,
     socketsOf: socketTableCache(procFs),
+    notChecked: (reason) => addSkip(notChecked, reason),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const notChecked: Skipped = { count: 0, reasons: {} };
   const findings: Finding[] = [];
   const processRules = rules.filter((r) => r.process);
   let audited = 0;

@@ -33,6 +33,8 @@ export interface AuditEnv {
   readonly signal?: AbortSignal;
   /** Socket tables of a network namespace, read once per namespace (keyed by a PID inside it). */
   socketsOf(pid: number): readonly Omit<Socket, "owners">[];
+  /** Counts a part of a check that could not be done (the rest was) in the result's `notChecked`. */
+  notChecked(reason: string): void;
 }
 
 /** A rule: a plain function over the library's data. `process` runs per process, `system` once. */

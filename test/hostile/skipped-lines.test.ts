@@ -1,13 +1,15 @@
 /**
- * A line of maps or kallsyms that does not parse used to vanish without a word. It is skipped,
- * every other region or symbol is kept, and the user is told how many lines and why: one line on
- * stderr, and for the server's maps beside the body (X-Procscope-Skipped-Lines).
+ * A line of maps, kallsyms or mountinfo that does not parse used to vanish without a word. It is
+ * skipped, every other region, symbol or mount is kept, and the user is told how many lines and
+ * why: one line on stderr, for the server's maps beside the body (X-Procscope-Skipped-Lines), for
+ * audit in `notChecked`.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openProcFs } from "../../src/access/proc-fs.js";
+import { openProcFs, type ProcFs } from "../../src/access/proc-fs.js";
+import { audit } from "../../src/audit/audit.js";
 import { loadKallsyms } from "../../src/kernel/kallsyms.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { runCli } from "../helpers/cli.js";
@@ -75,5 +77,26 @@ describe("skipped lines of maps and kallsyms", () => {
       expect(result.stderr).toMatch(/^procscope: kallsyms: skipped 1 line it could not parse \(line 3: /);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
     }
+  });
+
+  it("audit's hidden-process rule still finds a mount over /proc/PID past a mountinfo line it skipped, and counts it in notChecked", async () => {
+    const mountinfo = fs.readFileSync(path.join(FIXTURE_PROC, String(PID), "mountinfo"), "latin1").split("\n");
+    mountinfo.splice(Math.floor(mountinfo.length / 2), 0, "garbage that is no mount");
+    mountinfo.splice(mountinfo.length - 1, 0, `999 25 0:77 / /proc/${PID} rw,relatime - tmpfs tmpfs rw`);
+    const fixture = openProcFs(FIXTURE_PROC);
+    // A captured tree has no self/: ours is the mountinfo audit reads.
+    const procFs = new Proxy(fixture, {
+      get(target, property, receiver) {
+        if (property === "readText") return (name: string) => (name === "self/mountinfo" ? mountinfo.join("\n") : target.readText(name));
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as ProcFs;
+    const result = await audit(createProcessContext(procFs), { rules: ["hidden-process"] });
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ rule: "hidden-process", evidence: expect.objectContaining({ mountPoint: `/proc/${PID}` }) }),
+    );
+    const reasons = Object.keys(result.notChecked.reasons).filter((r) => r.includes("mountinfo"));
+    expect(reasons).toEqual([expect.stringMatching(/^hidden-process: self\/mountinfo: skipped 1 line it could not parse \(line \d+: /)]);
   });
 });

@@ -24,6 +24,7 @@ import { hidepidLimitsView } from "../../access/denied.js";
 import { answersSignal0, cgroupMembers, pidsAnsweringSignal0, procRootCounts } from "../../access/probes.js";
 import { ProcError } from "../../errors.js";
 import type { Finding } from "../../model/finding.js";
+import { describeProblems, problemsOf } from "../../procfs/_lines.js";
 import { parseLoadavg } from "../../procfs/loadavg.js";
 import { parsePidMountinfo } from "../../procfs/pid/mountinfo.js";
 import { parsePidStat } from "../../procfs/pid/stat.js";
@@ -78,7 +79,11 @@ export function mountedOverProc(env: AuditEnv, pids: readonly number[] | null): 
   }
   const root = env.procFs.isLive ? env.procFs.root : "/proc";
   const findings: Finding[] = [];
-  for (const mount of parsePidMountinfo(text)) {
+  const mounts = parsePidMountinfo(text);
+  // A line that did not parse may be the mount that hides a process: say it was not looked at.
+  const skipped = problemsOf(mounts);
+  if (skipped.length > 0) env.notChecked(`hidden-process: ${describeProblems("self/mountinfo", skipped)}`);
+  for (const mount of mounts) {
     const m = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(\\d+)(/.*)?$`).exec(mount.mountPoint);
     if (!m) continue;
     const pid = Number(m[1]);
