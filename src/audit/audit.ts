@@ -154,6 +154,8 @@ export async function audit(context: ProcessContext, options: AuditOptions = {})
     } finally {
       facts.close();
     }
+    // Counted by process: a line that did not parse is a region no rule looked at.
+    for (const file of facts.filesWithSkippedLines) addSkip(notChecked, `${file}: lines that did not parse were skipped`);
   }
   for (const rule of rules) {
     if (!rule.system) continue;

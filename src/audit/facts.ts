@@ -12,6 +12,7 @@ import { type Socket, socketTablesByNamespace } from "../files/sockets.js";
 import type { Finding } from "../model/finding.js";
 import type { ProcessContext } from "../model/reader.js";
 import type { Severity } from "../model/severity.js";
+import { problemsOf } from "../procfs/_lines.js";
 import { parseEnviron } from "../procfs/pid/cmdline.js";
 import { parsePidMaps, type Region } from "../procfs/pid/maps.js";
 import { createSmapsParser, type SmapsRegion } from "../procfs/pid/smaps.js";
@@ -111,10 +112,16 @@ export class ProcessFacts {
     return this.statusCache;
   }
 
+  /** Files of this process with lines that did not parse (skipped: the rules saw the rest). */
+  readonly filesWithSkippedLines = new Set<"maps" | "smaps">();
+
   /** The memory map (maps). */
   regions(): readonly Region[] {
-    this.regionsCache ??= this.dir.parse("maps", parsePidMaps);
-    return this.regionsCache;
+    if (this.regionsCache) return this.regionsCache;
+    const regions = this.dir.parse("maps", parsePidMaps);
+    if (problemsOf(regions).length > 0) this.filesWithSkippedLines.add("maps");
+    this.regionsCache = regions;
+    return regions;
   }
 
   /**
@@ -130,7 +137,7 @@ export class ProcessFacts {
       (header) => header.executable && !header.shared && header.path?.startsWith("/") === true,
     );
     streamLines(this.dir, "smaps", (text) => parser.feed(text));
-    parser.end();
+    if (parser.end().length > 0) this.filesWithSkippedLines.add("smaps");
     this.fileCodeCache = found;
     return found;
   }

@@ -99,4 +99,19 @@ describe("skipped lines of maps and kallsyms", () => {
     const reasons = Object.keys(result.notChecked.reasons).filter((r) => r.includes("mountinfo"));
     expect(reasons).toEqual([expect.stringMatching(/^hidden-process: self\/mountinfo: skipped 1 line it could not parse \(line \d+: /)]);
   });
+
+  it("audit still checks the regions of maps past a line it skipped, and counts the process in notChecked", async () => {
+    const treeRoot = fs.mkdtempSync(path.join(os.tmpdir(), "psc-skipped-audit-"));
+    try {
+      fs.cpSync(path.join(root, String(PID)), path.join(treeRoot, String(PID)), { recursive: true, verbatimSymlinks: true });
+      const maps = path.join(treeRoot, String(PID), "maps");
+      // An anonymous rwx region after the garbage line: it must still be seen.
+      fs.appendFileSync(maps, "7f0000000000-7f0000001000 rwxp 00000000 00:00 0 \n");
+      const result = await audit(createProcessContext(openProcFs(treeRoot)), { rules: ["rwx-memory"], pids: [PID] });
+      expect(result.findings).toContainEqual(expect.objectContaining({ rule: "rwx-memory", pid: PID }));
+      expect(result.notChecked.reasons).toEqual({ "maps: lines that did not parse were skipped": 1 });
+    } finally {
+      fs.rmSync(treeRoot, { recursive: true, force: true });
+    }
+  });
 });
