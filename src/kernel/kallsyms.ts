@@ -6,7 +6,7 @@
 import type { ProcFs } from "../access/proc-fs.js";
 import { InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
 import type { KernelSymbol, SymbolHit } from "../model/kernel.js";
-import { type LineProblem, problemsOf } from "../procfs/_lines.js";
+import { type LineProblem, lineProblem, problemsOf, type WithProblems, withProblems } from "../procfs/_lines.js";
 import { type KallsymsTable, kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../procfs/kallsyms.js";
 
 export type { KernelSymbol };
@@ -17,6 +17,8 @@ export interface KallsymsIndex {
   readonly count: number;
   /** The lines of kallsyms that did not parse and were skipped (every other symbol is indexed). */
   readonly problems: readonly LineProblem[];
+  /** The lines of /proc/modules that did not parse (those modules' symbols end at a page bound). */
+  readonly moduleProblems: readonly LineProblem[];
   /** Finds the symbol containing `address`; NotFound outside every symbol. */
   lookupAddress(address: bigint): AddressHit;
   /** Every symbol named `name` (static functions may repeat); NotFound if none. */
@@ -73,6 +75,10 @@ class Index implements KallsymsIndex {
 
   get problems(): readonly LineProblem[] {
     return problemsOf(this.table);
+  }
+
+  get moduleProblems(): readonly LineProblem[] {
+    return problemsOf(this.modules);
   }
 
   private moduleAt(position: number): string | null {
@@ -258,24 +264,29 @@ interface ModuleExtent {
  * /proc/modules — proc(5): "name size refcount deps state address" per line. Absent on a kernel
  * without modules; the address reads as 0 without CAP_SYSLOG (such lines are left out).
  */
-export function parseModuleExtents(text: string): Map<string, ModuleExtent> {
+export function parseModuleExtents(text: string): WithProblems<Map<string, ModuleExtent>> {
   const extents = new Map<string, ModuleExtent>();
-  for (const line of text.split("\n")) {
+  const problems: LineProblem[] = [];
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
     const match = /^(\S+) (\d+) \S+ \S+ \S+ 0x([0-9a-f]+)/.exec(line);
-    if (!match) continue;
+    if (!match) {
+      if (line !== "") problems.push(lineProblem('expected "name size refcount deps state 0xaddress"', line, i + 1));
+      continue;
+    }
     const start = BigInt(`0x${match[3]}`);
     if (start === 0n) continue;
     extents.set(match[1] as string, { start, end: start + BigInt(match[2] as string) });
   }
-  return extents;
+  return withProblems(extents, problems);
 }
 
-function readModuleExtents(procFs: ProcFs): Map<string, ModuleExtent> {
+function readModuleExtents(procFs: ProcFs): WithProblems<Map<string, ModuleExtent>> {
   try {
     return parseModuleExtents(procFs.readText("modules"));
   } catch {
     // No modules file (a kernel built without modules) or unreadable: page bounds are used instead.
-    return new Map();
+    return withProblems(new Map(), []);
   }
 }
 

@@ -79,6 +79,29 @@ describe("skipped lines of maps and kallsyms", () => {
     }
   });
 
+  it("ksym reads every module extent of /proc/modules past a line it skipped and says so, on stderr", async () => {
+    const treeRoot = fs.mkdtempSync(path.join(os.tmpdir(), "psc-skipped-modules-"));
+    try {
+      fs.writeFileSync(path.join(treeRoot, "kallsyms"), `${SYMBOLS.join("\n")}\nffffffffc0a00000 t nft_init\t[nf_tables]\n`);
+      fs.writeFileSync(
+        path.join(treeRoot, "modules"),
+        "ext4 1089536 1 - Live 0xffffffffc0800000\nnot a module line\nnf_tables 65536 0 - Live 0xffffffffc0a00000\n",
+      );
+      const index = loadKallsyms(openProcFs(treeRoot));
+      expect(index.moduleProblems).toEqual([
+        { line: 2, reason: expect.stringMatching(/^expected "name size/), excerpt: "not a module line" },
+      ]);
+      // Inside nf_tables's 64 KiB from /proc/modules, past the page a missing extent would end at.
+      expect(index.lookupAddress(0xffffffffc0a08000n)).toMatchObject({ symbol: { name: "nft_init" }, offsetBytes: 0x8000 });
+      const result = await runCli(["ksym", "0xffffffffc0a08000", "--root", treeRoot]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^procscope: modules: skipped 1 line it could not parse \(line 2: /);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      fs.rmSync(treeRoot, { recursive: true, force: true });
+    }
+  });
+
   it("audit's hidden-process rule still finds a mount over /proc/PID past a mountinfo line it skipped, and counts it in notChecked", async () => {
     const mountinfo = fs.readFileSync(path.join(FIXTURE_PROC, String(PID), "mountinfo"), "latin1").split("\n");
     mountinfo.splice(Math.floor(mountinfo.length / 2), 0, "garbage that is no mount");

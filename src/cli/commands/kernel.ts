@@ -53,9 +53,10 @@ async function ksym(run: CommandRun, query: string): Promise<void> {
     throw error;
   }
   const index = loadKallsyms(run.procFs);
-  if (index.problems.length > 0) {
+  if (index.problems.length > 0 || index.moduleProblems.length > 0) {
     const { describeProblems } = await import("../../procfs/_lines.js");
-    run.warn(describeProblems("kallsyms", index.problems));
+    if (index.problems.length > 0) run.warn(describeProblems("kallsyms", index.problems));
+    if (index.moduleProblems.length > 0) run.warn(describeProblems("modules", index.moduleProblems));
   }
   const render = await import("../render/kernel.js");
   // --json is an array of SymbolHit whatever the query: one hit for an address, one per symbol of
