@@ -17,12 +17,13 @@ import { CAPTURE_RECORD_FILE } from "../access/captured.js";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
 import { redactEnvironBytes } from "../audit/secrets.js";
-import { AccessDenied, Conflict, ProcError, ProcessGone } from "../errors.js";
+import { AccessDenied, Conflict, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "./files.js";
 
 import { packDirectory } from "./tar.js";
+import { releaseTemporary, trackTemporary } from "./temporary.js";
 
 /** The socket tables of a network namespace: tcp, tcp6, udp, … (the net/ entries of SYSTEM_FILES). */
 const NET_FILES = SYSTEM_FILES.filter((name) => name.startsWith("net/")).map((name) => name.slice("net/".length));
@@ -38,7 +39,12 @@ export interface CaptureOptions {
   readonly version: string;
   /** Not captured (our own process). */
   readonly excludePids?: readonly number[];
+  /** Stops the capture between two processes; nothing is left at the output path. */
+  readonly signal?: AbortSignal;
 }
+
+/** Processes copied between two turns of the event loop, so a signal's handler can run. */
+const PROCESSES_PER_TURN = 16;
 
 export type { CaptureManifest } from "../model/capture.js";
 
@@ -209,21 +215,31 @@ function copyLink(dir: ProcessDir, name: string, out: string, writer: Writer): v
 
 /**
  * Captures the live system behind `procFs` into `output`: a directory, or a `.tar.gz` file. Refuses
- * an existing path (Conflict). Returns the manifest, also written as manifest.json.
- * capture(openProcFs(), "/tmp/incident-42", { version: "0.1.0" })
+ * an existing path (Conflict). Returns the manifest, also written as manifest.json. Until it is
+ * done, what it writes is temporary (capture/temporary.ts): removed if it fails, is aborted, or the
+ * process is terminated.
+ * await capture(openProcFs(), "/tmp/incident-42", { version: "0.1.0" })
  */
-export function capture(procFs: ProcFs, output: string, options: CaptureOptions): CaptureManifest {
+export async function capture(procFs: ProcFs, output: string, options: CaptureOptions): Promise<CaptureManifest> {
   if (fs.existsSync(output) || isDanglingLink(output))
     throw new Conflict(`"${output}" exists: choose a new path (a capture never overwrites)`);
   const tarball = /\.(tar\.gz|tgz)$/.test(output);
-  const root = tarball ? fs.mkdtempSync(path.join(path.dirname(path.resolve(output)), ".procscope-capture-")) : output;
+  let root: string;
+  if (tarball) {
+    root = fs.mkdtempSync(path.join(path.dirname(path.resolve(output)), ".procscope-capture-"));
+  } else {
+    fs.mkdirSync(output);
+    root = output;
+  }
+  trackTemporary(root);
+  let done = false;
   try {
-    if (!tarball) fs.mkdirSync(root);
-    const manifest = captureInto(procFs, root, options);
+    const manifest = await captureInto(procFs, root, output, options);
     if (tarball) packDirectory(root, output);
+    done = true;
     return manifest;
   } finally {
-    if (tarball) fs.rmSync(root, { recursive: true, force: true });
+    releaseTemporary(root, { remove: tarball || !done });
   }
 }
 
@@ -256,7 +272,7 @@ function captureOwnNetNamespace(procFs: ProcFs, procOut: string, writer: Writer)
   fs.symlinkSync(`netns/${inode}`, path.join(procOut, "net"));
 }
 
-function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): CaptureManifest {
+async function captureInto(procFs: ProcFs, root: string, output: string, options: CaptureOptions): Promise<CaptureManifest> {
   const startedAt = new Date().toISOString();
   const procOut = path.join(root, "proc");
   const writer: Writer = { bytes: 0, skipped: {}, netnsOut: path.join(procOut, "netns"), netns: new Set(), denied: new Map() };
@@ -276,8 +292,14 @@ function captureInto(procFs: ProcFs, root: string, options: CaptureOptions): Cap
   const exited: number[] = [];
   let processes = 0;
   let threads = 0;
+  let sinceTurn = 0;
   for (const pid of procFs.listPids()) {
     if (exclude.has(pid)) continue;
+    if (++sinceTurn === PROCESSES_PER_TURN) {
+      sinceTurn = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (options.signal?.aborted) throw new Unavailable(`capture interrupted: nothing was written to "${output}"`);
     const out = path.join(procOut, String(pid));
     try {
       threads += captureProcess(procFs, pid, out, writer, options.withSecrets === true);

@@ -1,23 +1,18 @@
 /**
  * What `--root` may name: the kernel's /proc, a /proc tree (a test fixture, a capture's proc/
  * directory), a capture directory (with manifest.json and proc/), or a capture tarball (.tar.gz),
- * which is extracted safely into a temporary directory removed when the process exits.
+ * which is extracted safely into a temporary directory removed when the process exits (or is
+ * terminated: capture/temporary.ts).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { InvalidArgument } from "../errors.js";
 import { extractTarGz } from "./tar.js";
+import { releaseTemporary, trackTemporary } from "./temporary.js";
 
 const MANIFEST_FILE = "manifest.json";
 const PROC_LIKE = /^(\d+|sys|stat|meminfo|loadavg|uptime|net|self|kallsyms|mounts|version|cpuinfo)$/;
-
-const extracted: string[] = [];
-let cleanupRegistered = false;
-
-function removeExtracted(): void {
-  for (const dir of extracted.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** InvalidArgument about a root that cannot be read as one; `option: "root"` lets a face say what it takes. */
 const notARoot = (message: string, cause?: unknown): InvalidArgument =>
@@ -57,15 +52,11 @@ export function resolveProcRoot(root: string): string {
 function extractCapture(file: string): string {
   if (!/\.(tar\.gz|tgz)$/.test(file)) throw notARoot(`"${file}" is a file, not a capture tarball (.tar.gz)`);
   const target = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-root-"));
-  extracted.push(target);
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    process.once("exit", removeExtracted);
-  }
+  trackTemporary(target);
   try {
     extractTarGz(file, target);
   } catch (error) {
-    fs.rmSync(target, { recursive: true, force: true });
+    releaseTemporary(target, { remove: true });
     throw error;
   }
   if (!fs.existsSync(path.join(target, MANIFEST_FILE)) || !fs.existsSync(path.join(target, "proc")))

@@ -36,8 +36,8 @@ function withStartTime(stat: string, ticks: number): string {
   return `${stat.slice(0, close + 2)}${fields.join(" ")}\n`;
 }
 
-beforeAll(() => {
-  capture(openProcFs(FIXTURE_PROC), before, { version: "test" });
+beforeAll(async () => {
+  await capture(openProcFs(FIXTURE_PROC), before, { version: "test" });
   fs.cpSync(before, after, { recursive: true, verbatimSymlinks: true });
   users = fs
     .readdirSync(path.join(before, "proc"))

@@ -17,14 +17,14 @@ const base = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-capture-exited-"))
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
 describe("capture() with a process exiting mid-capture", () => {
-  it("leaves it out whole and lists it in the manifest; keeps the others", () => {
+  it("leaves it out whole and lists it in the manifest; keeps the others", async () => {
     const inner = openProcFs(FIXTURE_PROC);
     const pids = inner.listPids();
     // A process with threads, so it "exits" late: after stat, status, maps, fds… were copied.
     const victim = pids.find((pid) => pid > 1 && inner.listDir(`${pid}/task`).length > 0) as number;
     const procFs = faultyProcFs(inner, (pid, name) => (pid === victim && name === "task" ? new ProcessGone(pid) : undefined));
     const out = path.join(base, "snap");
-    const manifest = capture(procFs, out, { version: "test" });
+    const manifest = await capture(procFs, out, { version: "test" });
     expect(manifest.exited).toEqual([victim]);
     expect(fs.existsSync(path.join(out, "proc", String(victim)))).toBe(false);
     expect(manifest.processes).toBe(pids.length - 1);

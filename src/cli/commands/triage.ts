@@ -69,8 +69,9 @@ async function captureCommand(run: CommandRun, options: CaptureCommandOptions): 
   if (options.output === undefined) throw new UsageError("-o PATH is required (a new directory, or a file ending in .tar.gz)");
   if (!run.procFs.isLive) throw new UsageError("capture reads the live /proc: --root cannot be used with it");
   const { capture } = await import("../../capture/capture.js");
-  const manifest = capture(run.procFs, options.output, {
+  const manifest = await capture(run.procFs, options.output, {
     version: VERSION,
+    signal: run.io.signal,
     withSecrets: options.withSecrets === true,
     withKallsyms: options.withKallsyms === true,
     excludePids: [process.pid],
