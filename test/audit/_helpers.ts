@@ -6,8 +6,11 @@ import { afterAll, expect } from "vitest";
 import type { Finding } from "../../src/model/finding.js";
 import { runCli } from "../helpers/cli.js";
 
-/** A temp directory removed when the test file ends. */
+/** A temp directory removed when the test file ends. Call it outside tests (file or describe level). */
 export function tempDir(prefix = "procscope-audit-"): string {
+  // An afterAll registered while a test runs never runs: the directory would be left behind.
+  if (expect.getState().currentTestName !== undefined)
+    throw new Error("tempDir() was called inside a test, where its cleanup (afterAll) never runs: call it at file or describe level");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;

@@ -21,13 +21,14 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
 }
 
 describe("hidden-process", () => {
+  const dir = tempDir();
+
   it("finds nothing hidden on this machine as it is (no false alarm from the count, cgroup and signal-0 views)", async () => {
     const { findings } = await auditJson(["--rules", "hidden-process"]);
     expect(findings).toEqual([]);
   });
 
   it("names a process hidden by a bind mount over /proc/PID, as unhide's kill scan does", async () => {
-    const dir = tempDir();
     const empty = path.join(dir, "empty");
     fs.mkdirSync(empty);
     const pidMax = path.join(dir, "pid_max");
