@@ -4,7 +4,7 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { decodeBytes } from "../bytes.js";
+import { decodeBytes, rawBase64IfInvalid } from "../bytes.js";
 import { AccessDenied, ParseError, ProcError, Unavailable } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { Socket, SocketOwner, SocketProtocol, SocketTable } from "../model/socket.js";
@@ -117,7 +117,8 @@ function kernelUnixSockets(procFs: ProcFs, errors: FieldErrors): Map<number, Ker
 }
 
 /**
- * Parses /proc/net/unix text (read as latin1, so each path's bytes come back whole), each name checked against the kernel's (`kernel`, when it could be asked).
+ * Parses /proc/net/unix text (read as latin1, so each path's bytes come back whole for its raw
+ * twin), each name checked against the kernel's (`kernel`, when it could be asked).
  */
 function parseUnixTable(text: string, kernel: ReadonlyMap<number, KernelUnixSocket> | null): WithProblems<UnixSocketEntry[]> {
   if (!kernel) return parseNetUnix(text);
@@ -130,9 +131,11 @@ function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
-/** A UNIX socket's path as shown (invalid UTF-8 as \xNN). */
-function unixPath(latin1Path: string | null): string | null {
-  return latin1Path === null ? null : decodeBytes(Buffer.from(latin1Path, "latin1"));
+/** A UNIX socket's path as shown (invalid UTF-8 as \xNN) and, when needed, its raw twin. */
+function unixPath(latin1Path: string | null): { path: string | null; raw: string | null } {
+  if (latin1Path === null) return { path: null, raw: null };
+  const bytes = Buffer.from(latin1Path, "latin1");
+  return { path: decodeBytes(bytes), raw: rawBase64IfInvalid(bytes) };
 }
 
 /**
@@ -199,6 +202,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
           errors.names = `not checked with the kernel, so a name holding a newline and text shaped like a record would be listed as sockets: ${errors.peers ?? "sock_diag answers for procscope's own network namespace only"}`;
         for (const e of entries) {
           const known = kernel?.get(e.inode);
+          const { path, raw } = unixPath(e.path);
           sockets.push({
             protocol,
             inode: e.inode,
@@ -208,13 +212,14 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
             localPort: null,
             remoteAddress: null,
             remotePort: null,
-            path: unixPath(e.path),
+            path,
             txQueueBytes: null,
             rxQueueBytes: null,
             backlog: null,
             uid: null,
             refCount: e.refCount,
             peerInode: known?.peerInode ?? null,
+            ...(raw === null ? {} : { rawBase64: { path: raw } }),
           });
         }
       } else if (protocol === "packet") {

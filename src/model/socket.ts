@@ -1,6 +1,6 @@
 /** A socket from /proc/net with the processes holding it (`net`). */
 import { type Static, Type } from "@sinclair/typebox";
-import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, StartTimeTicks } from "./_schema.js";
+import { Count, type DeepReadonly, FieldErrorsSchema, Nullable, RawBase64Schema, StartTimeTicks } from "./_schema.js";
 
 export const SocketProtocolSchema = Type.Union(
   [
@@ -49,6 +49,7 @@ export const SocketSchema = Type.Object(
     uid: Nullable(Count()),
     refCount: Nullable(Count("unix: the kernel's reference count on the socket")),
     peerInode: Nullable(Count("unix: the inode of the socket at the other end (sock_diag); null when not connected or unknown")),
+    rawBase64: Type.Optional(RawBase64Schema),
     owners: Type.Array(SocketOwnerSchema, { description: "processes holding the socket (empty: kernel-held, TIME_WAIT, or unreadable)" }),
   },
   { title: "Socket", additionalProperties: false },

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runBin } from "../helpers/cli.js";
+import { expectValidJson } from "../helpers/contract.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { startProcess } from "../helpers/live.js";
 
@@ -136,6 +137,21 @@ describe("net with hostile UNIX socket names", () => {
       /^not checked with the kernel, so a name holding a newline and text shaped like a record would be listed as sockets: the native helper is turned off/,
     );
     expect(unchecked.stderr).toMatch(/^procscope: UNIX socket peers unknown, names not checked .*PROCSCOPE_NATIVE=0/m);
+    await server.kill();
+  });
+
+  it("gives a name that is not valid UTF-8 its raw bytes in rawBase64.path", async () => {
+    const bytes = Buffer.concat([Buffer.from(path.join(dir, "s")), Buffer.of(0xff), Buffer.from("q")]);
+    const server = await startListeners([{ bytes }]);
+    const result = await runBin(["net", "--json", "--protocol", "unix"]);
+    expect(result.code, result.stderr).toBe(0);
+    await expectValidJson("net", result.stdout);
+    const table = JSON.parse(result.stdout) as NetJson;
+    const mine = table.sockets.filter((s) => s.owners.some((o) => o.pid === server.pid) && s.path !== null);
+    expect(mine.map((s) => s.path)).toEqual([`${path.join(dir, "s")}\\xffq`]);
+    expect(Buffer.from(mine[0]?.rawBase64?.path ?? "", "base64")).toEqual(bytes);
+    // A valid name has no twin.
+    expect(table.sockets.filter((s) => s.rawBase64 !== undefined && s.path !== null && !s.path.includes("\\x"))).toEqual([]);
     await server.kill();
   });
 });
