@@ -11,6 +11,7 @@ import type { FdType, FileDescriptor, FileUse, ProcessFiles } from "../model/fil
 import { fieldFailure, ProcessFileCache, type RawBase64, readProcessFields } from "../model/reader.js";
 import type { Region } from "../model/region.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
+import { type LineProblem, problemsOf, type WithProblems, withProblems } from "../procfs/_lines.js";
 import { decodeOpenFlags, type PidFdinfo, parsePidFdinfo } from "../procfs/pid/fdinfo.js";
 import { type PidStatIdentity, parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { type FdTableCursor, type FdTableRecord, type FollowedStat, readFdTables } from "./fd-tables.js";
@@ -465,6 +466,8 @@ export interface ListOpenFilesOptions extends ReadFdOptions {
    * listing can say how many it could not look at (SkippedTally); exited processes are not reported.
    */
   readonly onSkipped?: (pid: number, error: ProcError) => void;
+  /** Told of each process whose maps had lines that did not parse (the files they map were not looked at as uses). */
+  readonly onSkippedLines?: (pid: number, file: string, problems: readonly LineProblem[]) => void;
   /**
    * Also read the files each process uses other than through an fd (cwd, rtd, txt, mem, as lsof
    * and fuser report them) and keep those this accepts; a process is kept when an fd or a use
@@ -493,7 +496,7 @@ function mapsDevice(dev: string): string {
  * file's identity when `stat`), and each distinct file mapped into memory other than the program.
  * A link the kernel does not offer (a kernel thread's exe) is left out; AccessDenied is thrown.
  */
-export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean, stat = true): FileUse[] {
+export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean, stat = true): WithProblems<FileUse[]> {
   const uses: FileUse[] = [];
   const seen = new Set<string>();
   for (const [use, link] of USE_LINKS) {
@@ -533,7 +536,7 @@ export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean,
   try {
     regions = dir.parseBytes("maps", parseMapsWithTwins);
   } catch (error) {
-    if (error instanceof Unavailable) return uses;
+    if (error instanceof Unavailable) return withProblems(uses, []);
     throw error;
   }
   for (const r of regions) {
@@ -552,11 +555,12 @@ export function readFileUses(dir: ProcessDir, accept: (use: FileUse) => boolean,
     };
     if (accept(entry)) uses.push(entry);
   }
-  return uses;
+  return withProblems(uses, problemsOf(regions));
 }
 
 /** The uses of a process for a listing: the list, or null with the reason in errors.uses. */
 function usesOf(
+  pid: number,
   read: (accept: (use: FileUse) => boolean) => FileUse[],
   options: ListOpenFilesOptions,
   errors: FieldErrors,
@@ -566,7 +570,10 @@ function usesOf(
     return null;
   }
   try {
-    return read(options.uses);
+    const uses = read(options.uses);
+    const skipped = problemsOf(uses);
+    if (skipped.length > 0) options.onSkippedLines?.(pid, "maps", skipped);
+    return uses;
   } catch (error) {
     errors.uses = fieldFailure(error);
     return null;
@@ -666,7 +673,7 @@ function readProcessFiles(
       if (error instanceof Unavailable && !context.procFs.isLive) options.onSkipped?.(pid, new Unavailable("fd directory not captured"));
       else if (error instanceof ProcError && !(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
     }
-    const uses = usesOf((accept) => readFileUses(dir, accept, readOptions.stat !== false), options, errors);
+    const uses = usesOf(pid, (accept) => readFileUses(dir, accept, readOptions.stat !== false), options, errors);
     return kept({ pid, comm, uid, user, startTimeTicks, fds, uses, errors }, options);
   } catch (error) {
     if (error instanceof ProcError) {
@@ -712,6 +719,7 @@ function processFilesFromTable(
   let uses: FileUse[] | null;
   try {
     uses = usesOf(
+      record.pid,
       (accept) => {
         const dir = context.procFs.openProcess(record.pid);
         try {

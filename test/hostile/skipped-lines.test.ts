@@ -65,6 +65,17 @@ describe("skipped lines of maps and kallsyms", () => {
     ]);
   });
 
+  it("lsof --path finds a library mapped past a maps line it skipped, and says which process had lines skipped", async () => {
+    const lib = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+    expect(mapsLines.findIndex((l) => l.endsWith(lib))).toBeGreaterThan(mapsGarbageLine);
+    const result = await runCli(["lsof", "--path", lib, "--root", root, "--json"]);
+    expect(result.code).toBe(0);
+    const [files] = JSON.parse(result.stdout) as { pid: number; uses: { use: string; path: string }[] }[];
+    expect(files?.pid).toBe(PID);
+    expect(files?.uses).toContainEqual(expect.objectContaining({ use: "mem", path: lib }));
+    expect(result.stderr).toMatch(new RegExp(`^procscope: the maps of 1 process \\(${PID}\\) had lines that could not be parsed`, "m"));
+  });
+
   it("ksym finds the symbols around a line it skipped and says so, on stderr", async () => {
     const index = loadKallsyms(openProcFs(root));
     expect(index.count).toBe(SYMBOLS.length);

@@ -51,6 +51,7 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   const listed = new Set<number>();
   const { SkippedTally } = await import("../../model/reader.js");
   const tally = new SkippedTally();
+  const skippedMaps = new Set<number>();
   const listing = (function* () {
     for (const files of iterateOpenFiles(run.context, {
       ...(options.full ? {} : LISTING_FDINFO),
@@ -58,6 +59,7 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
       ...(filter ? { filter } : {}),
       ...(uses ? { uses } : {}),
       onSkipped: (pid, error) => tally.add(pid, error),
+      onSkippedLines: (pid) => skippedMaps.add(pid),
     })) {
       listed.add(files.pid);
       yield files;
@@ -77,6 +79,12 @@ async function lsof(run: CommandRun, options: LsofOptions): Promise<void> {
   }
   reportMissingPids(run, pids, listed);
   await warnSkipped(run, tally);
+  if (skippedMaps.size > 0) {
+    const shown = [...skippedMaps].slice(0, 5).join(", ") + (skippedMaps.size > 5 ? ", …" : "");
+    run.warn(
+      `the maps of ${plural(skippedMaps.size, "process", "processes")} (${shown}) had lines that could not be parsed: what those lines map was not looked at`,
+    );
+  }
   if (options.path !== undefined && listed.size === 0 && run.exitCode === 0) run.exitCode = 1;
 }
 
