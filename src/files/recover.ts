@@ -13,7 +13,15 @@ import type { RecoveredFile, RecoverFailure, RecoverReport } from "../model/file
 import { verifyOpenProcess } from "../model/ref.js";
 import type { ProcessContext } from "../processes/process.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { devString, explainReopenRefusal, type FileDescriptor, listOpenFiles, readFd, requireReadableFds } from "./fds.js";
+import {
+  devString,
+  explainReopenRefusal,
+  type FileDescriptor,
+  type ListOpenFilesOptions,
+  listOpenFiles,
+  readFd,
+  requireReadableFds,
+} from "./fds.js";
 
 /** One file copied out. */
 export type RecoverResult = RecoveredFile;
@@ -306,7 +314,7 @@ function unwritableDir(outDir: string, error: unknown): InvalidArgument {
 export async function recoverDeleted(
   context: ProcessContext,
   outDir: string,
-  options: RecoverOptions & { readonly pid?: number } = {},
+  options: RecoverOptions & Pick<ListOpenFilesOptions, "onSkipped"> & { readonly pid?: number } = {},
 ): Promise<RecoverDeletedResult> {
   if (options.pid !== undefined) requireReadableFds(context.procFs, options.pid);
   prepareOutDir(outDir);
@@ -314,6 +322,7 @@ export async function recoverDeleted(
     ...(options.pid === undefined ? {} : { pids: [options.pid] }),
     fdinfo: false,
     filter: (f) => f.deleted && (f.type === "file" || f.type === "memfd"),
+    ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
   });
   const recovered: RecoverResult[] = [];
   const failed: RecoverFailure[] = [];

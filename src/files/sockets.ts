@@ -13,7 +13,7 @@ import { type LineProblem, problemsOf, type WithProblems } from "../procfs/_line
 import { parseNetPacket } from "../procfs/net/packet.js";
 import { type InetSocketEntry, parseNetInet } from "../procfs/net/tcp.js";
 import { parseNetUnix, type UnixSocketEntry, unixNameAsPrinted } from "../procfs/net/unix.js";
-import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
+import { type ListOpenFilesOptions, listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
 
 export type { Socket, SocketOwner, SocketProtocol, SocketTable };
 
@@ -334,11 +334,23 @@ export interface SocketsOptions {
   readonly pid?: number;
   /** Only these protocols. */
   readonly protocols?: readonly SocketProtocol[];
+  /** Told of each process whose fds could not be read: the sockets it holds have no owner listed. */
+  readonly onSkipped?: ListOpenFilesOptions["onSkipped"];
 }
 
 /** Scans every process's fd links (readlink only: no fdinfo, no stat). */
-export function scanSocketHolders(context: ProcessContext, pids?: readonly number[]): ProcessFiles[] {
-  return listOpenFiles(context, { fdinfo: false, stat: false, keepUnreadable: false, ...(pids ? { pids } : {}) });
+export function scanSocketHolders(
+  context: ProcessContext,
+  pids?: readonly number[],
+  onSkipped?: ListOpenFilesOptions["onSkipped"],
+): ProcessFiles[] {
+  return listOpenFiles(context, {
+    fdinfo: false,
+    stat: false,
+    keepUnreadable: false,
+    ...(pids ? { pids } : {}),
+    ...(onSkipped ? { onSkipped } : {}),
+  });
 }
 
 /**
@@ -354,7 +366,7 @@ export function listSockets(context: ProcessContext, options: SocketsOptions = {
     netDir = `${options.pid}/net`;
   }
   const tables = readSocketTables(procFs, netDir);
-  const owners = socketOwners(scanSocketHolders(context));
+  const owners = socketOwners(scanSocketHolders(context, undefined, options.onSkipped));
   let list: Socket[] = tables.sockets.map((s) => ({ ...s, owners: owners.get(s.inode) ?? [] }));
   if (options.pid !== undefined) {
     const pid = options.pid;

@@ -3,8 +3,37 @@
  * commands about one hidden process say hidepid (exit 4), never that it exited (exit 3). Each run
  * mounts its own /proc in a private mount namespace, so the host's /proc is never changed.
  */
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { runAsNobody } from "../helpers/unprivileged.js";
+
+const outputs: string[] = [];
+afterAll(() => {
+  for (const dir of outputs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A path under the temp dir that nobody may create (the commands that write make it themselves). */
+function newOutput(name: string): string {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-hidepid-"));
+  fs.chmodSync(parent, 0o777);
+  outputs.push(parent);
+  return path.join(parent, name);
+}
+
+/** Commands that look at every process and used to say nothing about those they could not read. */
+const SILENT_LISTINGS: readonly (readonly [string, () => string[]])[] = [
+  ["recover --deleted", () => ["recover", "--deleted", "-o", newOutput("recovered")]],
+  ["net", () => ["net"]],
+];
+
+/** The last line on stderr names the processes that could not be read, or hidepid hiding them. */
+function expectSkippedLine(stderr: string, why: RegExp): void {
+  const last = stderr.trim().split("\n").at(-1) ?? "";
+  expect(last).toMatch(/\d+ (process(es)?|files of the processes captured) could not be read|other users' processes are not listed/);
+  expect(last).toMatch(why);
+}
 
 describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) => {
   it.each([["show"], ["audit"], ["tree"]])("%s 1 says hidepid and exits 4, not 'exited'", async (command) => {
@@ -27,6 +56,13 @@ describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) =
     },
   );
 
+  it.each(SILENT_LISTINGS)("%s ends with one line on the processes it could not read", async (_name, argv) => {
+    const result = await runAsNobody(argv(), { hidepid });
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.code).toBe(0);
+    expectSkippedLine(result.stderr, /hidepid/);
+  });
+
   it.each([["lsof"], ["net"], ["peers"], ["progress"]])("%s does not stop at the first hidden process", async (command) => {
     const result = await runAsNobody([command], { hidepid });
     expect(result.stderr).not.toMatch(/cannot read "\/proc\/1"/);
@@ -40,4 +76,17 @@ describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) =
     expect(findings.filter((f) => f.severity !== "info")).toEqual([]);
     expect(findings.map((f) => f.evidence.view)).toEqual(["hidepid"]);
   });
+});
+
+describe("as uid 65534 on a /proc without hidepid", () => {
+  // blocked reads only stat files, which every user may read there.
+  it.each(SILENT_LISTINGS.filter(([name]) => name !== "search --all" && name !== "blocked"))(
+    "%s ends with one line on the other users' processes it could not read",
+    async (_name, argv) => {
+      const result = await runAsNobody(argv());
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.code).toBe(0);
+      expectSkippedLine(result.stderr, /another user's|not root|permission denied/);
+    },
+  );
 });

@@ -129,7 +129,13 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
         throw new UsageError(`--protocol must list ${SOCKET_PROTOCOLS.join(", ")}, got "${p}"`);
     protocols = wanted as import("../../files/sockets.js").SocketProtocol[];
   }
-  const table = listSockets(run.context, { ...(pid === undefined ? {} : { pid }), ...(protocols ? { protocols } : {}) });
+  const { SkippedTally, describeSkipped } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
+  const table = listSockets(run.context, {
+    ...(pid === undefined ? {} : { pid }),
+    ...(protocols ? { protocols } : {}),
+    onSkipped: (p, error) => tally.add(p, error),
+  });
   const notCaptured: string[] = [];
   for (const [file, reason] of Object.entries(table.errors)) {
     // One line when the kernel could not be asked about UNIX sockets at all: peers and names.
@@ -151,9 +157,14 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
   if (notCaptured.length > 0) run.warn(`${notCaptured.join(", ")}: not captured`);
   const { describeProblems } = await import("../../procfs/_lines.js");
   for (const [file, skipped] of Object.entries(table.problems)) run.warn(describeProblems(`net/${file}`, skipped));
-  if (run.json) return run.printJson(table);
-  const { renderSockets } = await import("../render/files.js");
-  run.print(renderSockets(table.sockets, run.width));
+  if (run.json) run.printJson(table);
+  else {
+    const { renderSockets } = await import("../render/files.js");
+    run.print(renderSockets(table.sockets, run.width));
+  }
+  // A blank PROCESS is a socket no process holds, or one held by a process that could not be read.
+  const skipped = describeSkipped(tally.skipped(run.procFs));
+  if (skipped !== null) run.warn(`${skipped}; their sockets are listed with no owner`);
 }
 
 interface RecoverCliOptions {
@@ -192,14 +203,24 @@ async function recoverCommand(
     if (fdText !== undefined) throw new UsageError("--deleted takes at most a PID, not an FD");
     const pid = pidText === undefined ? undefined : parsePid(pidText);
     const { recoverDeleted } = await import("../../files/recover.js");
-    const result = await recoverDeleted(run.context, options.output, { ...common, ...(pid === undefined ? {} : { pid }) });
+    const { SkippedTally } = await import("../../model/reader.js");
+    const tally = new SkippedTally();
+    const result = await recoverDeleted(run.context, options.output, {
+      ...common,
+      ...(pid === undefined ? {} : { pid }),
+      onSkipped: (p, error) => tally.add(p, error),
+    });
     if (result.failed.length > 0) run.exitCode = 1;
-    if (run.json) return run.printJson(result);
-    for (const r of result.recovered) run.print(recoveredLine(r));
-    for (const f of result.failed) run.warn(`fd ${f.fd} of process ${f.pid}: ${f.error}`);
-    if (options.force !== true && result.failed.some((f) => f.error.includes("already exists")))
-      run.warn("--force overwrites the copies that already exist");
-    if (result.recovered.length === 0 && result.failed.length === 0) run.print("no deleted files are held open\n");
+    if (run.json) run.printJson(result);
+    else {
+      for (const r of result.recovered) run.print(recoveredLine(r));
+      for (const f of result.failed) run.warn(`fd ${f.fd} of process ${f.pid}: ${f.error}`);
+      if (options.force !== true && result.failed.some((f) => f.error.includes("already exists")))
+        run.warn("--force overwrites the copies that already exist");
+      if (result.recovered.length === 0 && result.failed.length === 0) run.print("no deleted files are held open\n");
+    }
+    // "None held open" may only mean none that could be looked at.
+    await warnSkipped(run, tally);
     return;
   }
   if (pidText === undefined || fdText === undefined) throw new UsageError("give PID and FD (or --deleted [PID])");
