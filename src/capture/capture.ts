@@ -41,6 +41,11 @@ export interface CaptureOptions {
   readonly excludePids?: readonly number[];
   /** Stops the capture between two processes; nothing is left at the output path. */
   readonly signal?: AbortSignal;
+  /**
+   * Told of each process left out because it could not be read (hidepid, another user's), so the
+   * caller can say how many (SkippedTally); the manifest counts them under "process: …".
+   */
+  readonly onSkipped?: (pid: number, error: ProcError) => void;
 }
 
 /** Processes copied between two turns of the event loop, so a signal's handler can run. */
@@ -307,7 +312,10 @@ async function captureInto(procFs: ProcFs, root: string, output: string, options
     } catch (error) {
       fs.rmSync(out, { recursive: true, force: true });
       if (error instanceof ProcessGone) exited.push(pid);
-      else note(writer, "process", error);
+      else {
+        note(writer, "process", error);
+        options.onSkipped?.(pid, error as ProcError);
+      }
     }
   }
   const etcOut = path.join(root, "etc");

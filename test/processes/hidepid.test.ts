@@ -25,6 +25,7 @@ function newOutput(name: string): string {
 /** Commands that look at every process and used to say nothing about those they could not read. */
 const SILENT_LISTINGS: readonly (readonly [string, () => string[]])[] = [
   ["recover --deleted", () => ["recover", "--deleted", "-o", newOutput("recovered")]],
+  ["capture", () => ["capture", "-o", newOutput("capture")]],
   ["net", () => ["net"]],
 ];
 

@@ -69,12 +69,15 @@ async function captureCommand(run: CommandRun, options: CaptureCommandOptions): 
   if (options.output === undefined) throw new UsageError("-o PATH is required (a new directory, or a file ending in .tar.gz)");
   if (!run.procFs.isLive) throw new UsageError("capture reads the live /proc: --root cannot be used with it");
   const { capture } = await import("../../capture/capture.js");
+  const { SkippedTally, describeSkipped } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
   const manifest = await capture(run.procFs, options.output, {
     version: VERSION,
     signal: run.io.signal,
     withSecrets: options.withSecrets === true,
     withKallsyms: options.withKallsyms === true,
     excludePids: [process.pid],
+    onSkipped: (pid, error) => tally.add(pid, error),
   });
   if (run.json) run.printJson(manifest);
   else
@@ -83,6 +86,18 @@ async function captureCommand(run: CommandRun, options: CaptureCommandOptions): 
         manifest.exited.length ? `; ${manifest.exited.length} exited while being captured` : ""
       }${manifest.environRedacted ? "; environ redacted" : ""}\n`,
     );
+  // A capture missing what this user could not read must not pass for a whole one.
+  const sentences = [describeSkipped(tally.skipped(run.procFs)), deniedFilesSentence(manifest.skipped)].filter((s) => s !== null);
+  if (sentences.length > 0) run.warn(sentences.join("; "));
+}
+
+/** "N files could not be read (permission denied), listed in manifest.json", or null. */
+function deniedFilesSentence(skipped: Readonly<Record<string, number>>): string | null {
+  let files = 0;
+  for (const [key, n] of Object.entries(skipped)) if (key.endsWith(": permission denied") && !key.startsWith("process:")) files += n;
+  return files === 0
+    ? null
+    : `${plural(files, "file")} of the processes captured could not be read (permission denied): manifest.json's skipped lists them`;
 }
 
 interface DiffCommandOptions {
