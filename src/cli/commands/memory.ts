@@ -280,6 +280,12 @@ async function searchCommand(run: CommandRun, first: string, second: string | un
     summary += `; process ${pid} exited during the scan: these are the matches found before it did`;
   else if (pid === undefined && stats.exited.length > 0)
     summary += `; ${plural(stats.exited.length, "process", "processes")} exited before or during their scan`;
+  if (pid === undefined) {
+    // Under hidepid=2 the others are not even counted: "0 processes" must not read as all of them.
+    const { hiddenListingNotice } = await import("../../access/denied.js");
+    const hidden = hiddenListingNotice(run.procFs);
+    if (hidden !== null) summary += `; ${hidden}`;
+  }
   run.warn(summary);
 }
 
