@@ -5,7 +5,7 @@
  */
 
 import type { ProcessDir } from "../access/proc-fs.js";
-import { ProcessGone } from "../errors.js";
+import { ProcError, ProcessGone } from "../errors.js";
 import { fieldFailure } from "../model/reader.js";
 import type { BlockedTask } from "../model/thread.js";
 import type { FieldErrors } from "../processes/process.js";
@@ -22,6 +22,8 @@ export interface BlockedOptions {
   /** Only the tasks of these processes (default: every process). */
   readonly pids?: readonly number[];
   readonly signal?: AbortSignal;
+  /** Told of each process whose tasks could not be listed (hidepid, another user's): it is left out. */
+  readonly onSkipped?: (pid: number, error: ProcError) => void;
 }
 
 /** Our own runqueue clock reading, in ms: the "now" for se.exec_start of other tasks. */
@@ -69,8 +71,10 @@ export function listBlocked(context: ThreadContext, options: BlockedOptions = {}
     let tids: string[];
     try {
       tids = procFs.listDir(`${pid}/task`);
-    } catch {
-      continue; // exited, or hidden from us
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+      if (!(error instanceof ProcessGone)) options.onSkipped?.(pid, error);
+      continue;
     }
     for (const name of tids) {
       if (!/^\d+$/.test(name)) continue;

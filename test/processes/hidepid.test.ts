@@ -28,6 +28,7 @@ const SILENT_LISTINGS: readonly (readonly [string, () => string[]])[] = [
   ["capture", () => ["capture", "-o", newOutput("capture")]],
   ["net", () => ["net"]],
   ["search --all", () => ["search", "--all", "no-such-text-anywhere-8d1f"]],
+  ["blocked", () => ["blocked"]],
 ];
 
 /** The last line on stderr names the processes that could not be read, or hidepid hiding them. */

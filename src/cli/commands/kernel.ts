@@ -36,10 +36,17 @@ async function stack(run: CommandRun, pidText: string, options: StackOptions): P
 
 async function blocked(run: CommandRun): Promise<void> {
   const { listBlocked } = await import("../../threads/blocked.js");
-  const tasks = listBlocked(await threadContext(run), { signal: run.io.signal });
-  if (run.json) return run.printJson(tasks);
-  const { renderBlocked } = await import("../render/kernel.js");
-  run.print(renderBlocked(tasks));
+  const { SkippedTally, describeSkipped } = await import("../../model/reader.js");
+  const tally = new SkippedTally();
+  const tasks = listBlocked(await threadContext(run), { signal: run.io.signal, onSkipped: (pid, error) => tally.add(pid, error) });
+  if (run.json) run.printJson(tasks);
+  else {
+    const { renderBlocked } = await import("../render/kernel.js");
+    run.print(renderBlocked(tasks));
+  }
+  // "No task is blocked" may only mean none of those that could be looked at.
+  const skipped = describeSkipped(tally.skipped(run.procFs));
+  if (skipped !== null) run.warn(skipped);
 }
 
 async function ksym(run: CommandRun, query: string): Promise<void> {
