@@ -271,7 +271,9 @@ export function parseModuleExtents(text: string): WithProblems<Map<string, Modul
   for (const [i, line] of lines.entries()) {
     const match = /^(\S+) (\d+) \S+ \S+ \S+ 0x([0-9a-f]+)/.exec(line);
     if (!match) {
-      if (line !== "") problems.push(lineProblem('expected "name size refcount deps state 0xaddress"', line, i + 1));
+      // Only the empty string after the final newline holds no module.
+      if (line !== "" || i < lines.length - 1)
+        problems.push(lineProblem('expected "name size refcount deps state 0xaddress"', line, i + 1));
       continue;
     }
     const start = BigInt(`0x${match[3]}`);
