@@ -203,6 +203,7 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
         for (const e of entries) {
           const known = kernel?.get(e.inode);
           const { path, raw } = unixPath(e.path);
+          const listenQueues = e.listening && known !== undefined;
           sockets.push({
             protocol,
             inode: e.inode,
@@ -214,14 +215,16 @@ export function readSocketTables(procFs: ProcFs, netDir = "net", options: { read
             remotePort: null,
             path,
             txQueueBytes: null,
-            rxQueueBytes: null,
-            backlog: null,
+            // A listener's receive queue is its connections waiting to be accepted, as for TCP.
+            rxQueueBytes: listenQueues ? known.receiveQueue : null,
+            backlog: listenQueues ? known.sendQueue : null,
             uid: null,
             refCount: e.refCount,
             peerInode: known?.peerInode ?? null,
             ...(raw === null ? {} : { rawBase64: { path: raw } }),
           });
         }
+        if (!kernel && errors.peers !== undefined && entries.some((e) => e.listening)) errors.backlog = errors.peers;
       } else if (protocol === "packet") {
         for (const e of note(protocol, procFs.parse(file, parseNetPacket)))
           sockets.push({

@@ -40,10 +40,14 @@ export const SocketSchema = Type.Object(
       }),
     ),
     txQueueBytes: Nullable(Count()),
-    rxQueueBytes: Nullable(Count()),
+    rxQueueBytes: Nullable(
+      Count(
+        "bytes waiting to be read; for tcp and unix listeners, connections waiting to be accepted (unix: null when the kernel could not be asked)",
+      ),
+    ),
     backlog: Nullable(
       Count(
-        "tcp listeners: how many connections the accept queue may hold (listen()'s backlog, which ss shows as a listener's Send-Q; from sock_diag, as /proc/net/tcp shows 0); null for other sockets, and for listeners when the kernel could not be asked (errors.backlog says why) or answered for another network namespace",
+        "tcp and unix listeners: how many connections the accept queue may hold (listen()'s backlog, which ss shows as a listener's Send-Q; from sock_diag, as /proc/net/tcp shows 0 and /proc/net/unix nothing); null for other sockets, and for listeners when the kernel could not be asked (errors.backlog says why) or answered for another network namespace",
       ),
     ),
     uid: Nullable(Count()),

@@ -257,7 +257,7 @@ describe("sockets between processes", () => {
     // With a named socket in the namespace (other tests make some), the line also says names were not checked.
     // The documented notice on processes even root cannot read (a capability it lacks) may follow.
     expect(net.stderr.replace(/^procscope: \d+ process(es)? could not be read [^\n]*\n/m, "")).toMatch(
-      /^procscope: UNIX socket peers (unknown|unknown, names not checked \(.*\)): the native helper is turned off \(PROCSCOPE_NATIVE=0\)\n$/,
+      /^procscope: UNIX socket peers (unknown|and listen backlogs unknown, names not checked \(.*\)): the native helper is turned off \(PROCSCOPE_NATIVE=0\)\n$/,
     );
   });
 
@@ -319,7 +319,57 @@ describe("a TCP listener's backlog", () => {
     expect(table.errors.backlog).toMatch(/turned off \(PROCSCOPE_NATIVE=0\)/);
     const text = await runBin(["net", String(server.pid), "--protocol", "tcp"], { env });
     expect(text.stdout).toMatch(new RegExp(`^tcp +LISTEN +0 +- +127\\.0\\.0\\.1:${port} `, "m"));
-    expect(text.stderr).toContain('procscope: backlogs of TCP listeners unknown (SEND-Q "-"): the native helper is turned off');
+    expect(text.stderr).toMatch(
+      /^procscope: (backlogs of TCP listeners unknown \(SEND-Q "-"\)|UNIX socket peers and listen backlogs unknown, .*): the native helper is turned off/m,
+    );
+  });
+});
+
+describe("a UNIX listener's backlog", () => {
+  let server: LiveProcess;
+  const socketPath = path.join(dir, "backlog.sock");
+  beforeAll(async () => {
+    // python3, not node: node accepts at once, and the pending connection must stay in the queue.
+    const script = [
+      "import signal, socket, sys",
+      "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+      "s.bind(sys.argv[1])",
+      "s.listen(23)",
+      "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+      "c.connect(sys.argv[1])",
+      "print('ready', flush=True)",
+      "signal.pause()",
+    ].join("\n");
+    server = await startProcess("python3", ["-c", script, socketPath], { ready: "ready" });
+  });
+  afterAll(() => server.kill());
+
+  /** ss -xl's Recv-Q and Send-Q of the listener: for a listener, the connections waiting and the backlog. */
+  const ssQueues = (): [number, number] => {
+    const line = execFileSync("ss", ["-H", "-xl", "src", socketPath], { encoding: "utf8" }).trim();
+    const [, , recv, send] = line.split(/\s+/);
+    return [Number(recv), Number(send)];
+  };
+
+  it("net shows ss -xl's Recv-Q (1 waiting) and Send-Q (the backlog, 23), in JSON as rxQueueBytes and backlog", async () => {
+    expect(ssQueues()).toEqual([1, 23]);
+    const json = await runCli(["net", String(server.pid), "--json", "--protocol", "unix"]);
+    expect(json.code, json.stderr).toBe(0);
+    const listener = (JSON.parse(json.stdout) as { sockets: Record<string, unknown>[] }).sockets.find((s) => s.path === socketPath);
+    expect(listener).toMatchObject({ state: "LISTEN", rxQueueBytes: 1, backlog: 23 });
+    const text = await runCli(["net", String(server.pid), "--protocol", "unix"]);
+    expect(text.stdout).toContain(`unix/stream LISTEN      1     23 ${socketPath} `);
+  });
+
+  it("without the native helper both are null, and the table shows -", async () => {
+    const env = { ...process.env, PROCSCOPE_NATIVE: "0" };
+    const json = await runBin(["net", String(server.pid), "--json", "--protocol", "unix"], { env });
+    expect(json.code).toBe(0);
+    const table = JSON.parse(json.stdout) as { sockets: Record<string, unknown>[]; errors: Record<string, string> };
+    expect(table.sockets.find((s) => s.path === socketPath)).toMatchObject({ rxQueueBytes: null, backlog: null });
+    expect(table.errors.backlog).toMatch(/turned off \(PROCSCOPE_NATIVE=0\)/);
+    const text = await runBin(["net", String(server.pid), "--protocol", "unix"], { env });
+    expect(text.stdout).toContain(`unix/stream LISTEN      -      - ${socketPath} `);
   });
 });
 

@@ -137,7 +137,7 @@ describe("net with hostile UNIX socket names", () => {
     expect((JSON.parse(unchecked.stdout) as NetJson).errors.names).toMatch(
       /^not checked with the kernel, so a name holding a newline and text shaped like a record would be listed as sockets: the native helper is turned off/,
     );
-    expect(unchecked.stderr).toMatch(/^procscope: UNIX socket peers unknown, names not checked .*PROCSCOPE_NATIVE=0/m);
+    expect(unchecked.stderr).toMatch(/^procscope: UNIX socket peers and listen backlogs unknown, names not checked .*PROCSCOPE_NATIVE=0/m);
     await server.kill();
   });
 

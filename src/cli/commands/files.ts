@@ -138,18 +138,19 @@ async function net(run: CommandRun, pidText: string | undefined, options: { prot
   });
   const notCaptured: string[] = [];
   for (const [file, reason] of Object.entries(table.errors)) {
-    // One line when the kernel could not be asked about UNIX sockets at all: peers and names.
+    // One line when the kernel could not be asked about UNIX sockets at all: peers, names and backlogs.
     if (file === "peers")
       run.warn(
         table.errors.names === undefined
           ? `UNIX socket peers unknown: ${reason}`
-          : `UNIX socket peers unknown, names not checked (a name holding a newline could pass for sockets): ${reason}`,
+          : `UNIX socket peers and listen backlogs unknown, names not checked (a name holding a newline could pass for sockets): ${reason}`,
       );
     else if (file === "names") {
       if (table.errors.peers === undefined) run.warn(`UNIX socket names ${reason}`);
     } else if (file === "backlog") {
-      if (protocols === undefined || protocols.includes("tcp") || protocols.includes("tcp6"))
-        run.warn(`backlogs of TCP listeners unknown (SEND-Q "-"): ${reason}`);
+      const tcpShown = protocols === undefined || protocols.includes("tcp") || protocols.includes("tcp6");
+      const saidWithPeers = table.errors.names !== undefined && reason === table.errors.peers;
+      if (tcpShown && !saidWithPeers) run.warn(`backlogs of TCP listeners unknown (SEND-Q "-"): ${reason}`);
     } else if (reason.endsWith("does not exist: not captured")) notCaptured.push(`net/${file}`);
     else if (!reason.startsWith("the kernel offers no")) run.warn(`net/${file}: ${reason}`);
   }

@@ -123,10 +123,10 @@ const SOCKET_COLUMNS: readonly Column<Socket>[] = [
   { header: "PROTO", value: (s) => (s.protocol === "unix" && s.socketType !== null ? `unix/${s.socketType}` : s.protocol) },
   { header: "STATE", value: (s) => s.state },
   { header: "RECV-Q", value: (s) => s.rxQueueBytes, align: "right" },
-  // A TCP listener's Send-Q is its backlog, as ss shows it (/proc/net/tcp says 0).
+  // A listener's Send-Q is its backlog, as ss shows it (/proc/net/tcp says 0, /proc/net/unix nothing).
   {
     header: "SEND-Q",
-    value: (s) => ((s.protocol === "tcp" || s.protocol === "tcp6") && s.state === "LISTEN" ? s.backlog : s.txQueueBytes),
+    value: (s) => (s.state === "LISTEN" && s.protocol !== "udp" && s.protocol !== "udp6" ? s.backlog : s.txQueueBytes),
     align: "right",
   },
   { header: "LOCAL", value: (s) => (s.protocol === "unix" ? (s.path ?? "*") : endpoint(s.localAddress, s.localPort)) },
