@@ -32,15 +32,33 @@ export const NOBODY = 65534;
  * Runs the CLI as nobody, with this process's environment plus `env`. With `hidepid`, inside a private mount namespace whose /proc is a new
  * proc mount with that option, so the host's /proc is never touched.
  */
-export function runAsNobody(
-  argv: readonly string[],
-  options: { hidepid?: 1 | 2; env?: Readonly<Record<string, string>> } = {},
-): Promise<CliResult> {
+export function runAsNobody(argv: readonly string[], options: UnprivilegedOptions = {}): Promise<CliResult> {
+  const [command, args, env] = unprivilegedCommand(argv, options);
+  return new Promise((resolve) => {
+    execFile(command, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, cwd: "/" }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
+        throw new Error("setpriv is not installed: apt-get install -y util-linux");
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export interface UnprivilegedOptions {
+  readonly hidepid?: 1 | 2;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Stay root (for the root rows of the hidepid matrix); default: switch to nobody. */
+  readonly asRoot?: boolean;
+}
+
+/** The command, arguments and environment runAsNobody runs, for callers that spawn it themselves (streams). */
+export function unprivilegedCommand(argv: readonly string[], options: UnprivilegedOptions = {}): [string, string[], NodeJS.ProcessEnv] {
   if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
   const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
   const { NODE_EXTRA_CA_CERTS: _ignored, ...inherited } = process.env;
   const env = { ...inherited, ...options.env };
-  const asNobody = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv];
+  const asNobody = options.asRoot
+    ? [process.execPath, bin, ...argv]
+    : ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, bin, ...argv];
   const [command, args] =
     options.hidepid === undefined
       ? [asNobody[0] as string, asNobody.slice(1)]
@@ -57,11 +75,5 @@ export function runAsNobody(
             ...asNobody,
           ],
         ];
-  return new Promise((resolve) => {
-    execFile(command, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, cwd: "/" }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === "ENOENT")
-        throw new Error("setpriv is not installed: apt-get install -y util-linux");
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return [command, args, env];
 }

@@ -3,11 +3,13 @@
  * commands about one hidden process say hidepid (exit 4), never that it exited (exit 3). Each run
  * mounts its own /proc in a private mount namespace, so the host's /proc is never changed.
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runAsNobody } from "../helpers/unprivileged.js";
+import type { CliResult } from "../helpers/cli.js";
+import { runAsNobody, type UnprivilegedOptions, unprivilegedCommand } from "../helpers/unprivileged.js";
 
 const outputs: string[] = [];
 afterAll(() => {
@@ -31,6 +33,31 @@ const SILENT_LISTINGS: readonly (readonly [string, () => string[]])[] = [
   ["blocked", () => ["blocked"]],
 ];
 
+/** Runs `watch` until its header is out (it is ready), then stops it with SIGINT as a user would. */
+function runWatch(options: UnprivilegedOptions): Promise<CliResult> {
+  const [command, args, env] = unprivilegedCommand(["watch", "--exits", "--interval", "50"], options);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd: "/" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes("COMMAND\n")) child.kill("SIGINT");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal === null ? 1 : 128), stdout, stderr }));
+  });
+}
+
+/** Never a stack trace, never "exited" for a process that is only hidden. */
+function expectNoCrash(result: CliResult): void {
+  expect(result.stderr).not.toMatch(/\n\s+at |TypeError|ReferenceError/);
+  expect(result.stderr).not.toMatch(/exited/);
+}
+
 /** The last line on stderr names the processes that could not be read, or hidepid hiding them. */
 function expectSkippedLine(stderr: string, why: RegExp): void {
   const last = stderr.trim().split("\n").at(-1) ?? "";
@@ -39,13 +66,16 @@ function expectSkippedLine(stderr: string, why: RegExp): void {
 }
 
 describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) => {
-  it.each([["show"], ["audit"], ["tree"]])("%s 1 says hidepid and exits 4, not 'exited'", async (command) => {
-    const result = await runAsNobody([command, "1"], { hidepid });
-    expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/hidepid/);
-    expect(result.stderr).not.toMatch(/exited/);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-  });
+  it.each([["show"], ["audit"], ["tree"], ["fds"], ["maps"], ["threads"]])(
+    "%s 1 says hidepid and exits 4, not 'exited'",
+    async (command) => {
+      const result = await runAsNobody([command, "1"], { hidepid });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(/hidepid/);
+      expect(result.stderr).not.toMatch(/exited/);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    },
+  );
 
   it.each([["ps"], ["tree"], ["top", "--once", "--interval", "50"]])(
     "%s lists the user's own processes and ends with one line on what it could not see",
@@ -64,6 +94,12 @@ describe.each([1, 2] as const)("as uid 65534 on a hidepid=%i /proc", (hidepid) =
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.code).toBe(0);
     expectSkippedLine(result.stderr, /hidepid/);
+  });
+
+  it("watch says first that other users' processes are not reported, and stops cleanly", async () => {
+    const result = await runWatch({ hidepid });
+    expectNoCrash(result);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/hidepid.*not reported/)]);
   });
 
   it.each([["lsof"], ["net"], ["peers"], ["progress"]])("%s does not stop at the first hidden process", async (command) => {
@@ -92,4 +128,55 @@ describe("as uid 65534 on a /proc without hidepid", () => {
       expectSkippedLine(result.stderr, /another user's|not root|permission denied/);
     },
   );
+});
+
+describe("as root on a hidepid=2 /proc", () => {
+  it.each([["show"], ["audit"], ["tree"], ["fds"], ["maps"], ["threads"]])(
+    "%s of a root process reads it (hidepid does not apply to root; not PID 1, which in a container may hold capabilities root lacks)",
+    async (command) => {
+      const result = await runAsNobody([command, String(process.pid), "--json"], { hidepid: 2, asRoot: true });
+      expectNoCrash(result);
+      expect(result.code).toBe(0);
+      expect(result.stderr).not.toMatch(/hidepid/);
+      expect(result.stdout).not.toBe("");
+    },
+  );
+
+  it.each([["ps"], ["lsof"]])("%s lists other users' processes and says nothing of hidepid", async (command) => {
+    const result = await runAsNobody([command, "--json"], { hidepid: 2, asRoot: true });
+    expectNoCrash(result);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/hidepid/);
+    expect(result.stdout).toMatch(/"pid": ?1\b/);
+  });
+
+  it("watch starts without a word on hidepid", async () => {
+    const result = await runWatch({ hidepid: 2, asRoot: true });
+    expectNoCrash(result);
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("as uid 65534 on a /proc without hidepid: another user's process is there, partly unreadable", () => {
+  it.each([
+    [["show", "1"], 0],
+    [["audit", "1"], 0],
+    [["tree", "1"], 0],
+    [["threads", "1"], 0],
+    [["fds", "1"], 4],
+    [["maps", "1"], 4],
+  ] as const)("%j exits %i, never 'exited'", async (argv, code) => {
+    const result = await runAsNobody(argv);
+    expectNoCrash(result);
+    expect(result.code).toBe(code);
+    expect(result.stderr).not.toMatch(/hidepid/);
+    if (code === 4)
+      expect(result.stderr.trim()).toMatch(/^procscope: cannot read "\/proc\/1\/\w+": permission denied \(another user's process/);
+  });
+
+  it("watch starts without a word on hidepid", async () => {
+    const result = await runWatch({});
+    expectNoCrash(result);
+    expect(result.stderr).not.toMatch(/hidepid/);
+  });
 });

@@ -67,6 +67,10 @@ async function watch(run: CommandRun, options: WatchOptions): Promise<void> {
   const intervalMs = parseInterval(options.interval ?? String(DEFAULT_WATCH_INTERVAL_MS));
   const { escapeControl } = await import("../../bytes.js");
   const context = run.context;
+  // A stream has no end to say it at: what this user cannot see is said first.
+  const { hidepidLimitsView } = await import("../../access/denied.js");
+  const limited = hidepidLimitsView(run.procFs);
+  if (limited !== null) run.warn(`${limited}, so their starts${options.exits === true ? " and exits" : ""} are not reported`);
   if (!run.json)
     run.print(`${"TIME".padEnd(12)} ${"EVENT".padEnd(5)} ${"PID".padStart(7)} ${"PPID".padStart(7)} ${"USER".padEnd(10)} COMMAND\n`);
   for await (const event of watchProcesses(context, { intervalMs, exits: options.exits === true, signal: run.io.signal })) {
