@@ -20,7 +20,8 @@ export function parseDiskstats(text: string): WithProblems<DiskStats[]> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     try {
-      if (line === "") continue;
+      // The kernel prints no empty line here: one means a record was lost (cut or overwritten).
+      if (line === "") throw new ParseError("empty line", line, i + 1);
       const fields = line.trim().split(/ +/);
       const counters = fields.length - 3;
       if (counters !== 11 && counters !== 15 && counters < 17) {

@@ -20,7 +20,8 @@ export function parseFilesystems(text: string): WithProblems<Filesystem[]> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     try {
-      if (line === "") continue;
+      // The kernel prints no empty line here: one means a record was lost (cut or overwritten).
+      if (line === "") throw new ParseError("empty line", line, i + 1);
       const match = /^(nodev)?\t(\S+)$/.exec(line);
       if (!match) throw new ParseError('expected "nodev\\tNAME" or "\\tNAME"', line, i + 1);
       filesystems.push({ name: match[2] as string, nodev: match[1] !== undefined });

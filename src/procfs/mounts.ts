@@ -21,7 +21,8 @@ export function parseMounts(text: string): WithProblems<Mount[]> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     try {
-      if (line === "") continue;
+      // The kernel prints no empty line here: one means a record was lost (cut or overwritten).
+      if (line === "") throw new ParseError("empty line", line, i + 1);
       const fields = line.split(" ");
       if (fields.length < 6 || fields.slice(0, 6).some((field) => field === "")) {
         throw new ParseError('expected "source mountpoint type options dump pass"', line, i + 1);
