@@ -318,8 +318,11 @@ describe("every src/procfs parser, fuzzed", () => {
           expect(spoiled).not.toBeUndefined();
           // One spoiled line costs at most its own row (for smaps, its block).
           expect(rowCount(spoiled)).toBeGreaterThanOrEqual(rowCount(original) - 1);
-          // A row lost is a line reported: never dropped without a word.
-          if (rowCount(spoiled) < rowCount(original)) expect(problemsOf(spoiled).length).toBeGreaterThan(problemsOf(original).length);
+          // A row lost is a line reported: never dropped without a word. Not for net/unix read
+          // without the kernel's names: a line after a named socket may be the rest of its name
+          // (the callers say names were not checked).
+          if (rowCount(spoiled) < rowCount(original) && name !== "parseNetUnix")
+            expect(problemsOf(spoiled).length).toBeGreaterThan(problemsOf(original).length);
         },
       ),
       { numRuns: 25, seed: 14 },
