@@ -7,6 +7,8 @@
  * /proc/PID/root could tell.
  */
 
+import type { ProcFs } from "./proc-fs.js";
+
 export const CAPTURE_RECORD_FILE = ".procscope.json";
 
 export interface CaptureRecord {
@@ -55,4 +57,17 @@ export function deniedChildren(record: CaptureRecord, rel: string): string[] {
     for (const p of paths)
       if (p.startsWith(prefix) && p.length > prefix.length && !p.includes("/", prefix.length)) names.push(p.slice(prefix.length));
   return names;
+}
+
+/**
+ * The record of `pid` in a captured tree, or null (the live /proc, an older capture, none kept).
+ * readCaptureRecord(openProcFs("incident/proc"), 42)?.exeReplacedByNewFile
+ */
+export function readCaptureRecord(procFs: ProcFs, pid: number): CaptureRecord | null {
+  if (procFs.isLive) return null;
+  try {
+    return parseCaptureRecord(procFs.readText(`${pid}/${CAPTURE_RECORD_FILE}`));
+  } catch {
+    return null;
+  }
 }

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CAPTURE_RECORD_FILE } from "../access/captured.js";
+import { CAPTURE_RECORD_FILE, type CaptureRecord } from "../access/captured.js";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
 import { redactEnvironBytes } from "../audit/secrets.js";
@@ -48,6 +48,8 @@ export interface CaptureOptions {
   readonly onSkipped?: (pid: number, error: ProcError) => void;
 }
 
+const DELETED_SUFFIX = " (deleted)";
+
 /** Processes copied between two turns of the event loop, so a signal's handler can run. */
 const PROCESSES_PER_TURN = 16;
 
@@ -62,6 +64,8 @@ interface Writer {
   readonly netns: Set<string>;
   /** The process being copied: paths under its directory the kernel refused, by reason (access/captured.ts). */
   denied: Map<string, Set<string>>;
+  /** The process being copied: for a deleted executable, whether a file has its name in the process's root. */
+  exeReplacedByNewFile: boolean | undefined;
 }
 
 function note(writer: Writer, what: string, error: unknown): void {
@@ -84,9 +88,35 @@ function noteProcessFile(writer: Writer, name: string, error: unknown): void {
 }
 
 function writeRecord(writer: Writer, out: string): void {
-  if (writer.denied.size === 0) return;
-  const denied = Object.fromEntries([...writer.denied].map(([reason, paths]) => [reason, [...paths]]));
-  writeFile(writer, path.join(out, CAPTURE_RECORD_FILE), Buffer.from(`${JSON.stringify({ denied })}\n`));
+  const record: CaptureRecord = {
+    ...(writer.denied.size === 0 ? {} : { denied: Object.fromEntries([...writer.denied].map(([reason, paths]) => [reason, [...paths]])) }),
+    ...(writer.exeReplacedByNewFile === undefined ? {} : { exeReplacedByNewFile: writer.exeReplacedByNewFile }),
+  };
+  if (Object.keys(record).length === 0) return;
+  writeFile(writer, path.join(out, CAPTURE_RECORD_FILE), Buffer.from(`${JSON.stringify(record)}\n`));
+}
+
+/**
+ * For a deleted executable (not a memfd): whether a file with its name exists in the process's own
+ * root now, as the deleted-exe rule asks of the live /proc; undefined otherwise. A refused look
+ * counts as no file, as it does live.
+ */
+function exeReplacedByNewFile(dir: ProcessDir): boolean | undefined {
+  let exe: string;
+  try {
+    exe = dir.readLink("exe").toString("latin1");
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    return undefined;
+  }
+  if (!exe.endsWith(DELETED_SUFFIX) || exe.startsWith("/memfd:")) return undefined;
+  try {
+    dir.statFile(`root${exe.slice(0, -DELETED_SUFFIX.length)}`);
+    return true;
+  } catch (error) {
+    if (error instanceof ProcessGone) throw error;
+    return false;
+  }
 }
 
 function writeFile(writer: Writer, file: string, data: Uint8Array): void {
@@ -104,12 +134,14 @@ function writeLink(file: string, target: Buffer): void {
 function captureProcess(procFs: ProcFs, pid: number, out: string, writer: Writer, withSecrets: boolean): number {
   const dir = procFs.openProcess(pid);
   writer.denied = new Map();
+  writer.exeReplacedByNewFile = undefined;
   try {
     const stat = dir.readBytes("stat");
     const identity = parsePidStatIdentity(stat.toString("latin1"));
     writeFile(writer, path.join(out, "stat"), stat);
     copyFiles(dir, PID_FILES.slice(1), out, writer, withSecrets);
     for (const name of PID_LINKS) copyLink(dir, name, out, writer);
+    writer.exeReplacedByNewFile = exeReplacedByNewFile(dir);
     for (const sub of ["ns", "fd"]) {
       let names: string[];
       try {
@@ -280,7 +312,14 @@ function captureOwnNetNamespace(procFs: ProcFs, procOut: string, writer: Writer)
 async function captureInto(procFs: ProcFs, root: string, output: string, options: CaptureOptions): Promise<CaptureManifest> {
   const startedAt = new Date().toISOString();
   const procOut = path.join(root, "proc");
-  const writer: Writer = { bytes: 0, skipped: {}, netnsOut: path.join(procOut, "netns"), netns: new Set(), denied: new Map() };
+  const writer: Writer = {
+    bytes: 0,
+    skipped: {},
+    netnsOut: path.join(procOut, "netns"),
+    netns: new Set(),
+    denied: new Map(),
+    exeReplacedByNewFile: undefined,
+  };
   fs.mkdirSync(procOut);
   captureOwnNetNamespace(procFs, procOut, writer);
   // The socket tables are captured per network namespace (captureOwnNetNamespace, captureNetNamespace).

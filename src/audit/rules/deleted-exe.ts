@@ -9,6 +9,7 @@
  * The replacement check looks inside the process's own root (/proc/PID/root/...), so a container's
  * binary is compared with the container's file, not the host's.
  */
+import { readCaptureRecord } from "../../access/captured.js";
 import type { Finding } from "../../model/finding.js";
 import { type AuditEnv, finding, type ProcessFacts, type Rule } from "../facts.js";
 
@@ -20,8 +21,11 @@ export function deletedExe(facts: ProcessFacts, env: Pick<AuditEnv, "procFs">): 
   if (exe === null || !exe.endsWith(DELETED)) return [];
   const path = exe.slice(0, -DELETED.length);
   if (path.startsWith("/memfd:")) return []; // memfd-exe says it better
-  // On a capture, the process's root is not there to look into.
-  const replaced = env.procFs.isLive ? env.procFs.exists(`${p.pid}/root${path}`) : null;
+  // On a capture, the process's root is not there to look into: the capture kept the answer
+  // (null from a capture made before it did).
+  const replaced = env.procFs.isLive
+    ? env.procFs.exists(`${p.pid}/root${path}`)
+    : (readCaptureRecord(env.procFs, p.pid)?.exeReplacedByNewFile ?? null);
   const evidence = { path, replacedByNewFile: replaced, recover: `procscope recover ${p.pid} exe` };
   if (replaced === true)
     return [
