@@ -92,6 +92,15 @@ function withoutStat(fds: unknown): unknown {
   return (fds as Record<string, unknown>[]).map(({ sizeBytes: _s, device: _d, ...rest }) => rest);
 }
 
+/** System files that do not change while the machine runs (cpuinfo but for its clock speeds). */
+const SYS_STABLE = ["version", "cpuinfo", "filesystems", "devices"] as const;
+
+/** cpuinfo without the current clock speed of each CPU, which moves from one read to the next. */
+function withoutClock(value: unknown): unknown {
+  const info = value as { processors?: Record<string, unknown>[] };
+  return { ...info, processors: info.processors?.map(({ cpuMhz: _, ...rest }) => rest) };
+}
+
 describe("capture, then --root", () => {
   let steady: LiveProcess;
   let secretHolder: LiveProcess;
@@ -124,6 +133,7 @@ describe("capture, then --root", () => {
     live.tree = await json(["tree", pid]);
     live.threads = await json(["threads", pid]);
     live.peers = await json(["peers", String(connectedChild)]);
+    for (const name of SYS_STABLE) live[`sys ${name}`] = await json(["sys", name]);
     const packed = await runCli(["capture", "-o", tarball]);
     expect(packed.code, packed.stderr).toBe(0);
   }, 120_000);
@@ -190,8 +200,18 @@ describe("capture, then --root", () => {
     expect(manifest).toMatchObject({ format: "procscope-capture/1", environRedacted: true, kallsyms: false, kernel: os.release() });
     expect(manifest.processes).toBeGreaterThan(5);
     expect(Array.isArray(manifest.exited)).toBe(true);
-    expect(fs.existsSync(path.join(dir, "proc", String(steady.pid), "mem"))).toBe(false);
-    expect(fs.existsSync(path.join(dir, "proc", String(steady.pid), "pagemap"))).toBe(false);
+    // Not one process or thread directory holds mem or pagemap.
+    const pidDirs = fs.readdirSync(path.join(dir, "proc")).filter((name) => /^\d+$/.test(name));
+    expect(pidDirs.length).toBe(manifest.processes);
+    const forbidden: string[] = [];
+    for (const pid of pidDirs) {
+      const processDir = path.join(dir, "proc", pid);
+      const taskDir = path.join(processDir, "task");
+      const dirs = [processDir, ...(fs.existsSync(taskDir) ? fs.readdirSync(taskDir).map((tid) => path.join(taskDir, tid)) : [])];
+      for (const d of dirs)
+        for (const name of ["mem", "pagemap"]) if (fs.existsSync(path.join(d, name))) forbidden.push(path.join(d, name));
+    }
+    expect(forbidden).toEqual([]);
     expect(fs.existsSync(path.join(dir, "proc", "kallsyms"))).toBe(false);
     const environ = fs.readFileSync(path.join(dir, "proc", String(secretHolder.pid), "environ"), "latin1");
     expect(environ).not.toContain(key);
@@ -278,6 +298,14 @@ describe("capture, then --root", () => {
     expect(audit.stderr).toMatch(/rwx-memory: not captured \(1\)/);
     expect(audit.stderr).toMatch(/secret-in-environ: not captured \(1\)/);
   }, 240_000);
+
+  it("sys NAME --root equals the live sys NAME taken at capture time, for files that do not change", async () => {
+    for (const name of SYS_STABLE) {
+      const captured = await json(["sys", name, "--root", dir]);
+      if (name === "cpuinfo") expect(withoutClock(captured), name).toEqual(withoutClock(live[`sys ${name}`]));
+      else expect(captured, name).toEqual(live[`sys ${name}`]);
+    }
+  });
 
   it("--with-secrets keeps environ as it was", async () => {
     const out = path.join(base, "with-secrets");
