@@ -7,7 +7,7 @@
 import { sleepUnlessAborted } from "../_sleep.js";
 import type { ProcessDir } from "../access/proc-fs.js";
 import { decodeBytes } from "../bytes.js";
-import { NotFound, ProcError, ProcessGone } from "../errors.js";
+import { AccessDenied, NotFound, ProcError, ProcessGone } from "../errors.js";
 import type { Pipeline, PipelineStage } from "../model/file-transfer.js";
 import { fieldFailure } from "../model/reader.js";
 import type { FieldErrors, ProcessContext } from "../processes/process.js";
@@ -26,6 +26,8 @@ interface Snap {
   readonly stdin: string | null;
   readonly stdout: string | null;
   readonly errors: FieldErrors;
+  /** Why fd 0 or 1 could not be read (another user's process): no pipe can be seen then. */
+  readonly linksDenied: AccessDenied | null;
 }
 
 /** Pipe waits: pipe_read/pipe_write, anon_pipe_read/anon_pipe_write (Linux 6.16+), pipe_wait (old kernels). */
@@ -51,15 +53,22 @@ function snap(dir: ProcessDir): Snap {
   } catch (error) {
     errors.wchan = fieldFailure(error);
   }
-  const link = (fd: number): string | null => {
+  let linksDenied: AccessDenied | null = null;
+  const link = (fd: number, field: "stdin" | "stdout"): string | null => {
     try {
       return decodeBytes(dir.readLink(`fd/${fd}`));
     } catch (error) {
       if (error instanceof ProcessGone) throw error;
+      if (error instanceof AccessDenied) {
+        linksDenied = error;
+        errors[field] = fieldFailure(error);
+      }
       return null;
     }
   };
-  return { pid: dir.pid, stat, rchar, wchar, wchan, stdin: link(0), stdout: link(1), errors };
+  const stdin = link(0, "stdin");
+  const stdout = link(1, "stdout");
+  return { pid: dir.pid, stat, rchar, wchar, wchan, stdin, stdout, errors, linksDenied };
 }
 
 /**
@@ -274,6 +283,9 @@ export async function tracePipeline(context: ProcessContext, pid: number, option
       chains.find((c) => c.some((s) => s.pid === pid)) ??
       chains.filter((c) => c.some((s) => all.some((a) => a.pid === s.pid && a.ppid === pid))).sort((a, b) => b.length - a.length)[0] ??
       [];
+    // Pipes hidden by permissions are no proof that there are none.
+    const denied = [...after.values()].find((s) => s.linksDenied !== null)?.linksDenied;
+    if (joined.length === 0 && denied) throw denied;
     if (joined.length === 0)
       throw new NotFound(`process ${pid} is not part of a pipeline (no process of group ${pgid} reads another's output through a pipe)`);
     const { pid: bottleneck, reason } = findBottleneck(joined);

@@ -4,7 +4,7 @@
  */
 
 import type { ProcFs } from "../access/proc-fs.js";
-import { InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
+import { AccessDenied, InvalidArgument, NotFound, ParseError, Unavailable } from "../errors.js";
 import type { KernelSymbol, SymbolHit } from "../model/kernel.js";
 import { type LineProblem, lineProblem, problemsOf, type WithProblems, withProblems } from "../procfs/_lines.js";
 import { type KallsymsTable, kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../procfs/kallsyms.js";
@@ -25,7 +25,8 @@ export interface KallsymsIndex {
   lookupName(name: string): KernelSymbol[];
 }
 
-function zeroedMessage(procFs: ProcFs): string {
+/** Why the addresses read as zero: a denial (exit 4), as the kernel zeroes them instead of refusing. */
+function zeroedDenial(procFs: ProcFs): AccessDenied {
   let restrict = "";
   try {
     restrict = ` kernel.kptr_restrict=${procFs.readText("sys/kernel/kptr_restrict").trim()};`;
@@ -33,7 +34,8 @@ function zeroedMessage(procFs: ProcFs): string {
     // Not knowing the setting only makes the message less specific.
   }
   const root = typeof process.geteuid === "function" && process.geteuid() === 0;
-  return `kernel symbol addresses read as zero:${restrict} ${root ? "even root is denied them (kptr_restrict=2 or lockdown)" : "not root (reading them needs CAP_SYSLOG)"}`;
+  const why = root ? "even root is denied them, by kptr_restrict=2 or lockdown" : "not root, and reading them needs CAP_SYSLOG";
+  return new AccessDenied(procFs.resolve("kallsyms"), `its addresses read as zero:${restrict} ${why}`);
 }
 
 class Index implements KallsymsIndex {
@@ -47,7 +49,7 @@ class Index implements KallsymsIndex {
 
   constructor(
     private readonly table: KallsymsTable,
-    private readonly zeroedReason: string | null,
+    private readonly zeroedDenial: AccessDenied | null,
     /** Module extents from /proc/modules (empty when it is absent or hides addresses). */
     private readonly modules: ReadonlyMap<string, ModuleExtent> = new Map(),
   ) {
@@ -139,7 +141,7 @@ class Index implements KallsymsIndex {
   }
 
   lookupAddress(address: bigint): AddressHit {
-    if (this.zeroedReason !== null) throw new Unavailable(this.zeroedReason);
+    if (this.zeroedDenial !== null) throw this.zeroedDenial;
     if (address < 0n || address >= 1n << 64n) throw new InvalidArgument(`address 0x${address.toString(16)} is not a 64-bit address`);
     const high = Number(address >> 32n);
     const low = Number(address & 0xffffffffn);
@@ -189,7 +191,7 @@ class Index implements KallsymsIndex {
   }
 
   lookupName(name: string): KernelSymbol[] {
-    if (this.zeroedReason !== null) throw new Unavailable(this.zeroedReason);
+    if (this.zeroedDenial !== null) throw this.zeroedDenial;
     if (!/^[\w.$]+$/.test(name)) throw new InvalidArgument(`"${name}" is not a kernel symbol name`);
     const { bytes } = this.table;
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -237,7 +239,7 @@ function compare(table: KallsymsTable, a: number, b: number): number {
 }
 
 /**
- * Reads /proc/kallsyms once and indexes it. Look-ups throw Unavailable when the kernel hid the
+ * Reads /proc/kallsyms once and indexes it. Look-ups throw AccessDenied when the kernel hid the
  * addresses (kptr_restrict, not root) instead of answering with zeros.
  * loadKallsyms(procFs).lookupName("do_nanosleep")[0].address
  */
@@ -251,7 +253,7 @@ export function loadKallsyms(procFs: ProcFs): KallsymsIndex {
     throw error;
   }
   if (parsed.count === 0) throw new Unavailable(`"${procFs.resolve("kallsyms")}" is empty (a kernel without CONFIG_KALLSYMS)`);
-  return new Index(parsed, parsed.zeroed ? zeroedMessage(procFs) : null, readModuleExtents(procFs));
+  return new Index(parsed, parsed.zeroed ? zeroedDenial(procFs) : null, readModuleExtents(procFs));
 }
 
 /** Where a loaded module's memory starts and ends (/proc/modules: base address and total size). */

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProcFs } from "../../src/access/proc-fs.js";
-import { InvalidArgument, NotFound, Unavailable } from "../../src/errors.js";
+import { AccessDenied, InvalidArgument, NotFound } from "../../src/errors.js";
 import { type KallsymsIndex, loadKallsyms, parseKsymQuery } from "../../src/kernel/kallsyms.js";
 import { problemsOf } from "../../src/procfs/_lines.js";
 import { kallsymsAddress, kallsymsModule, kallsymsName, parseKallsyms } from "../../src/procfs/kallsyms.js";
@@ -135,11 +135,13 @@ describe("loadKallsyms() on a captured file", () => {
   it("refuses to answer from zeroed addresses, saying why", async () => {
     const root = tree("zeroed", SAMPLE.replace(/^[0-9a-f]{16}/gm, "0000000000000000"));
     const index = loadKallsyms(openProcFs(root));
-    expect(() => index.lookupName("hrtimer_nanosleep")).toThrow(Unavailable);
+    expect(() => index.lookupName("hrtimer_nanosleep")).toThrow(AccessDenied);
     expect(() => index.lookupAddress(0x10n)).toThrow(/read as zero: kernel.kptr_restrict=1;/);
     const cli = await runCli(["ksym", "hrtimer_nanosleep", "--root", root]);
-    expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/^procscope: kernel symbol addresses read as zero: kernel.kptr_restrict=1; .*\n$/);
+    expect(cli.code).toBe(4);
+    expect(cli.stderr).toMatch(
+      /^procscope: cannot read ".*kallsyms": permission denied \(its addresses read as zero: kernel.kptr_restrict=1; .*\)\n$/,
+    );
   });
 
   it("ksym with a malformed query is a usage error", async () => {
@@ -230,9 +232,9 @@ describe.runIf(isRoot)("loadKallsyms() on the live kernel", () => {
     const result = await runAsNobody(["ksym", "hrtimer_nanosleep"]);
     const zeroed = fs.readFileSync("/proc/kallsyms", "latin1").startsWith("0000000000000000");
     expect(zeroed).toBe(false); // we are root: the file shows us real addresses
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(4);
     expect(result.stderr).toMatch(
-      /^procscope: kernel symbol addresses read as zero: kernel.kptr_restrict=\d; not root \(reading them needs CAP_SYSLOG\)\n$/,
+      /^procscope: cannot read "\/proc\/kallsyms": permission denied \(its addresses read as zero: kernel.kptr_restrict=\d; not root, and reading them needs CAP_SYSLOG\)\n$/,
     );
   });
 });
