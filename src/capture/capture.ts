@@ -17,7 +17,7 @@ import { CAPTURE_RECORD_FILE, type CaptureRecord } from "../access/captured.js";
 import type { ProcessDir, ProcFs } from "../access/proc-fs.js";
 import { readSystemInfo, SYSTEM_INFO_FILE } from "../access/system-info.js";
 import { redactEnvironBytes } from "../audit/secrets.js";
-import { AccessDenied, Conflict, ProcError, ProcessGone, Unavailable } from "../errors.js";
+import { AccessDenied, Conflict, InvalidArgument, ProcError, ProcessGone, Unavailable } from "../errors.js";
 import type { CaptureManifest } from "../model/capture.js";
 import { parsePidStatIdentity } from "../procfs/pid/stat.js";
 import { ETC_FILES, PID_FILES, PID_LINKS, SYSTEM_FILES, TASK_FILES } from "./files.js";
@@ -260,6 +260,9 @@ function copyLink(dir: ProcessDir, name: string, out: string, writer: Writer): v
 export async function capture(procFs: ProcFs, output: string, options: CaptureOptions): Promise<CaptureManifest> {
   if (fs.existsSync(output) || isDanglingLink(output))
     throw new Conflict(`"${output}" exists: choose a new path (a capture never overwrites)`);
+  const parent = path.dirname(path.resolve(output));
+  if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidArgument(`cannot capture to "${output}": "${parent}" is not a directory (a capture makes only its own path)`);
   const tarball = /\.(tar\.gz|tgz)$/.test(output);
   let root: string;
   if (tarball) {

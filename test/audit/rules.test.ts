@@ -287,6 +287,12 @@ describe("audit command line", () => {
       expect(result.stderr).toContain(id);
   });
 
+  it("an empty --rules says no rule was given, listing the known ones", async () => {
+    const result = await runCli(["audit", "--rules", ""]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^procscope: no rule given; known rules: deleted-exe, /);
+  });
+
   it("a PID that does not exist exits 3", async () => {
     const max = Number(fs.readFileSync("/proc/sys/kernel/pid_max", "utf8"));
     let pid = max - 1;

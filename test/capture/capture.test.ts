@@ -324,6 +324,16 @@ describe("capture, then --root", () => {
     expect(fs.readFileSync(path.join(dir, "manifest.json"))).toEqual(before);
   });
 
+  it("a path whose directory does not exist is one line saying so, exit 2, nothing made", async () => {
+    const missing = path.join(base, "no-such-dir", "deeper", "cap");
+    const result = await runCli(["capture", "-o", missing]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `procscope: cannot capture to "${missing}": "${path.dirname(missing)}" is not a directory (a capture makes only its own path)`,
+    );
+    expect(fs.existsSync(path.join(base, "no-such-dir"))).toBe(false);
+  });
+
   it("diff of a capture against itself is empty; against now it names a process started after the capture", async () => {
     const same = await runCli(["diff", dir, dir, "--json"]);
     expect(same.code, same.stderr).toBe(0);

@@ -32,8 +32,9 @@ async function auditCommand(run: CommandRun, pidTexts: string[], options: AuditO
     .map((r) => r.trim())
     .filter((r) => r !== "");
   if (ruleIds !== undefined) {
+    if (ruleIds.length === 0) throw new UsageError(`no rule given; known rules: ${RULE_IDS.join(", ")}`);
     const unknown = ruleIds.filter((r) => !RULE_IDS.includes(r));
-    if (unknown.length > 0 || ruleIds.length === 0)
+    if (unknown.length > 0)
       throw new UsageError(
         `unknown ${unknown.length === 1 ? "rule" : "rules"} "${unknown.join('", "')}"; known rules: ${RULE_IDS.join(", ")}`,
       );
