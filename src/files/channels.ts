@@ -7,7 +7,7 @@
  */
 
 import { escapeControl } from "../bytes.js";
-import type { ProcError } from "../errors.js";
+import { type ProcError, ProcessGone } from "../errors.js";
 import type { Channel, ChannelEnd, ChannelKind } from "../model/channel.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listOpenFiles, type ProcessFiles, requireReadableFds } from "./fds.js";
@@ -211,7 +211,15 @@ export function listChannels(context: ProcessContext, options: ChannelOptions = 
   let unknownPeerReason: string | undefined;
   for (const p of processes) {
     if (!p.fds?.some((f) => f.type === "socket")) continue;
-    const { namespace, tables } = tablesOf(p.pid);
+    let namespaceTables: ReturnType<typeof tablesOf>;
+    try {
+      namespaceTables = tablesOf(p.pid);
+    } catch (error) {
+      // Gone since its fds were read: its namespace's tables come from another holder, or went with it.
+      if (error instanceof ProcessGone) continue;
+      throw error;
+    }
+    const { namespace, tables } = namespaceTables;
     if (read.has(namespace)) continue;
     read.add(namespace);
     if (tables.errors.peers !== undefined) {

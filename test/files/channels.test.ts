@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeHelper } from "../../src/access/native.js";
 import { openProcFs } from "../../src/access/proc-fs.js";
+import { ProcessGone } from "../../src/errors.js";
 import { buildChannels, listChannels, renderChannelsDot } from "../../src/files/channels.js";
 import { findBottleneck, tracePipeline } from "../../src/files/pipeline.js";
 import { listSockets } from "../../src/files/sockets.js";
@@ -579,5 +580,34 @@ describe("findBottleneck()", () => {
     });
     // Clear pipe evidence wins over CPU: b waits to read 90% of the time, so a is the slow one.
     expect(findBottleneck([stage(1, "a", 0, 0, 10), stage(2, "b", 90, 0, 60)]).pid).toBe(1);
+  });
+});
+
+describe("listChannels() and processes that exit while they are read", () => {
+  it("skips a socket holder gone between its fds and its namespace's tables, instead of failing whole", async () => {
+    // A socket of this process's own, whatever the test runner holds.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const live = openProcFs();
+    // Every other process's net/ files answer as the kernel does once the process is gone.
+    const gone = /^(\d+)\/net\//;
+    const procFs = new Proxy(live, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const pid = typeof args[0] === "string" ? Number(gone.exec(args[0])?.[1] ?? process.pid) : process.pid;
+          if (pid !== process.pid) throw new ProcessGone(pid);
+          return value.apply(target, args);
+        };
+      },
+    });
+    try {
+      const list = listChannels({ ...createProcessContext(live), procFs });
+      // The tables come from this process, and everything is still listed.
+      expect(list.some((c) => c.kind === "unix" || c.kind === "tcp")).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
