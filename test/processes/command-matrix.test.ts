@@ -3,7 +3,8 @@
  * (each in a private mount namespace: the host's /proc is never changed), about a live root process
  * the test starts: never a crash, never "exited" or "no such process" for a process that is only
  * hidden or another user's, one line when it fails, and hidepid named when hidepid is the cause.
- * hidepid.test.ts holds the exact messages of the listings; this file holds the breadth.
+ * hidepid.test.ts holds the exact messages of the listings; this file holds the breadth. The runs
+ * go one at a time: races with processes exiting mid-listing are the storm tests' subject.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -116,7 +117,7 @@ describe("the matrix covers every command", () => {
 });
 
 describe.each(ROWS)("%s", (_row, options) => {
-  it.concurrent.each(MATRIX)(
+  it.each(MATRIX)(
     "%s: no crash, never 'exited', one line when it fails, hidepid named when it hides the target",
     async (_name, kind, argv) => {
       const result = await runAsNobody(argv({ pid: target.pid, address, outputDir }), options);
