@@ -17,8 +17,9 @@
  * Brute-force PID-space scans by forking (`unhide brute`) are not done.
  *
  * Known false positives: inside a container (another PID namespace) nlink and loadavg count the
- * whole machine: those views, and the cgroup view, run only in the initial PID namespace; heavy process churn is smoothed by taking three rounds and reporting only
- * gaps seen in all of them. Signal 0 and the cgroup view run on the live system only.
+ * whole machine: those views, and the cgroup view, run only in the initial PID namespace; process churn is smoothed by taking three rounds, counting a
+ * round only when no process was created during it (loadavg's last PID), and reporting only gaps
+ * seen in all of them: under a fork storm the count views say nothing rather than cry wolf. Signal 0 and the cgroup view run on the live system only.
  */
 import { hidepidLimitsView } from "../../access/denied.js";
 import { answersSignal0, cgroupMembers, pidsAnsweringSignal0, procRootCounts } from "../../access/probes.js";
@@ -176,14 +177,24 @@ export function countViews(env: AuditEnv): Finding[] {
   if (!sameNamespaceCounts(env)) return [];
   const linkGaps: number[] = [];
   const taskGaps: number[] = [];
+  const lastPid = (): number | null => {
+    try {
+      return env.procFs.parse("loadavg", parseLoadavg).lastPid;
+    } catch (error) {
+      if (!(error instanceof ProcError)) throw error;
+      return null;
+    }
+  };
   for (let round = 0; round < ROUNDS; round++) {
+    // A round in which any process was created proves nothing: an exit can balance a fork and
+    // leave the totals equal while the listing saw a different population (a fork storm did).
+    const firstPid = lastPid();
     const counts = procRootCounts(env.procFs.root);
     const processesCounted = Math.min(counts.nlinkBefore, counts.nlinkAfter) - 2 - counts.subdirs;
-    linkGaps.push(counts.nlinkBefore === counts.nlinkAfter ? processesCounted - counts.pids.length : 0);
-    let before: number;
-    let after: number;
+    let linkGap = counts.nlinkBefore === counts.nlinkAfter ? processesCounted - counts.pids.length : 0;
+    let taskGap = 0;
     try {
-      before = env.procFs.parse("loadavg", parseLoadavg).totalEntities;
+      const before = env.procFs.parse("loadavg", parseLoadavg).totalEntities;
       let threads = 0;
       for (const pid of counts.pids) {
         try {
@@ -192,12 +203,14 @@ export function countViews(env: AuditEnv): Finding[] {
           if (!(error instanceof ProcError)) throw error;
         }
       }
-      after = env.procFs.parse("loadavg", parseLoadavg).totalEntities;
-      taskGaps.push(before === after ? before - threads : 0);
+      const after = env.procFs.parse("loadavg", parseLoadavg).totalEntities;
+      if (before === after) taskGap = before - threads;
     } catch (error) {
       if (!(error instanceof ProcError)) throw error;
-      taskGaps.push(0);
     }
+    if (firstPid === null || firstPid !== lastPid()) linkGap = taskGap = 0;
+    linkGaps.push(linkGap);
+    taskGaps.push(taskGap);
   }
   const findings: Finding[] = [];
   const linkGap = Math.min(...linkGaps);
