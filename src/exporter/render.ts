@@ -4,6 +4,7 @@
  * templates), PIDs, and fixed enumerations; nothing else of a process reaches the output.
  */
 import { type GroupSnapshot, MEMTYPES, type ProcessSeries, type Snapshot, STATES } from "./accumulate.js";
+import type { ExporterSelf } from "./self.js";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -35,6 +36,8 @@ export interface Exposition {
   readonly smapsStaleProcesses: number;
   readonly smapsBudgetSeconds: number;
   readonly maxSeries: number;
+  /** The exporter's own process; null leaves the process_* and nodejs_heap_* families out. */
+  readonly self: ExporterSelf | null;
 }
 
 type Labels = Readonly<Record<string, string>>;
@@ -91,6 +94,16 @@ export const METRIC_FAMILIES: Readonly<Record<string, { kind: Kind; help: string
     help: "Processes whose proportional memory was not re-read this scrape because the smaps time budget was spent.",
   },
   procscope_smaps_budget_seconds: { kind: "gauge", help: "Time budget per scrape for reading smaps_rollup (--smaps-budget)." },
+  // The exporter itself, under the names of the client libraries' process collectors and prom-client.
+  process_cpu_seconds_total: { kind: "counter", help: "User and system CPU time of the exporter, in seconds." },
+  process_resident_memory_bytes: { kind: "gauge", help: "Resident memory of the exporter, in bytes." },
+  process_virtual_memory_bytes: { kind: "gauge", help: "Virtual memory of the exporter, in bytes." },
+  process_open_fds: { kind: "gauge", help: "Open file descriptors of the exporter." },
+  process_max_fds: { kind: "gauge", help: "Soft limit on the exporter's open file descriptors." },
+  process_start_time_seconds: { kind: "gauge", help: "Start time of the exporter, seconds since the epoch." },
+  nodejs_heap_size_total_bytes: { kind: "gauge", help: "V8 heap of the exporter: committed size, in bytes." },
+  nodejs_heap_size_used_bytes: { kind: "gauge", help: "V8 heap of the exporter: used size, in bytes." },
+  nodejs_heap_space_size_total_bytes: { kind: "gauge", help: "V8 heap of the exporter: committed size of each space, in bytes." },
 };
 
 /** Escapes a label value for both formats: backslash, double quote and newline. */
@@ -236,5 +249,24 @@ export function renderExposition(e: Exposition, openMetrics: boolean): string {
     w.family("procscope_smaps_stale_processes", [[{}, e.smapsStaleProcesses]]);
     w.family("procscope_smaps_budget_seconds", [[{}, e.smapsBudgetSeconds]]);
   }
+  if (e.self !== null) writeSelf(w, e.self);
   return w.finish();
+}
+
+function writeSelf(w: Writer, self: ExporterSelf): void {
+  const single = (name: string, value: number | null): void => {
+    if (value !== null) w.family(name, [[{}, value]]);
+  };
+  single("process_cpu_seconds_total", self.cpuSeconds);
+  single("process_resident_memory_bytes", self.residentBytes);
+  single("process_virtual_memory_bytes", self.virtualBytes);
+  single("process_open_fds", self.openFds);
+  single("process_max_fds", self.maxFds);
+  single("process_start_time_seconds", self.startTimeSeconds);
+  single("nodejs_heap_size_total_bytes", self.heap.totalBytes);
+  single("nodejs_heap_size_used_bytes", self.heap.usedBytes);
+  w.family(
+    "nodejs_heap_space_size_total_bytes",
+    self.heap.spaces.map((s) => [{ space: s.space.replace(/_space$/, "") }, s.totalBytes] as const),
+  );
 }

@@ -14,6 +14,7 @@ import { listSourceProcesses, type SourceField, type SourceRecord } from "./_sou
 import { type Accumulator, COUNTERS, type CounterName, createAccumulator, identityKey, type ProcessSample } from "./accumulate.js";
 import type { ExporterConfig, ProcessAttributes } from "./config.js";
 import { type Exposition, renderExposition } from "./render.js";
+import { readExporterSelf, type SelfSource } from "./self.js";
 
 export interface ExporterOptions {
   readonly config: ExporterConfig;
@@ -25,6 +26,8 @@ export interface ExporterOptions {
   readonly maxGroups?: number;
   /** The clock, injectable for tests (ms). */
   readonly now?: () => number;
+  /** The exporter's own process (live /proc), for the process_* and nodejs_heap_* families; none without it. */
+  readonly self?: SelfSource;
 }
 
 export interface Exporter {
@@ -270,6 +273,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
       smapsStaleProcesses: smapsStale,
       smapsBudgetSeconds: smapsBudgetMs / 1000,
       maxSeries,
+      self: options.self === undefined ? null : readExporterSelf(options.self),
     };
   }
 

@@ -41,6 +41,15 @@ function exposedNames(): Set<string> {
       smapsStaleProcesses: 0,
       smapsBudgetSeconds: 0.2,
       maxSeries: 1000,
+      self: {
+        cpuSeconds: 0,
+        residentBytes: 0,
+        virtualBytes: 0,
+        openFds: 0,
+        maxFds: 0,
+        startTimeSeconds: 0,
+        heap: { totalBytes: 0, usedBytes: 0, spaces: [{ space: "new_space", totalBytes: 0 }] },
+      },
     },
     false,
   );

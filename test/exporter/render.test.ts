@@ -46,6 +46,7 @@ function exposition(): Exposition {
     smapsStaleProcesses: 0,
     smapsBudgetSeconds: 0.2,
     maxSeries: 1000,
+    self: null,
   };
 }
 
@@ -58,6 +59,40 @@ describe("renderExposition()", () => {
       expect(METRIC_FAMILIES[name as string]?.kind).toBe(kind);
       expect(kind === "counter").toBe((name as string).endsWith("_total"));
     }
+  });
+
+  it("adds the exporter's own process_* and nodejs_heap_* families when it knows itself, leaving out what it could not read", () => {
+    expect(renderExposition(exposition(), false)).not.toMatch(/^(process|nodejs)_/m);
+    const self = {
+      cpuSeconds: 1.25,
+      residentBytes: 52_428_800,
+      virtualBytes: 1_073_741_824,
+      openFds: 21,
+      maxFds: null,
+      startTimeSeconds: 1_796_312_846.91,
+      heap: {
+        totalBytes: 9_000_000,
+        usedBytes: 7_000_000,
+        spaces: [
+          { space: "new_space", totalBytes: 2_097_152 },
+          { space: "large_object_space", totalBytes: 712_704 },
+        ],
+      },
+    };
+    const samples = parseExposition(renderExposition({ ...exposition(), self }, false));
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(value("process_cpu_seconds_total")).toBe(1.25);
+    expect(value("process_resident_memory_bytes")).toBe(52_428_800);
+    expect(value("process_virtual_memory_bytes")).toBe(1_073_741_824);
+    expect(value("process_open_fds")).toBe(21);
+    expect(value("process_start_time_seconds")).toBe(1_796_312_846.91);
+    expect(samples.some((s) => s.name === "process_max_fds")).toBe(false);
+    expect(value("nodejs_heap_size_total_bytes")).toBe(9_000_000);
+    expect(value("nodejs_heap_size_used_bytes")).toBe(7_000_000);
+    // Space names as prom-client gives them, without "_space".
+    expect(value("nodejs_heap_space_size_total_bytes", { space: "new" })).toBe(2_097_152);
+    expect(value("nodejs_heap_space_size_total_bytes", { space: "large_object" })).toBe(712_704);
   });
 
   it("escapes label values", () => {

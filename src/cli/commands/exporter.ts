@@ -21,6 +21,8 @@ async function exporter(run: CommandRun, options: ExporterOptions): Promise<void
   const { DEFAULT_CONFIG, parseExporterConfig } = await import("../../exporter/config.js");
   const { createExporter } = await import("../../exporter/scrape.js");
   const { DEFAULT_LISTEN, parseListenAddress, startExporterServer } = await import("../../exporter/server.js");
+  const { openProcFs } = await import("../../access/proc-fs.js");
+  const { createProcessContext } = await import("../../processes/context.js");
   // Everything that can be wrong with the input is found before the port is bound.
   const address = parseListenAddress(options.listen ?? DEFAULT_LISTEN);
   let config = DEFAULT_CONFIG;
@@ -46,6 +48,8 @@ async function exporter(run: CommandRun, options: ExporterOptions): Promise<void
     perProcessGroups: options.perProcess ?? [],
     maxSeries,
     maxGroups,
+    // The exporter's own figures come from the live /proc, also when the groups come from --root.
+    self: { context: run.procFs.isLive ? run.context : createProcessContext(openProcFs("/proc")), pid: process.pid },
   });
   const server = await startExporterServer(exporter, address, { afterScrape: majorCollection() });
   run.print(`procscope: metrics at ${server.url}\n`);
