@@ -2,11 +2,12 @@
  * Each audit rule against a live process that plants its condition (C helpers compiled here, a
  * copied binary, socat, strace), checking the finding, its severity and evidence.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/model/finding.js";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
@@ -146,6 +147,35 @@ describe("audit rules on planted conditions", () => {
     expect(f.severity).toBe("high");
     expect(f.evidence).toMatchObject({ variables: { LD_PRELOAD: lib }, libraries: [lib] });
     await p.kill();
+  });
+
+  it("preload: a non-empty /etc/ld.so.preload is critical and names its libraries (planted in a private mount namespace)", async () => {
+    const lib = compileC("audit-empty-lib", EMPTY_LIB_C, ["-shared", "-fPIC"]);
+    const layer = fs.mkdtempSync(path.join(dir, "etc-layer-"));
+    // /etc may have no ld.so.preload to bind over: an overlay on /etc (its upper layer on a tmpfs) adds one, in a
+    // private mount namespace, so the host's /etc never changes. Every program started there then loads the
+    // library, the audit's own node among them: the file is really in force.
+    const script = [
+      "set -e",
+      `mount -t tmpfs tmpfs ${layer}`,
+      `mkdir ${layer}/upper ${layer}/work`,
+      `printf '%s\\n' ${lib} > ${layer}/upper/ld.so.preload`,
+      `mount -t overlay overlay -o lowerdir=/etc,upperdir=${layer}/upper,workdir=${layer}/work /etc`,
+      `grep -q ${lib} /proc/self/maps || { echo 'the library was not preloaded' >&2; exit 99; }`,
+      `exec "${process.execPath}" "${BIN}" audit --rules preload --json`,
+    ].join("\n");
+    const r = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { encoding: "utf8" });
+    // stderr may list processes of the host it could not read (exiting ones, PID 1 in some containers).
+    expect(r.stderr).not.toMatch(/preload(ed)?:? (was not|cannot be)|ERROR: ld\.so/);
+    expect(r.status, r.stderr).toBe(0);
+    const system = (JSON.parse(r.stdout) as Finding[]).filter((f) => f.rule === "preload" && f.pid === null);
+    expect(system).toHaveLength(1);
+    expect(system[0]?.severity).toBe("critical");
+    expect(system[0]?.evidence).toEqual({ file: "/etc/ld.so.preload", libraries: [lib] });
+    // The host never saw the file; its own audit has no such finding.
+    expect(fs.existsSync("/etc/ld.so.preload") && fs.readFileSync("/etc/ld.so.preload", "utf8").includes(lib)).toBe(false);
+    const host = await auditJson(["--rules", "preload"]);
+    expect(host.findings.filter((f) => f.pid === null)).toEqual([]);
   });
 
   it("reverse-shell: a bash whose stdio is a TCP socket to a local socat listener is critical, with both addresses", async () => {
