@@ -180,15 +180,30 @@ function safeRelative(name: string, file: string): string {
 }
 
 /**
+ * What a tarball may unpack to, in memory, before anything is written. A capture of 1090 processes
+ * is ~60 MiB of tar (14.5 MiB of text in ~40k entries of 512-byte headers and padding), so 1 GiB is
+ * room for some 15 000 processes. Without a cap, 4 MiB of gzipped zeros would have Node hold 4 GiB
+ * (its largest buffer) in memory before anything was checked.
+ */
+export const MAX_UNPACKED_BYTES = 1024 ** 3;
+
+/**
  * Extracts a .tar.gz into `target` (an empty directory). Everything is read and checked before
  * the first write, so a damaged archive leaves nothing behind; no entry is written through a
  * symlink (a symlink is only ever a leaf).
  */
-export function extractTarGz(file: string, target: string): void {
+export function extractTarGz(file: string, target: string, options: { readonly maxBytes?: number } = {}): void {
+  const maxBytes = options.maxBytes ?? MAX_UNPACKED_BYTES;
   let tar: Buffer;
   try {
-    tar = zlib().gunzipSync(fs.readFileSync(file));
+    tar = zlib().gunzipSync(fs.readFileSync(file), { maxOutputLength: maxBytes });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      throw bad(
+        file,
+        `it unpacks to more than ${maxBytes % 1024 ** 3 === 0 ? `${maxBytes / 1024 ** 3} GiB` : `${maxBytes} bytes`}, far more than a capture of this size holds (a gzip bomb?); ` +
+          "if it is a real capture, extract it yourself (tar -xzf) and give the directory to --root",
+      );
     throw bad(file, `not gzip data or truncated (${(error as Error).message})`);
   }
   const entries = readTar(tar, file);

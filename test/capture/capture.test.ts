@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTar } from "../../src/capture/tar.js";
+import { extractTarGz, MAX_UNPACKED_BYTES, writeTar } from "../../src/capture/tar.js";
 import { exeOf, randomAwsKey, waitUntil } from "../audit/_helpers.js";
 import { runCli } from "../helpers/cli.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
@@ -398,6 +398,21 @@ describe("--root refuses what is not a capture", () => {
     const v = await runCli(["ps", "--root", cut]);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/truncated/);
+  });
+
+  it("a gzip bomb is refused once it unpacks past the cap, before anything is written", () => {
+    // 64 MiB of zeros gzip to ~64 KiB; with a 1 MiB cap the same check that guards the default 1 GiB stops it.
+    const bomb = archive("bomb.tar.gz", zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }));
+    expect(fs.statSync(bomb).size).toBeLessThan(256 * 1024);
+    const target = fs.mkdtempSync(path.join(base, "bomb-target-"));
+    expect(() => extractTarGz(bomb, target, { maxBytes: 1024 * 1024 })).toThrow(
+      /is not a readable capture archive: it unpacks to more than 1048576 bytes, .*extract it yourself \(tar -xzf\)/,
+    );
+    expect(fs.readdirSync(target)).toEqual([]);
+    expect(MAX_UNPACKED_BYTES).toBe(1024 ** 3);
+    // Under the cap, the same call extracts a well-formed archive.
+    extractTarGz(archive("small.tar.gz", zlib.gzipSync(good())), target, { maxBytes: 1024 * 1024 });
+    expect(fs.readFileSync(path.join(target, "proc/uptime"), "utf8")).toBe("1.00 1.00\n");
   });
 
   it("an archive with paths escaping the target or written through a symlink extracts nothing", async () => {
