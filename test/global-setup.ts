@@ -1,7 +1,7 @@
 /**
  * Unpacks each captured /proc tree, kept in the repository as one archive
  * (test/fixtures/NAME.tar.gz, written by scripts/capture-fixture.mjs), into a temporary directory
- * once per `vitest run`, and removes it afterwards. Tests reach it through
+ * once per `vitest run`, and removes it afterwards, with every other temporary file of the run. Tests reach it through
  * `inject("fixturesDir")` (see test/helpers/fixtures.ts). Thousands of small files and symlinks
  * such as `root -> /` stay out of git and out of the way of tools that walk the repository.
  */
@@ -22,7 +22,14 @@ declare module "vitest" {
 const ARCHIVES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 export default function setup(project: TestProject): () => void {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-fixtures-"));
+  // Every temporary file of the run, the tests' own and those of the CLIs and servers they start
+  // (which inherit TMPDIR), goes under one directory removed at the end: test workers end without
+  // running exit hooks, and a run used to leave a few dozen directories in /tmp, some of 400 MB.
+  // Sticky and world-writable like /tmp: some tests run the CLI as nobody.
+  const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-test-run-"));
+  fs.chmodSync(runTmp, 0o1777);
+  process.env.TMPDIR = runTmp;
+  const dir = fs.mkdtempSync(path.join(runTmp, "procscope-fixtures-"));
   for (const name of fs.readdirSync(ARCHIVES).filter((n) => n.endsWith(".tar.gz"))) {
     try {
       execFileSync("tar", ["-xzf", path.join(ARCHIVES, name), "-C", dir], { stdio: "pipe" });
@@ -32,5 +39,5 @@ export default function setup(project: TestProject): () => void {
     }
   }
   project.provide("fixturesDir", dir);
-  return () => fs.rmSync(dir, { recursive: true, force: true });
+  return () => fs.rmSync(runTmp, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import type { FieldErrors } from "../processes/process.js";
 import { parsePidSched } from "../procfs/pid/sched.js";
 import type { StackFrame } from "../procfs/pid/stack.js";
 import { parsePidStat } from "../procfs/pid/stat.js";
-import { readStackFrom, readThreadFrom, type Thread, type ThreadContext } from "./threads.js";
+import { readStackFrom, readThreadFrom, type ThreadContext } from "./threads.js";
 
 export type { BlockedTask };
 

@@ -7,7 +7,6 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runBin } from "../helpers/cli.js";
@@ -15,7 +14,9 @@ import { expectValidJson } from "../helpers/contract.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { startProcess } from "../helpers/live.js";
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "psc-unix-"));
+// Directly under /tmp, not the run's TMPDIR: a socket's path holds at most 107 bytes, and the forged
+// name below takes 70 of them.
+const dir = fs.mkdtempSync("/tmp/psc-unix-");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Socket inodes `ss -xa` lists: the local "port" column of each socket is its inode. */

@@ -7,7 +7,6 @@ import { findBashHistoryEntries, findZshHistoryEntries, loadedRegion, readShellH
 import { runCli } from "../helpers/cli.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { startProcess, unusedPid } from "../helpers/live.js";
-import { repoPath } from "../helpers/repo.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "procscope-history-"));

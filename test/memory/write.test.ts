@@ -10,7 +10,6 @@ import { runCli } from "../helpers/cli.js";
 import { FIXTURE_PROC } from "../helpers/fixtures.js";
 import { type LiveProcess, startProcess, unusedPid } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
-import { repoPath } from "../helpers/repo.js";
 import { runAsNobody } from "../helpers/unprivileged.js";
 import { waitUntil } from "../helpers/wait.js";
 

@@ -64,15 +64,6 @@ async function cliJson(args: readonly string[]): Promise<unknown> {
   return redactSecrets(JSON.parse(result.stdout)).value;
 }
 
-async function cliNdjson(args: readonly string[]): Promise<unknown[]> {
-  const result = await runBin([...args, "--json"]);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l));
-}
-
 /**
  * Lifetime CPU% (cpuSeconds over seconds since start) of a helper a few seconds old moves between
  * two reads a second apart (10 ms of start-up over 2 s is 0.5%, over 5 s 0.2%): left out of comparisons.
