@@ -63,7 +63,7 @@ export function buildChannels(
   unknownPeerReason?: string,
 ): Channel[] {
   const pipes = new Map<number, Holder[]>();
-  const fifos = new Map<string, { path: string; inode: number; holders: Holder[] }>();
+  const fifos = new Map<string, { path: string; raw: string | undefined; inode: number; holders: Holder[] }>();
   const sockets = new Map<number, Holder[]>();
   for (const p of processes) {
     for (const f of p.fds ?? []) {
@@ -75,7 +75,7 @@ export function buildChannels(
         pipes.set(f.inode, list);
       } else if (f.type === "fifo") {
         const key = `${f.device}:${f.inode}`;
-        const entry = fifos.get(key) ?? { path: f.path ?? "", inode: f.inode, holders: [] };
+        const entry = fifos.get(key) ?? { path: f.path ?? "", raw: rawPath(f), inode: f.inode, holders: [] };
         entry.holders.push(h);
         fifos.set(key, entry);
       } else if (f.type === "socket") {
@@ -88,8 +88,8 @@ export function buildChannels(
   const channels: Channel[] = [];
   for (const [inode, holders] of pipes)
     channels.push({ kind: "pipe", inode, label: null, match: "inode", ends: holders.map((h) => end(h, false)) });
-  for (const { path, inode, holders } of fifos.values())
-    channels.push({ kind: "fifo", inode, label: path, match: "inode", ends: holders.map((h) => end(h, false)) });
+  for (const { path, raw, inode, holders } of fifos.values())
+    channels.push({ kind: "fifo", inode, label: path, match: "inode", ends: holders.map((h) => end(h, false)), ...rawLabel(raw) });
 
   const joined = (a: number, b: number) => [...(sockets.get(a) ?? []), ...(sockets.get(b) ?? [])].map((h) => end(h, true));
   // TCP/UDP: an established socket whose remote is another socket's local, both held here.
@@ -118,8 +118,16 @@ export function buildChannels(
       if (peer === null || done.has(s.inode) || !sockets.has(s.inode) || !sockets.has(peer)) continue;
       done.add(s.inode).add(peer);
       // The accepted end of a connection to a named socket carries the path; the client's does not.
-      const label = s.path ?? unix.get(peer)?.path ?? null;
-      channels.push({ kind: "unix", inode: Math.min(s.inode, peer), label, match: "peer", ends: joined(s.inode, peer) });
+      const named = s.path !== null ? s : unix.get(peer);
+      const label = named?.path ?? null;
+      channels.push({
+        kind: "unix",
+        inode: Math.min(s.inode, peer),
+        label,
+        match: "peer",
+        ends: joined(s.inode, peer),
+        ...rawLabel(named && rawPath(named)),
+      });
     }
   } else {
     guessUnixChannels(unix, sockets, done, channels, joined);
@@ -133,6 +141,7 @@ export function buildChannels(
           match: "unknown",
           ends: (sockets.get(s.inode) ?? []).map((h) => end(h, true)),
           reason: unknownPeerReason,
+          ...rawLabel(rawPath(s)),
         });
       }
   }
@@ -165,21 +174,33 @@ function guessUnixChannels(
     channels.push({ kind: "unix", inode: s.inode, label: null, match: "adjacent-inode", ends: joined(s.inode, peer.inode) });
   }
   // Named UNIX sockets: the listener and the accepted sockets carry the path.
-  const byPath = new Map<string, Holder[]>();
+  const byPath = new Map<string, { raw: string | undefined; holders: Holder[] }>();
   for (const s of unix.values()) {
     if (s.path === null || !sockets.has(s.inode)) continue;
-    const list = byPath.get(s.path) ?? [];
-    list.push(...(sockets.get(s.inode) ?? []));
-    byPath.set(s.path, list);
+    const entry = byPath.get(s.path) ?? { raw: rawPath(s), holders: [] };
+    entry.holders.push(...(sockets.get(s.inode) ?? []));
+    byPath.set(s.path, entry);
   }
-  for (const [path, holders] of byPath)
+  for (const [path, { raw, holders }] of byPath)
     channels.push({
       kind: "unix",
       inode: Math.min(...holders.map((h) => h.inode)),
       label: path,
       match: "path",
       ends: holders.map((h) => end(h, true)),
+      ...rawLabel(raw),
     });
+}
+
+/** The raw bytes (base64) of a path that was not valid UTF-8, from an fd or a socket. */
+function rawPath(source: { readonly rawBase64?: Readonly<Record<string, unknown>> | undefined }): string | undefined {
+  const raw = source.rawBase64?.path;
+  return typeof raw === "string" ? raw : undefined;
+}
+
+/** A channel's raw twin of its label, when the path it came from was not valid UTF-8. */
+function rawLabel(raw: string | undefined): { rawBase64?: { label: string } } {
+  return raw === undefined ? {} : { rawBase64: { label: raw } };
 }
 
 const KIND_ORDER: readonly ChannelKind[] = ["pipe", "fifo", "unix", "tcp", "udp"];

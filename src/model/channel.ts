@@ -1,6 +1,6 @@
 /** A pipe, FIFO or socket joining processes, with its ends (`peers`). */
 import { type Static, Type } from "@sinclair/typebox";
-import { Count, type DeepReadonly, Nullable, StartTimeTicks } from "./_schema.js";
+import { Count, type DeepReadonly, Nullable, RawBase64Schema, StartTimeTicks } from "./_schema.js";
 
 export const ChannelEndSchema = Type.Object(
   {
@@ -41,6 +41,7 @@ export const ChannelSchema = Type.Object(
           'with match "unknown": why the peer is unknown, e.g. "UNIX socket peers are not captured in ROOT (sock_diag asks the running kernel)"',
       }),
     ),
+    rawBase64: Type.Optional(RawBase64Schema),
   },
   { title: "Channel", additionalProperties: false },
 );

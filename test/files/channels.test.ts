@@ -188,6 +188,41 @@ describe("a FIFO between two processes", () => {
   });
 });
 
+describe("peers with names that are not UTF-8", () => {
+  it("carries each label's raw bytes in rawBase64.label: a FIFO's path and a UNIX socket's name", async () => {
+    const fifo = Buffer.concat([Buffer.from(`${dir}/fifo-`), Buffer.from([0xff, 0xfe])]);
+    const sock = Buffer.concat([Buffer.from(`${dir}/sock-`), Buffer.from([0xc3, 0x28])]);
+    // Python keeps bytes paths as bytes: a FIFO held for writing and a UNIX server with one client,
+    // the reader of the FIFO and the client in a child process.
+    const script = [
+      "import os, signal, socket, sys",
+      "fifo, name = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])",
+      "os.mkfifo(fifo)",
+      "server = socket.socket(socket.AF_UNIX); server.bind(name); server.listen(1)",
+      "if os.fork() == 0:",
+      "    r = os.open(fifo, os.O_RDONLY); c = socket.socket(socket.AF_UNIX); c.connect(name); signal.pause()",
+      "w = os.open(fifo, os.O_WRONLY); accepted, _ = server.accept()",
+      "print('ready', flush=True); signal.pause()",
+    ].join("\n");
+    const holder = await startProcess("python3", ["-c", script, fifo.toString("hex"), sock.toString("hex")], { ready: "ready" });
+    try {
+      const result = await runBin(["peers", String(holder.pid), "--json"]);
+      expect(result.code, result.stderr).toBe(0);
+      const channels = JSON.parse(result.stdout) as { kind: string; label: string | null; rawBase64?: { label?: string } }[];
+      const fifoChannel = channels.find((c) => c.kind === "fifo");
+      expect(fifoChannel?.label).toBe(`${dir}/fifo-\\xff\\xfe`);
+      expect(fifoChannel?.rawBase64).toEqual({ label: fifo.toString("base64") });
+      const unix = channels.find((c) => c.kind === "unix" && c.label?.startsWith(`${dir}/sock-`));
+      expect(unix?.label).toBe(`${dir}/sock-\\xc3(`);
+      expect(unix?.rawBase64).toEqual({ label: sock.toString("base64") });
+      // Labels that were valid UTF-8 have no raw twin.
+      for (const c of channels) if (c !== fifoChannel && c !== unix) expect(c.rawBase64).toBeUndefined();
+    } finally {
+      await holder.kill();
+    }
+  });
+});
+
 describe("sockets between processes", () => {
   let server: LiveProcess;
   let port: number;
