@@ -354,6 +354,49 @@ describe("procscope exporter (live): children, zombies, denied", () => {
       await nobody.kill("SIGTERM");
     }
   });
+
+  it("run as uid 65534 with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (the documented unit), reads what root reads", async () => {
+    if (process.getuid?.() !== 0) throw new Error("this test needs root to switch to uid 65534 (run the suite as root, as CI does)");
+    // A root process of a group of its own, holding its three stdio fds and one more.
+    const sleeper = path.join(dir, "pscapsw");
+    fs.copyFileSync(fs.realpathSync("/bin/sh"), sleeper);
+    fs.chmodSync(sleeper, 0o755);
+    const member = await startProcess(sleeper, ["-c", "exec 3</dev/null; echo ready; read x"], { ready: "ready" });
+    const bin = path.join(worldReadableCopy(), "dist/bin/procscope.cjs");
+    const caps = "+sys_ptrace,+dac_read_search";
+    const withCaps = await startProcess(
+      "setpriv",
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        `--inh-caps=${caps}`,
+        `--ambient-caps=${caps}`,
+        process.execPath,
+        bin,
+        "exporter",
+        "--listen",
+        "127.0.0.1:0",
+      ],
+      { ready: /metrics at http:\/\/\S+\n/ },
+    );
+    try {
+      const url = (/metrics at (http:\/\/\S+)\n/.exec(withCaps.output()) as RegExpExecArray)[1] as string;
+      const capsSamples = parseExposition(await (await fetch(url)).text());
+      const rootSamples = parseExposition(await exporter.scrape());
+      expect(seriesValue(capsSamples, "procscope_group_num_procs", { groupname: "pscapsw" })).toBe(1);
+      expect(seriesValue(capsSamples, "procscope_group_open_filedesc", { groupname: "pscapsw" })).toBe(
+        fs.readdirSync(`/proc/${member.pid}/fd`).length,
+      );
+      // Without the capabilities nobody is denied every root process (the test above); with them, no more than root is.
+      expect(seriesValue(capsSamples, "procscope_denied_processes")).toBeLessThanOrEqual(
+        seriesValue(rootSamples, "procscope_denied_processes") as number,
+      );
+    } finally {
+      await withCaps.kill("SIGTERM");
+      await member.kill();
+    }
+  });
 });
 
 describe("what process-exporter lacks", () => {
