@@ -77,7 +77,7 @@ describe("dashboards/procscope.json", () => {
     const exposed = exposedNames();
     // Family names of the rendering without per-process series still contain these families.
     for (const q of queries) {
-      const names = [...q.expr.matchAll(/\b(procscope_[a-z_]+)/g)].map((m) => m[1] as string);
+      const names = [...q.expr.matchAll(/\b((?:procscope|process|nodejs)_[a-z_]+)/g)].map((m) => m[1] as string);
       expect(names.length, `${q.where}: ${q.expr}`).toBeGreaterThan(0);
       for (const name of names) expect(exposed.has(name), `${q.where}: ${name}`).toBe(true);
     }
@@ -99,7 +99,7 @@ describe("dashboards/procscope.json", () => {
     }
     let checked = 0;
     for (const q of queries)
-      for (const [, metric, matchers] of q.expr.matchAll(/\b(procscope_[a-z_]+)\{([^}]*)\}/g)) {
+      for (const [, metric, matchers] of q.expr.matchAll(/\b((?:procscope|process|nodejs)_[a-z_]+)\{([^}]*)\}/g)) {
         for (const [, label, op, value] of (matchers as string).matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
           // Prometheus adds job and instance; $variables are filled in by Grafana.
           if (label === "job" || label === "instance") continue;
