@@ -67,6 +67,11 @@ export interface ProcFs {
   readonly isLive: boolean;
   readonly etcDir: string;
   readText(relPath: string): string;
+  /**
+   * Reads a whole file on libuv's thread pool, not this thread: for a file the kernel may take
+   * seconds to produce (a big process's smaps_rollup walks all its page tables). Errors as readText.
+   */
+  readTextAsync(relPath: string): Promise<string>;
   readBytes(relPath: string): Buffer;
   readLink(relPath: string): Buffer;
   listDir(relPath: string): string[];
@@ -237,6 +242,14 @@ class ProcFsImpl implements ProcFs {
   readText(relPath: string): string {
     try {
       return readFileText(this.resolve(relPath));
+    } catch (error) {
+      this.fail(relPath, error);
+    }
+  }
+
+  async readTextAsync(relPath: string): Promise<string> {
+    try {
+      return await fs.promises.readFile(this.resolve(relPath), "utf8");
     } catch (error) {
       this.fail(relPath, error);
     }

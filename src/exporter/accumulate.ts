@@ -68,7 +68,8 @@ export interface GroupSnapshot {
   readonly name: string;
   readonly numProcs: number;
   readonly counters: Readonly<Record<CounterName, number>>;
-  readonly memory: Readonly<Record<Memtype, number>>;
+  /** Proportional memory is null while no member has been measured (--smaps reads in the background). */
+  readonly memory: Readonly<Record<Memtype, number | null>>;
   readonly numThreads: number;
   readonly openFiledesc: number;
   readonly worstFdRatio: number;
@@ -208,6 +209,7 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
 function groupSnapshot(name: string, state: GroupState, members: readonly ProcessSample[]): GroupSnapshot {
   const counters = Object.fromEntries(COUNTERS.map((c, i) => [c, state.totals[i] as number])) as Record<CounterName, number>;
   const memory: Record<Memtype, number> = { resident: 0, virtual: 0, swapped: 0, proportionalResident: 0, proportionalSwapped: 0 };
+  let proportionalMeasured = false;
   const states: Record<StateBucket, number> = { Running: 0, Sleeping: 0, Waiting: 0, Zombie: 0, Other: 0 };
   let numThreads = 0;
   let openFiledesc = 0;
@@ -222,6 +224,7 @@ function groupSnapshot(name: string, state: GroupState, members: readonly Proces
     memory.swapped += m.swapBytes ?? 0;
     memory.proportionalResident += m.pssBytes ?? 0;
     memory.proportionalSwapped += m.swapPssBytes ?? 0;
+    if (m.pssBytes !== null) proportionalMeasured = true;
     states[stateBucket(m.state)]++;
     numThreads += m.threads;
     openFiledesc += m.fdCount ?? 0;
@@ -235,7 +238,7 @@ function groupSnapshot(name: string, state: GroupState, members: readonly Proces
     name,
     numProcs: members.length,
     counters,
-    memory,
+    memory: proportionalMeasured ? memory : { ...memory, proportionalResident: null, proportionalSwapped: null },
     numThreads,
     openFiledesc,
     worstFdRatio,

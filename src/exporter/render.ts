@@ -32,7 +32,7 @@ export interface Exposition {
   readonly deniedProcesses: number;
   /** Proportional memory is measured (--smaps): only then are those series shown. */
   readonly smaps: boolean;
-  /** With --smaps: processes whose proportional memory was not re-read this scrape (budget spent). */
+  /** With --smaps: processes the latest background round has not read (budget spent, or still reading). */
   readonly smapsStaleProcesses: number;
   readonly smapsBudgetSeconds: number;
   readonly maxSeries: number;
@@ -91,7 +91,7 @@ export const METRIC_FAMILIES: Readonly<Record<string, { kind: Kind; help: string
   },
   procscope_smaps_stale_processes: {
     kind: "gauge",
-    help: "Processes whose proportional memory was not re-read this scrape because the smaps time budget was spent.",
+    help: "Processes the latest background smaps round has not read (its time budget spent, or still reading): their proportional memory is older.",
   },
   procscope_smaps_budget_seconds: { kind: "gauge", help: "Time budget per scrape for reading smaps_rollup (--smaps-budget)." },
   // The exporter itself, under the names of the client libraries' process collectors and prom-client.

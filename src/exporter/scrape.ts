@@ -10,15 +10,16 @@ import { type FileDescriptor, iterateOpenFiles, type ProcessFiles, readFd, sumDe
 import { readSocketTables, socketOwners } from "../files/sockets.js";
 import type { ProcessContext } from "../processes/process.js";
 import { listBlocked } from "../threads/blocked.js";
-import { listSourceProcesses, type SourceField, type SourceRecord } from "./_source.js";
+import { listSourceProcesses, type SourceField } from "./_source.js";
 import { type Accumulator, COUNTERS, type CounterName, createAccumulator, identityKey, type ProcessSample } from "./accumulate.js";
 import type { ExporterConfig, ProcessAttributes } from "./config.js";
 import { type Exposition, renderExposition } from "./render.js";
 import { readExporterSelf, type SelfSource } from "./self.js";
+import { createSmapsRefresher } from "./smaps.js";
 
 export interface ExporterOptions {
   readonly config: ExporterConfig;
-  /** Read smaps_rollup for proportional memory, within smapsBudgetMs per scrape. */
+  /** Read smaps_rollup for proportional memory, in the background, smapsBudgetMs per scrape. */
   readonly smaps?: boolean;
   readonly smapsBudgetMs?: number;
   readonly perProcessGroups?: readonly string[];
@@ -35,6 +36,8 @@ export interface Exporter {
   collect(): Exposition;
   /** collect() rendered in the text format, or OpenMetrics. */
   scrape(openMetrics: boolean): string;
+  /** Resolves when the background reading that --smaps starts after each scrape is done. */
+  settled(): Promise<void>;
 }
 
 const BASE_FIELDS: readonly SourceField[] = [
@@ -151,27 +154,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
   // once in its life, not once per scrape: a counter rising forever would keep an alert firing.
   const deniedIdentities = new Set<string>();
   const smapsBudgetMs = options.smapsBudgetMs ?? DEFAULT_SMAPS_BUDGET_MS;
-  /** Last proportional memory read per identity, and where the next scrape's smaps round starts. */
-  const smapsCache = new Map<string, { pss: number | null; swapPss: number | null }>();
-  let smapsCursor = 0;
-
-  function readSmaps(records: readonly SourceRecord[], deadline: number): number {
-    const n = records.length;
-    let stale = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      if (now() >= deadline) break;
-      const r = records[(smapsCursor + i) % n] as SourceRecord;
-      const got = listSourceProcesses(context, { fields: ["pssBytes", "swapPssBytes"], pids: [r.pid] }).processes[0];
-      if (got === undefined || got.startTimeTicks !== r.startTimeTicks) continue;
-      smapsCache.set(identityKey(r.pid, r.startTimeTicks), { pss: got.pssBytes ?? null, swapPss: got.swapPssBytes ?? null });
-    }
-    stale = n - i;
-    smapsCursor = n === 0 ? 0 : (smapsCursor + i) % n;
-    const live = new Set(records.map((r) => identityKey(r.pid, r.startTimeTicks)));
-    for (const key of smapsCache.keys()) if (!live.has(key)) smapsCache.delete(key);
-    return stale;
-  }
+  const smaps = options.smaps ? createSmapsRefresher(context, { budgetMs: smapsBudgetMs, now }) : null;
 
   function collect(): Exposition {
     const started = now();
@@ -198,8 +181,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
       hostBlocked++;
       blockedByPid.set(task.pid, (blockedByPid.get(task.pid) ?? 0) + 1);
     }
-    let smapsStale = 0;
-    if (options.smaps) smapsStale = readSmaps(records, now() + smapsBudgetMs);
+    const smapsStale = smaps?.staleCount(records) ?? 0;
 
     const bootTime = system.bootTime ?? 0;
     const samples: ProcessSample[] = [];
@@ -213,7 +195,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
         if (!deniedIdentities.has(key)) scrapeErrors.denied = (scrapeErrors.denied ?? 0) + 1;
       }
       const fd = facts.get(key);
-      const pss = smapsCache.get(key);
+      const pss = smaps?.get(key);
       const counters = Object.fromEntries(COUNTERS.map((c) => [c, (r[c] as number | null | undefined) ?? null])) as Record<
         CounterName,
         number | null
@@ -263,6 +245,7 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
       }
     }
     const snapshot = accumulator.update(samples, attributes);
+    smaps?.refresh(records);
     return {
       snapshot,
       host: { processes: records.length, threads, zombies, blockedTasks: hostBlocked },
@@ -280,5 +263,6 @@ export function createExporter(context: ProcessContext, options: ExporterOptions
   return {
     collect,
     scrape: (openMetrics) => renderExposition(collect(), openMetrics),
+    settled: () => smaps?.settled() ?? Promise.resolve(),
   };
 }

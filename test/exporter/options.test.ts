@@ -9,6 +9,7 @@ import { renderExposition } from "../../src/exporter/render.js";
 import { createExporter } from "../../src/exporter/scrape.js";
 import { createProcessContext } from "../../src/processes/context.js";
 import { type LiveProcess, startProcess } from "../helpers/live.js";
+import { waitUntil } from "../helpers/wait.js";
 import { parseExposition, seriesValue } from "./_metrics.js";
 import { installWorker } from "./_worker.js";
 
@@ -27,9 +28,9 @@ afterAll(async () => {
 });
 
 describe("--smaps", () => {
-  it("reads proportional memory within the budget, resuming where it stopped", () => {
+  it("reads proportional memory after each scrape, within the budget, resuming where it stopped", async () => {
     // A clock that advances 10 ms each time it is read: a budget of 10×N ms allows about N reads,
-    // here a quarter of the processes per scrape.
+    // here a quarter of the processes per round.
     const quarter = Math.ceil(openProcFs().listPids().length / 4);
     let clock = 0;
     const exporter = createExporter(createProcessContext(openProcFs()), {
@@ -38,24 +39,79 @@ describe("--smaps", () => {
       smapsBudgetMs: 10 * quarter,
       now: () => (clock += 10),
     });
+    // The first scrape has nothing read yet: every process is stale, no proportional series.
     const first = exporter.collect();
-    expect(first.smapsStaleProcesses).toBeGreaterThan(first.host.processes - quarter - 1);
-    expect(first.smapsStaleProcesses).toBeGreaterThan(0);
-    // Enough scrapes for the rounds to pass over every process at least once.
-    let last = first;
-    for (let i = 0; i < 6; i++) last = exporter.collect();
+    expect(first.smapsStaleProcesses).toBe(first.host.processes);
+    expect(renderExposition(first, false)).not.toContain("proportionalResident");
+    await exporter.settled();
+    const second = exporter.collect();
+    expect(second.smapsStaleProcesses).toBeGreaterThan(second.host.processes - quarter - 3);
+    expect(second.smapsStaleProcesses).toBeGreaterThan(0);
+    // Enough rounds to pass over every process at least once.
+    let last = second;
+    for (let i = 0; i < 6; i++) {
+      await exporter.settled();
+      last = exporter.collect();
+    }
     const group = last.snapshot.groups.find((g) => g.name === "opt");
     expect(group?.memory.proportionalResident).toBeGreaterThan(0);
     const text = renderExposition(last, false);
     expect(text).toMatch(/^procscope_smaps_stale_processes \d+$/m);
     expect(text).toContain('procscope_group_memory_bytes{groupname="opt",memtype="proportionalResident"}');
+    await exporter.settled();
   });
 
-  it("with time to spare, reads every process each scrape", () => {
+  it("with time to spare, the scrape after a round has every process", async () => {
     const exporter = createExporter(createProcessContext(openProcFs()), { config, smaps: true, smapsBudgetMs: 60_000 });
+    exporter.collect();
+    await exporter.settled();
     const e = exporter.collect();
-    expect(e.smapsStaleProcesses).toBe(0);
+    // Processes started between the two scrapes were not in the round.
+    expect(e.smapsStaleProcesses).toBeLessThanOrEqual(3);
     expect(e.snapshot.groups.find((g) => g.name === "opt")?.memory.proportionalResident).toBeGreaterThan(0);
+    await exporter.settled();
+  });
+
+  it("never reads smaps_rollup in a scrape: a read the kernel takes long over holds up later values, not scrapes", async () => {
+    // The ProcFs hands out smaps_rollup reads that finish only when the test says: one stands for a
+    // 200 GB process whose page tables take the kernel seconds to walk.
+    const procFs = openProcFs();
+    const pending: { pid: number; release: () => void }[] = [];
+    const slow = new Proxy(procFs, {
+      get(target, property, receiver) {
+        if (property === "readTextAsync")
+          return async (relPath: string) => {
+            const pid = Number(relPath.split("/")[0]);
+            if (relPath.endsWith("/smaps_rollup")) await new Promise<void>((release) => pending.push({ pid, release }));
+            return target.readTextAsync(relPath);
+          };
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const exporter = createExporter(createProcessContext(slow), { config, smaps: true, smapsBudgetMs: 60_000 });
+    exporter.collect();
+    await waitUntil("the round's first read", () => pending.length === 1);
+    // While that read hangs, scrapes answer, and start no second round beside it.
+    for (let i = 0; i < 3; i++) {
+      const e = exporter.collect();
+      expect(e.smapsStaleProcesses).toBe(e.host.processes);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pending).toHaveLength(1);
+    // Released, the round goes on to the other processes, one read at a time.
+    (pending.shift() as { release: () => void }).release();
+    await waitUntil("the next read", () => pending.length === 1);
+    // Let the rest of the round through, and the round the next scrape starts.
+    const drain = setInterval(() => pending.shift()?.release(), 1);
+    try {
+      await exporter.settled();
+      const e = exporter.collect();
+      expect(e.snapshot.groups.find((g) => g.name === "opt")?.memory.proportionalResident).toBeGreaterThan(0);
+      await exporter.settled();
+    } finally {
+      clearInterval(drain);
+    }
   });
 });
 
