@@ -118,6 +118,8 @@ interface Tracked {
 
 interface GroupState {
   readonly totals: number[];
+  /** The last update in which the group had a process. */
+  lastLive: number;
 }
 
 export interface Accumulator {
@@ -145,6 +147,26 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
   const maxGroups = options.maxGroups ?? 1000;
   let generation = 0;
 
+  /**
+   * At the cap, the group that has been empty longest makes room for a new one with a process:
+   * with the default grouping by comm, names such as kworker/0:1-events come and go for as long as
+   * the host runs, and new services must not land in the overflow count behind them. The
+   * forgotten group's series end; should it come back, its counters start again from 0, a reset
+   * Prometheus' rate() handles. False when every group has a process now.
+   */
+  function forgetLongestEmpty(occupied: ReadonlySet<string>): boolean {
+    let oldest: string | null = null;
+    let oldestLive = Number.POSITIVE_INFINITY;
+    for (const [name, state] of groups)
+      if (!occupied.has(name) && state.lastLive < oldestLive) {
+        oldest = name;
+        oldestLive = state.lastLive;
+      }
+    if (oldest === null) return false;
+    groups.delete(oldest);
+    return true;
+  }
+
   return {
     unknown(samples) {
       return samples.filter((s) => !tracked.has(identityKey(s.pid, s.startTimeTicks)));
@@ -154,6 +176,13 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
       const first = generation === 1;
       const live = new Map<string, ProcessSample[]>();
       let groupOverflowProcesses = 0;
+      // Groups with a process in this scrape, known before new groups are placed: only the others
+      // may make room.
+      const occupied = new Set<string>();
+      for (const s of samples) {
+        const group = tracked.get(identityKey(s.pid, s.startTimeTicks))?.group;
+        if (group !== undefined && group !== null) occupied.add(group);
+      }
       for (const s of samples) {
         const key = identityKey(s.pid, s.startTimeTicks);
         let t = tracked.get(key);
@@ -163,11 +192,12 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
           if (attrs === undefined) continue; // vanished before its attributes were read
           let group = groupName(options.config, attrs);
           if (group !== null && !groups.has(group)) {
-            if (groups.size >= maxGroups) {
+            if (groups.size >= maxGroups && !forgetLongestEmpty(occupied)) {
               groupOverflowProcesses++;
               group = null;
-            } else groups.set(group, { totals: COUNTERS.map(() => 0) });
+            } else groups.set(group, { totals: COUNTERS.map(() => 0), lastLive: generation });
           }
+          if (group !== null) occupied.add(group);
           // Baseline on the first scrape: contribute nothing now. Later: count it whole.
           t = { group, last: first ? values : COUNTERS.map(() => 0), seen: generation };
           tracked.set(key, t);
@@ -175,6 +205,7 @@ export function createAccumulator(options: AccumulatorOptions): Accumulator {
         t.seen = generation;
         if (t.group === null) continue;
         const state = groups.get(t.group) as GroupState;
+        state.lastLive = generation;
         for (let i = 0; i < values.length; i++) {
           const now = values[i];
           if (now === null || now === undefined) continue; // unreadable now: keep the last value

@@ -149,4 +149,40 @@ describe("createAccumulator()", () => {
     expect(snap.groups.map((g) => g.name)).toEqual(["one"]);
     expect(snap.groupOverflowProcesses).toBe(1);
   });
+
+  it("at the cap, forgets the group empty longest to place a new one, and overflows only when every group has a process", () => {
+    const acc = createAccumulator({ config: DEFAULT_CONFIG, maxGroups: 2 });
+    const a = sample(1, 1, 0);
+    const b = sample(2, 2, 0);
+    acc.update([a, b], new Map([attrs(a, "kworker/0:1-events"), attrs(b, "sshd")]));
+    // The kworker exits; sshd stays; the next scrape keeps the empty group (an alert may watch it).
+    expect(acc.update([b], new Map()).groups.map((g) => [g.name, g.numProcs])).toEqual([
+      ["kworker/0:1-events", 0],
+      ["sshd", 1],
+    ]);
+    // A new name arrives: the empty group makes room instead of the newcomer overflowing.
+    const c = sample(3, 3, 0);
+    const snap = acc.update([b, c], new Map([attrs(c, "postgres")]));
+    expect(snap.groups.map((g) => [g.name, g.numProcs])).toEqual([
+      ["postgres", 1],
+      ["sshd", 1],
+    ]);
+    expect(snap.groupOverflowProcesses).toBe(0);
+    // Both groups have a process: a third name overflows, as before.
+    const d = sample(4, 4, 0);
+    const full = acc.update([b, c, d], new Map([attrs(d, "nginx")]));
+    expect(full.groups.map((g) => g.name)).toEqual(["postgres", "sshd"]);
+    expect(full.groupOverflowProcesses).toBe(1);
+  });
+
+  it("at the cap, of two empty groups forgets the one empty longer", () => {
+    const acc = createAccumulator({ config: DEFAULT_CONFIG, maxGroups: 2 });
+    const a = sample(1, 1, 0);
+    const b = sample(2, 2, 0);
+    acc.update([a, b], new Map([attrs(a, "older"), attrs(b, "newer")]));
+    acc.update([b], new Map()); // "older" empty from here
+    acc.update([], new Map()); // "newer" empty from here
+    const c = sample(3, 3, 0);
+    expect(acc.update([c], new Map([attrs(c, "third")])).groups.map((g) => g.name)).toEqual(["newer", "third"]);
+  });
 });
