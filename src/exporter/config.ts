@@ -140,8 +140,10 @@ function stringList(value: unknown, where: string): string[] | null {
 export function parseExporterConfig(text: string, source = "config"): ExporterConfig {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
-    const first = doc.errors[0] as { message: string; linePos?: [{ line: number }] };
-    const line = first.linePos?.[0]?.line;
+    // With prettyErrors off (its messages span lines) the error has only an offset: count lines.
+    const first = doc.errors[0] as { message: string; pos?: [number, number] };
+    const offset = first.pos?.[0];
+    const line = offset === undefined ? undefined : text.slice(0, offset).split("\n").length;
     throw new InvalidArgument(`${source} is not valid YAML${line ? ` (line ${line})` : ""}: ${first.message.split("\n")[0]}`);
   }
   const root = doc.toJS() as unknown;

@@ -75,6 +75,7 @@ process_names:
 
   it.each([
     ["process_names: [", /not valid YAML/],
+    ['process_names:\n  - name: "{{.Comm}}"\n    comm: [a, b\n  - x: [\n', /not valid YAML \(line 4\): /],
     ["- just a list", /must be a YAML mapping/],
     ["process_names: {a: 1}", /must have a "process_names" list/],
     ["process_names:\n  - name: x\n", /has no matcher/],
