@@ -44,7 +44,8 @@ export function readExporterSelf(source: SelfSource): ExporterSelf {
   const system = record?.cpuSystemSeconds;
   const heap = v8.getHeapStatistics();
   return {
-    cpuSeconds: user == null || system == null ? null : user + system,
+    // Both are ticks / clockTicks: summed as ticks, the total prints as 0.29, not 0.29000000000000004.
+    cpuSeconds: user == null || system == null ? null : Math.round((user + system) * clockTicks) / clockTicks,
     residentBytes: record?.rssBytes ?? null,
     virtualBytes: record?.vszBytes ?? null,
     openFds: record?.fdCount ?? null,
