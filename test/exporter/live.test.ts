@@ -18,7 +18,8 @@ import { runBin } from "../helpers/cli.js";
 import { faultyProcFs } from "../helpers/faulty-procfs.js";
 import { startProcess } from "../helpers/live.js";
 import { compileC } from "../helpers/native.js";
-import { NOBODY, worldReadableCopy } from "../helpers/unprivileged.js";
+import { NOBODY, unprivilegedCommand, worldReadableCopy } from "../helpers/unprivileged.js";
+import { waitUntil } from "../helpers/wait.js";
 import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
 import { installWorker } from "./_worker.js";
 
@@ -352,6 +353,28 @@ describe("procscope exporter (live): children, zombies, denied", () => {
       expect(seriesValue(samples, "procscope_host_processes")).toBeGreaterThan(0);
     } finally {
       await nobody.kill("SIGTERM");
+    }
+  });
+
+  it("run as uid 65534 under a hidepid=2 /proc, says at start that it sees only its user's processes", async () => {
+    const [command, args, env] = unprivilegedCommand(["exporter", "--listen", "127.0.0.1:0"], { hidepid: 2 });
+    const hidden = await startProcess(command, args, { env, ready: /metrics at http:\/\/\S+\n/, stdio: ["pipe", "pipe", "pipe"] });
+    try {
+      let stderr = "";
+      hidden.child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await waitUntil("the hidepid notice", () => stderr.includes("\n"));
+      expect(stderr).toBe(
+        "procscope: /proc is mounted with hidepid=invisible: other users' processes are not listed: the metrics cover this user's processes only\n",
+      );
+      const url = (/metrics at (http:\/\/\S+)\n/.exec(hidden.output()) as RegExpExecArray)[1] as string;
+      const samples = parseExposition(await (await fetch(url)).text());
+      // Itself, and whatever else runs as nobody now; never root's processes.
+      expect(seriesValue(samples, "procscope_host_processes")).toBeLessThan(10);
+      expect(seriesValue(samples, "procscope_group_num_procs", { groupname: "node" })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await hidden.kill("SIGTERM");
     }
   });
 

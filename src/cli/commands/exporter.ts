@@ -53,6 +53,10 @@ async function exporter(run: CommandRun, options: ExporterOptions): Promise<void
   });
   const server = await startExporterServer(exporter, address, { afterScrape: majorCollection() });
   run.print(`procscope: metrics at ${server.url}\n`);
+  // Metrics of only our own processes look like a quiet host: say why once, at start.
+  const { hiddenListingNotice } = await import("../../access/denied.js");
+  const hidden = hiddenListingNotice(run.procFs);
+  if (hidden !== null) run.warn(`${hidden}: the metrics cover this user's processes only`);
   const signal = run.io.signal;
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
