@@ -21,7 +21,7 @@ import { compileC } from "../helpers/native.js";
 import { NOBODY, unprivilegedCommand, worldReadableCopy } from "../helpers/unprivileged.js";
 import { waitUntil } from "../helpers/wait.js";
 import { parseExposition, type RunningExporterProcess, seriesValue, startExporter } from "./_metrics.js";
-import { installWorker } from "./_worker.js";
+import { BURN_CPU_C, installWorker } from "./_worker.js";
 
 let dir: string;
 let worker: string;
@@ -240,7 +240,7 @@ const tcp = net.createServer().listen(0, "127.0.0.1", () => {
 `;
 
 /** Waits for a line on stdin, forks a child that burns argv[1] ms of CPU and exits, reaps it, says "reaped". */
-const FORKER = String.raw`
+const FORKER = String.raw`${BURN_CPU_C}
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -253,13 +253,7 @@ int main(int argc, char **argv) {
   if (!fgets(line, sizeof line, stdin)) return 1;
   pid_t child = fork();
   if (child == 0) {
-    struct timespec t;
-    volatile unsigned long x = 0;
-    for (;;) {
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-      if (t.tv_sec * 1000 + t.tv_nsec / 1000000 >= ms) break;
-      for (int i = 0; i < 100000; i++) x += i;
-    }
+    burn_cpu(ms);
     _exit(0);
   }
   int status;

@@ -155,10 +155,15 @@ const CASE_MS = 1500;
 
 /** Runs a parser on `input`: returns its result, or undefined after a ParseError; fails on anything else. */
 function parseOrParseError(name: string, input: string): unknown {
+  return guarded(name, input, () => call(name, input));
+}
+
+/** Runs `parse` for the parser `name`: its result, or undefined after a ParseError; fails on anything else or on a slow run. */
+function guarded(name: string, input: string, parse: () => unknown): unknown {
   const started = performance.now();
   let result: unknown;
   try {
-    result = call(name, input);
+    result = parse();
   } catch (error) {
     if (!(error instanceof ParseError)) {
       throw new Error(`${name} threw ${String(error)} on ${JSON.stringify(input.slice(0, 200))}`, { cause: error });
@@ -423,18 +428,7 @@ function otherSamples(name: string): string[] {
 }
 
 function runOther(name: string, input: string, cuts?: readonly number[]): unknown {
-  const started = performance.now();
-  let result: unknown;
-  try {
-    result = (OTHERS[name] as OtherParser).run(input, cuts);
-  } catch (error) {
-    if (!(error instanceof ParseError)) {
-      throw new Error(`${name} threw ${String(error)} on ${JSON.stringify(input.slice(0, 200))}`, { cause: error });
-    }
-  }
-  const ms = performance.now() - started;
-  if (ms > CASE_MS) throw new Error(`${name} took ${ms.toFixed(0)} ms on ${input.length} characters`);
-  return result;
+  return guarded(name, input, () => (OTHERS[name] as OtherParser).run(input, cuts));
 }
 
 const otherNames = Object.keys(OTHERS).sort();
